@@ -1,0 +1,279 @@
+//! Parsing and validation of what `#[grad]` is attached to.
+//!
+//! In: the attribute's arguments and the item. Out: an [`Input`]: the function, each parameter
+//! classified as active (gets a gradient) or constant, and the output's kind; or errors under the
+//! offending tokens for anything the later phases cannot handle (`async`, `self`, `&mut`, a `wrt`
+//! that names a missing or integer parameter, a return type that is not a float).
+
+use proc_macro2::TokenStream;
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::{FnArg, GenericArgument, Ident, ItemFn, Pat, PathArguments, ReturnType, Token, Type};
+
+use crate::errors::Errors;
+
+/// What a parameter's or the output's written type is, for differentiation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// `f32`, `f64`, a generic type parameter, or a reference to one.
+    Scalar,
+    /// `[E; N]` or `&[E; N]` of floats: the gradient is `[E; N]`.
+    FixedArray,
+    /// `&[E]` or `Vec<E>` of floats: the gradient is `Vec<E>`, sized at run time.
+    DynArray,
+    /// Anything else (integers, `bool`, `&[usize]`, …): never differentiated.
+    Constant,
+}
+
+pub struct Param {
+    pub ident: Ident,
+    pub ty: Box<Type>,
+    pub shape: Shape,
+    pub active: bool,
+}
+
+pub struct Input {
+    pub item: ItemFn,
+    pub params: Vec<Param>,
+    pub output: Box<Type>,
+    pub output_shape: Shape,
+}
+
+/// `#[grad]` or `#[grad(wrt(a, b))]`.
+pub struct Args {
+    pub wrt: Option<Vec<Ident>>,
+}
+
+pub fn parse_args(args: TokenStream, errors: &mut Errors) -> Args {
+    let mut wrt = None;
+    if args.is_empty() {
+        return Args { wrt };
+    }
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("wrt") {
+            let content;
+            syn::parenthesized!(content in meta.input);
+            let names = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
+            wrt = Some(names.into_iter().collect());
+            Ok(())
+        } else {
+            Err(meta.error(
+                "unknown argument to #[grad]; the only argument is `wrt(param, ..)`, naming the \
+                 parameters to differentiate with respect to",
+            ))
+        }
+    });
+    if let Err(error) = parser.parse2(args) {
+        errors.push(error);
+    }
+    Args { wrt }
+}
+
+/// Parses the item and checks its signature; `None` when it is not a function at all.
+pub fn analyze(item: TokenStream, args: &Args, errors: &mut Errors) -> Option<Input> {
+    let item: ItemFn = match syn::parse2(item.clone()) {
+        Ok(item) => item,
+        Err(_) => {
+            errors.spanned(
+                item,
+                "#[grad] applies to free functions (`fn name(x: f64, ..) -> f64 { .. }`)",
+            );
+            return None;
+        }
+    };
+    let sig = &item.sig;
+    if let Some(token) = &sig.asyncness {
+        errors.spanned(token, "#[grad] cannot differentiate an `async fn`; remove `async`");
+    }
+    if let Some(token) = &sig.constness {
+        errors.spanned(token, "#[grad] cannot differentiate a `const fn`; remove `const`");
+    }
+    if let Some(token) = &sig.unsafety {
+        errors.spanned(token, "#[grad] cannot differentiate an `unsafe fn`; remove `unsafe`");
+    }
+    if let Some(variadic) = &sig.variadic {
+        errors.spanned(variadic, "#[grad] cannot differentiate a variadic function");
+    }
+    let generic_types: Vec<Ident> = sig.generics.type_params().map(|p| p.ident.clone()).collect();
+
+    let mut params = Vec::new();
+    for arg in &sig.inputs {
+        let typed = match arg {
+            FnArg::Receiver(receiver) => {
+                errors.spanned(
+                    receiver,
+                    "#[grad] does not support `self` parameters; write a free function that \
+                     takes the value as an ordinary parameter",
+                );
+                continue;
+            }
+            FnArg::Typed(typed) => typed,
+        };
+        let ident = match &*typed.pat {
+            Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => pat.ident.clone(),
+            other => {
+                errors.spanned(
+                    other,
+                    "#[grad] needs each parameter to be a plain name (`x: f64`); destructure \
+                     it with `let` in the body instead",
+                );
+                continue;
+            }
+        };
+        if let Type::Reference(reference) = &*typed.ty {
+            if let Some(token) = &reference.mutability {
+                errors.spanned(
+                    token,
+                    "#[grad] does not support `&mut` parameters: a differentiated function \
+                     must not mutate its inputs; take `&` and return the new value",
+                );
+                continue;
+            }
+        }
+        let shape = classify(&typed.ty, &generic_types);
+        params.push(Param {
+            active: shape != Shape::Constant,
+            ident,
+            ty: typed.ty.clone(),
+            shape,
+        });
+    }
+
+    if let Some(wrt) = &args.wrt {
+        for param in &mut params {
+            param.active = false;
+        }
+        for name in wrt {
+            match params.iter_mut().find(|p| p.ident == *name) {
+                None => errors.spanned(
+                    name,
+                    format!("`{name}` is not a parameter of this function; `wrt` names parameters"),
+                ),
+                Some(param) if param.shape == Shape::Constant => {
+                    let ty = &param.ty;
+                    errors.spanned(
+                        name,
+                        format!(
+                            "`{name}` has type `{}`, which has no gradient; `wrt` takes \
+                             parameters of float type (`f32`, `f64`) or float arrays",
+                            quote::quote!(#ty).to_string().replace(' ', "")
+                        ),
+                    )
+                }
+                Some(param) => param.active = true,
+            }
+        }
+    }
+
+    let (output, output_shape) = match &sig.output {
+        ReturnType::Default => {
+            errors.spanned(
+                &sig.ident,
+                "a #[grad] function must return a value: a float or a fixed-size array of \
+                 floats (`-> f64`, `-> [f64; 2]`)",
+            );
+            return None;
+        }
+        ReturnType::Type(_, ty) => {
+            let shape = classify(ty, &generic_types);
+            if !matches!(shape, Shape::Scalar | Shape::FixedArray) || is_reference(ty) {
+                errors.spanned(
+                    ty,
+                    "#[grad] supports returning a float or a fixed-size array of floats \
+                     (`f64`, `[f64; 2]`); return one of those",
+                );
+                return None;
+            }
+            (ty.clone(), shape)
+        }
+    };
+    if !params.is_empty() && params.iter().all(|p| !p.active) && args.wrt.is_none() {
+        errors.spanned(
+            &sig.inputs,
+            "this function has no float parameters, so there is nothing to differentiate; \
+             #[grad] differentiates with respect to parameters of type `f32`, `f64` or arrays of them",
+        );
+    }
+    if params.is_empty() && sig.inputs.is_empty() {
+        errors.push(syn::Error::new(
+            sig.paren_token.span.join(),
+            "this function has no parameters, so there is nothing to differentiate",
+        ));
+    }
+    Some(Input { item, params, output, output_shape })
+}
+
+fn is_reference(ty: &Type) -> bool {
+    matches!(ty, Type::Reference(_))
+}
+
+/// The shape of a written type, or `Constant` for anything that has no gradient.
+pub fn classify(ty: &Type, generic_types: &[Ident]) -> Shape {
+    match ty {
+        Type::Reference(r) => match &*r.elem {
+            Type::Slice(slice) if is_float(&slice.elem, generic_types) => Shape::DynArray,
+            elem => classify(elem, generic_types),
+        },
+        Type::Paren(p) => classify(&p.elem, generic_types),
+        Type::Group(g) => classify(&g.elem, generic_types),
+        Type::Array(array) if is_float(&array.elem, generic_types) => Shape::FixedArray,
+        _ if is_float(ty, generic_types) => Shape::Scalar,
+        _ if vec_element(ty).is_some_and(|e| is_float(e, generic_types)) => Shape::DynArray,
+        _ => Shape::Constant,
+    }
+}
+
+/// `f32`, `f64` or a generic type parameter of the function.
+pub fn is_float(ty: &Type, generic_types: &[Ident]) -> bool {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => p
+            .path
+            .get_ident()
+            .is_some_and(|i| i == "f32" || i == "f64" || generic_types.contains(i)),
+        Type::Paren(p) => is_float(&p.elem, generic_types),
+        Type::Group(g) => is_float(&g.elem, generic_types),
+        _ => false,
+    }
+}
+
+/// `E` of `Vec<E>`.
+pub fn vec_element(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "Vec" {
+        return None;
+    }
+    match &last.arguments {
+        PathArguments::AngleBracketed(args) => match args.args.first()? {
+            GenericArgument::Type(elem) => Some(elem),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The element type of an indexable written type (`[E; N]`, `&[E]`, `Vec<E>`, refs to those).
+pub fn element_type(ty: &Type) -> Option<&Type> {
+    match ty {
+        Type::Reference(r) => element_type(&r.elem),
+        Type::Paren(p) => element_type(&p.elem),
+        Type::Group(g) => element_type(&g.elem),
+        Type::Array(a) => Some(&a.elem),
+        Type::Slice(s) => Some(&s.elem),
+        _ => vec_element(ty),
+    }
+}
+
+/// The owned type of a parameter's gradient: `&[f64; 3]` → `[f64; 3]`, `&[f64]` → `Vec<f64>`.
+pub fn gradient_type(ty: &Type) -> TokenStream {
+    match ty {
+        Type::Reference(r) => match &*r.elem {
+            Type::Slice(s) => {
+                let elem = &s.elem;
+                quote::quote!(::std::vec::Vec<#elem>)
+            }
+            elem => gradient_type(elem),
+        },
+        _ => quote::quote!(#ty),
+    }
+}

@@ -1,0 +1,69 @@
+//! The `#[grad]` attribute: reverse-mode automatic differentiation by source transformation.
+//!
+//! Use it through `autodiff-runtime`, which re-exports it and holds the pullbacks the generated
+//! code calls. The expansion is a pipeline, one module a phase:
+//!
+//! 1. [`input`]: parse the attribute and the function, classify the parameters as active or
+//!    constant, reject what cannot be differentiated;
+//! 2. [`lower`]: lower the body to SSA ([`ssa`]), one primitive per statement, with type slots
+//!    ([`types`]) and names ([`naming`]);
+//! 3. [`reverse`]: the adjoint rules, giving the reverse sweep;
+//! 4. [`emit`]: the forward half, the residuals struct, the reverse half, `f_vjp` and `f_grad`.
+//!
+//! Errors from every phase are collected ([`errors`]) and reported together; the original
+//! function and stub companions are still emitted so that call sites do not add errors of
+//! their own.
+
+mod emit;
+mod errors;
+mod input;
+mod lower;
+mod naming;
+mod primitives;
+mod reverse;
+mod ssa;
+mod types;
+
+#[cfg(test)]
+mod tests;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use errors::Errors;
+use naming::Names;
+
+/// Differentiates a function: emits `<f>_grad`, `<f>_vjp`, `<f>_fwd`, `<f>_bwd` and the
+/// `<F>Residuals` struct beside it. See the `autodiff-runtime` crate for documentation.
+#[proc_macro_attribute]
+pub fn grad(args: proc_macro::TokenStream, item: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    expand_grad(args.into(), item.into()).into()
+}
+
+/// The whole expansion on `proc_macro2` types, so it can be tested without a compiler.
+pub(crate) fn expand_grad(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let args = input::parse_args(args, &mut errors);
+    let Some(input) = input::analyze(item.clone(), &args, &mut errors) else {
+        // Not a function we can read: keep the item as written, with the errors.
+        let errors = errors.to_compile_errors();
+        return quote!(#item #errors);
+    };
+    let original = &input.item;
+    let mut names = Names::new(quote!(#original));
+    let companions = if errors.is_empty() {
+        let lowered = lower::lower(&input, &mut names, &mut errors);
+        let mut types = lowered.types;
+        let reverse = reverse::reverse(&input, &lowered.function, &mut types, &mut names, &mut errors);
+        let companions = emit::emit(&input, &lowered.function, &reverse, &mut types, &mut names, &mut errors);
+        if errors.is_empty() { companions } else { emit::stubs(&input, &mut names) }
+    } else {
+        emit::stubs(&input, &mut names)
+    };
+    let errors = errors.to_compile_errors();
+    quote! {
+        #original
+        #companions
+        #errors
+    }
+}

@@ -1,0 +1,608 @@
+//! Lowering of a function body to SSA (`ssa.rs`).
+//!
+//! In: the validated [`Input`]. Out: a [`Function`] with one primitive operation per statement,
+//! each variable's activity and type slot, or an error under every construct outside the
+//! straight-line subset, saying what to write instead.
+
+use std::collections::{HashMap, HashSet};
+
+use proc_macro2::Span;
+use quote::{ToTokens, quote};
+use syn::spanned::Spanned;
+use syn::{Expr, Lit, Local, Pat, Stmt as SynStmt, Type, UnOp};
+
+use crate::errors::Errors;
+use crate::input::Input;
+use crate::naming::Names;
+use crate::primitives::{self, Arg, Kind};
+use crate::ssa::{BinOp, Function, Op, Operand, Param, Stmt, Var, VarId};
+use crate::types::{Slot, Types};
+
+pub struct Lowered {
+    pub function: Function,
+    pub types: Types,
+}
+
+pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
+    let mut cx = Lowerer {
+        function: Function { vars: Vec::new(), params: Vec::new(), stmts: Vec::new(), output: Operand::Const(quote!(0.0)) },
+        types: Types::default(),
+        env: HashMap::new(),
+        bound: HashSet::new(),
+        names,
+        errors,
+    };
+    for param in &input.params {
+        let slot = cx.types.written(&param.ty);
+        let name = cx.names.variable(&param.ident.to_string(), param.ident.span(), true);
+        cx.bound.insert(param.ident.to_string());
+        let var = cx.new_var(name, param.active, slot);
+        cx.env.insert(param.ident.to_string(), var);
+        cx.function.params.push(Param { var, active: param.active });
+    }
+    let output = cx.body(&input.item.block.stmts, input.item.block.span());
+    if let Some(output) = output {
+        let declared = cx.types.written(&input.output);
+        let slot = cx.slot_of(&output);
+        cx.types.unify(declared, slot);
+        cx.function.output = output;
+    }
+    Lowered { function: cx.function, types: cx.types }
+}
+
+struct Lowerer<'a> {
+    function: Function,
+    types: Types,
+    /// The variable each user name currently denotes.
+    env: HashMap<String, VarId>,
+    /// User names bound at least once (a second binding gets a numbered name).
+    bound: HashSet<String>,
+    names: &'a mut Names,
+    errors: &'a mut Errors,
+}
+
+/// The name the result of an expression should get: a user variable's or a temporary.
+#[derive(Clone)]
+struct Hint {
+    user: String,
+    span: Span,
+}
+
+const STRAIGHT_LINE: &str = "a #[grad] function body is straight-line code: `let` bindings, \
+                             arithmetic, float methods and indexing";
+
+impl Lowerer<'_> {
+    fn new_var(&mut self, name: proc_macro2::Ident, active: bool, ty: Slot) -> VarId {
+        self.function.vars.push(Var { name, active, ty });
+        VarId(self.function.vars.len() - 1)
+    }
+
+    fn slot_of(&mut self, operand: &Operand) -> Slot {
+        match operand {
+            Operand::Var(v) => self.function.var(*v).ty,
+            Operand::Const(tokens) => self.types.constant(tokens),
+        }
+    }
+
+    /// Lowers the statements; returns the output operand.
+    fn body(&mut self, stmts: &[SynStmt], block_span: Span) -> Option<Operand> {
+        let Some((last, init)) = stmts.split_last() else {
+            self.errors.push(syn::Error::new(
+                block_span,
+                "a #[grad] function must end with an expression giving its result",
+            ));
+            return None;
+        };
+        for stmt in init {
+            self.statement(stmt);
+        }
+        match last {
+            SynStmt::Expr(Expr::Return(ret), _) => self.tail_return(ret),
+            SynStmt::Expr(expr, None) => self.expr(expr, None),
+            other => {
+                self.statement(other);
+                self.errors.spanned(
+                    other,
+                    "a #[grad] function must end with an expression giving its result; \
+                     remove the `;` or add the result after this statement",
+                );
+                None
+            }
+        }
+    }
+
+    fn tail_return(&mut self, ret: &syn::ExprReturn) -> Option<Operand> {
+        match &ret.expr {
+            Some(expr) => self.expr(expr, None),
+            None => {
+                self.errors.spanned(ret, "`return` needs a value in a #[grad] function");
+                None
+            }
+        }
+    }
+
+    fn statement(&mut self, stmt: &SynStmt) {
+        match stmt {
+            SynStmt::Local(local) => self.local(local),
+            SynStmt::Expr(expr, _) => self.expr_statement(expr),
+            SynStmt::Item(item) => self.errors.spanned(
+                item,
+                "items inside a #[grad] function are not supported; move this item outside \
+                 the function",
+            ),
+            SynStmt::Macro(mac) => self.errors.spanned(
+                &mac.mac,
+                "macros are not supported in the body of a #[grad] function, because their \
+                 expansion cannot be differentiated; write the computation out",
+            ),
+        }
+    }
+
+    fn local(&mut self, local: &Local) {
+        let Some(init) = &local.init else {
+            self.errors.spanned(
+                local,
+                "a `let` in a #[grad] function needs a value: write `let name = value;`",
+            );
+            return;
+        };
+        if let Some((_, diverge)) = &init.diverge {
+            self.errors.spanned(diverge, "`let ... else` is not supported in a #[grad] function");
+            return;
+        }
+        let (pat, annotation) = match &local.pat {
+            Pat::Type(typed) => (&*typed.pat, Some(typed.ty.clone())),
+            pat => (pat, None),
+        };
+        self.bind(pat, &init.expr, annotation);
+    }
+
+    /// `let pat = expr`, with `pat` a name, `_`, or a tuple of those matched by a tuple expression.
+    fn bind(&mut self, pat: &Pat, expr: &Expr, annotation: Option<Box<Type>>) {
+        match pat {
+            Pat::Ident(ident) if ident.by_ref.is_none() && ident.subpat.is_none() => {
+                let hint = Hint { user: ident.ident.to_string(), span: ident.ident.span() };
+                if let Some(operand) = self.expr_named(expr, hint, annotation) {
+                    if let Operand::Var(var) = operand {
+                        self.env.insert(ident.ident.to_string(), var);
+                    }
+                }
+            }
+            Pat::Wild(_) => {
+                self.expr(expr, None);
+            }
+            Pat::Tuple(tuple) => {
+                let Expr::Tuple(values) = strip(expr) else {
+                    self.errors.spanned(
+                        expr,
+                        "a tuple pattern in a #[grad] function must be bound to a tuple \
+                         expression: `let (a, b) = (x.cos(), x.sin());`",
+                    );
+                    return;
+                };
+                if values.elems.len() != tuple.elems.len() {
+                    self.errors.spanned(expr, "the tuple has a different number of elements than the pattern");
+                    return;
+                }
+                let types: Vec<Option<Box<Type>>> = match annotation.as_deref() {
+                    Some(Type::Tuple(t)) if t.elems.len() == tuple.elems.len() => {
+                        t.elems.iter().map(|t| Some(Box::new(t.clone()))).collect()
+                    }
+                    Some(other) => {
+                        self.errors.spanned(other, "expected a tuple type for a tuple pattern");
+                        return;
+                    }
+                    None => vec![None; tuple.elems.len()],
+                };
+                // Evaluate every element before binding any name, so `(a, b) = (b, a)` swaps.
+                let mut pending = Vec::new();
+                for ((pat, value), ty) in tuple.elems.iter().zip(&values.elems).zip(types) {
+                    match pat {
+                        Pat::Ident(ident) if ident.by_ref.is_none() && ident.subpat.is_none() => {
+                            let hint = Hint { user: ident.ident.to_string(), span: ident.ident.span() };
+                            if let Some(Operand::Var(var)) = self.expr_named(value, hint, ty) {
+                                pending.push((ident.ident.to_string(), var));
+                            }
+                        }
+                        Pat::Wild(_) => {
+                            self.expr(value, None);
+                        }
+                        other => self.errors.spanned(
+                            other,
+                            "only names and `_` are supported inside a tuple pattern of a #[grad] function",
+                        ),
+                    }
+                }
+                self.env.extend(pending);
+            }
+            other => self.errors.spanned(
+                other,
+                "this pattern is not supported in a #[grad] function; bind a name \
+                 (`let a = ..`) or a tuple of names (`let (a, b) = (.., ..)`)",
+            ),
+        }
+    }
+
+    /// An expression statement: an assignment to a `let mut` variable, or an error.
+    fn expr_statement(&mut self, expr: &Expr) {
+        match expr {
+            Expr::Assign(assign) => {
+                let Some(name) = self.assignee(&assign.left) else { return };
+                let hint = Hint { user: name.clone(), span: assign.left.span() };
+                if let Some(Operand::Var(var)) = self.expr_named(&assign.right, hint, None) {
+                    self.env.insert(name, var);
+                }
+            }
+            Expr::Binary(binary) if compound(&binary.op).is_some() => {
+                let op = compound(&binary.op).expect("checked above");
+                let Some(name) = self.assignee(&binary.left) else { return };
+                let Some(rhs) = self.expr(&binary.right, None) else { return };
+                let current = Operand::Var(self.env[&name]);
+                let hint = Hint { user: name.clone(), span: binary.left.span() };
+                let var = self.push(Op::Binary(op, current, rhs), Some(hint), None, binary.span());
+                self.env.insert(name, var);
+            }
+            Expr::Return(ret) => self.errors.spanned(
+                ret,
+                "an early `return` is not supported in a #[grad] function; `return` may only \
+                 give the result at the end of the body",
+            ),
+            other => {
+                // Lowering reports anything unsupported inside; a supported expression here has
+                // no effect, which rustc also warns about in the original function.
+                self.expr(other, None);
+            }
+        }
+    }
+
+    /// The user name on the left of `name = ..` / `name += ..`.
+    fn assignee(&mut self, left: &Expr) -> Option<String> {
+        if let Expr::Path(path) = strip(left) {
+            if let Some(ident) = path.path.get_ident() {
+                let name = ident.to_string();
+                if self.env.contains_key(&name) {
+                    return Some(name);
+                }
+            }
+        }
+        let message = match strip(left) {
+            Expr::Index(_) => "assigning to an element is not supported in a #[grad] function; \
+                               build the array with a literal `[a, b, ..]` instead",
+            _ => "#[grad] supports assigning only to a local `let mut` variable",
+        };
+        self.errors.spanned(left, message);
+        None
+    }
+
+    /// Lowers `expr` so that its result is bound to a variable named after `hint`.
+    fn expr_named(&mut self, expr: &Expr, hint: Hint, annotation: Option<Box<Type>>) -> Option<Operand> {
+        let span = expr.span();
+        match strip(expr) {
+            // A plain name or constant still gets a binding of its own, so the user's name
+            // appears in the generated code.
+            e @ (Expr::Path(_) | Expr::Lit(_)) => {
+                let operand = self.expr(e, None)?;
+                Some(Operand::Var(self.push(Op::Use(operand), Some(hint), annotation, span)))
+            }
+            e => {
+                let operand = self.expr_with(e, Some(hint.clone()), annotation.clone())?;
+                match operand {
+                    Operand::Var(_) => Some(operand),
+                    Operand::Const(_) => Some(Operand::Var(self.push(Op::Use(operand), Some(hint), annotation, span))),
+                }
+            }
+        }
+    }
+
+    fn expr(&mut self, expr: &Expr, hint: Option<Hint>) -> Option<Operand> {
+        self.expr_with(expr, hint, None)
+    }
+
+    /// Lowers an expression to an operand, pushing one statement per operation. The outermost
+    /// operation's variable is named after `hint`.
+    fn expr_with(&mut self, expr: &Expr, hint: Option<Hint>, annotation: Option<Box<Type>>) -> Option<Operand> {
+        let span = expr.span();
+        match expr {
+            Expr::Paren(e) => self.expr_with(&e.expr, hint, annotation),
+            Expr::Group(e) => self.expr_with(&e.expr, hint, annotation),
+            Expr::Lit(lit) => match &lit.lit {
+                Lit::Float(_) | Lit::Int(_) => Some(Operand::Const(lit.to_token_stream())),
+                other => {
+                    self.errors.spanned(other, "only numeric literals are supported in a #[grad] function");
+                    None
+                }
+            },
+            Expr::Path(path) => {
+                if let Some(ident) = path.path.get_ident() {
+                    if let Some(var) = self.env.get(&ident.to_string()) {
+                        return Some(Operand::Var(*var));
+                    }
+                }
+                // A const, a static or a path such as `std::f64::consts::PI`.
+                Some(Operand::Const(path.to_token_stream()))
+            }
+            Expr::Unary(unary) => match unary.op {
+                UnOp::Neg(_) => {
+                    let operand = self.expr(&unary.expr, None)?;
+                    if let Operand::Const(tokens) = &operand {
+                        let op = unary.op;
+                        return Some(Operand::Const(quote!(#op #tokens)));
+                    }
+                    Some(Operand::Var(self.push(Op::Neg(operand), hint, annotation, span)))
+                }
+                UnOp::Deref(_) => self.expr_with(&unary.expr, hint, annotation),
+                _ => {
+                    self.errors.spanned(&unary.op, format!("`{}` is not supported in a #[grad] function; {STRAIGHT_LINE}", unary.op.to_token_stream()));
+                    None
+                }
+            },
+            Expr::Reference(reference) if reference.mutability.is_none() => {
+                self.expr_with(&reference.expr, hint, annotation)
+            }
+            Expr::Binary(binary) => {
+                let Some(op) = arithmetic(&binary.op) else {
+                    let message = if compound(&binary.op).is_some() {
+                        "a compound assignment must be a statement of its own: `s += x;`".to_owned()
+                    } else if is_comparison(&binary.op) {
+                        "comparisons and boolean operators need control flow, which #[grad] does \
+                         not support yet; use `max`, `min`, `abs` or `signum` for simple cases"
+                            .to_owned()
+                    } else {
+                        format!(
+                            "the operator `{}` is not supported in a #[grad] function; use `+`, \
+                             `-`, `*`, `/` and the float methods",
+                            binary.op.to_token_stream()
+                        )
+                    };
+                    self.errors.spanned(&binary.op, message);
+                    return None;
+                };
+                let lhs = self.expr(&binary.left, None);
+                let rhs = self.expr(&binary.right, None);
+                let (lhs, rhs) = (lhs?, rhs?);
+                Some(Operand::Var(self.push(Op::Binary(op, lhs, rhs), hint, annotation, span)))
+            }
+            Expr::MethodCall(call) => {
+                if let Some(turbofish) = &call.turbofish {
+                    self.errors.spanned(turbofish, "turbofish arguments are not supported on methods in a #[grad] function");
+                    return None;
+                }
+                let receiver = self.expr(&call.receiver, None);
+                let args: Vec<&Expr> = call.args.iter().collect();
+                self.method(&call.method, receiver, &args, hint, annotation, span)
+            }
+            Expr::Call(call) => {
+                // `f64::sin(x)` is the method `x.sin()`.
+                if let Expr::Path(path) = strip(&call.func) {
+                    let segments: Vec<String> = path.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                    if let [ty, _method] = segments.as_slice() {
+                        if (ty == "f32" || ty == "f64") && !call.args.is_empty() {
+                            let ident = &path.path.segments[1].ident;
+                            let receiver = self.expr(&call.args[0], None);
+                            let args: Vec<&Expr> = call.args.iter().skip(1).collect();
+                            return self.method(ident, receiver, &args, hint, annotation, span);
+                        }
+                    }
+                    let name = path.path.to_token_stream().to_string().replace(' ', "");
+                    self.errors.spanned(
+                        &call.func,
+                        format!(
+                            "cannot differentiate the call to `{name}`: #[grad] does not yet \
+                             differentiate through calls to other functions (`#[grad]` and \
+                             `#[custom_vjp]` callees are planned); write the body of `{name}` \
+                             out here, or call only the supported float methods"
+                        ),
+                    );
+                } else {
+                    self.errors.spanned(&call.func, "calls are not supported in a #[grad] function");
+                }
+                None
+            }
+            Expr::Index(index) => {
+                let base = self.expr(&index.expr, None);
+                let position = self.expr(&index.index, None);
+                let (base, position) = (base?, position?);
+                if self.function.is_active(&position) {
+                    self.errors.spanned(&index.index, "an index must be an integer: a literal or an integer parameter");
+                    return None;
+                }
+                Some(Operand::Var(self.push(Op::Index { base, index: position }, hint, annotation, span)))
+            }
+            Expr::Array(array) => {
+                let items: Vec<Option<Operand>> = array.elems.iter().map(|e| self.expr(e, None)).collect();
+                let items: Option<Vec<Operand>> = items.into_iter().collect();
+                Some(Operand::Var(self.push(Op::Array(items?), hint, annotation, span)))
+            }
+            Expr::Cast(cast) => {
+                let operand = self.expr(&cast.expr, None)?;
+                if self.function.is_active(&operand) {
+                    self.errors.spanned(
+                        cast,
+                        "casting a differentiated value is not supported; write the function \
+                         in one float type",
+                    );
+                    return None;
+                }
+                Some(Operand::Var(self.push(Op::Cast(operand, cast.ty.clone()), hint, annotation, span)))
+            }
+            other => {
+                self.errors.spanned(other, unsupported(other));
+                None
+            }
+        }
+    }
+
+    fn method(
+        &mut self,
+        ident: &syn::Ident,
+        receiver: Option<Operand>,
+        args: &[&Expr],
+        hint: Option<Hint>,
+        annotation: Option<Box<Type>>,
+        span: Span,
+    ) -> Option<Operand> {
+        let name = ident.to_string();
+        let Some(method) = primitives::lookup(&name) else {
+            self.errors.spanned(
+                ident,
+                format!(
+                    "`{name}` is not a method #[grad] can differentiate; the supported float \
+                     methods are {}",
+                    primitives::differentiable_names()
+                ),
+            );
+            return None;
+        };
+        if args.len() != method.args.len() {
+            self.errors.spanned(
+                ident,
+                format!("`{name}` takes {} argument(s), found {}", method.args.len(), args.len()),
+            );
+            return None;
+        }
+        let lowered: Vec<Option<Operand>> = args.iter().map(|a| self.expr(a, None)).collect();
+        let receiver = receiver?;
+        let args: Vec<Operand> = lowered.into_iter().collect::<Option<_>>()?;
+        for (arg, kind) in args.iter().zip(method.args) {
+            if *kind == Arg::Int && self.function.is_active(arg) {
+                self.errors.push(syn::Error::new(span, format!("the argument of `{name}` must be an integer")));
+                return None;
+            }
+        }
+        let op = Op::Method { method, receiver, args };
+        Some(Operand::Var(self.push(op, hint, annotation, span)))
+    }
+
+    /// Appends `let var = op;` and returns the new variable.
+    fn push(&mut self, op: Op, hint: Option<Hint>, annotation: Option<Box<Type>>, span: Span) -> VarId {
+        let name = match &hint {
+            Some(hint) => {
+                let first = self.bound.insert(hint.user.clone());
+                self.names.variable(&hint.user, hint.span, first)
+            }
+            None => self.names.temp(span),
+        };
+        let active = match &op {
+            Op::Method { method, .. } if method.kind == Kind::Constant => false,
+            Op::Cast(..) => false,
+            op => op.operands().iter().any(|o| self.function.is_active(o)),
+        };
+        let slot = self.result_type(&op);
+        if let Some(ty) = &annotation {
+            let written = self.types.written(ty);
+            self.types.unify(slot, written);
+        }
+        let var = self.new_var(name, active, slot);
+        self.function.stmts.push(Stmt { var, op, annotation, span });
+        var
+    }
+
+    /// The type slot of an operation's result, unifying what the operation constrains.
+    fn result_type(&mut self, op: &Op) -> Slot {
+        match op {
+            Op::Use(a) | Op::Neg(a) => self.slot_of(a),
+            Op::Binary(_, a, b) => {
+                let (a, b) = (self.slot_of(a), self.slot_of(b));
+                self.types.unify(a, b);
+                a
+            }
+            Op::Method { method, receiver, args } => {
+                let receiver = self.slot_of(receiver);
+                if !method.result_is_receiver_type() {
+                    let usize_ty: Type = syn::parse_quote!(usize);
+                    return self.types.written(&usize_ty);
+                }
+                for (arg, kind) in args.iter().zip(method.args) {
+                    if *kind == Arg::Float {
+                        let slot = self.slot_of(arg);
+                        self.types.unify(receiver, slot);
+                    }
+                }
+                receiver
+            }
+            Op::Index { base, .. } => {
+                let base = self.slot_of(base);
+                let elem = self.types.unknown();
+                self.types.unify_element(base, elem);
+                elem
+            }
+            Op::Array(items) => {
+                let elem = self.types.unknown();
+                for item in items {
+                    let slot = self.slot_of(item);
+                    self.types.unify(elem, slot);
+                }
+                self.types.array(elem, items.len())
+            }
+            Op::Cast(_, ty) => self.types.written(ty),
+        }
+    }
+}
+
+fn strip(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Paren(e) => strip(&e.expr),
+        Expr::Group(e) => strip(&e.expr),
+        e => e,
+    }
+}
+
+fn arithmetic(op: &syn::BinOp) -> Option<BinOp> {
+    Some(match op {
+        syn::BinOp::Add(_) => BinOp::Add,
+        syn::BinOp::Sub(_) => BinOp::Sub,
+        syn::BinOp::Mul(_) => BinOp::Mul,
+        syn::BinOp::Div(_) => BinOp::Div,
+        _ => return None,
+    })
+}
+
+fn compound(op: &syn::BinOp) -> Option<BinOp> {
+    Some(match op {
+        syn::BinOp::AddAssign(_) => BinOp::Add,
+        syn::BinOp::SubAssign(_) => BinOp::Sub,
+        syn::BinOp::MulAssign(_) => BinOp::Mul,
+        syn::BinOp::DivAssign(_) => BinOp::Div,
+        _ => return None,
+    })
+}
+
+fn is_comparison(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(op, Eq(_) | Lt(_) | Le(_) | Ne(_) | Ge(_) | Gt(_) | And(_) | Or(_))
+}
+
+/// The message for an expression kind outside the straight-line subset.
+fn unsupported(expr: &Expr) -> String {
+    match expr {
+        Expr::If(_) => "`if` is not supported in a #[grad] function yet; for a simple choice use \
+                        `max`, `min`, `abs` or `signum`, or branch outside the function"
+            .into(),
+        Expr::Match(_) => "`match` is not supported in a #[grad] function; for a simple choice \
+                           use `max`, `min`, `abs` or `signum`, or match outside the function"
+            .into(),
+        Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => "loops are not supported in a \
+            #[grad] function yet; unroll the loop into `let` statements, or loop outside the \
+            function and combine the gradients"
+            .into(),
+        Expr::Closure(_) => "closures are not supported in a #[grad] function; write the \
+                             computation as `let` statements"
+            .into(),
+        Expr::Macro(_) => "macros are not supported in the body of a #[grad] function, because \
+                           their expansion cannot be differentiated; write the computation out"
+            .into(),
+        Expr::Block(_) | Expr::Unsafe(_) => "blocks are not supported in a #[grad] function; \
+                                             write their statements at the top level of the body"
+            .into(),
+        Expr::Field(_) => "field access is not supported in a #[grad] function; pass the field \
+                           as a parameter"
+            .into(),
+        Expr::Tuple(_) => "a tuple is only supported on the right of a tuple `let`: \
+                           `let (a, b) = (.., ..);`"
+            .into(),
+        Expr::Return(_) => "`return` is only supported as the last statement of a #[grad] function".into(),
+        Expr::Assign(_) => "an assignment must be a statement of its own: `s = x;`".into(),
+        Expr::Reference(_) => "`&mut` is not supported in a #[grad] function: it must not mutate through references".into(),
+        _ => format!("this expression is not supported in a #[grad] function; {STRAIGHT_LINE}"),
+    }
+}

@@ -1,0 +1,99 @@
+//! Names in the generated code.
+//!
+//! In: every identifier the user wrote in the function (signature and body). Out: fresh,
+//! deterministic names that never equal any of them, so the expansion reads the same with or
+//! without hygiene (`cargo expand` drops it): user variables keep their name, a rebound one gets a
+//! numbered suffix (`a`, `a_1`, …), cotangents are `bar_<name>`, temporaries `t1, t2, …`.
+//! Every generated identifier has `Span::mixed_site()` resolution, so it cannot capture or be
+//! captured by a name at the call site, located at the user's tokens it stands for.
+
+use std::collections::HashSet;
+
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+
+pub struct Names {
+    taken: HashSet<String>,
+    next_temp: usize,
+}
+
+impl Names {
+    /// Starts from the identifiers that appear anywhere in `tokens`.
+    pub fn new(tokens: TokenStream) -> Self {
+        let mut taken = HashSet::new();
+        collect(tokens, &mut taken);
+        Names { taken, next_temp: 1 }
+    }
+
+    /// A name for a binding of the user variable `base`: `base` itself the first time it is
+    /// bound, then `base_1`, `base_2`, … skipping anything already taken.
+    pub fn variable(&mut self, base: &str, span: Span, first_binding: bool) -> Ident {
+        if first_binding && self.claim_own(base) {
+            return ident(base, span);
+        }
+        self.numbered(base, span)
+    }
+
+    /// A fresh `tN` temporary.
+    pub fn temp(&mut self, span: Span) -> Ident {
+        loop {
+            let name = format!("t{}", self.next_temp);
+            self.next_temp += 1;
+            if self.taken.insert(name.clone()) {
+                return ident(&name, span);
+            }
+        }
+    }
+
+    /// A fresh name built from `base` (`bar_x`, `residuals`, …).
+    pub fn fresh(&mut self, base: &str, span: Span) -> Ident {
+        if self.taken.insert(base.to_owned()) {
+            return ident(base, span);
+        }
+        self.numbered(base, span)
+    }
+
+    /// A fresh lifetime name (without the quote) built from `base`.
+    pub fn fresh_lifetime(&mut self, base: &str) -> String {
+        let mut candidate = base.to_owned();
+        let mut n = 1;
+        while !self.taken.insert(candidate.clone()) {
+            candidate = format!("{base}{n}");
+            n += 1;
+        }
+        candidate
+    }
+
+    /// The user's own name for the first binding of a variable is theirs to use: it is taken
+    /// only by the user, and we reuse it exactly once.
+    fn claim_own(&mut self, base: &str) -> bool {
+        self.taken.insert(format!("\u{0}own:{base}"))
+    }
+
+    fn numbered(&mut self, base: &str, span: Span) -> Ident {
+        let mut n = 1;
+        loop {
+            let name = format!("{base}_{n}");
+            if self.taken.insert(name.clone()) {
+                return ident(&name, span);
+            }
+            n += 1;
+        }
+    }
+}
+
+fn ident(name: &str, located_at: Span) -> Ident {
+    Ident::new(name, Span::mixed_site().located_at(located_at))
+}
+
+fn collect(tokens: TokenStream, taken: &mut HashSet<String>) {
+    for tree in tokens {
+        match tree {
+            TokenTree::Ident(ident) => {
+                let text = ident.to_string();
+                taken.insert(text.trim_start_matches("r#").to_owned());
+            }
+            TokenTree::Group(group) => collect(group.stream(), taken),
+            TokenTree::Punct(_) | TokenTree::Literal(_) => {}
+        }
+    }
+}

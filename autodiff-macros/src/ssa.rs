@@ -1,0 +1,147 @@
+//! The intermediate representation: a function body in SSA form.
+//!
+//! In: nothing (the lowering in `lower.rs` builds it). Out: the data the adjoint rules
+//! (`reverse.rs`) and the code emitter (`emit.rs`) read.
+//!
+//! After lowering, a body is a list of statements, each binding one fresh variable to one
+//! primitive operation on *operands*, and an output operand. These are the only forms:
+//!
+//! ```text
+//! operand  := var                      a variable bound exactly once (a parameter or a `let`)
+//!           | const                    a literal or a path (`2.0`, `3`, `PI`, `consts::E`)
+//! stmt     := let var = op
+//! op       := operand                  Use: rebinding (`let a = x;`, `s = s0;`)
+//!           | operand ⊕ operand        Binary, ⊕ ∈ { + - * / }
+//!           | -operand                 Neg
+//!           | operand.m(operand, ..)   Method, m from the table in `primitives.rs`
+//!           | operand[operand]         Index, the index an integer constant or inactive variable
+//!           | [operand, ..]            Array literal
+//!           | operand as type          Cast, of an inactive operand only
+//! body     := stmt* ; output operand
+//! ```
+//!
+//! Shadowing, `let mut` reassignment and compound assignment (`s += x`) all become new
+//! variables; tuple `let`s become one statement per element. Every variable carries its
+//! *activity* (whether it depends on a differentiated parameter), computed in `lower.rs` while the
+//! statement is built, and a type slot (`types.rs`) for the residuals struct.
+//!
+//! # Planned forms
+//!
+//! The IR is meant to grow without a rewrite; each planned form fits the shape above:
+//!
+//! - `Call { path, args }`: a call to another `#[grad]` function or a `#[custom_vjp]` function.
+//!   Its forward is `let (v, v_residuals) = callee_fwd(args..)`, its adjoint
+//!   `callee_bwd(v_residuals, bar_v)`; the callee's residuals become a variable of their own.
+//! - Array operations (`dot`, `t`, `sum`, `sum_axis`, the `nn` functions): more `op`s with
+//!   pullbacks in the runtime; operands are then arrays and the type slots carry their rank.
+//! - Structured control flow as statements that own nested bodies: `If { cond, then, else,
+//!   merges }`, where the forward records the branch taken (a `bool` variable) and `merges` are
+//!   the φ-variables assigned in either branch; `For { range, body, carried }` and `While { .. }`,
+//!   where the forward records the trip count and, per iteration, the residuals the body's adjoint
+//!   needs (a `Vec` of them), and the reverse sweep runs the body's adjoint that many times
+//!   backwards. Cotangents of carried variables are then zero-initialised before the loop instead
+//!   of moved in on their first contribution.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use syn::Type;
+
+use crate::primitives::Method;
+
+/// Index of a variable in [`Function::vars`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VarId(pub usize);
+
+#[derive(Debug)]
+pub struct Var {
+    /// The name in the generated code: the user's name, a rebinding `a_1`, or a temporary `t1`.
+    pub name: Ident,
+    /// Depends on a differentiated parameter.
+    pub active: bool,
+    /// Type slot, resolved by `types.rs`.
+    pub ty: crate::types::Slot,
+}
+
+#[derive(Clone, Debug)]
+pub enum Operand {
+    Var(VarId),
+    /// A literal or path, emitted as written.
+    Const(TokenStream),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+#[derive(Debug)]
+pub enum Op {
+    Use(Operand),
+    Binary(BinOp, Operand, Operand),
+    Neg(Operand),
+    Method {
+        method: &'static Method,
+        receiver: Operand,
+        args: Vec<Operand>,
+    },
+    Index {
+        base: Operand,
+        index: Operand,
+    },
+    Array(Vec<Operand>),
+    Cast(Operand, Box<Type>),
+}
+
+impl Op {
+    /// The operands in order (receiver first for methods).
+    pub fn operands(&self) -> Vec<&Operand> {
+        match self {
+            Op::Use(a) | Op::Neg(a) | Op::Cast(a, _) => vec![a],
+            Op::Binary(_, a, b) => vec![a, b],
+            Op::Method { receiver, args, .. } => std::iter::once(receiver).chain(args).collect(),
+            Op::Index { base, index } => vec![base, index],
+            Op::Array(items) => items.iter().collect(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Stmt {
+    pub var: VarId,
+    pub op: Op,
+    /// A type the user wrote on the `let`, kept in the forward sweep.
+    pub annotation: Option<Box<Type>>,
+    /// The user's tokens this statement came from, for error and type-error locations.
+    pub span: Span,
+}
+
+/// A parameter of the differentiated function.
+#[derive(Debug)]
+pub struct Param {
+    pub var: VarId,
+    /// Gets a gradient.
+    pub active: bool,
+}
+
+#[derive(Debug)]
+pub struct Function {
+    pub vars: Vec<Var>,
+    pub params: Vec<Param>,
+    pub stmts: Vec<Stmt>,
+    pub output: Operand,
+}
+
+impl Function {
+    pub fn var(&self, id: VarId) -> &Var {
+        &self.vars[id.0]
+    }
+
+    pub fn is_active(&self, operand: &Operand) -> bool {
+        match operand {
+            Operand::Var(v) => self.var(*v).active,
+            Operand::Const(_) => false,
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! Type inference for the values the reverse sweep keeps.
+//!
+//! In: constraints met while lowering (an operator's operands and result share a type, an index
+//! yields the element type, a literal is some float). Out: a written Rust type for every variable
+//! stored in the residuals struct, whose fields must be spelled out. Unification over slots, as
+//! rustc does for these expressions; a slot left unknown is reported with a request for an
+//! annotation.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::Type;
+
+/// A type variable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slot(usize);
+
+#[derive(Clone, Debug)]
+enum Known {
+    Unknown,
+    /// An unsuffixed float literal: `f64` unless unified with something else.
+    FloatLiteral,
+    /// An unsuffixed integer literal: `i32` unless unified with something else.
+    IntLiteral,
+    Written(Box<Type>),
+    /// An array literal `[e; len]`.
+    Array(Slot, usize),
+}
+
+#[derive(Default)]
+pub struct Types {
+    parent: Vec<usize>,
+    known: Vec<Known>,
+}
+
+impl Types {
+    fn slot(&mut self, known: Known) -> Slot {
+        self.parent.push(self.parent.len());
+        self.known.push(known);
+        Slot(self.parent.len() - 1)
+    }
+
+    pub fn unknown(&mut self) -> Slot {
+        self.slot(Known::Unknown)
+    }
+
+    pub fn written(&mut self, ty: &Type) -> Slot {
+        self.slot(Known::Written(Box::new(ty.clone())))
+    }
+
+    pub fn array(&mut self, elem: Slot, len: usize) -> Slot {
+        self.slot(Known::Array(elem, len))
+    }
+
+    /// The slot of a constant operand, from its tokens: a literal's suffix or kind, or the `f32`
+    /// / `f64` module a path goes through (`std::f64::consts::PI`).
+    pub fn constant(&mut self, tokens: &TokenStream) -> Slot {
+        if let Ok(syn::Expr::Lit(lit)) = syn::parse2::<syn::Expr>(tokens.clone()) {
+            return self.literal(&lit.lit);
+        }
+        if let Ok(syn::Expr::Unary(unary)) = syn::parse2::<syn::Expr>(tokens.clone()) {
+            if let syn::Expr::Lit(lit) = &*unary.expr {
+                return self.literal(&lit.lit);
+            }
+        }
+        let text = tokens.to_string();
+        for float in ["f32", "f64"] {
+            if text.split(|c: char| !c.is_alphanumeric()).any(|w| w == float) {
+                let ty: Type = syn::parse_str(float).expect("a primitive type parses");
+                return self.written(&ty);
+            }
+        }
+        self.unknown()
+    }
+
+    fn literal(&mut self, lit: &syn::Lit) -> Slot {
+        match lit {
+            syn::Lit::Float(f) if f.suffix().is_empty() => self.slot(Known::FloatLiteral),
+            syn::Lit::Int(i) if i.suffix().is_empty() => self.slot(Known::IntLiteral),
+            syn::Lit::Float(f) => self.suffixed(f.suffix()),
+            syn::Lit::Int(i) => self.suffixed(i.suffix()),
+            _ => self.unknown(),
+        }
+    }
+
+    fn suffixed(&mut self, suffix: &str) -> Slot {
+        match syn::parse_str::<Type>(suffix) {
+            Ok(ty) => self.written(&ty),
+            Err(_) => self.unknown(),
+        }
+    }
+
+    fn root(&mut self, slot: Slot) -> usize {
+        let mut i = slot.0;
+        while self.parent[i] != i {
+            self.parent[i] = self.parent[self.parent[i]];
+            i = self.parent[i];
+        }
+        i
+    }
+
+    /// Records that `a` and `b` have the same type.
+    pub fn unify(&mut self, a: Slot, b: Slot) {
+        let (ra, rb) = (self.root(a), self.root(b));
+        if ra == rb {
+            return;
+        }
+        let merged = match (self.known[ra].clone(), self.known[rb].clone()) {
+            (Known::Array(ea, n), Known::Array(eb, _)) => {
+                self.unify(ea, eb);
+                Known::Array(ea, n)
+            }
+            (Known::Unknown, other) | (other, Known::Unknown) => other,
+            (Known::Written(t), _) | (_, Known::Written(t)) => Known::Written(t),
+            (Known::Array(e, n), _) | (_, Known::Array(e, n)) => Known::Array(e, n),
+            (Known::FloatLiteral, _) | (_, Known::FloatLiteral) => Known::FloatLiteral,
+            (Known::IntLiteral, Known::IntLiteral) => Known::IntLiteral,
+        };
+        self.parent[rb] = ra;
+        self.known[ra] = merged;
+    }
+
+    /// Records that `elem` is the element type of the indexable `base`.
+    pub fn unify_element(&mut self, base: Slot, elem: Slot) {
+        let root = self.root(base);
+        match self.known[root].clone() {
+            Known::Array(e, _) => self.unify(e, elem),
+            Known::Written(ty) => {
+                if let Some(e) = crate::input::element_type(&ty) {
+                    let e = self.written(&e.clone());
+                    self.unify(e, elem);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether the slot is known to be an array (its cotangent is accumulated element-wise or
+    /// with `Accumulate`, not with `+=`).
+    pub fn is_array(&mut self, slot: Slot) -> bool {
+        let root = self.root(slot);
+        match &self.known[root] {
+            Known::Array(..) => true,
+            Known::Written(ty) => crate::input::element_type(ty).is_some(),
+            _ => false,
+        }
+    }
+
+    /// The written type of a slot, if inference determined it.
+    pub fn resolve(&mut self, slot: Slot) -> Option<TokenStream> {
+        let root = self.root(slot);
+        match self.known[root].clone() {
+            Known::Unknown => None,
+            Known::FloatLiteral => Some(quote!(f64)),
+            Known::IntLiteral => Some(quote!(i32)),
+            Known::Written(ty) => Some(quote!(#ty)),
+            Known::Array(elem, len) => {
+                let elem = self.resolve(elem)?;
+                Some(quote!([#elem; #len]))
+            }
+        }
+    }
+
+    /// A zero of the slot's type, where it can be written without a value to copy the length from.
+    pub fn zero(&mut self, slot: Slot) -> Option<TokenStream> {
+        let root = self.root(slot);
+        match self.known[root].clone() {
+            Known::Unknown => None,
+            Known::FloatLiteral => Some(quote!(0.0)),
+            Known::IntLiteral => None,
+            Known::Written(ty) => zero_of_written(&ty),
+            Known::Array(elem, len) => {
+                let elem = self.zero(elem)?;
+                Some(quote!([#elem; #len]))
+            }
+        }
+    }
+}
+
+/// A zero of a written type whose size is static: `0.0`, `[0.0; N]`, `T::zero()`.
+pub fn zero_of_written(ty: &Type) -> Option<TokenStream> {
+    match ty {
+        Type::Reference(r) => zero_of_written(&r.elem),
+        Type::Paren(p) => zero_of_written(&p.elem),
+        Type::Group(g) => zero_of_written(&g.elem),
+        Type::Array(a) => {
+            let elem = zero_of_written(&a.elem)?;
+            let len = &a.len;
+            Some(quote!([#elem; #len]))
+        }
+        Type::Path(p) if p.path.is_ident("f32") || p.path.is_ident("f64") => Some(quote!(0.0)),
+        Type::Path(p) if p.path.get_ident().is_some() => {
+            Some(quote!(<#ty as ::autodiff_runtime::__private::Zero>::zero()))
+        }
+        _ => None,
+    }
+}

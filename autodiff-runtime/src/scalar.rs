@@ -1,0 +1,316 @@
+//! Pullbacks of the float methods `#[grad]` differentiates.
+//!
+//! Every pullback has the signature the crate uses for all rules, including user-written
+//! `#[custom_vjp]` ones: it receives the primal inputs, then the primal output, then the output
+//! cotangent, and returns the input cotangents in parameter order (a tuple when there are several).
+//! Inputs that are not floats (the integer exponent of `powi`) are passed but get no cotangent.
+//!
+//! The generated code calls `autodiff_runtime::scalar::<method>_pullback`; for `x.sin()`:
+//!
+//! ```
+//! use autodiff_runtime::scalar::sin_pullback;
+//! let (x, bar_y) = (0.5_f64, 2.0);
+//! assert_eq!(sin_pullback(x, x.sin(), bar_y), bar_y * x.cos());
+//! ```
+//!
+//! # Nonsmooth points
+//!
+//! Where a function has no derivative, the pullback returns a fixed subgradient, documented on the
+//! function: `abs` and `signum` give 0 at 0, `max`/`min` send the whole cotangent to the first
+//! argument on a tie, `hypot` gives 0 at the origin. Where the derivative is infinite (`sqrt`,
+//! `cbrt` at 0, `asin`/`acos` at ±1) the pullback follows IEEE arithmetic and returns ±∞ (or NaN
+//! when the cotangent is 0), as JAX does.
+
+use num_traits::Float;
+
+#[inline(always)]
+fn two<T: Float>() -> T {
+    T::one() + T::one()
+}
+
+#[inline(always)]
+fn ten<T: Float>() -> T {
+    T::from(10.0).unwrap_or_else(T::nan)
+}
+
+macro_rules! unary_pullbacks {
+    ($( $(#[$doc:meta])* $name:ident($x:ident, $y:ident, $bar:ident) = $body:expr; )*) => {$(
+        $(#[$doc])*
+        #[inline]
+        pub fn $name<T: Float>($x: T, $y: T, $bar: T) -> T {
+            let _ = (&$x, &$y, &$bar);
+            $body
+        }
+    )*};
+}
+
+unary_pullbacks! {
+    /// Pullback of `x.sin()`: `bar_y · cos x`.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::scalar::sin_pullback(0.0_f64, 0.0, 3.0), 3.0);
+    /// ```
+    sin_pullback(x, y, bar_y) = bar_y * x.cos();
+    /// Pullback of `x.cos()`: `−bar_y · sin x`.
+    ///
+    /// ```
+    /// let x = std::f64::consts::FRAC_PI_2;
+    /// assert_eq!(autodiff_runtime::scalar::cos_pullback(x, x.cos(), 2.0), -2.0);
+    /// ```
+    cos_pullback(x, y, bar_y) = -(bar_y * x.sin());
+    /// Pullback of `x.tan()`: `bar_y · (1 + y²)`.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::scalar::tan_pullback(0.0_f64, 0.0, 2.0), 2.0);
+    /// ```
+    tan_pullback(x, y, bar_y) = bar_y * (T::one() + y * y);
+    /// Pullback of `x.asin()`: `bar_y / √(1 − x²)`; ±∞ at x = ±1.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::scalar::asin_pullback(0.0_f64, 0.0, 2.0), 2.0);
+    /// ```
+    asin_pullback(x, y, bar_y) = bar_y / (T::one() - x * x).sqrt();
+    /// Pullback of `x.acos()`: `−bar_y / √(1 − x²)`; ∓∞ at x = ±1.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::scalar::acos_pullback(0.0_f64, 0.0, 2.0), -2.0);
+    /// ```
+    acos_pullback(x, y, bar_y) = -(bar_y / (T::one() - x * x).sqrt());
+    /// Pullback of `x.atan()`: `bar_y / (1 + x²)`.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::scalar::atan_pullback(1.0_f64, 0.0, 2.0), 1.0);
+    /// ```
+    atan_pullback(x, y, bar_y) = bar_y / (T::one() + x * x);
+    /// Pullback of `x.sinh()`: `bar_y · cosh x`.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::scalar::sinh_pullback(0.0_f64, 0.0, 2.0), 2.0);
+    /// ```
+    sinh_pullback(x, y, bar_y) = bar_y * x.cosh();
+    /// Pullback of `x.cosh()`: `bar_y · sinh x`.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::scalar::cosh_pullback(0.0_f64, 1.0, 2.0), 0.0);
+    /// ```
+    cosh_pullback(x, y, bar_y) = bar_y * x.sinh();
+    /// Pullback of `x.tanh()`: `bar_y · (1 − y²)`.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::scalar::tanh_pullback(0.0_f64, 0.0, 2.0), 2.0);
+    /// ```
+    tanh_pullback(x, y, bar_y) = bar_y * (T::one() - y * y);
+    /// Pullback of `x.exp()`: `bar_y · y`.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::scalar::exp_pullback(0.0_f64, 1.0, 2.0), 2.0);
+    /// ```
+    exp_pullback(x, y, bar_y) = bar_y * y;
+    /// Pullback of `x.exp2()`: `bar_y · y · ln 2`.
+    ///
+    /// ```
+    /// let d = autodiff_runtime::scalar::exp2_pullback(0.0_f64, 1.0, 1.0);
+    /// assert_eq!(d, std::f64::consts::LN_2);
+    /// ```
+    exp2_pullback(x, y, bar_y) = bar_y * y * two::<T>().ln();
+    /// Pullback of `x.exp_m1()`: `bar_y · (y + 1)`.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::scalar::exp_m1_pullback(0.0_f64, 0.0, 2.0), 2.0);
+    /// ```
+    exp_m1_pullback(x, y, bar_y) = bar_y * (y + T::one());
+    /// Pullback of `x.ln()`: `bar_y / x`; ∞ at 0.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::scalar::ln_pullback(2.0_f64, 2.0_f64.ln(), 1.0), 0.5);
+    /// ```
+    ln_pullback(x, y, bar_y) = bar_y / x;
+    /// Pullback of `x.ln_1p()`: `bar_y / (1 + x)`.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::scalar::ln_1p_pullback(1.0_f64, 2.0_f64.ln(), 1.0), 0.5);
+    /// ```
+    ln_1p_pullback(x, y, bar_y) = bar_y / (T::one() + x);
+    /// Pullback of `x.log2()`: `bar_y / (x · ln 2)`.
+    ///
+    /// ```
+    /// let d = autodiff_runtime::scalar::log2_pullback(1.0_f64, 0.0, 1.0);
+    /// assert_eq!(d, 1.0 / std::f64::consts::LN_2);
+    /// ```
+    log2_pullback(x, y, bar_y) = bar_y / (x * two::<T>().ln());
+    /// Pullback of `x.log10()`: `bar_y / (x · ln 10)`.
+    ///
+    /// ```
+    /// let d = autodiff_runtime::scalar::log10_pullback(1.0_f64, 0.0, 1.0);
+    /// assert_eq!(d, 1.0 / std::f64::consts::LN_10);
+    /// ```
+    log10_pullback(x, y, bar_y) = bar_y / (x * ten::<T>().ln());
+    /// Pullback of `x.sqrt()`: `bar_y / (2y)`; +∞ at 0.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::scalar::sqrt_pullback(4.0_f64, 2.0, 1.0), 0.25);
+    /// ```
+    sqrt_pullback(x, y, bar_y) = bar_y / (two::<T>() * y);
+    /// Pullback of `x.cbrt()`: `bar_y / (3y²)`; +∞ at 0.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::scalar::cbrt_pullback(8.0_f64, 2.0, 12.0), 1.0);
+    /// ```
+    cbrt_pullback(x, y, bar_y) = bar_y / ((two::<T>() + T::one()) * y * y);
+    /// Pullback of `x.recip()`: `−bar_y · y²`.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::scalar::recip_pullback(2.0_f64, 0.5, 1.0), -0.25);
+    /// ```
+    recip_pullback(x, y, bar_y) = -(bar_y * y * y);
+    /// Pullback of `x.abs()`: `bar_y · sign x`, with the subgradient 0 at x = 0 (as JAX).
+    ///
+    /// ```
+    /// use autodiff_runtime::scalar::abs_pullback;
+    /// assert_eq!(abs_pullback(-3.0_f64, 3.0, 2.0), -2.0);
+    /// assert_eq!(abs_pullback(0.0_f64, 0.0, 2.0), 0.0);
+    /// ```
+    abs_pullback(x, y, bar_y) = if x > T::zero() {
+        bar_y
+    } else if x < T::zero() {
+        -bar_y
+    } else {
+        T::zero()
+    };
+    /// Pullback of `x.signum()`: 0 everywhere, including at 0 where `signum` jumps.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::scalar::signum_pullback(3.0_f64, 1.0, 2.0), 0.0);
+    /// ```
+    signum_pullback(x, y, bar_y) = T::zero();
+}
+
+/// Pullback of `x.powi(n)`: `bar_y · n · xⁿ⁻¹`; the exponent is an integer and gets no cotangent.
+/// For `n = 0` the result is 0 everywhere (also at `x = 0`).
+///
+/// ```
+/// assert_eq!(autodiff_runtime::scalar::powi_pullback(3.0_f64, 2, 9.0, 1.0), 6.0);
+/// ```
+#[inline]
+pub fn powi_pullback<T: Float>(x: T, n: i32, y: T, bar_y: T) -> T {
+    let _ = y;
+    if n == 0 {
+        T::zero()
+    } else {
+        bar_y * T::from(n).unwrap_or_else(T::nan) * x.powi(n - 1)
+    }
+}
+
+/// Pullback of `x.powf(p)`: `(bar_y · p · xᵖ⁻¹, bar_y · y · ln x)`.
+///
+/// At `x = 0` the cotangent of the exponent is 0 when `y = 0` (the limit along `p`), instead of
+/// the `0 · −∞ = NaN` the formula gives.
+///
+/// ```
+/// let (bar_x, bar_p) = autodiff_runtime::scalar::powf_pullback(2.0_f64, 3.0, 8.0, 1.0);
+/// assert_eq!(bar_x, 12.0);
+/// assert_eq!(bar_p, 8.0 * 2.0_f64.ln());
+/// ```
+#[inline]
+pub fn powf_pullback<T: Float>(x: T, p: T, y: T, bar_y: T) -> (T, T) {
+    let bar_x = bar_y * p * x.powf(p - T::one());
+    let bar_p = if x == T::zero() && y == T::zero() { T::zero() } else { bar_y * y * x.ln() };
+    (bar_x, bar_p)
+}
+
+/// Pullback of `x.log(base)` = `ln x / ln base`: `(bar_y / (x ln base), −bar_y · y / (base ln base))`.
+///
+/// ```
+/// let (bar_x, bar_b) = autodiff_runtime::scalar::log_pullback(8.0_f64, 2.0, 3.0, 1.0);
+/// assert!((bar_x - 1.0 / (8.0 * 2.0_f64.ln())).abs() < 1e-15);
+/// assert!((bar_b + 3.0 / (2.0 * 2.0_f64.ln())).abs() < 1e-15);
+/// ```
+#[inline]
+pub fn log_pullback<T: Float>(x: T, base: T, y: T, bar_y: T) -> (T, T) {
+    let ln_base = base.ln();
+    (bar_y / (x * ln_base), -(bar_y * y / (base * ln_base)))
+}
+
+/// Pullback of `y.atan2(x)`: `(bar · x / (x² + y²), −bar · y / (x² + y²))`, in the method's
+/// argument order (receiver first). At the origin both cotangents are 0.
+///
+/// ```
+/// let (bar_y, bar_x) = autodiff_runtime::scalar::atan2_pullback(1.0_f64, 1.0, 0.0, 2.0);
+/// assert_eq!((bar_y, bar_x), (1.0, -1.0));
+/// ```
+#[inline]
+pub fn atan2_pullback<T: Float>(y: T, x: T, out: T, bar_out: T) -> (T, T) {
+    let _ = out;
+    let r2 = x * x + y * y;
+    if r2 == T::zero() {
+        (T::zero(), T::zero())
+    } else {
+        (bar_out * x / r2, -(bar_out * y / r2))
+    }
+}
+
+/// Pullback of `x.hypot(y)` = `√(x² + y²)`: `(bar · x / h, bar · y / h)`, with the subgradient
+/// `(0, 0)` at the origin.
+///
+/// ```
+/// let (bar_x, bar_y) = autodiff_runtime::scalar::hypot_pullback(3.0_f64, 4.0, 5.0, 10.0);
+/// assert_eq!((bar_x, bar_y), (6.0, 8.0));
+/// ```
+#[inline]
+pub fn hypot_pullback<T: Float>(x: T, y: T, h: T, bar_h: T) -> (T, T) {
+    if h == T::zero() {
+        (T::zero(), T::zero())
+    } else {
+        (bar_h * x / h, bar_h * y / h)
+    }
+}
+
+/// Pullback of `a.mul_add(b, c)` = `a·b + c`: `(bar · b, bar · a, bar)`.
+///
+/// ```
+/// let bars = autodiff_runtime::scalar::mul_add_pullback(2.0_f64, 3.0, 1.0, 7.0, 1.0);
+/// assert_eq!(bars, (3.0, 2.0, 1.0));
+/// ```
+#[inline]
+pub fn mul_add_pullback<T: Float>(a: T, b: T, c: T, y: T, bar_y: T) -> (T, T, T) {
+    let _ = (c, y);
+    (bar_y * b, bar_y * a, bar_y)
+}
+
+/// Pullback of `a.max(b)`: the whole cotangent goes to the argument `max` returned; on a tie
+/// (`a == b`) it goes to the first argument, `a`. As `max` ignores a NaN argument, so does its
+/// pullback.
+///
+/// ```
+/// use autodiff_runtime::scalar::max_pullback;
+/// assert_eq!(max_pullback(1.0_f64, 2.0, 2.0, 5.0), (0.0, 5.0));
+/// assert_eq!(max_pullback(2.0_f64, 2.0, 2.0, 5.0), (5.0, 0.0));
+/// ```
+#[inline]
+pub fn max_pullback<T: Float>(a: T, b: T, y: T, bar_y: T) -> (T, T) {
+    let _ = y;
+    if a >= b || b.is_nan() {
+        (bar_y, T::zero())
+    } else {
+        (T::zero(), bar_y)
+    }
+}
+
+/// Pullback of `a.min(b)`: the whole cotangent goes to the argument `min` returned; on a tie
+/// (`a == b`) it goes to the first argument, `a`. As `min` ignores a NaN argument, so does its
+/// pullback.
+///
+/// ```
+/// use autodiff_runtime::scalar::min_pullback;
+/// assert_eq!(min_pullback(1.0_f64, 2.0, 1.0, 5.0), (5.0, 0.0));
+/// assert_eq!(min_pullback(2.0_f64, 2.0, 2.0, 5.0), (5.0, 0.0));
+/// ```
+#[inline]
+pub fn min_pullback<T: Float>(a: T, b: T, y: T, bar_y: T) -> (T, T) {
+    let _ = y;
+    if a <= b || b.is_nan() {
+        (bar_y, T::zero())
+    } else {
+        (T::zero(), bar_y)
+    }
+}
