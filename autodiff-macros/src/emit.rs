@@ -59,7 +59,10 @@ impl<'a> Signature<'a> {
     }
 
     /// `f_vjp` and `f_grad`, which only need the signature.
-    fn vjp_and_grad(&self, param_names: &[Ident], names: &mut Names, bodies: bool) -> TokenStream {
+    /// Their locals live in functions of their own, so they are named apart from `f_bwd`'s.
+    fn vjp_and_grad(&self, param_names: &[Ident], bodies: bool) -> TokenStream {
+        let item = &self.input.item;
+        let names = &mut Names::new(quote!(#item));
         let Signature { input, fwd, bwd, vjp, grad, .. } = self;
         let vis = &input.item.vis;
         let (impl_generics, _, where_clause) = input.item.sig.generics.split_for_impl();
@@ -80,7 +83,7 @@ impl<'a> Signature<'a> {
         let grad_names: Vec<Ident> = self
             .active
             .iter()
-            .map(|&i| names.fresh(&format!("bar_{}", param_names[i]), param_names[i].span()))
+            .map(|&i| names.cotangent(&param_names[i]))
             .collect();
         let returned = if grad_names.len() == 1 { quote!(#(#grad_names)*) } else { quote!((#(#grad_names),*)) };
         let vjp_body = if bodies {
@@ -396,7 +399,7 @@ pub fn emit(
         }
     };
 
-    let vjp_and_grad = sig.vjp_and_grad(&param_names, names, true);
+    let vjp_and_grad = sig.vjp_and_grad(&param_names, true);
     quote! {
         #residual_struct
         #fwd_item
@@ -420,7 +423,7 @@ pub fn stubs(input: &Input, names: &mut Names) -> TokenStream {
         quote!(_: #ty)
     });
     let body = unreachable_body();
-    let vjp_and_grad = sig.vjp_and_grad(&param_names, names, false);
+    let vjp_and_grad = sig.vjp_and_grad(&param_names, false);
     quote! {
         #vis struct #residuals #impl_generics #where_clause { #marker }
         #[allow(unused_variables)]

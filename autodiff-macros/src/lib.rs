@@ -45,8 +45,10 @@ pub(crate) fn expand_grad(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let args = input::parse_args(args, &mut errors);
     let Some(input) = input::analyze(item.clone(), &args, &mut errors) else {
-        // Not a function we can read: keep the item as written, with the errors.
+        // Not a function: keep the item as written if it is one (rustc only ever gives us
+        // items), with the errors.
         let errors = errors.to_compile_errors();
+        let item = syn::parse2::<syn::Item>(item).map(|item| quote!(#item)).unwrap_or_default();
         return quote!(#item #errors);
     };
     let original = &input.item;

@@ -27,6 +27,7 @@ impl Names {
     /// A name for a binding of the user variable `base`: `base` itself the first time it is
     /// bound, then `base_1`, `base_2`, … skipping anything already taken.
     pub fn variable(&mut self, base: &str, span: Span, first_binding: bool) -> Ident {
+        let base = unraw(base);
         if first_binding && self.claim_own(base) {
             return ident(base, span);
         }
@@ -46,10 +47,17 @@ impl Names {
 
     /// A fresh name built from `base` (`bar_x`, `residuals`, …).
     pub fn fresh(&mut self, base: &str, span: Span) -> Ident {
+        let base = unraw(base);
         if self.taken.insert(base.to_owned()) {
             return ident(base, span);
         }
         self.numbered(base, span)
+    }
+
+    /// The cotangent of `primal`: `bar_<primal>`, or a numbered variant if the user took it.
+    pub fn cotangent(&mut self, primal: &Ident) -> Ident {
+        let name = format!("bar_{}", unraw(&primal.to_string()));
+        self.fresh(&name, primal.span())
     }
 
     /// A fresh lifetime name (without the quote) built from `base`.
@@ -81,16 +89,26 @@ impl Names {
     }
 }
 
+/// Builds an identifier; a keyword the user wrote as a raw identifier (`r#type`) stays raw.
 fn ident(name: &str, located_at: Span) -> Ident {
-    Ident::new(name, Span::mixed_site().located_at(located_at))
+    let span = Span::mixed_site().located_at(located_at);
+    if syn::parse_str::<Ident>(name).is_ok() {
+        Ident::new(name, span)
+    } else {
+        Ident::new_raw(name, span)
+    }
+}
+
+/// `r#type` → `type`: names are compared and suffixed without the raw prefix.
+fn unraw(name: &str) -> &str {
+    name.strip_prefix("r#").unwrap_or(name)
 }
 
 fn collect(tokens: TokenStream, taken: &mut HashSet<String>) {
     for tree in tokens {
         match tree {
             TokenTree::Ident(ident) => {
-                let text = ident.to_string();
-                taken.insert(text.trim_start_matches("r#").to_owned());
+                taken.insert(unraw(&ident.to_string()).to_owned());
             }
             TokenTree::Group(group) => collect(group.stream(), taken),
             TokenTree::Punct(_) | TokenTree::Literal(_) => {}

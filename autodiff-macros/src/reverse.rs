@@ -80,7 +80,7 @@ impl Cx<'_> {
             return name.clone();
         }
         let primal = &self.function.var(var).name;
-        let name = self.names.fresh(&format!("bar_{primal}"), primal.span());
+        let name = self.names.cotangent(primal);
         self.bars.insert(var, name.clone());
         name
     }
