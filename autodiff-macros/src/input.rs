@@ -83,18 +83,31 @@ pub fn analyze(item: TokenStream, args: &Args, errors: &mut Errors) -> Option<In
     };
     let sig = &item.sig;
     if let Some(token) = &sig.asyncness {
-        errors.spanned(token, "#[grad] cannot differentiate an `async fn`; remove `async`");
+        errors.spanned(
+            token,
+            "#[grad] cannot differentiate an `async fn`; remove `async`",
+        );
     }
     if let Some(token) = &sig.constness {
-        errors.spanned(token, "#[grad] cannot differentiate a `const fn`; remove `const`");
+        errors.spanned(
+            token,
+            "#[grad] cannot differentiate a `const fn`; remove `const`",
+        );
     }
     if let Some(token) = &sig.unsafety {
-        errors.spanned(token, "#[grad] cannot differentiate an `unsafe fn`; remove `unsafe`");
+        errors.spanned(
+            token,
+            "#[grad] cannot differentiate an `unsafe fn`; remove `unsafe`",
+        );
     }
     if let Some(variadic) = &sig.variadic {
         errors.spanned(variadic, "#[grad] cannot differentiate a variadic function");
     }
-    let generic_types: Vec<Ident> = sig.generics.type_params().map(|p| p.ident.clone()).collect();
+    let generic_types: Vec<Ident> = sig
+        .generics
+        .type_params()
+        .map(|p| p.ident.clone())
+        .collect();
 
     let mut params = Vec::new();
     for arg in &sig.inputs {
@@ -200,7 +213,12 @@ pub fn analyze(item: TokenStream, args: &Args, errors: &mut Errors) -> Option<In
             "this function has no parameters, so there is nothing to differentiate",
         ));
     }
-    Some(Input { item, params, output, output_shape })
+    Some(Input {
+        item,
+        params,
+        output,
+        output_shape,
+    })
 }
 
 fn is_reference(ty: &Type) -> bool {

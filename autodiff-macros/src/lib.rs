@@ -36,7 +36,10 @@ use naming::Names;
 /// Differentiates a function: emits `<f>_grad`, `<f>_vjp`, `<f>_fwd`, `<f>_bwd` and the
 /// `<F>Residuals` struct beside it. See the `autodiff-runtime` crate for documentation.
 #[proc_macro_attribute]
-pub fn grad(args: proc_macro::TokenStream, item: proc_macro::TokenStream) -> proc_macro::TokenStream {
+pub fn grad(
+    args: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
     expand_grad(args.into(), item.into()).into()
 }
 
@@ -48,7 +51,9 @@ pub(crate) fn expand_grad(args: TokenStream, item: TokenStream) -> TokenStream {
         // Not a function: keep the item as written if it is one (rustc only ever gives us
         // items), with the errors.
         let errors = errors.to_compile_errors();
-        let item = syn::parse2::<syn::Item>(item).map(|item| quote!(#item)).unwrap_or_default();
+        let item = syn::parse2::<syn::Item>(item)
+            .map(|item| quote!(#item))
+            .unwrap_or_default();
         return quote!(#item #errors);
     };
     let original = &input.item;
@@ -56,9 +61,26 @@ pub(crate) fn expand_grad(args: TokenStream, item: TokenStream) -> TokenStream {
     let companions = if errors.is_empty() {
         let lowered = lower::lower(&input, &mut names, &mut errors);
         let mut types = lowered.types;
-        let reverse = reverse::reverse(&input, &lowered.function, &mut types, &mut names, &mut errors);
-        let companions = emit::emit(&input, &lowered.function, &reverse, &mut types, &mut names, &mut errors);
-        if errors.is_empty() { companions } else { emit::stubs(&input, &mut names) }
+        let reverse = reverse::reverse(
+            &input,
+            &lowered.function,
+            &mut types,
+            &mut names,
+            &mut errors,
+        );
+        let companions = emit::emit(
+            &input,
+            &lowered.function,
+            &reverse,
+            &mut types,
+            &mut names,
+            &mut errors,
+        );
+        if errors.is_empty() {
+            companions
+        } else {
+            emit::stubs(&input, &mut names)
+        }
     } else {
         emit::stubs(&input, &mut names)
     };

@@ -25,7 +25,12 @@ pub struct Lowered {
 
 pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
     let mut cx = Lowerer {
-        function: Function { vars: Vec::new(), params: Vec::new(), stmts: Vec::new(), output: Operand::Const(quote!(0.0)) },
+        function: Function {
+            vars: Vec::new(),
+            params: Vec::new(),
+            stmts: Vec::new(),
+            output: Operand::Const(quote!(0.0)),
+        },
         types: Types::default(),
         env: HashMap::new(),
         bound: HashSet::new(),
@@ -34,11 +39,16 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
     };
     for param in &input.params {
         let slot = cx.types.written(&param.ty);
-        let name = cx.names.variable(&param.ident.to_string(), param.ident.span(), true);
+        let name = cx
+            .names
+            .variable(&param.ident.to_string(), param.ident.span(), true);
         cx.bound.insert(param.ident.to_string());
         let var = cx.new_var(name, param.active, slot);
         cx.env.insert(param.ident.to_string(), var);
-        cx.function.params.push(Param { var, active: param.active });
+        cx.function.params.push(Param {
+            var,
+            active: param.active,
+        });
     }
     let output = cx.body(&input.item.block.stmts, input.item.block.span());
     if let Some(output) = output {
@@ -47,7 +57,10 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
         cx.types.unify(declared, slot);
         cx.function.output = output;
     }
-    Lowered { function: cx.function, types: cx.types }
+    Lowered {
+        function: cx.function,
+        types: cx.types,
+    }
 }
 
 struct Lowerer<'a> {
@@ -115,7 +128,8 @@ impl Lowerer<'_> {
         match &ret.expr {
             Some(expr) => self.expr(expr, None),
             None => {
-                self.errors.spanned(ret, "`return` needs a value in a #[grad] function");
+                self.errors
+                    .spanned(ret, "`return` needs a value in a #[grad] function");
                 None
             }
         }
@@ -147,7 +161,10 @@ impl Lowerer<'_> {
             return;
         };
         if let Some((_, diverge)) = &init.diverge {
-            self.errors.spanned(diverge, "`let ... else` is not supported in a #[grad] function");
+            self.errors.spanned(
+                diverge,
+                "`let ... else` is not supported in a #[grad] function",
+            );
             return;
         }
         let (pat, annotation) = match &local.pat {
@@ -161,7 +178,10 @@ impl Lowerer<'_> {
     fn bind(&mut self, pat: &Pat, expr: &Expr, annotation: Option<Box<Type>>) {
         match pat {
             Pat::Ident(ident) if ident.by_ref.is_none() && ident.subpat.is_none() => {
-                let hint = Hint { user: ident.ident.to_string(), span: ident.ident.span() };
+                let hint = Hint {
+                    user: ident.ident.to_string(),
+                    span: ident.ident.span(),
+                };
                 if let Some(operand) = self.expr_named(expr, hint, annotation) {
                     if let Operand::Var(var) = operand {
                         self.env.insert(ident.ident.to_string(), var);
@@ -181,7 +201,10 @@ impl Lowerer<'_> {
                     return;
                 };
                 if values.elems.len() != tuple.elems.len() {
-                    self.errors.spanned(expr, "the tuple has a different number of elements than the pattern");
+                    self.errors.spanned(
+                        expr,
+                        "the tuple has a different number of elements than the pattern",
+                    );
                     return;
                 }
                 let types: Vec<Option<Box<Type>>> = match annotation.as_deref() {
@@ -189,7 +212,8 @@ impl Lowerer<'_> {
                         t.elems.iter().map(|t| Some(Box::new(t.clone()))).collect()
                     }
                     Some(other) => {
-                        self.errors.spanned(other, "expected a tuple type for a tuple pattern");
+                        self.errors
+                            .spanned(other, "expected a tuple type for a tuple pattern");
                         return;
                     }
                     None => vec![None; tuple.elems.len()],
@@ -227,19 +251,36 @@ impl Lowerer<'_> {
     fn expr_statement(&mut self, expr: &Expr) {
         match expr {
             Expr::Assign(assign) => {
-                let Some(name) = self.assignee(&assign.left) else { return };
-                let hint = Hint { user: name.clone(), span: assign.left.span() };
+                let Some(name) = self.assignee(&assign.left) else {
+                    return;
+                };
+                let hint = Hint {
+                    user: name.clone(),
+                    span: assign.left.span(),
+                };
                 if let Some(Operand::Var(var)) = self.expr_named(&assign.right, hint, None) {
                     self.env.insert(name, var);
                 }
             }
             Expr::Binary(binary) if compound(&binary.op).is_some() => {
                 let op = compound(&binary.op).expect("checked above");
-                let Some(name) = self.assignee(&binary.left) else { return };
-                let Some(rhs) = self.expr(&binary.right, None) else { return };
+                let Some(name) = self.assignee(&binary.left) else {
+                    return;
+                };
+                let Some(rhs) = self.expr(&binary.right, None) else {
+                    return;
+                };
                 let current = Operand::Var(self.env[&name]);
-                let hint = Hint { user: name.clone(), span: binary.left.span() };
-                let var = self.push(Op::Binary(op, current, rhs), Some(hint), None, binary.span());
+                let hint = Hint {
+                    user: name.clone(),
+                    span: binary.left.span(),
+                };
+                let var = self.push(
+                    Op::Binary(op, current, rhs),
+                    Some(hint),
+                    None,
+                    binary.span(),
+                );
                 self.env.insert(name, var);
             }
             Expr::Return(ret) => self.errors.spanned(
@@ -266,8 +307,10 @@ impl Lowerer<'_> {
             }
         }
         let message = match strip(left) {
-            Expr::Index(_) => "assigning to an element is not supported in a #[grad] function; \
-                               build the array with a literal `[a, b, ..]` instead",
+            Expr::Index(_) => {
+                "assigning to an element is not supported in a #[grad] function; \
+                               build the array with a literal `[a, b, ..]` instead"
+            }
             _ => "#[grad] supports assigning only to a local `let mut` variable",
         };
         self.errors.spanned(left, message);
@@ -275,20 +318,35 @@ impl Lowerer<'_> {
     }
 
     /// Lowers `expr` so that its result is bound to a variable named after `hint`.
-    fn expr_named(&mut self, expr: &Expr, hint: Hint, annotation: Option<Box<Type>>) -> Option<Operand> {
+    fn expr_named(
+        &mut self,
+        expr: &Expr,
+        hint: Hint,
+        annotation: Option<Box<Type>>,
+    ) -> Option<Operand> {
         let span = expr.span();
         match strip(expr) {
             // A plain name or constant still gets a binding of its own, so the user's name
             // appears in the generated code.
             e @ (Expr::Path(_) | Expr::Lit(_)) => {
                 let operand = self.expr(e, None)?;
-                Some(Operand::Var(self.push(Op::Use(operand), Some(hint), annotation, span)))
+                Some(Operand::Var(self.push(
+                    Op::Use(operand),
+                    Some(hint),
+                    annotation,
+                    span,
+                )))
             }
             e => {
                 let operand = self.expr_with(e, Some(hint.clone()), annotation.clone())?;
                 match operand {
                     Operand::Var(_) => Some(operand),
-                    Operand::Const(_) => Some(Operand::Var(self.push(Op::Use(operand), Some(hint), annotation, span))),
+                    Operand::Const(_) => Some(Operand::Var(self.push(
+                        Op::Use(operand),
+                        Some(hint),
+                        annotation,
+                        span,
+                    ))),
                 }
             }
         }
@@ -300,7 +358,12 @@ impl Lowerer<'_> {
 
     /// Lowers an expression to an operand, pushing one statement per operation. The outermost
     /// operation's variable is named after `hint`.
-    fn expr_with(&mut self, expr: &Expr, hint: Option<Hint>, annotation: Option<Box<Type>>) -> Option<Operand> {
+    fn expr_with(
+        &mut self,
+        expr: &Expr,
+        hint: Option<Hint>,
+        annotation: Option<Box<Type>>,
+    ) -> Option<Operand> {
         let span = expr.span();
         match expr {
             Expr::Paren(e) => self.expr_with(&e.expr, hint, annotation),
@@ -308,7 +371,10 @@ impl Lowerer<'_> {
             Expr::Lit(lit) => match &lit.lit {
                 Lit::Float(_) | Lit::Int(_) => Some(Operand::Const(lit.to_token_stream())),
                 other => {
-                    self.errors.spanned(other, "only numeric literals are supported in a #[grad] function");
+                    self.errors.spanned(
+                        other,
+                        "only numeric literals are supported in a #[grad] function",
+                    );
                     None
                 }
             },
@@ -328,11 +394,22 @@ impl Lowerer<'_> {
                         let op = unary.op;
                         return Some(Operand::Const(quote!(#op #tokens)));
                     }
-                    Some(Operand::Var(self.push(Op::Neg(operand), hint, annotation, span)))
+                    Some(Operand::Var(self.push(
+                        Op::Neg(operand),
+                        hint,
+                        annotation,
+                        span,
+                    )))
                 }
                 UnOp::Deref(_) => self.expr_with(&unary.expr, hint, annotation),
                 _ => {
-                    self.errors.spanned(&unary.op, format!("`{}` is not supported in a #[grad] function; {STRAIGHT_LINE}", unary.op.to_token_stream()));
+                    self.errors.spanned(
+                        &unary.op,
+                        format!(
+                            "`{}` is not supported in a #[grad] function; {STRAIGHT_LINE}",
+                            unary.op.to_token_stream()
+                        ),
+                    );
                     None
                 }
             },
@@ -360,11 +437,19 @@ impl Lowerer<'_> {
                 let lhs = self.expr(&binary.left, None);
                 let rhs = self.expr(&binary.right, None);
                 let (lhs, rhs) = (lhs?, rhs?);
-                Some(Operand::Var(self.push(Op::Binary(op, lhs, rhs), hint, annotation, span)))
+                Some(Operand::Var(self.push(
+                    Op::Binary(op, lhs, rhs),
+                    hint,
+                    annotation,
+                    span,
+                )))
             }
             Expr::MethodCall(call) => {
                 if let Some(turbofish) = &call.turbofish {
-                    self.errors.spanned(turbofish, "turbofish arguments are not supported on methods in a #[grad] function");
+                    self.errors.spanned(
+                        turbofish,
+                        "turbofish arguments are not supported on methods in a #[grad] function",
+                    );
                     return None;
                 }
                 let receiver = self.expr(&call.receiver, None);
@@ -374,7 +459,12 @@ impl Lowerer<'_> {
             Expr::Call(call) => {
                 // `f64::sin(x)` is the method `x.sin()`.
                 if let Expr::Path(path) = strip(&call.func) {
-                    let segments: Vec<String> = path.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                    let segments: Vec<String> = path
+                        .path
+                        .segments
+                        .iter()
+                        .map(|s| s.ident.to_string())
+                        .collect();
                     if let [ty, _method] = segments.as_slice() {
                         if (ty == "f32" || ty == "f64") && !call.args.is_empty() {
                             let ident = &path.path.segments[1].ident;
@@ -394,7 +484,8 @@ impl Lowerer<'_> {
                         ),
                     );
                 } else {
-                    self.errors.spanned(&call.func, "calls are not supported in a #[grad] function");
+                    self.errors
+                        .spanned(&call.func, "calls are not supported in a #[grad] function");
                 }
                 None
             }
@@ -403,15 +494,32 @@ impl Lowerer<'_> {
                 let position = self.expr(&index.index, None);
                 let (base, position) = (base?, position?);
                 if self.function.is_active(&position) {
-                    self.errors.spanned(&index.index, "an index must be an integer: a literal or an integer parameter");
+                    self.errors.spanned(
+                        &index.index,
+                        "an index must be an integer: a literal or an integer parameter",
+                    );
                     return None;
                 }
-                Some(Operand::Var(self.push(Op::Index { base, index: position }, hint, annotation, span)))
+                Some(Operand::Var(self.push(
+                    Op::Index {
+                        base,
+                        index: position,
+                    },
+                    hint,
+                    annotation,
+                    span,
+                )))
             }
             Expr::Array(array) => {
-                let items: Vec<Option<Operand>> = array.elems.iter().map(|e| self.expr(e, None)).collect();
+                let items: Vec<Option<Operand>> =
+                    array.elems.iter().map(|e| self.expr(e, None)).collect();
                 let items: Option<Vec<Operand>> = items.into_iter().collect();
-                Some(Operand::Var(self.push(Op::Array(items?), hint, annotation, span)))
+                Some(Operand::Var(self.push(
+                    Op::Array(items?),
+                    hint,
+                    annotation,
+                    span,
+                )))
             }
             Expr::Cast(cast) => {
                 let operand = self.expr(&cast.expr, None)?;
@@ -423,7 +531,12 @@ impl Lowerer<'_> {
                     );
                     return None;
                 }
-                Some(Operand::Var(self.push(Op::Cast(operand, cast.ty.clone()), hint, annotation, span)))
+                Some(Operand::Var(self.push(
+                    Op::Cast(operand, cast.ty.clone()),
+                    hint,
+                    annotation,
+                    span,
+                )))
             }
             other => {
                 self.errors.spanned(other, unsupported(other));
@@ -456,7 +569,11 @@ impl Lowerer<'_> {
         if args.len() != method.args.len() {
             self.errors.spanned(
                 ident,
-                format!("`{name}` takes {} argument(s), found {}", method.args.len(), args.len()),
+                format!(
+                    "`{name}` takes {} argument(s), found {}",
+                    method.args.len(),
+                    args.len()
+                ),
             );
             return None;
         }
@@ -465,16 +582,29 @@ impl Lowerer<'_> {
         let args: Vec<Operand> = lowered.into_iter().collect::<Option<_>>()?;
         for (arg, kind) in args.iter().zip(method.args) {
             if *kind == Arg::Int && self.function.is_active(arg) {
-                self.errors.push(syn::Error::new(span, format!("the argument of `{name}` must be an integer")));
+                self.errors.push(syn::Error::new(
+                    span,
+                    format!("the argument of `{name}` must be an integer"),
+                ));
                 return None;
             }
         }
-        let op = Op::Method { method, receiver, args };
+        let op = Op::Method {
+            method,
+            receiver,
+            args,
+        };
         Some(Operand::Var(self.push(op, hint, annotation, span)))
     }
 
     /// Appends `let var = op;` and returns the new variable.
-    fn push(&mut self, op: Op, hint: Option<Hint>, annotation: Option<Box<Type>>, span: Span) -> VarId {
+    fn push(
+        &mut self,
+        op: Op,
+        hint: Option<Hint>,
+        annotation: Option<Box<Type>>,
+        span: Span,
+    ) -> VarId {
         let name = match &hint {
             Some(hint) => {
                 let first = self.bound.insert(hint.user.clone());
@@ -493,7 +623,12 @@ impl Lowerer<'_> {
             self.types.unify(slot, written);
         }
         let var = self.new_var(name, active, slot);
-        self.function.stmts.push(Stmt { var, op, annotation, span });
+        self.function.stmts.push(Stmt {
+            var,
+            op,
+            annotation,
+            span,
+        });
         var
     }
 
@@ -506,7 +641,11 @@ impl Lowerer<'_> {
                 self.types.unify(a, b);
                 a
             }
-            Op::Method { method, receiver, args } => {
+            Op::Method {
+                method,
+                receiver,
+                args,
+            } => {
                 let receiver = self.slot_of(receiver);
                 if !method.result_is_receiver_type() {
                     let usize_ty: Type = syn::parse_quote!(usize);
@@ -569,7 +708,10 @@ fn compound(op: &syn::BinOp) -> Option<BinOp> {
 
 fn is_comparison(op: &syn::BinOp) -> bool {
     use syn::BinOp::*;
-    matches!(op, Eq(_) | Lt(_) | Le(_) | Ne(_) | Ge(_) | Gt(_) | And(_) | Or(_))
+    matches!(
+        op,
+        Eq(_) | Lt(_) | Le(_) | Ne(_) | Ge(_) | Gt(_) | And(_) | Or(_)
+    )
 }
 
 /// The message for an expression kind outside the straight-line subset.
@@ -600,9 +742,14 @@ fn unsupported(expr: &Expr) -> String {
         Expr::Tuple(_) => "a tuple is only supported on the right of a tuple `let`: \
                            `let (a, b) = (.., ..);`"
             .into(),
-        Expr::Return(_) => "`return` is only supported as the last statement of a #[grad] function".into(),
+        Expr::Return(_) => {
+            "`return` is only supported as the last statement of a #[grad] function".into()
+        }
         Expr::Assign(_) => "an assignment must be a statement of its own: `s = x;`".into(),
-        Expr::Reference(_) => "`&mut` is not supported in a #[grad] function: it must not mutate through references".into(),
+        Expr::Reference(_) => {
+            "`&mut` is not supported in a #[grad] function: it must not mutate through references"
+                .into()
+        }
         _ => format!("this expression is not supported in a #[grad] function; {STRAIGHT_LINE}"),
     }
 }

@@ -21,7 +21,10 @@ impl Names {
     pub fn new(tokens: TokenStream) -> Self {
         let mut taken = HashSet::new();
         collect(tokens, &mut taken);
-        Names { taken, next_temp: 1 }
+        Names {
+            taken,
+            next_temp: 1,
+        }
     }
 
     /// A name for a binding of the user variable `base`: `base` itself the first time it is

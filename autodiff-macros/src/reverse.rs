@@ -26,11 +26,23 @@ use crate::types::{Types, zero_of_written};
 /// One statement of the reverse sweep.
 pub enum Adjoint {
     /// `let [mut] bar_v = value;`: the first contribution to `bar_v`.
-    Declare { target: VarId, mutable: bool, value: TokenStream },
+    Declare {
+        target: VarId,
+        mutable: bool,
+        value: TokenStream,
+    },
     /// `bar_v += value;`, `bar_v[index] += value;`, or the array form of `+=`.
-    Add { target: VarId, index: Option<TokenStream>, value: TokenStream, array: bool },
+    Add {
+        target: VarId,
+        index: Option<TokenStream>,
+        value: TokenStream,
+        array: bool,
+    },
     /// `let (t1, _) = pullback(..);`, for pullbacks with several cotangents.
-    Bind { names: Vec<Option<Ident>>, value: TokenStream },
+    Bind {
+        names: Vec<Option<Ident>>,
+        value: TokenStream,
+    },
 }
 
 pub struct Reverse {
@@ -50,8 +62,15 @@ pub struct Reverse {
 
 /// A contribution before declarations are decided.
 enum Raw {
-    Add { target: VarId, index: Option<TokenStream>, value: TokenStream },
-    Bind { names: Vec<Option<Ident>>, value: TokenStream },
+    Add {
+        target: VarId,
+        index: Option<TokenStream>,
+        value: TokenStream,
+    },
+    Bind {
+        names: Vec<Option<Ident>>,
+        value: TokenStream,
+    },
 }
 
 struct Cx<'a> {
@@ -90,14 +109,30 @@ impl Cx<'_> {
         if let Operand::Var(target) = operand {
             if self.function.var(*target).active {
                 self.bar(*target);
-                self.raw.push(Raw::Add { target: *target, index: None, value });
+                self.raw.push(Raw::Add {
+                    target: *target,
+                    index: None,
+                    value,
+                });
             }
         }
     }
 }
 
-pub fn reverse(input: &Input, function: &Function, types: &mut Types, names: &mut Names, errors: &mut Errors) -> Reverse {
-    let mut cx = Cx { function, names, reads: BTreeSet::new(), bars: HashMap::new(), raw: Vec::new() };
+pub fn reverse(
+    input: &Input,
+    function: &Function,
+    types: &mut Types,
+    names: &mut Names,
+    errors: &mut Errors,
+) -> Reverse {
+    let mut cx = Cx {
+        function,
+        names,
+        reads: BTreeSet::new(),
+        bars: HashMap::new(),
+        raw: Vec::new(),
+    };
 
     // Which cotangents the sweep needs: the output's, then those of active operands of
     // statements that need one.
@@ -137,19 +172,36 @@ pub fn reverse(input: &Input, function: &Function, types: &mut Types, names: &mu
     for raw in std::mem::take(&mut cx.raw) {
         match raw {
             Raw::Bind { names, value } => stmts.push(Adjoint::Bind { names, value }),
-            Raw::Add { target, index, value } => {
+            Raw::Add {
+                target,
+                index,
+                value,
+            } => {
                 let left = remaining.get_mut(&target).expect("counted above");
                 *left -= 1;
                 let array = is_array(input, function, types, target);
                 if declared.insert(target) {
                     if index.is_none() {
-                        stmts.push(Adjoint::Declare { target, mutable: *left > 0, value });
+                        stmts.push(Adjoint::Declare {
+                            target,
+                            mutable: *left > 0,
+                            value,
+                        });
                         continue;
                     }
                     let zero = zero(&mut cx, input, types, target, errors);
-                    stmts.push(Adjoint::Declare { target, mutable: true, value: zero });
+                    stmts.push(Adjoint::Declare {
+                        target,
+                        mutable: true,
+                        value: zero,
+                    });
                 }
-                stmts.push(Adjoint::Add { target, index, value, array });
+                stmts.push(Adjoint::Add {
+                    target,
+                    index,
+                    value,
+                    array,
+                });
             }
         }
     }
@@ -158,7 +210,11 @@ pub fn reverse(input: &Input, function: &Function, types: &mut Types, names: &mu
         if param.active && !declared.contains(&param.var) {
             cx.bar(param.var);
             let zero = zero(&mut cx, input, types, param.var, errors);
-            stmts.push(Adjoint::Declare { target: param.var, mutable: false, value: zero });
+            stmts.push(Adjoint::Declare {
+                target: param.var,
+                mutable: false,
+                value: zero,
+            });
         }
     }
 
@@ -182,7 +238,14 @@ pub fn reverse(input: &Input, function: &Function, types: &mut Types, names: &mu
         }
     }
 
-    Reverse { stmts, reads: cx.reads, live, bars: cx.bars, seeded, seed_mutable }
+    Reverse {
+        stmts,
+        reads: cx.reads,
+        live,
+        bars: cx.bars,
+        seeded,
+        seed_mutable,
+    }
 }
 
 /// Appends the contributions of one statement, whose result's cotangent is needed.
@@ -227,9 +290,21 @@ fn rule(cx: &mut Cx, stmt: &Stmt) {
                 }
             }
         }
-        Op::Method { method, receiver, args } => {
-            debug_assert_eq!(method.kind, Kind::Differentiable, "constant methods are inactive");
-            let pullback = format_ident!("{}_pullback", method.name, span = Span::mixed_site().located_at(span));
+        Op::Method {
+            method,
+            receiver,
+            args,
+        } => {
+            debug_assert_eq!(
+                method.kind,
+                Kind::Differentiable,
+                "constant methods are inactive"
+            );
+            let pullback = format_ident!(
+                "{}_pullback",
+                method.name,
+                span = Span::mixed_site().located_at(span)
+            );
             let mut inputs = vec![cx.primal(receiver)];
             inputs.extend(args.iter().map(|a| cx.primal(a)));
             let output = cx.primal(&Operand::Var(result));
@@ -237,7 +312,12 @@ fn rule(cx: &mut Cx, stmt: &Stmt) {
                 ::autodiff_runtime::__private::scalar::#pullback(#(#inputs,)* #output, #bar)
             );
             let floats: Vec<&Operand> = std::iter::once(receiver)
-                .chain(args.iter().zip(method.args).filter(|(_, k)| **k == Arg::Float).map(|(a, _)| a))
+                .chain(
+                    args.iter()
+                        .zip(method.args)
+                        .filter(|(_, k)| **k == Arg::Float)
+                        .map(|(a, _)| a),
+                )
                 .collect();
             if floats.len() == 1 {
                 cx.add(receiver, call);
@@ -246,7 +326,10 @@ fn rule(cx: &mut Cx, stmt: &Stmt) {
                     .iter()
                     .map(|o| cx.function.is_active(o).then(|| cx.names.temp(span)))
                     .collect();
-                cx.raw.push(Raw::Bind { names: names.clone(), value: call });
+                cx.raw.push(Raw::Bind {
+                    names: names.clone(),
+                    value: call,
+                });
                 for (operand, name) in floats.into_iter().zip(names) {
                     if let Some(name) = name {
                         cx.add(operand, quote!(#name));
@@ -258,7 +341,11 @@ fn rule(cx: &mut Cx, stmt: &Stmt) {
             if let Operand::Var(target) = base {
                 let index = cx.primal(index);
                 cx.bar(*target);
-                cx.raw.push(Raw::Add { target: *target, index: Some(index), value: quote!(#bar) });
+                cx.raw.push(Raw::Add {
+                    target: *target,
+                    index: Some(index),
+                    value: quote!(#bar),
+                });
             }
         }
         Op::Array(items) => {
@@ -271,8 +358,16 @@ fn rule(cx: &mut Cx, stmt: &Stmt) {
     }
 }
 
-fn param_of<'a>(input: &'a Input, function: &Function, var: VarId) -> Option<&'a crate::input::Param> {
-    function.params.iter().position(|p| p.var == var).map(|i| &input.params[i])
+fn param_of<'a>(
+    input: &'a Input,
+    function: &Function,
+    var: VarId,
+) -> Option<&'a crate::input::Param> {
+    function
+        .params
+        .iter()
+        .position(|p| p.var == var)
+        .map(|i| &input.params[i])
 }
 
 fn is_array(input: &Input, function: &Function, types: &mut Types, var: VarId) -> bool {
@@ -283,7 +378,13 @@ fn is_array(input: &Input, function: &Function, types: &mut Types, var: VarId) -
 }
 
 /// A zero cotangent for `var`: from its type where the size is static, from its value otherwise.
-fn zero(cx: &mut Cx, input: &Input, types: &mut Types, var: VarId, errors: &mut Errors) -> TokenStream {
+fn zero(
+    cx: &mut Cx,
+    input: &Input,
+    types: &mut Types,
+    var: VarId,
+    errors: &mut Errors,
+) -> TokenStream {
     let function = cx.function;
     if let Some(param) = param_of(input, function, var) {
         if param.shape == Shape::DynArray {
@@ -297,6 +398,9 @@ fn zero(cx: &mut Cx, input: &Input, types: &mut Types, var: VarId, errors: &mut 
         return zero;
     }
     let name = &function.var(var).name;
-    errors.spanned(name, format!("cannot infer the type of `{name}`; add a type annotation"));
+    errors.spanned(
+        name,
+        format!("cannot infer the type of `{name}`; add a type annotation"),
+    );
     quote!(::core::unreachable!())
 }

@@ -15,5 +15,5 @@ fn expand(args: &str, item: &str) -> String {
     prettyplease::unparse(&file)
 }
 
-mod snapshots;
 mod corpus;
+mod snapshots;

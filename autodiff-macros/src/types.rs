@@ -64,7 +64,10 @@ impl Types {
         }
         let text = tokens.to_string();
         for float in ["f32", "f64"] {
-            if text.split(|c: char| !c.is_alphanumeric()).any(|w| w == float) {
+            if text
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| w == float)
+            {
                 let ty: Type = syn::parse_str(float).expect("a primitive type parses");
                 return self.written(&ty);
             }

@@ -25,6 +25,97 @@
 //! What `#[grad]` emits and which bodies it accepts is described on [`grad`]; the pullbacks of the
 //! float methods, with their conventions at nonsmooth points, are in [`scalar`].
 
+/// Differentiates a function: emits its gradient beside it, at compile time.
+///
+/// `#[grad]` keeps the function exactly as written and adds, with the same visibility and
+/// generics:
+///
+/// | emitted | returns |
+/// | --- | --- |
+/// | `f_grad(x, y)` | `(value, ∂f/∂x, ∂f/∂y)`, for a float output |
+/// | `f_vjp(x, y, bar_out)` | `(value, bar_x, bar_y)`: the vector-Jacobian product with `bar_out` |
+/// | `f_fwd(x, y)` | `(value, FResiduals)`: the forward half |
+/// | `f_bwd(residuals, bar_out)` | `(bar_x, bar_y)`: the reverse half, consuming the residuals |
+///
+/// With one differentiated parameter the gradient is not wrapped in a tuple: `f_grad` returns
+/// `(value, grad)`.
+///
+/// ```
+/// use autodiff_runtime::grad;
+///
+/// #[grad]
+/// pub fn f(x: f64, y: f64) -> f64 {
+///     let a = x * y;
+///     let b = a.sin();
+///     a + b
+/// }
+///
+/// let (l, dx, dy) = f_grad(2.0, 3.0);
+/// let (_, dx_half, _) = f_vjp(2.0, 3.0, 0.5);
+/// assert_eq!(dx_half, 0.5 * dx);
+///
+/// // The two halves, for callers that decide between them whether to run the reverse sweep.
+/// let (value, residuals) = f_fwd(2.0, 3.0);
+/// let (bx, by) = f_bwd(residuals, 1.0);
+/// assert_eq!((value, bx, by), (l, dx, dy));
+/// ```
+///
+/// # Which parameters get a gradient
+///
+/// Parameters of type `f32`, `f64`, a generic type parameter, `[f64; N]`, `&[f64; N]`,
+/// `&[f64]` or `Vec<f64>` are differentiated; integers, `bool` and the like are constants. A
+/// gradient has the owned type of its parameter (`&[f64]` gives `Vec<f64>`). `wrt` narrows the
+/// set:
+///
+/// ```
+/// use autodiff_runtime::grad;
+///
+/// #[grad(wrt(cam))]
+/// fn project(cam: &[f64; 3], point: [f64; 2], i: usize) -> [f64; 2] {
+///     let u = cam[0] * point[0] + cam[i];
+///     [u, cam[2] * point[1]]
+/// }
+///
+/// // An array output takes its cotangent as an array; the only gradient is `cam`'s.
+/// let (value, bar_cam) = project_vjp(&[1.0, 2.0, 3.0], [0.5, 0.25], 1, [1.0, 0.0]);
+/// assert_eq!(value, [2.5, 0.75]);
+/// assert_eq!(bar_cam, [0.5, 1.0, 0.0]);
+/// ```
+///
+/// # What the body may contain
+///
+/// Straight-line code: `let` bindings (with shadowing, tuple patterns such as
+/// `let (c, s) = (t.cos(), t.sin());`, and `let mut` reassignment with `=`, `+=`, `-=`, `*=`,
+/// `/=`), `+ - * /`, unary `-`, literals, constants and paths (`std::f64::consts::PI`), the float
+/// methods `sin cos tan asin acos atan atan2 sinh cosh tanh exp exp2 exp_m1 ln ln_1p log2 log10
+/// log sqrt cbrt powi powf recip abs hypot mul_add max min signum` (also as `f64::sin(x)`),
+/// indexing of arrays and slices by an integer literal or an integer parameter, array literals,
+/// `as` casts of constants, and a tail expression or a final `return`.
+///
+/// Anything else (`if`, `match`, loops, closures, macros, calls to other functions) is a compile
+/// error under the offending tokens that says what to write instead.
+///
+/// ```compile_fail
+/// use autodiff_runtime::grad;
+///
+/// #[grad]
+/// fn relu(x: f64) -> f64 {
+///     if x > 0.0 { x } else { 0.0 } // error: `if` is not supported in a #[grad] function yet
+/// }
+/// ```
+///
+/// # Nonsmooth points
+///
+/// `abs` and `signum` have the subgradient 0 at 0; `max` and `min` send the whole cotangent to
+/// their first argument on a tie; each pullback in [`scalar`] documents its convention.
+///
+/// # The generated code
+///
+/// `cargo expand` shows a forward sweep in SSA form keeping your variable names (a rebound name
+/// gets a suffix: `a_1`), then the reverse sweep over the same statements backwards, where each
+/// statement adds its vector-Jacobian product into cotangents named `bar_<name>`; temporaries are
+/// `t1, t2, …`. No generated name equals one you wrote in the function.
+#[doc(inline)]
 pub use autodiff_macros::grad;
 pub use ndarray;
 pub use num_traits;

@@ -178,7 +178,10 @@ fn every_input_gives_code_or_compile_error() {
     for item in ITEMS {
         for args in ARGS {
             let result = std::panic::catch_unwind(|| expands_without_panic(args, item));
-            assert!(result.is_ok(), "the macro panicked on #[grad({args})] {item}");
+            assert!(
+                result.is_ok(),
+                "the macro panicked on #[grad({args})] {item}"
+            );
         }
     }
 }
@@ -191,7 +194,10 @@ fn supported_inputs_give_no_error() {
         "fn f(x: &[f64]) -> f64 { x[0] * x[1] }",
         "fn f(x: f64) -> f64 { let c = 2; x.powi(c) }",
     ] {
-        assert!(!expands_without_panic("", item), "unexpected error for {item}");
+        assert!(
+            !expands_without_panic("", item),
+            "unexpected error for {item}"
+        );
     }
 }
 
@@ -201,11 +207,15 @@ fn every_truncation_of_a_valid_function() {
     let source = "pub fn f(x: f64, cam: &[f64; 3], n: usize) -> [f64; 2] { \
                   let (c, s) = (x.cos(), cam[n].sin()); let mut m = c * s; m += x.powi(2); \
                   return [m.atan2(cam[0]), -m / 2.0]; }";
-    let tokens: Vec<proc_macro2::TokenTree> = source.parse::<TokenStream>().unwrap().into_iter().collect();
+    let tokens: Vec<proc_macro2::TokenTree> =
+        source.parse::<TokenStream>().unwrap().into_iter().collect();
     for end in 0..=tokens.len() {
         let item: TokenStream = tokens[..end].iter().cloned().collect();
         let text = item.to_string();
         let result = std::panic::catch_unwind(|| expands_without_panic("", &text));
-        assert!(result.is_ok(), "the macro panicked on the truncation {text}");
+        assert!(
+            result.is_ok(),
+            "the macro panicked on the truncation {text}"
+        );
     }
 }

@@ -12,7 +12,9 @@ macro_rules! snapshot {
     };
 }
 
-snapshot!(seed_example, "",
+snapshot!(
+    seed_example,
+    "",
     pub fn f(x: f64, y: f64) -> f64 {
         let a = x * y;
         let b = a.sin();
@@ -20,14 +22,18 @@ snapshot!(seed_example, "",
     }
 );
 
-snapshot!(square_of_affine, "",
+snapshot!(
+    square_of_affine,
+    "",
     fn l(a: f64, b: f64, c: f64) -> f64 {
         let y = a * b + c;
         y * y
     }
 );
 
-snapshot!(shadowing_and_reassignment, "",
+snapshot!(
+    shadowing_and_reassignment,
+    "",
     fn g(x: f64, y: f64) -> f64 {
         let a = x * y;
         let a = a.exp();
@@ -39,14 +45,18 @@ snapshot!(shadowing_and_reassignment, "",
     }
 );
 
-snapshot!(arrays_with_wrt, "wrt(cam)",
+snapshot!(
+    arrays_with_wrt,
+    "wrt(cam)",
     fn project(cam: &[f64; 3], x: [f64; 2], i: usize) -> [f64; 2] {
         let u = cam[0] * x[0] + cam[i];
         [u.atan2(x[1]), cam[2] - u]
     }
 );
 
-snapshot!(slice_and_constants, "",
+snapshot!(
+    slice_and_constants,
+    "",
     pub(crate) fn mean_sq(xs: &[f64], n: usize) -> f64 {
         let k = n as f64;
         let s = xs[0] * xs[0] + xs[1] * xs[1];
@@ -54,7 +64,9 @@ snapshot!(slice_and_constants, "",
     }
 );
 
-snapshot!(generated_names_avoid_user_names, "",
+snapshot!(
+    generated_names_avoid_user_names,
+    "",
     fn h(x: f64, bar_x: f64, t1: f64) -> f64 {
         let x_1 = x * bar_x;
         let x = x_1 + t1 * x;
@@ -62,7 +74,9 @@ snapshot!(generated_names_avoid_user_names, "",
     }
 );
 
-snapshot!(error_keeps_original_and_stubs, "",
+snapshot!(
+    error_keeps_original_and_stubs,
+    "",
     fn bad(x: f64) -> f64 {
         if x > 0.0 { x } else { -x }
     }
