@@ -214,7 +214,11 @@ pub fn powi_pullback<T: Float>(x: T, n: i32, y: T, bar_y: T) -> T {
 #[inline]
 pub fn powf_pullback<T: Float>(x: T, p: T, y: T, bar_y: T) -> (T, T) {
     let bar_x = bar_y * p * x.powf(p - T::one());
-    let bar_p = if x == T::zero() && y == T::zero() { T::zero() } else { bar_y * y * x.ln() };
+    let bar_p = if x == T::zero() && y == T::zero() {
+        T::zero()
+    } else {
+        bar_y * y * x.ln()
+    };
     (bar_x, bar_p)
 }
 
