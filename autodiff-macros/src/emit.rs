@@ -12,8 +12,10 @@ use syn::{Generics, Lifetime, Type};
 use crate::errors::Errors;
 use crate::input::{Input, Shape, gradient_type};
 use crate::naming::Names;
+use crate::primitives::{Arg, Syntax};
 use crate::reverse::{Adjoint, Reverse};
-use crate::ssa::{Function, Op, Operand};
+use crate::reverse::{is_borrowed, is_ndarray};
+use crate::ssa::{BinOp, Function, Op, Operand};
 use crate::types::Types;
 
 /// The names and signature pieces every companion shares.
@@ -315,11 +317,21 @@ pub fn emit(
                 }
             },
         };
-        fields.push((name.clone(), ty));
+        fields.push((name.clone(), ty, quote!(#name)));
+    }
+    // Shapes go first: the struct literal evaluates them before the arrays move in.
+    for (&var, dim) in reverse.dims.iter().rev() {
+        let rank = types
+            .as_ndarray(function.var(var).ty)
+            .and_then(|(_, rank)| rank);
+        let ty = crate::input::ndarray_dim(rank);
+        let array = &function.var(var).name;
+        fields.insert(0, (dim.clone(), ty, quote!(#dim: #array.raw_dim())));
     }
     let (impl_generics, ty_generics, where_clause) = rg.generics.split_for_impl();
-    let field_decls = fields.iter().map(|(n, t)| quote!(#n: #t));
-    let field_names: Vec<&Ident> = fields.iter().map(|(n, _)| n).collect();
+    let field_decls = fields.iter().map(|(n, t, _)| quote!(#n: #t));
+    let field_names: Vec<&Ident> = fields.iter().map(|(n, _, _)| n).collect();
+    let field_inits: Vec<&TokenStream> = fields.iter().map(|(_, _, init)| init).collect();
     let (marker_decl, marker_init) = match &rg.marker {
         Some((name, ty)) => (
             quote!(#name: #ty,),
@@ -348,7 +360,7 @@ pub fn emit(
         .filter(|(_, live)| **live)
         .map(|(stmt, _)| {
             let name = &function.var(stmt.var).name;
-            let value = forward_expr(function, &stmt.op, stmt.span);
+            let value = forward_expr(function, types, &stmt.op, stmt.span);
             match &stmt.annotation {
                 Some(ty) => quote_spanned!(stmt.span=> let #name: #ty = #value;),
                 None => quote_spanned!(stmt.span=> let #name = #value;),
@@ -364,6 +376,7 @@ pub fn emit(
                     .iter()
                     .any(|o| matches!(o, Operand::Var(v) if *v == var))
         }) || reverse.reads.contains(&var)
+            || reverse.dims.contains_key(&var)
             || matches!(function.output, Operand::Var(v) if v == var)
     };
     let fwd_params: Vec<TokenStream> = input
@@ -393,7 +406,7 @@ pub fn emit(
         #[inline]
         #vis fn #fwd #impl_generics (#(#fwd_params),*) -> (#out, #residuals_ty #ty_generics) #where_clause {
             #(#forward)*
-            (#output, #residuals_ty { #(#field_names,)* #marker_init })
+            (#output, #residuals_ty { #(#field_inits,)* #marker_init })
         }
     };
 
@@ -440,6 +453,7 @@ pub fn emit(
                 let bar = &reverse.bars[target];
                 quote!(::autodiff_runtime::__private::Accumulate::accumulate(&mut #bar, #value);)
             }
+            Adjoint::Drop(name) => quote!(::core::mem::drop(#name);),
             Adjoint::Bind { names, value } => {
                 let names = names.iter().map(|n| match n {
                     Some(n) => quote!(#n),
@@ -537,27 +551,37 @@ fn operand(function: &Function, operand: &Operand) -> TokenStream {
     }
 }
 
-/// The forward expression of one operation.
-fn forward_expr(function: &Function, op: &Op, span: Span) -> TokenStream {
+/// The forward expression of one operation. Arrays are borrowed, so every SSA value can be used
+/// any number of times.
+fn forward_expr(function: &Function, types: &mut Types, op: &Op, span: Span) -> TokenStream {
     let o = |x: &Operand| operand(function, x);
+    let mut arg = |x: &Operand| {
+        let value = operand(function, x);
+        match x {
+            Operand::Var(v) if is_ndarray(function, types, x) && !is_borrowed(function, *v) => {
+                quote!(&#value)
+            }
+            _ => value,
+        }
+    };
     match op {
         Op::Use(a) => o(a),
         Op::Neg(a) => {
-            let a = o(a);
+            let a = arg(a);
             quote_spanned!(span=> -#a)
         }
         Op::Binary(op, a, b) => {
-            let (a, b) = (o(a), o(b));
+            let (a, b) = (arg(a), arg(b));
             let op = match op {
-                crate::ssa::BinOp::Add => quote_spanned!(span=> +),
-                crate::ssa::BinOp::Sub => quote_spanned!(span=> -),
-                crate::ssa::BinOp::Mul => quote_spanned!(span=> *),
-                crate::ssa::BinOp::Div => quote_spanned!(span=> /),
+                BinOp::Add => quote_spanned!(span=> +),
+                BinOp::Sub => quote_spanned!(span=> -),
+                BinOp::Mul => quote_spanned!(span=> *),
+                BinOp::Div => quote_spanned!(span=> /),
             };
             quote_spanned!(span=> #a #op #b)
         }
         Op::Method {
-            method,
+            prim,
             receiver,
             args,
         } => {
@@ -565,9 +589,24 @@ fn forward_expr(function: &Function, op: &Op, span: Span) -> TokenStream {
                 Operand::Const(tokens) => quote!((#tokens)),
                 var => o(var),
             };
-            let name = Ident::new(method.name, span);
-            let args = args.iter().map(o);
+            let name = Ident::new(prim.name, span);
+            let args: Vec<TokenStream> = args.iter().map(&mut arg).collect();
+            if prim.syntax == Syntax::ArrayMethod && prim.name == "t" {
+                // Owned, so it can be kept for the reverse sweep.
+                return quote_spanned!(span=> #receiver.t().to_owned());
+            }
             quote_spanned!(span=> #receiver.#name(#(#args),*))
+        }
+        Op::Call { prim, args } => {
+            let name = Ident::new(prim.name, span);
+            let args = args.iter().zip(prim.args).map(|(a, kind)| match kind {
+                Arg::Labels => {
+                    let labels = o(a);
+                    quote!(&#labels[..])
+                }
+                _ => arg(a),
+            });
+            quote_spanned!(span=> ::autodiff_runtime::nn::#name(#(#args),*))
         }
         Op::Index { base, index } => {
             let (base, index) = (o(base), o(index));

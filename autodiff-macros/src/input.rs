@@ -21,6 +21,9 @@ pub enum Shape {
     FixedArray,
     /// `&[E]` or `Vec<E>` of floats: the gradient is `Vec<E>`, sized at run time.
     DynArray,
+    /// An ndarray array of floats (`Array2<f64>`, `&Array1<f32>`, `ArrayView2<f64>`), with its
+    /// number of axes where the type says it (`None` for `ArrayD`/`IxDyn`).
+    NdArray(Option<usize>),
     /// Anything else (integers, `bool`, `&[usize]`, …): never differentiated.
     Constant,
 }
@@ -189,6 +192,14 @@ pub fn analyze(item: TokenStream, args: &Args, errors: &mut Errors) -> Option<In
         }
         ReturnType::Type(_, ty) => {
             let shape = classify(ty, &generic_types);
+            if let Shape::NdArray(_) = shape {
+                errors.spanned(
+                    ty,
+                    "#[grad] does not support returning an array yet; return a float (a loss), \
+                     or a fixed-size array of floats",
+                );
+                return None;
+            }
             if !matches!(shape, Shape::Scalar | Shape::FixedArray) || is_reference(ty) {
                 errors.spanned(
                     ty,
@@ -237,7 +248,10 @@ pub fn classify(ty: &Type, generic_types: &[Ident]) -> Shape {
         Type::Array(array) if is_float(&array.elem, generic_types) => Shape::FixedArray,
         _ if is_float(ty, generic_types) => Shape::Scalar,
         _ if vec_element(ty).is_some_and(|e| is_float(e, generic_types)) => Shape::DynArray,
-        _ => Shape::Constant,
+        _ => match ndarray_type(ty) {
+            Some((elem, rank)) if is_float(elem, generic_types) => Shape::NdArray(rank),
+            _ => Shape::Constant,
+        },
     }
 }
 
@@ -251,6 +265,47 @@ pub fn is_float(ty: &Type, generic_types: &[Ident]) -> bool {
         Type::Paren(p) => is_float(&p.elem, generic_types),
         Type::Group(g) => is_float(&g.elem, generic_types),
         _ => false,
+    }
+}
+
+/// The element type and number of axes of an ndarray type written as `Array2<E>`,
+/// `ArrayView1<'a, E>`, `Array<E, Ix2>`, `ArrayD<E>` (any path ending so).
+pub fn ndarray_type(ty: &Type) -> Option<(&Type, Option<usize>)> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    let name = last.ident.to_string();
+    let suffix = name
+        .strip_prefix("ArrayView")
+        .or_else(|| name.strip_prefix("Array"))?;
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter().filter_map(|a| match a {
+        GenericArgument::Type(t) => Some(t),
+        _ => None,
+    });
+    let elem = types.next()?;
+    let rank = match suffix {
+        "" => match types.next()? {
+            Type::Path(dim) => dimension_rank(&dim.path.segments.last()?.ident.to_string())?,
+            _ => return None,
+        },
+        "D" => None,
+        digit => Some(
+            digit
+                .parse::<usize>()
+                .ok()
+                .filter(|r| (1..=6).contains(r))?,
+        ),
+    };
+    Some((elem, rank))
+}
+
+/// `Ix2` → `Some(Some(2))`, `IxDyn` → `Some(None)`.
+fn dimension_rank(name: &str) -> Option<Option<usize>> {
+    match name {
+        "IxDyn" => Some(None),
+        _ => Some(Some(name.strip_prefix("Ix")?.parse().ok()?)),
     }
 }
 
@@ -282,8 +337,32 @@ pub fn element_type(ty: &Type) -> Option<&Type> {
     }
 }
 
-/// The owned type of a parameter's gradient: `&[f64; 3]` → `[f64; 3]`, `&[f64]` → `Vec<f64>`.
+/// The owned array type with `rank` axes of `elem`, as generated code names it.
+pub fn owned_ndarray(elem: &TokenStream, rank: Option<usize>) -> TokenStream {
+    let alias = match rank {
+        Some(n) => quote::format_ident!("Array{}", n),
+        None => quote::format_ident!("ArrayD"),
+    };
+    quote::quote!(::autodiff_runtime::ndarray::#alias<#elem>)
+}
+
+/// The dimension type for `rank` axes (`Ix2`, or `IxDyn`).
+pub fn ndarray_dim(rank: Option<usize>) -> TokenStream {
+    match rank {
+        Some(n) => {
+            let ix = quote::format_ident!("Ix{}", n);
+            quote::quote!(::autodiff_runtime::ndarray::#ix)
+        }
+        None => quote::quote!(::autodiff_runtime::ndarray::IxDyn),
+    }
+}
+
+/// The owned type of a parameter's gradient: `&[f64; 3]` → `[f64; 3]`, `&[f64]` → `Vec<f64>`,
+/// `&Array2<f64>` or `ArrayView2<f64>` → `Array<f64, Ix2>`.
 pub fn gradient_type(ty: &Type) -> TokenStream {
+    if let Some((elem, rank)) = ndarray_type(ty) {
+        return owned_ndarray(&quote::quote!(#elem), rank);
+    }
     match ty {
         Type::Reference(r) => match &*r.elem {
             Type::Slice(s) => {

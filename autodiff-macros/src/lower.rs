@@ -14,7 +14,7 @@ use syn::{Expr, Lit, Local, Pat, Stmt as SynStmt, Type, UnOp};
 use crate::errors::Errors;
 use crate::input::Input;
 use crate::naming::Names;
-use crate::primitives::{self, Arg, Kind};
+use crate::primitives::{self, Arg, Output, Syntax};
 use crate::ssa::{BinOp, Function, Op, Operand, Param, Stmt, Var, VarId};
 use crate::types::{Slot, Types};
 
@@ -48,6 +48,7 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
         cx.function.params.push(Param {
             var,
             active: param.active,
+            by_reference: matches!(*param.ty, Type::Reference(_)),
         });
     }
     let output = cx.body(&input.item.block.stmts, input.item.block.span());
@@ -473,6 +474,12 @@ impl Lowerer<'_> {
                             return self.method(ident, receiver, &args, hint, annotation, span);
                         }
                     }
+                    let is_nn = path.path.segments.len() >= 2
+                        && path.path.segments[path.path.segments.len() - 2].ident == "nn";
+                    if is_nn {
+                        let args: Vec<&Expr> = call.args.iter().collect();
+                        return self.nn_call(&path.path, &args, hint, annotation, span);
+                    }
                     let name = path.path.to_token_stream().to_string().replace(' ', "");
                     self.errors.spanned(
                         &call.func,
@@ -554,47 +561,116 @@ impl Lowerer<'_> {
         annotation: Option<Box<Type>>,
         span: Span,
     ) -> Option<Operand> {
+        let receiver = receiver?;
         let name = ident.to_string();
-        let Some(method) = primitives::lookup(&name) else {
+        let slot = self.slot_of(&receiver);
+        let syntax = if self.types.as_ndarray(slot).is_some() {
+            Syntax::ArrayMethod
+        } else {
+            Syntax::FloatMethod
+        };
+        let Some(prim) = primitives::lookup(&name, syntax) else {
+            let message = match syntax {
+                Syntax::ArrayMethod => format!(
+                    "`{name}` is not an array method #[grad] can differentiate; the supported \
+                     array methods are {}, and `autodiff_runtime::nn` has {}",
+                    primitives::names(Syntax::ArrayMethod),
+                    primitives::names(Syntax::NnFunction)
+                ),
+                _ => format!(
+                    "`{name}` is not a method #[grad] can differentiate; the supported float \
+                     methods are {}",
+                    primitives::names(Syntax::FloatMethod)
+                ),
+            };
+            self.errors.spanned(ident, message);
+            return None;
+        };
+        let args = self.arguments(prim, ident, args)?;
+        Some(Operand::Var(self.push(
+            Op::Method {
+                prim,
+                receiver,
+                args,
+            },
+            hint,
+            annotation,
+            span,
+        )))
+    }
+
+    /// `nn::name(args)`.
+    fn nn_call(
+        &mut self,
+        path: &syn::Path,
+        args: &[&Expr],
+        hint: Option<Hint>,
+        annotation: Option<Box<Type>>,
+        span: Span,
+    ) -> Option<Operand> {
+        let ident = &path.segments.last().expect("a path has a segment").ident;
+        let Some(prim) = primitives::lookup(&ident.to_string(), Syntax::NnFunction) else {
             self.errors.spanned(
                 ident,
                 format!(
-                    "`{name}` is not a method #[grad] can differentiate; the supported float \
-                     methods are {}",
-                    primitives::differentiable_names()
+                    "`{ident}` is not a function of `autodiff_runtime::nn`; the differentiable ones are {}",
+                    primitives::names(Syntax::NnFunction)
                 ),
             );
             return None;
         };
-        if args.len() != method.args.len() {
+        let args = self.arguments(prim, ident, args)?;
+        Some(Operand::Var(self.push(
+            Op::Call { prim, args },
+            hint,
+            annotation,
+            span,
+        )))
+    }
+
+    /// Lowers the arguments of a primitive, checking their number and kinds.
+    fn arguments(
+        &mut self,
+        prim: &'static primitives::Primitive,
+        ident: &syn::Ident,
+        args: &[&Expr],
+    ) -> Option<Vec<Operand>> {
+        let name = prim.name;
+        if args.len() != prim.args.len() {
             self.errors.spanned(
                 ident,
                 format!(
                     "`{name}` takes {} argument(s), found {}",
-                    method.args.len(),
+                    prim.args.len(),
                     args.len()
                 ),
             );
             return None;
         }
-        let lowered: Vec<Option<Operand>> = args.iter().map(|a| self.expr(a, None)).collect();
-        let receiver = receiver?;
-        let args: Vec<Operand> = lowered.into_iter().collect::<Option<_>>()?;
-        for (arg, kind) in args.iter().zip(method.args) {
-            if *kind == Arg::Int && self.function.is_active(arg) {
-                self.errors.push(syn::Error::new(
-                    span,
-                    format!("the argument of `{name}` must be an integer"),
-                ));
+        let mut lowered = Vec::new();
+        for (expr, kind) in args.iter().zip(prim.args) {
+            let operand = match kind {
+                // `Axis(1)` is a constant written as the user wrote it.
+                Arg::Axis => Some(Operand::Const(strip(expr).to_token_stream())),
+                _ => self.expr(expr, None),
+            };
+            lowered.push(operand);
+        }
+        let lowered: Vec<Operand> = lowered.into_iter().collect::<Option<_>>()?;
+        for ((operand, kind), expr) in lowered.iter().zip(prim.args).zip(args) {
+            if matches!(kind, Arg::Int | Arg::Labels | Arg::Axis)
+                && self.function.is_active(operand)
+            {
+                self.errors.spanned(
+                    expr,
+                    format!(
+                        "this argument of `{name}` must be an integer, not a differentiated value"
+                    ),
+                );
                 return None;
             }
         }
-        let op = Op::Method {
-            method,
-            receiver,
-            args,
-        };
-        Some(Operand::Var(self.push(op, hint, annotation, span)))
+        Some(lowered)
     }
 
     /// Appends `let var = op;` and returns the new variable.
@@ -613,7 +689,7 @@ impl Lowerer<'_> {
             None => self.names.temp(span),
         };
         let active = match &op {
-            Op::Method { method, .. } if method.kind == Kind::Constant => false,
+            Op::Method { prim, .. } if prim.is_constant() => false,
             Op::Cast(..) => false,
             op => op.operands().iter().any(|o| self.function.is_active(o)),
         };
@@ -632,32 +708,93 @@ impl Lowerer<'_> {
         var
     }
 
+    /// The type of a primitive's result from its first argument's (`rest`: the others').
+    fn primitive_type(&mut self, prim: &primitives::Primitive, first: Slot, rest: &[Slot]) -> Slot {
+        let array = self.types.as_ndarray(first);
+        match prim.output {
+            Output::Usize => {
+                let usize_ty: Type = syn::parse_quote!(usize);
+                self.types.written(&usize_ty)
+            }
+            Output::SameAsFirst => {
+                if prim.syntax == Syntax::FloatMethod {
+                    for (slot, kind) in rest.iter().zip(prim.args) {
+                        if *kind == Arg::Float {
+                            self.types.unify(first, *slot);
+                        }
+                    }
+                }
+                match array {
+                    // A view or a borrowed array gives an owned array.
+                    Some((elem, rank)) => self.types.ndarray(elem, rank),
+                    None => first,
+                }
+            }
+            Output::Element => match array {
+                Some((elem, _)) => elem,
+                None => self.types.unknown(),
+            },
+            Output::OneAxisFewer => match array {
+                Some((elem, rank)) => self.types.ndarray(elem, rank.map(|r| r.saturating_sub(1))),
+                None => self.types.unknown(),
+            },
+            Output::MatrixProduct => {
+                let rhs = rest.first().and_then(|r| self.types.as_ndarray(*r));
+                match (array, rhs) {
+                    (Some((elem, Some(1))), Some((_, Some(1)))) => elem,
+                    (Some((elem, Some(ra))), Some((_, Some(rb)))) => {
+                        self.types.ndarray(elem, Some(ra + rb - 2))
+                    }
+                    (Some((elem, _)), _) => self.types.ndarray(elem, None),
+                    _ => self.types.unknown(),
+                }
+            }
+        }
+    }
+
     /// The type slot of an operation's result, unifying what the operation constrains.
     fn result_type(&mut self, op: &Op) -> Slot {
         match op {
             Op::Use(a) | Op::Neg(a) => self.slot_of(a),
             Op::Binary(_, a, b) => {
                 let (a, b) = (self.slot_of(a), self.slot_of(b));
-                self.types.unify(a, b);
-                a
+                match (self.types.as_ndarray(a), self.types.as_ndarray(b)) {
+                    (None, None) => {
+                        self.types.unify(a, b);
+                        a
+                    }
+                    // Broadcasting: the result has the larger number of axes.
+                    (Some((ea, ra)), Some((eb, rb))) => {
+                        self.types.unify(ea, eb);
+                        let rank = match (ra, rb) {
+                            (Some(ra), Some(rb)) => Some(ra.max(rb)),
+                            _ => None,
+                        };
+                        self.types.ndarray(ea, rank)
+                    }
+                    (Some((elem, rank)), None) => {
+                        self.types.unify(elem, b);
+                        self.types.ndarray(elem, rank)
+                    }
+                    (None, Some((elem, rank))) => {
+                        self.types.unify(elem, a);
+                        self.types.ndarray(elem, rank)
+                    }
+                }
             }
             Op::Method {
-                method,
+                prim,
                 receiver,
                 args,
             } => {
-                let receiver = self.slot_of(receiver);
-                if !method.result_is_receiver_type() {
-                    let usize_ty: Type = syn::parse_quote!(usize);
-                    return self.types.written(&usize_ty);
-                }
-                for (arg, kind) in args.iter().zip(method.args) {
-                    if *kind == Arg::Float {
-                        let slot = self.slot_of(arg);
-                        self.types.unify(receiver, slot);
-                    }
-                }
-                receiver
+                let first = self.slot_of(receiver);
+                let rest: Vec<Slot> = args.iter().map(|a| self.slot_of(a)).collect();
+                self.primitive_type(prim, first, &rest)
+            }
+            Op::Call { prim, args } => {
+                let slots: Vec<Slot> = args.iter().map(|a| self.slot_of(a)).collect();
+                let (first, rest) = slots.split_first().expect("nn functions take an argument");
+                self.primitive_type(prim, *first, rest)
             }
             Op::Index { base, .. } => {
                 let base = self.slot_of(base);

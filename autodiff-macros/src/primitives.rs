@@ -1,101 +1,149 @@
-//! The table of methods `#[grad]` knows.
+//! The table of operations `#[grad]` knows beyond `+ - * /`.
 //!
-//! In: a method name from the user's body. Out: a [`Method`] row saying which arguments carry a
-//! cotangent and how its pullback is named. This table is the only place the macro knows about a
-//! float method: adding a primitive is one row here and its `<name>_pullback` function (forward
-//! and rule side by side) in `autodiff-runtime/src/scalar.rs`.
+//! In: a method or `nn::` function name from the user's body. Out: a [`Primitive`] row: how it is
+//! written, which arguments carry a cotangent, what its result is, and which runtime pullback
+//! differentiates it. This table is the only place the macro knows about a primitive: adding
+//! one is a row here and its `<name>_pullback` (forward and rule side by side) in the runtime's
+//! `scalar`, `array` or `nn` module.
 
-/// What an argument of a method is, for differentiation.
+/// What an argument is, for differentiation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Arg {
-    /// A float of the receiver's type: it gets a cotangent.
+    /// A float or an array of floats: it gets a cotangent.
     Float,
     /// An integer (the exponent of `powi`): passed to the pullback, gets no cotangent.
     Int,
+    /// Integer labels (`&[usize]`), passed as a slice.
+    Labels,
+    /// An `Axis(k)`, written as the user wrote it.
+    Axis,
 }
 
-/// How a method's result relates to differentiation.
+/// How the primitive is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// A float function of float arguments with a pullback `scalar::<name>_pullback` taking
-    /// `(receiver, args.., output, bar_output)`.
-    Differentiable,
-    /// A method whose result is not a float (`len`): its result is a constant.
-    Constant,
+pub enum Syntax {
+    /// `x.name(args)` on a float.
+    FloatMethod,
+    /// `a.name(args)` on an ndarray array.
+    ArrayMethod,
+    /// `nn::name(args)`, a function of `autodiff_runtime::nn`.
+    NnFunction,
 }
 
-/// One method `#[grad]` knows.
+/// The result of a primitive, given its first argument (the receiver for methods).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// The type of the first argument.
+    SameAsFirst,
+    /// A float: the element type of the first argument (`sum`, `mean`, `cross_entropy`).
+    Element,
+    /// An array with one axis fewer than the first argument (`sum_axis`, `logsumexp`).
+    OneAxisFewer,
+    /// A `usize` (`len`): a constant.
+    Usize,
+    /// The product of the two arguments (`dot`).
+    MatrixProduct,
+}
+
+/// One primitive.
 #[derive(Debug)]
-pub struct Method {
+pub struct Primitive {
     pub name: &'static str,
-    /// The arguments after the receiver.
+    pub syntax: Syntax,
+    /// The arguments after the receiver (methods), or all of them (functions).
     pub args: &'static [Arg],
-    pub kind: Kind,
+    pub output: Output,
 }
 
-impl Method {
-    /// Whether the result has the receiver's type (every float method here does).
-    pub fn result_is_receiver_type(&self) -> bool {
-        self.kind == Kind::Differentiable
+impl Primitive {
+    /// Whether the result is a constant whatever the inputs.
+    pub fn is_constant(&self) -> bool {
+        self.output == Output::Usize
     }
 }
 
-const UNARY: &[Arg] = &[];
-const BINARY: &[Arg] = &[Arg::Float];
+use Arg::{Axis, Float, Int, Labels};
+use Output::*;
+use Syntax::*;
 
-macro_rules! methods {
-    ($($name:ident: $args:expr, $kind:ident;)*) => {
-        /// Every method the body of a `#[grad]` function may call.
-        pub static METHODS: &[Method] = &[
-            $(Method { name: stringify!($name), args: $args, kind: Kind::$kind },)*
+macro_rules! table {
+    ($($name:ident: $syntax:ident($($arg:ident),*) -> $output:ident;)*) => {
+        /// Every primitive the body of a `#[grad]` function may use.
+        pub static PRIMITIVES: &[Primitive] = &[
+            $(Primitive {
+                name: stringify!($name),
+                syntax: $syntax,
+                args: &[$($arg),*],
+                output: $output,
+            },)*
         ];
     };
 }
 
-methods! {
-    sin: UNARY, Differentiable;
-    cos: UNARY, Differentiable;
-    tan: UNARY, Differentiable;
-    asin: UNARY, Differentiable;
-    acos: UNARY, Differentiable;
-    atan: UNARY, Differentiable;
-    atan2: BINARY, Differentiable;
-    sinh: UNARY, Differentiable;
-    cosh: UNARY, Differentiable;
-    tanh: UNARY, Differentiable;
-    exp: UNARY, Differentiable;
-    exp2: UNARY, Differentiable;
-    exp_m1: UNARY, Differentiable;
-    ln: UNARY, Differentiable;
-    ln_1p: UNARY, Differentiable;
-    log2: UNARY, Differentiable;
-    log10: UNARY, Differentiable;
-    log: BINARY, Differentiable;
-    sqrt: UNARY, Differentiable;
-    cbrt: UNARY, Differentiable;
-    powi: &[Arg::Int], Differentiable;
-    powf: BINARY, Differentiable;
-    recip: UNARY, Differentiable;
-    abs: UNARY, Differentiable;
-    hypot: BINARY, Differentiable;
-    mul_add: &[Arg::Float, Arg::Float], Differentiable;
-    max: BINARY, Differentiable;
-    min: BINARY, Differentiable;
-    signum: UNARY, Differentiable;
-    len: UNARY, Constant;
+table! {
+    sin: FloatMethod() -> SameAsFirst;
+    cos: FloatMethod() -> SameAsFirst;
+    tan: FloatMethod() -> SameAsFirst;
+    asin: FloatMethod() -> SameAsFirst;
+    acos: FloatMethod() -> SameAsFirst;
+    atan: FloatMethod() -> SameAsFirst;
+    atan2: FloatMethod(Float) -> SameAsFirst;
+    sinh: FloatMethod() -> SameAsFirst;
+    cosh: FloatMethod() -> SameAsFirst;
+    tanh: FloatMethod() -> SameAsFirst;
+    exp: FloatMethod() -> SameAsFirst;
+    exp2: FloatMethod() -> SameAsFirst;
+    exp_m1: FloatMethod() -> SameAsFirst;
+    ln: FloatMethod() -> SameAsFirst;
+    ln_1p: FloatMethod() -> SameAsFirst;
+    log2: FloatMethod() -> SameAsFirst;
+    log10: FloatMethod() -> SameAsFirst;
+    log: FloatMethod(Float) -> SameAsFirst;
+    sqrt: FloatMethod() -> SameAsFirst;
+    cbrt: FloatMethod() -> SameAsFirst;
+    powi: FloatMethod(Int) -> SameAsFirst;
+    powf: FloatMethod(Float) -> SameAsFirst;
+    recip: FloatMethod() -> SameAsFirst;
+    abs: FloatMethod() -> SameAsFirst;
+    hypot: FloatMethod(Float) -> SameAsFirst;
+    mul_add: FloatMethod(Float, Float) -> SameAsFirst;
+    max: FloatMethod(Float) -> SameAsFirst;
+    min: FloatMethod(Float) -> SameAsFirst;
+    signum: FloatMethod() -> SameAsFirst;
+    len: FloatMethod() -> Usize;
+
+    dot: ArrayMethod(Float) -> MatrixProduct;
+    t: ArrayMethod() -> SameAsFirst;
+    sum: ArrayMethod() -> Element;
+    sum_axis: ArrayMethod(Axis) -> OneAxisFewer;
+
+    relu: NnFunction(Float) -> SameAsFirst;
+    sigmoid: NnFunction(Float) -> SameAsFirst;
+    tanh: NnFunction(Float) -> SameAsFirst;
+    exp: NnFunction(Float) -> SameAsFirst;
+    ln: NnFunction(Float) -> SameAsFirst;
+    softmax: NnFunction(Float) -> SameAsFirst;
+    log_softmax: NnFunction(Float) -> SameAsFirst;
+    logsumexp: NnFunction(Float) -> OneAxisFewer;
+    mean: NnFunction(Float) -> Element;
+    mse: NnFunction(Float, Float) -> Element;
+    cross_entropy: NnFunction(Float, Labels) -> Element;
+    layer_norm: NnFunction(Float, Float, Float, Float) -> SameAsFirst;
 }
 
-/// The row for `name`, if `#[grad]` knows that method.
-pub fn lookup(name: &str) -> Option<&'static Method> {
-    METHODS.iter().find(|m| m.name == name)
-}
-
-/// The differentiable method names, for error messages.
-pub fn differentiable_names() -> String {
-    let names: Vec<&str> = METHODS
+/// The row for `name` written as `syntax`.
+pub fn lookup(name: &str, syntax: Syntax) -> Option<&'static Primitive> {
+    PRIMITIVES
         .iter()
-        .filter(|m| m.kind == Kind::Differentiable)
-        .map(|m| m.name)
+        .find(|p| p.name == name && p.syntax == syntax)
+}
+
+/// The names written as `syntax`, for error messages.
+pub fn names(syntax: Syntax) -> String {
+    let names: Vec<&str> = PRIMITIVES
+        .iter()
+        .filter(|p| p.syntax == syntax && !p.is_constant())
+        .map(|p| p.name)
         .collect();
     names.join(", ")
 }

@@ -11,7 +11,7 @@
 //! element of an array (from indexing) declares a zero array first. Statements whose result does
 //! not reach the output, or does not depend on a differentiated parameter, get no adjoint.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -19,12 +19,14 @@ use quote::{format_ident, quote, quote_spanned};
 use crate::errors::Errors;
 use crate::input::{Input, Shape};
 use crate::naming::Names;
-use crate::primitives::{Arg, Kind};
+use crate::primitives::{Arg, Primitive, Syntax};
 use crate::ssa::{BinOp, Function, Op, Operand, Stmt, VarId};
 use crate::types::{Types, zero_of_written};
 
 /// One statement of the reverse sweep.
 pub enum Adjoint {
+    /// `drop(v);`: an array the rest of the sweep no longer reads.
+    Drop(Ident),
     /// `let [mut] bar_v = value;`: the first contribution to `bar_v`.
     Declare {
         target: VarId,
@@ -49,6 +51,8 @@ pub struct Reverse {
     pub stmts: Vec<Adjoint>,
     /// Primal variables the reverse sweep reads, in definition order: the residuals.
     pub reads: BTreeSet<VarId>,
+    /// Arrays whose shape (`raw_dim()`) the reverse sweep reads, with the residual's name.
+    pub dims: BTreeMap<VarId, Ident>,
     /// Forward statements whose result is needed (by the output or the reverse sweep).
     pub live: Vec<bool>,
     /// The name of each variable's cotangent.
@@ -71,12 +75,17 @@ enum Raw {
         names: Vec<Option<Ident>>,
         value: TokenStream,
     },
+    Drop(Ident),
 }
 
 struct Cx<'a> {
     function: &'a Function,
+    types: &'a mut Types,
     names: &'a mut Names,
     reads: BTreeSet<VarId>,
+    /// For each read variable, the index in `raw` of the last contribution reading it.
+    last_read: HashMap<VarId, usize>,
+    dims: BTreeMap<VarId, Ident>,
     bars: HashMap<VarId, Ident>,
     raw: Vec<Raw>,
 }
@@ -87,11 +96,41 @@ impl Cx<'_> {
         match operand {
             Operand::Var(v) => {
                 self.reads.insert(*v);
+                self.last_read.insert(*v, self.raw.len());
                 let name = &self.function.var(*v).name;
                 quote!(#name)
             }
             Operand::Const(tokens) => tokens.clone(),
         }
+    }
+
+    /// The operand as a primitive's argument: arrays by reference, floats by value.
+    fn argument(&mut self, operand: &Operand) -> TokenStream {
+        let value = self.primal(operand);
+        match operand {
+            Operand::Var(v) if self.is_array(operand) && !is_borrowed(self.function, *v) => {
+                quote!(&#value)
+            }
+            _ => value,
+        }
+    }
+
+    fn is_array(&mut self, operand: &Operand) -> bool {
+        is_ndarray(self.function, self.types, operand)
+    }
+
+    /// The shape of an array operand, kept as a residual of its own instead of the array.
+    fn dim(&mut self, operand: &Operand) -> TokenStream {
+        let Operand::Var(v) = operand else {
+            return quote!(::core::unreachable!());
+        };
+        if let Some(name) = self.dims.get(v) {
+            return quote!(#name);
+        }
+        let primal = self.function.var(*v).name.clone();
+        let name = self.names.fresh(&format!("{primal}_dim"), primal.span());
+        self.dims.insert(*v, name.clone());
+        quote!(#name)
     }
 
     fn bar(&mut self, var: VarId) -> Ident {
@@ -119,6 +158,22 @@ impl Cx<'_> {
     }
 }
 
+/// Whether `operand` is an ndarray array.
+pub fn is_ndarray(function: &Function, types: &mut Types, operand: &Operand) -> bool {
+    match operand {
+        Operand::Var(v) => types.as_ndarray(function.var(*v).ty).is_some(),
+        Operand::Const(_) => false,
+    }
+}
+
+/// Whether the variable is a parameter written as a reference (so it is used without `&`).
+pub fn is_borrowed(function: &Function, var: VarId) -> bool {
+    function
+        .params
+        .iter()
+        .any(|p| p.var == var && p.by_reference)
+}
+
 pub fn reverse(
     input: &Input,
     function: &Function,
@@ -128,8 +183,11 @@ pub fn reverse(
 ) -> Reverse {
     let mut cx = Cx {
         function,
+        types,
         names,
         reads: BTreeSet::new(),
+        last_read: HashMap::new(),
+        dims: BTreeMap::new(),
         bars: HashMap::new(),
         raw: Vec::new(),
     };
@@ -159,6 +217,27 @@ pub fn reverse(
         rule(&mut cx, stmt);
     }
 
+    // Owned arrays are dropped right after the last contribution that reads them.
+    let mut drops: BTreeMap<usize, Vec<Ident>> = BTreeMap::new();
+    let mut last_read: Vec<(VarId, usize)> = cx.last_read.iter().map(|(v, at)| (*v, *at)).collect();
+    last_read.sort();
+    for (var, at) in last_read {
+        let operand = Operand::Var(var);
+        if cx.is_array(&operand) && !is_borrowed(function, var) {
+            drops
+                .entry(at)
+                .or_default()
+                .push(function.var(var).name.clone());
+        }
+    }
+    let raw = std::mem::take(&mut cx.raw);
+    for (at, raw_stmt) in raw.into_iter().enumerate() {
+        cx.raw.push(raw_stmt);
+        for name in drops.remove(&at).unwrap_or_default() {
+            cx.raw.push(Raw::Drop(name));
+        }
+    }
+
     // Decide declarations: the first contribution to a cotangent declares it.
     let mut remaining: HashMap<VarId, usize> = HashMap::new();
     for raw in &cx.raw {
@@ -172,6 +251,7 @@ pub fn reverse(
     for raw in std::mem::take(&mut cx.raw) {
         match raw {
             Raw::Bind { names, value } => stmts.push(Adjoint::Bind { names, value }),
+            Raw::Drop(name) => stmts.push(Adjoint::Drop(name)),
             Raw::Add {
                 target,
                 index,
@@ -179,7 +259,7 @@ pub fn reverse(
             } => {
                 let left = remaining.get_mut(&target).expect("counted above");
                 *left -= 1;
-                let array = is_array(input, function, types, target);
+                let array = is_array(input, function, cx.types, target);
                 if declared.insert(target) {
                     if index.is_none() {
                         stmts.push(Adjoint::Declare {
@@ -189,7 +269,7 @@ pub fn reverse(
                         });
                         continue;
                     }
-                    let zero = zero(&mut cx, input, types, target, errors);
+                    let zero = zero(&mut cx, input, target, errors);
                     stmts.push(Adjoint::Declare {
                         target,
                         mutable: true,
@@ -209,7 +289,7 @@ pub fn reverse(
     for param in &function.params {
         if param.active && !declared.contains(&param.var) {
             cx.bar(param.var);
-            let zero = zero(&mut cx, input, types, param.var, errors);
+            let zero = zero(&mut cx, input, param.var, errors);
             stmts.push(Adjoint::Declare {
                 target: param.var,
                 mutable: false,
@@ -223,7 +303,7 @@ pub fn reverse(
     if let Operand::Var(v) = &function.output {
         live_var[v.0] = true;
     }
-    for v in &cx.reads {
+    for v in cx.reads.iter().chain(cx.dims.keys()) {
         live_var[v.0] = true;
     }
     let mut live = vec![false; function.stmts.len()];
@@ -241,6 +321,7 @@ pub fn reverse(
     Reverse {
         stmts,
         reads: cx.reads,
+        dims: cx.dims,
         live,
         bars: cx.bars,
         seeded,
@@ -250,8 +331,11 @@ pub fn reverse(
 
 /// Appends the contributions of one statement, whose result's cotangent is needed.
 fn rule(cx: &mut Cx, stmt: &Stmt) {
-    let result = stmt.var;
-    let bar = cx.bar(result);
+    let result = Operand::Var(stmt.var);
+    if cx.is_array(&result) {
+        return array_rule(cx, stmt);
+    }
+    let bar = cx.bar(stmt.var);
     let span = stmt.span;
     match &stmt.op {
         Op::Use(a) => cx.add(a, quote!(#bar)),
@@ -284,58 +368,43 @@ fn rule(cx: &mut Cx, stmt: &Stmt) {
                     }
                     if active_b {
                         // d(a/b)/db = -(a/b)/b: reuse the result instead of recomputing a/b².
-                        let r = cx.primal(&Operand::Var(result));
+                        let r = cx.primal(&result);
                         cx.add(b, quote_spanned!(span=> -(#bar * #r / #b_value)));
                     }
                 }
             }
         }
         Op::Method {
-            method,
+            prim,
             receiver,
             args,
-        } => {
-            debug_assert_eq!(
-                method.kind,
-                Kind::Differentiable,
-                "constant methods are inactive"
-            );
-            let pullback = format_ident!(
-                "{}_pullback",
-                method.name,
-                span = Span::mixed_site().located_at(span)
-            );
-            let mut inputs = vec![cx.primal(receiver)];
-            inputs.extend(args.iter().map(|a| cx.primal(a)));
-            let output = cx.primal(&Operand::Var(result));
-            let call = quote_spanned!(span=>
-                ::autodiff_runtime::__private::scalar::#pullback(#(#inputs,)* #output, #bar)
-            );
+        } if prim.syntax == Syntax::FloatMethod => {
             let floats: Vec<&Operand> = std::iter::once(receiver)
                 .chain(
                     args.iter()
-                        .zip(method.args)
+                        .zip(prim.args)
                         .filter(|(_, k)| **k == Arg::Float)
                         .map(|(a, _)| a),
                 )
                 .collect();
-            if floats.len() == 1 {
-                cx.add(receiver, call);
-            } else {
-                let names: Vec<Option<Ident>> = floats
-                    .iter()
-                    .map(|o| cx.function.is_active(o).then(|| cx.names.temp(span)))
-                    .collect();
-                cx.raw.push(Raw::Bind {
-                    names: names.clone(),
-                    value: call,
-                });
-                for (operand, name) in floats.into_iter().zip(names) {
-                    if let Some(name) = name {
-                        cx.add(operand, quote!(#name));
-                    }
-                }
-            }
+            let mut inputs = vec![cx.primal(receiver)];
+            inputs.extend(args.iter().map(|a| cx.primal(a)));
+            let output = cx.primal(&result);
+            let call = pullback_call(cx, "scalar", prim.name, inputs, output, quote!(#bar), span);
+            distribute(cx, &floats, call, span);
+        }
+        // A float from arrays: `sum`, `dot` of vectors, and the `nn` losses.
+        Op::Method {
+            prim,
+            receiver,
+            args,
+        } => {
+            let array_args: Vec<&Operand> = std::iter::once(receiver).chain(args).collect();
+            array_primitive(cx, stmt, prim, &array_args, bar);
+        }
+        Op::Call { prim, args } => {
+            let args: Vec<&Operand> = args.iter().collect();
+            array_primitive(cx, stmt, prim, &args, bar);
         }
         Op::Index { base, index } => {
             if let Operand::Var(target) = base {
@@ -358,6 +427,220 @@ fn rule(cx: &mut Cx, stmt: &Stmt) {
     }
 }
 
+/// `::autodiff_runtime::__private::<module>::<name>_pullback(inputs.., output, bar)`.
+fn pullback_call(
+    cx: &mut Cx,
+    module: &str,
+    name: &str,
+    inputs: Vec<TokenStream>,
+    output: TokenStream,
+    bar: TokenStream,
+    span: Span,
+) -> TokenStream {
+    let _ = cx;
+    let located = Span::mixed_site().located_at(span);
+    let module = Ident::new(module, located);
+    let pullback = format_ident!("{}_pullback", name, span = located);
+    quote_spanned!(span=> ::autodiff_runtime::__private::#module::#pullback(#(#inputs,)* #output, #bar))
+}
+
+/// Adds a pullback's result into the cotangents of `floats`: directly for one, through a tuple
+/// binding for several (with `_` for inactive ones).
+fn distribute(cx: &mut Cx, floats: &[&Operand], call: TokenStream, span: Span) {
+    if let [single] = floats {
+        cx.add(single, call);
+        return;
+    }
+    let names: Vec<Option<Ident>> = floats
+        .iter()
+        .map(|o| cx.function.is_active(o).then(|| cx.names.temp(span)))
+        .collect();
+    cx.raw.push(Raw::Bind {
+        names: names.clone(),
+        value: call,
+    });
+    for (operand, name) in floats.iter().zip(names) {
+        if let Some(name) = name {
+            cx.add(operand, quote!(#name));
+        }
+    }
+}
+
+/// Rules for array primitives (`nn` functions, `sum`, `dot`, …) through their runtime pullback
+/// `(inputs.., output, bar) -> input cotangents`.
+fn array_primitive(cx: &mut Cx, stmt: &Stmt, prim: &Primitive, args: &[&Operand], bar: Ident) {
+    let span = stmt.span;
+    let result = Operand::Var(stmt.var);
+    let result_is_array = cx.is_array(&result);
+    let kinds: Vec<Arg> = match prim.syntax {
+        Syntax::NnFunction => prim.args.to_vec(),
+        _ => std::iter::once(Arg::Float)
+            .chain(prim.args.iter().copied())
+            .collect(),
+    };
+    match (prim.syntax, prim.name) {
+        (Syntax::ArrayMethod, "dot") => {
+            let (lhs, rhs) = (args[0], args[1]);
+            let (l, r) = (cx.argument(lhs), cx.argument(rhs));
+            let bar_ref = if result_is_array {
+                quote!(&#bar)
+            } else {
+                quote!(#bar)
+            };
+            for (operand, side) in [(lhs, "lhs"), (rhs, "rhs")] {
+                if cx.function.is_active(operand) {
+                    let pullback = format_ident!(
+                        "dot_pullback_{}",
+                        side,
+                        span = Span::mixed_site().located_at(span)
+                    );
+                    cx.add(operand, quote_spanned!(span=> ::autodiff_runtime::__private::array::#pullback(#l, #r, #bar_ref)));
+                }
+            }
+            if result_is_array {
+                cx.raw.push(Raw::Drop(bar));
+            }
+        }
+        (Syntax::ArrayMethod, "t") => cx.add(
+            args[0],
+            quote_spanned!(span=> ::autodiff_runtime::__private::array::t_pullback(#bar)),
+        ),
+        (Syntax::ArrayMethod, "sum") => {
+            let dim = cx.dim(args[0]);
+            cx.add(args[0], quote_spanned!(span=> ::autodiff_runtime::__private::array::sum_pullback(&#dim, #bar)));
+        }
+        (Syntax::ArrayMethod, "sum_axis") => {
+            let dim = cx.dim(args[0]);
+            let axis = cx.primal(args[1]);
+            cx.add(args[0], quote_spanned!(span=> ::autodiff_runtime::__private::array::sum_axis_pullback(#bar, #axis, &#dim)));
+        }
+        _ => {
+            let mut inputs = Vec::new();
+            let mut floats = Vec::new();
+            for (operand, kind) in args.iter().zip(&kinds) {
+                inputs.push(match kind {
+                    Arg::Labels => {
+                        let labels = cx.primal(operand);
+                        quote!(&#labels[..])
+                    }
+                    _ => cx.argument(operand),
+                });
+                if *kind == Arg::Float && cx.is_array(operand)
+                    || *kind == Arg::Float && prim.syntax != Syntax::NnFunction
+                {
+                    floats.push(*operand);
+                }
+            }
+            // `layer_norm`'s `eps` is a float but gets no cotangent.
+            let output = cx.argument(&result);
+            let call = pullback_call(
+                cx,
+                module_of(prim),
+                prim.name,
+                inputs,
+                output,
+                quote!(#bar),
+                span,
+            );
+            distribute(cx, &floats, call, span);
+        }
+    }
+}
+
+fn module_of(prim: &Primitive) -> &'static str {
+    match prim.syntax {
+        Syntax::FloatMethod => "scalar",
+        Syntax::ArrayMethod => "array",
+        Syntax::NnFunction => "nn",
+    }
+}
+
+/// Rules for statements whose result is an array. The cotangent `bar` arrives owned: every use
+/// but the last borrows it, the last moves it, so elementwise rules reuse its buffer.
+fn array_rule(cx: &mut Cx, stmt: &Stmt) {
+    let bar = cx.bar(stmt.var);
+    let span = stmt.span;
+    let result = Operand::Var(stmt.var);
+    match &stmt.op {
+        Op::Use(a) => cx.add(a, quote!(#bar)),
+        Op::Neg(a) => cx.add(a, quote_spanned!(span=> -#bar)),
+        Op::Binary(op, a, b) => {
+            // The operand with the most axes has the result's shape and takes the cotangent by
+            // move, last; operands broadcast from fewer axes reduce a borrow of it first.
+            let mut targets: Vec<&Operand> = [a, b]
+                .into_iter()
+                .filter(|o| cx.function.is_active(o))
+                .collect();
+            let axes = |cx: &mut Cx, o: &Operand| match o {
+                Operand::Var(v) => cx
+                    .types
+                    .as_ndarray(cx.function.var(*v).ty)
+                    .map(|(_, r)| r.unwrap_or(usize::MAX)),
+                Operand::Const(_) => None,
+            };
+            let mut keyed: Vec<(Option<usize>, usize, &Operand)> = targets
+                .iter()
+                .enumerate()
+                .map(|(i, o)| (axes(cx, o), usize::from(i == 0), *o))
+                .collect();
+            keyed.sort_by_key(|(axes, first, _)| (*axes, *first));
+            targets = keyed.into_iter().map(|(_, _, o)| o).collect();
+            for (i, target) in targets.iter().enumerate() {
+                let last = i + 1 == targets.len();
+                let bar_use = if last { quote!(#bar) } else { quote!(&#bar) };
+                let is_b = std::ptr::eq(*target, b);
+                let other = if is_b { a } else { b };
+                // The contribution at the result's shape, and whether it is `bar` itself.
+                let (contribution, plain) = match op {
+                    BinOp::Add => (bar_use.clone(), true),
+                    BinOp::Sub if !is_b => (bar_use.clone(), true),
+                    BinOp::Sub => (quote_spanned!(span=> -#bar_use), false),
+                    BinOp::Mul => {
+                        let other = cx.argument(other);
+                        (quote_spanned!(span=> #bar_use * #other), false)
+                    }
+                    BinOp::Div if !is_b => {
+                        let other = cx.argument(other);
+                        (quote_spanned!(span=> #bar_use / #other), false)
+                    }
+                    BinOp::Div => {
+                        let r = cx.argument(&result);
+                        let b_value = cx.argument(b);
+                        (quote_spanned!(span=> -(#bar_use * #r / #b_value)), false)
+                    }
+                };
+                let value = if cx.is_array(target) {
+                    let dim = cx.dim(target);
+                    if plain && !last {
+                        quote_spanned!(span=> ::autodiff_runtime::__private::array::unbroadcast_ref(#contribution, &#dim))
+                    } else {
+                        quote_spanned!(span=> ::autodiff_runtime::__private::array::unbroadcast(#contribution, &#dim))
+                    }
+                } else {
+                    // A float operand broadcast over the whole array.
+                    quote_spanned!(span=> (#contribution).sum())
+                };
+                cx.add(target, value);
+            }
+        }
+        Op::Method {
+            prim,
+            receiver,
+            args,
+        } => {
+            let all: Vec<&Operand> = std::iter::once(receiver).chain(args).collect();
+            array_primitive(cx, stmt, prim, &all, bar);
+        }
+        Op::Call { prim, args } => {
+            let all: Vec<&Operand> = args.iter().collect();
+            array_primitive(cx, stmt, prim, &all, bar);
+        }
+        Op::Index { .. } | Op::Array(_) | Op::Cast(..) => {
+            unreachable!("indexing, array literals and casts do not produce ndarray arrays")
+        }
+    }
+}
+
 fn param_of<'a>(
     input: &'a Input,
     function: &Function,
@@ -372,29 +655,26 @@ fn param_of<'a>(
 
 fn is_array(input: &Input, function: &Function, types: &mut Types, var: VarId) -> bool {
     match param_of(input, function, var) {
-        Some(param) => matches!(param.shape, Shape::FixedArray | Shape::DynArray),
+        Some(param) => matches!(
+            param.shape,
+            Shape::FixedArray | Shape::DynArray | Shape::NdArray(_)
+        ),
         None => types.is_array(function.var(var).ty),
     }
 }
 
 /// A zero cotangent for `var`: from its type where the size is static, from its value otherwise.
-fn zero(
-    cx: &mut Cx,
-    input: &Input,
-    types: &mut Types,
-    var: VarId,
-    errors: &mut Errors,
-) -> TokenStream {
+fn zero(cx: &mut Cx, input: &Input, var: VarId, errors: &mut Errors) -> TokenStream {
     let function = cx.function;
     if let Some(param) = param_of(input, function, var) {
-        if param.shape == Shape::DynArray {
-            let value = cx.primal(&Operand::Var(var));
-            return quote!(::autodiff_runtime::__private::zeros_like(&#value));
+        if matches!(param.shape, Shape::DynArray | Shape::NdArray(_)) {
+            let value = cx.argument(&Operand::Var(var));
+            return quote!(::autodiff_runtime::__private::zeros_like(#value));
         }
         if let Some(zero) = zero_of_written(&param.ty) {
             return zero;
         }
-    } else if let Some(zero) = types.zero(function.var(var).ty) {
+    } else if let Some(zero) = cx.types.zero(function.var(var).ty) {
         return zero;
     }
     let name = &function.var(var).name;

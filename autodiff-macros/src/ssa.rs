@@ -14,6 +14,7 @@
 //!           | operand ⊕ operand        Binary, ⊕ ∈ { + - * / }
 //!           | -operand                 Neg
 //!           | operand.m(operand, ..)   Method, m from the table in `primitives.rs`
+//!           | nn::f(operand, ..)       Call of an `nn` function from the same table
 //!           | operand[operand]         Index, the index an integer constant or inactive variable
 //!           | [operand, ..]            Array literal
 //!           | operand as type          Cast, of an inactive operand only
@@ -32,8 +33,9 @@
 //! - `Call { path, args }`: a call to another `#[grad]` function or a `#[custom_vjp]` function.
 //!   Its forward is `let (v, v_residuals) = callee_fwd(args..)`, its adjoint
 //!   `callee_bwd(v_residuals, bar_v)`; the callee's residuals become a variable of their own.
-//! - Array operations (`dot`, `t`, `sum`, `sum_axis`, the `nn` functions): more `op`s with
-//!   pullbacks in the runtime; operands are then arrays and the type slots carry their rank.
+//!
+//! Operands may be floats or ndarray arrays (the type slot says which, and the number of axes);
+//! `⊕` then broadcasts, and the array methods (`dot`, `t`, `sum`, `sum_axis`) are `Method`s.
 //! - Structured control flow as statements that own nested bodies: `If { cond, then, else,
 //!   merges }`, where the forward records the branch taken (a `bool` variable) and `merges` are
 //!   the φ-variables assigned in either branch; `For { range, body, carried }` and `While { .. }`,
@@ -45,7 +47,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use syn::Type;
 
-use crate::primitives::Method;
+use crate::primitives::Primitive;
 
 /// Index of a variable in [`Function::vars`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -82,8 +84,12 @@ pub enum Op {
     Binary(BinOp, Operand, Operand),
     Neg(Operand),
     Method {
-        method: &'static Method,
+        prim: &'static Primitive,
         receiver: Operand,
+        args: Vec<Operand>,
+    },
+    Call {
+        prim: &'static Primitive,
         args: Vec<Operand>,
     },
     Index {
@@ -102,7 +108,7 @@ impl Op {
             Op::Binary(_, a, b) => vec![a, b],
             Op::Method { receiver, args, .. } => std::iter::once(receiver).chain(args).collect(),
             Op::Index { base, index } => vec![base, index],
-            Op::Array(items) => items.iter().collect(),
+            Op::Array(items) | Op::Call { args: items, .. } => items.iter().collect(),
         }
     }
 }
@@ -121,6 +127,8 @@ pub struct Stmt {
 #[derive(Debug)]
 pub struct Param {
     pub var: VarId,
+    /// The written type is a reference (`&Array2<f64>`): the variable is already a borrow.
+    pub by_reference: bool,
     /// Gets a gradient.
     pub active: bool,
 }

@@ -24,6 +24,8 @@ enum Known {
     Written(Box<Type>),
     /// An array literal `[e; len]`.
     Array(Slot, usize),
+    /// An owned ndarray array of `elem` with `rank` axes (`None`: dynamic).
+    NdArray(Slot, Option<usize>),
 }
 
 #[derive(Default)]
@@ -45,6 +47,25 @@ impl Types {
 
     pub fn written(&mut self, ty: &Type) -> Slot {
         self.slot(Known::Written(Box::new(ty.clone())))
+    }
+
+    pub fn ndarray(&mut self, elem: Slot, rank: Option<usize>) -> Slot {
+        self.slot(Known::NdArray(elem, rank))
+    }
+
+    /// If the slot is an ndarray array: its element slot and number of axes.
+    pub fn as_ndarray(&mut self, slot: Slot) -> Option<(Slot, Option<usize>)> {
+        let root = self.root(slot);
+        match self.known[root].clone() {
+            Known::NdArray(elem, rank) => Some((elem, rank)),
+            Known::Written(ty) => {
+                let ty = strip_reference(&ty);
+                let (elem, rank) = crate::input::ndarray_type(ty)?;
+                let elem = self.written(&elem.clone());
+                Some((elem, rank))
+            }
+            _ => None,
+        }
     }
 
     pub fn array(&mut self, elem: Slot, len: usize) -> Slot {
@@ -112,6 +133,11 @@ impl Types {
                 self.unify(ea, eb);
                 Known::Array(ea, n)
             }
+            (Known::NdArray(ea, r), Known::NdArray(eb, _)) => {
+                self.unify(ea, eb);
+                Known::NdArray(ea, r)
+            }
+            (Known::NdArray(e, r), _) | (_, Known::NdArray(e, r)) => Known::NdArray(e, r),
             (Known::Unknown, other) | (other, Known::Unknown) => other,
             (Known::Written(t), _) | (_, Known::Written(t)) => Known::Written(t),
             (Known::Array(e, n), _) | (_, Known::Array(e, n)) => Known::Array(e, n),
@@ -142,8 +168,11 @@ impl Types {
     pub fn is_array(&mut self, slot: Slot) -> bool {
         let root = self.root(slot);
         match &self.known[root] {
-            Known::Array(..) => true,
-            Known::Written(ty) => crate::input::element_type(ty).is_some(),
+            Known::Array(..) | Known::NdArray(..) => true,
+            Known::Written(ty) => {
+                crate::input::element_type(ty).is_some()
+                    || crate::input::ndarray_type(strip_reference(ty)).is_some()
+            }
             _ => false,
         }
     }
@@ -160,6 +189,10 @@ impl Types {
                 let elem = self.resolve(elem)?;
                 Some(quote!([#elem; #len]))
             }
+            Known::NdArray(elem, rank) => {
+                let elem = self.resolve(elem)?;
+                Some(crate::input::owned_ndarray(&elem, rank))
+            }
         }
     }
 
@@ -175,7 +208,18 @@ impl Types {
                 let elem = self.zero(elem)?;
                 Some(quote!([#elem; #len]))
             }
+            Known::NdArray(..) => None,
         }
+    }
+}
+
+/// `&T` → `T`.
+pub fn strip_reference(ty: &Type) -> &Type {
+    match ty {
+        Type::Reference(r) => strip_reference(&r.elem),
+        Type::Paren(p) => strip_reference(&p.elem),
+        Type::Group(g) => strip_reference(&g.elem),
+        ty => ty,
     }
 }
 

@@ -121,12 +121,14 @@ pub use ndarray;
 pub use num_traits;
 pub use num_traits::Float;
 
+pub mod array;
+pub mod nn;
 pub mod scalar;
 
 /// Items the generated code names by absolute path. Not part of the public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::scalar;
+    pub use crate::{array, nn, scalar};
     pub use num_traits::{One, Zero};
 
     /// Adds a contribution into a cotangent: `+=` for floats, element-wise for arrays. The
@@ -172,10 +174,61 @@ pub mod __private {
         }
     }
 
-    /// A zero cotangent shaped like `value`, for containers whose length is only known at run
-    /// time (`&[f64]` gives `Vec<f64>`).
+    impl<A, D> Accumulate for ndarray::Array<A, D>
+    where
+        A: Copy + ::core::ops::AddAssign,
+        D: ndarray::Dimension,
+    {
+        #[inline]
+        fn accumulate(&mut self, contribution: ndarray::Array<A, D>) {
+            ::std::assert!(
+                self.shape() == contribution.shape(),
+                "cotangent accumulation: shapes {:?} and {:?} differ",
+                self.shape(),
+                contribution.shape()
+            );
+            ndarray::Zip::from(self)
+                .and(&contribution)
+                .for_each(|a, &b| *a += b);
+        }
+    }
+
+    /// Values whose zero cotangent is sized at run time.
+    pub trait ZerosLike {
+        type Output;
+        fn zeros_like(&self) -> Self::Output;
+    }
+
+    impl<T: num_traits::Zero + Copy> ZerosLike for [T] {
+        type Output = ::std::vec::Vec<T>;
+        fn zeros_like(&self) -> ::std::vec::Vec<T> {
+            ::std::vec![T::zero(); self.len()]
+        }
+    }
+
+    impl<T: num_traits::Zero + Copy> ZerosLike for ::std::vec::Vec<T> {
+        type Output = ::std::vec::Vec<T>;
+        fn zeros_like(&self) -> ::std::vec::Vec<T> {
+            self.as_slice().zeros_like()
+        }
+    }
+
+    impl<A, S, D> ZerosLike for ndarray::ArrayBase<S, D>
+    where
+        A: num_traits::Zero + Clone,
+        S: ndarray::Data<Elem = A>,
+        D: ndarray::Dimension,
+    {
+        type Output = ndarray::Array<A, D>;
+        fn zeros_like(&self) -> ndarray::Array<A, D> {
+            ndarray::Array::zeros(self.raw_dim())
+        }
+    }
+
+    /// A zero cotangent shaped like `value`, for values whose size is only known at run time
+    /// (`&[f64]` gives `Vec<f64>`, an array an array of zeros).
     #[inline]
-    pub fn zeros_like<T: num_traits::Zero + Copy>(value: &[T]) -> ::std::vec::Vec<T> {
-        ::std::vec![T::zero(); value.len()]
+    pub fn zeros_like<T: ZerosLike + ?Sized>(value: &T) -> T::Output {
+        value.zeros_like()
     }
 }
