@@ -122,6 +122,7 @@ pub use num_traits;
 pub use num_traits::Float;
 
 pub mod array;
+pub mod check;
 pub mod nn;
 pub mod scalar;
 
