@@ -136,15 +136,15 @@ pub fn analyze(item: TokenStream, args: &Args, errors: &mut Errors) -> Option<In
                 continue;
             }
         };
-        if let Type::Reference(reference) = &*typed.ty {
-            if let Some(token) = &reference.mutability {
-                errors.spanned(
-                    token,
-                    "#[grad] does not support `&mut` parameters: a differentiated function \
+        if let Type::Reference(reference) = &*typed.ty
+            && let Some(token) = &reference.mutability
+        {
+            errors.spanned(
+                token,
+                "#[grad] does not support `&mut` parameters: a differentiated function \
                      must not mutate its inputs; take `&` and return the new value",
-                );
-                continue;
-            }
+            );
+            continue;
         }
         let shape = classify(&typed.ty, &generic_types);
         params.push(Param {

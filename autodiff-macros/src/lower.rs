@@ -183,10 +183,10 @@ impl Lowerer<'_> {
                     user: ident.ident.to_string(),
                     span: ident.ident.span(),
                 };
-                if let Some(operand) = self.expr_named(expr, hint, annotation) {
-                    if let Operand::Var(var) = operand {
-                        self.env.insert(ident.ident.to_string(), var);
-                    }
+                if let Some(operand) = self.expr_named(expr, hint, annotation)
+                    && let Operand::Var(var) = operand
+                {
+                    self.env.insert(ident.ident.to_string(), var);
                 }
             }
             Pat::Wild(_) => {
@@ -299,12 +299,12 @@ impl Lowerer<'_> {
 
     /// The user name on the left of `name = ..` / `name += ..`.
     fn assignee(&mut self, left: &Expr) -> Option<String> {
-        if let Expr::Path(path) = strip(left) {
-            if let Some(ident) = path.path.get_ident() {
-                let name = ident.to_string();
-                if self.env.contains_key(&name) {
-                    return Some(name);
-                }
+        if let Expr::Path(path) = strip(left)
+            && let Some(ident) = path.path.get_ident()
+        {
+            let name = ident.to_string();
+            if self.env.contains_key(&name) {
+                return Some(name);
             }
         }
         let message = match strip(left) {
@@ -380,10 +380,10 @@ impl Lowerer<'_> {
                 }
             },
             Expr::Path(path) => {
-                if let Some(ident) = path.path.get_ident() {
-                    if let Some(var) = self.env.get(&ident.to_string()) {
-                        return Some(Operand::Var(*var));
-                    }
+                if let Some(ident) = path.path.get_ident()
+                    && let Some(var) = self.env.get(&ident.to_string())
+                {
+                    return Some(Operand::Var(*var));
                 }
                 // A const, a static or a path such as `std::f64::consts::PI`.
                 Some(Operand::Const(path.to_token_stream()))
@@ -405,7 +405,7 @@ impl Lowerer<'_> {
                 UnOp::Deref(_) => self.expr_with(&unary.expr, hint, annotation),
                 _ => {
                     self.errors.spanned(
-                        &unary.op,
+                        unary.op,
                         format!(
                             "`{}` is not supported in a #[grad] function; {STRAIGHT_LINE}",
                             unary.op.to_token_stream()
@@ -432,7 +432,7 @@ impl Lowerer<'_> {
                             binary.op.to_token_stream()
                         )
                     };
-                    self.errors.spanned(&binary.op, message);
+                    self.errors.spanned(binary.op, message);
                     return None;
                 };
                 let lhs = self.expr(&binary.left, None);
@@ -466,13 +466,14 @@ impl Lowerer<'_> {
                         .iter()
                         .map(|s| s.ident.to_string())
                         .collect();
-                    if let [ty, _method] = segments.as_slice() {
-                        if (ty == "f32" || ty == "f64") && !call.args.is_empty() {
-                            let ident = &path.path.segments[1].ident;
-                            let receiver = self.expr(&call.args[0], None);
-                            let args: Vec<&Expr> = call.args.iter().skip(1).collect();
-                            return self.method(ident, receiver, &args, hint, annotation, span);
-                        }
+                    if let [ty, _method] = segments.as_slice()
+                        && (ty == "f32" || ty == "f64")
+                        && !call.args.is_empty()
+                    {
+                        let ident = &path.path.segments[1].ident;
+                        let receiver = self.expr(&call.args[0], None);
+                        let args: Vec<&Expr> = call.args.iter().skip(1).collect();
+                        return self.method(ident, receiver, &args, hint, annotation, span);
                     }
                     let is_nn = path.path.segments.len() >= 2
                         && path.path.segments[path.path.segments.len() - 2].ident == "nn";

@@ -145,15 +145,15 @@ impl Cx<'_> {
 
     /// Adds `value` into the cotangent of `operand`, if it is active.
     fn add(&mut self, operand: &Operand, value: TokenStream) {
-        if let Operand::Var(target) = operand {
-            if self.function.var(*target).active {
-                self.bar(*target);
-                self.raw.push(Raw::Add {
-                    target: *target,
-                    index: None,
-                    value,
-                });
-            }
+        if let Operand::Var(target) = operand
+            && self.function.var(*target).active
+        {
+            self.bar(*target);
+            self.raw.push(Raw::Add {
+                target: *target,
+                index: None,
+                value,
+            });
         }
     }
 }
@@ -208,10 +208,10 @@ pub fn reverse(
             continue;
         }
         for operand in stmt.op.operands() {
-            if let Operand::Var(v) = operand {
-                if function.var(*v).active {
-                    needs_bar[v.0] = true;
-                }
+            if let Operand::Var(v) = operand
+                && function.var(*v).active
+            {
+                needs_bar[v.0] = true;
             }
         }
         rule(&mut cx, stmt);
@@ -525,13 +525,13 @@ fn array_primitive(cx: &mut Cx, stmt: &Stmt, prim: &Primitive, args: &[&Operand]
                     }
                     _ => cx.argument(operand),
                 });
-                if *kind == Arg::Float && cx.is_array(operand)
-                    || *kind == Arg::Float && prim.syntax != Syntax::NnFunction
-                {
+                // `layer_norm`'s `eps` is a float but gets no cotangent: among an `nn`
+                // function's float arguments only arrays are differentiated.
+                let array = cx.is_array(operand);
+                if *kind == Arg::Float && (array || prim.syntax != Syntax::NnFunction) {
                     floats.push(*operand);
                 }
             }
-            // `layer_norm`'s `eps` is a float but gets no cotangent.
             let output = cx.argument(&result);
             let call = pullback_call(
                 cx,

@@ -78,10 +78,10 @@ impl Types {
         if let Ok(syn::Expr::Lit(lit)) = syn::parse2::<syn::Expr>(tokens.clone()) {
             return self.literal(&lit.lit);
         }
-        if let Ok(syn::Expr::Unary(unary)) = syn::parse2::<syn::Expr>(tokens.clone()) {
-            if let syn::Expr::Lit(lit) = &*unary.expr {
-                return self.literal(&lit.lit);
-            }
+        if let Ok(syn::Expr::Unary(unary)) = syn::parse2::<syn::Expr>(tokens.clone())
+            && let syn::Expr::Lit(lit) = &*unary.expr
+        {
+            return self.literal(&lit.lit);
         }
         let text = tokens.to_string();
         for float in ["f32", "f64"] {

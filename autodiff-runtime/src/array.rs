@@ -96,13 +96,13 @@ where
     }
     // The common case, a bias of shape [n] broadcast over the rows of [m, n]: sum the rows
     // without copying `bar` first.
-    if let Ok(matrix) = bar.view().into_dimensionality::<Ix2>() {
-        if dim.slice() == [matrix.ncols()] {
-            return matrix
-                .sum_axis(Axis(0))
-                .into_dimensionality::<E>()
-                .expect("one axis, as the operand");
-        }
+    if let Ok(matrix) = bar.view().into_dimensionality::<Ix2>()
+        && dim.slice() == [matrix.ncols()]
+    {
+        return matrix
+            .sum_axis(Axis(0))
+            .into_dimensionality::<E>()
+            .expect("one axis, as the operand");
     }
     unbroadcast(bar.clone(), dim)
 }

@@ -121,8 +121,9 @@ impl Checker {
             let worse = report
                 .worst
                 .as_ref()
-                .is_none_or(|w| !(entry.excess <= w.excess));
-            if !(error <= allowed) {
+                .is_none_or(|w| entry.excess.is_nan() || entry.excess > w.excess);
+            // A NaN on either side is a failure, not a pass.
+            if error.is_nan() || error > allowed {
                 report.failures.push(entry.clone());
             }
             if worse {
