@@ -60,6 +60,16 @@ impl<'a> Signature<'a> {
         }
     }
 
+    /// The output cotangent's type: by value for floats and fixed-size arrays, by reference
+    /// for ndarray arrays.
+    fn bar_out_type(&self) -> TokenStream {
+        let out = &self.input.output;
+        match self.input.output_shape {
+            Shape::NdArray(_) => quote!(&#out),
+            _ => quote!(#out),
+        }
+    }
+
     fn name(&self) -> &Ident {
         &self.input.item.sig.ident
     }
@@ -95,6 +105,7 @@ impl<'a> Signature<'a> {
             })
             .collect();
         let bar_out = names.fresh("bar_out", Span::call_site());
+        let bar_out_ty = self.bar_out_type();
         let value = names.fresh("value", Span::call_site());
         let residuals = names.fresh("residuals", Span::call_site());
         let grad_names: Vec<Ident> = self
@@ -126,7 +137,7 @@ impl<'a> Signature<'a> {
         let mut tokens = quote! {
             #[doc = #doc_vjp]
             #[inline]
-            #vis fn #vjp #impl_generics (#(#params,)* #bar_out: #out) -> (#out, #(#flat_gradients),*) #where_clause {
+            #vis fn #vjp #impl_generics (#(#params,)* #bar_out: #bar_out_ty) -> (#out, #(#flat_gradients),*) #where_clause {
                 #vjp_body
             }
         };
@@ -464,8 +475,10 @@ pub fn emit(
         });
     }
     let residuals_arg = names.fresh("residuals", Span::call_site());
-    let bar_out_param = match reverse.seeded {
-        Some(v) => {
+    let bar_out_ty = sig.bar_out_type();
+    let bar_out_param = match (reverse.seeded, &reverse.bar_out) {
+        (_, Some(name)) => quote!(#name),
+        (Some(v), None) => {
             let bar = &reverse.bars[&v];
             if reverse.seed_mutable {
                 quote!(mut #bar)
@@ -473,7 +486,7 @@ pub fn emit(
                 quote!(#bar)
             }
         }
-        None => quote!(_),
+        (None, None) => quote!(_),
     };
     let grads: Vec<&Ident> = sig
         .active
@@ -493,7 +506,7 @@ pub fn emit(
     let bwd_item = quote! {
         #[doc = #bwd_doc]
         #[inline]
-        #vis fn #bwd #impl_generics (#residuals_arg: #residuals_ty #ty_generics, #bar_out_param: #out) -> #gradients #where_clause {
+        #vis fn #bwd #impl_generics (#residuals_arg: #residuals_ty #ty_generics, #bar_out_param: #bar_out_ty) -> #gradients #where_clause {
             let #residuals_ty { #(#field_names,)* .. } = #residuals_arg;
             #(#backward)*
             #returned
@@ -530,13 +543,14 @@ pub fn stubs(input: &Input, names: &mut Names) -> TokenStream {
         quote!(_: #ty)
     });
     let body = unreachable_body();
+    let bar_out_ty = sig.bar_out_type();
     let vjp_and_grad = sig.vjp_and_grad(&param_names, false);
     quote! {
         #vis struct #residuals #impl_generics #where_clause { #marker }
         #[allow(unused_variables)]
         #vis fn #fwd #impl_generics (#(#params),*) -> (#out, #residuals #ty_generics) #where_clause { #body }
         #[allow(unused_variables)]
-        #vis fn #bwd #impl_generics (_: #residuals #ty_generics, _: #out) -> #gradients #where_clause { #body }
+        #vis fn #bwd #impl_generics (_: #residuals #ty_generics, _: #bar_out_ty) -> #gradients #where_clause { #body }
         #vjp_and_grad
     }
 }

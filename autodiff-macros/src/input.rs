@@ -192,19 +192,13 @@ pub fn analyze(item: TokenStream, args: &Args, errors: &mut Errors) -> Option<In
         }
         ReturnType::Type(_, ty) => {
             let shape = classify(ty, &generic_types);
-            if let Shape::NdArray(_) = shape {
+            if !matches!(shape, Shape::Scalar | Shape::FixedArray | Shape::NdArray(_))
+                || is_reference(ty)
+            {
                 errors.spanned(
                     ty,
-                    "#[grad] does not support returning an array yet; return a float (a loss), \
-                     or a fixed-size array of floats",
-                );
-                return None;
-            }
-            if !matches!(shape, Shape::Scalar | Shape::FixedArray) || is_reference(ty) {
-                errors.spanned(
-                    ty,
-                    "#[grad] supports returning a float or a fixed-size array of floats \
-                     (`f64`, `[f64; 2]`); return one of those",
+                    "#[grad] supports returning a float, a fixed-size array of floats or an \
+                     owned ndarray array (`f64`, `[f64; 2]`, `Array2<f64>`); return one of those",
                 );
                 return None;
             }

@@ -60,6 +60,8 @@ pub struct Reverse {
     /// The output cotangent is the parameter of `f_bwd` and the first contribution to this
     /// variable, when the output is an active variable.
     pub seeded: Option<VarId>,
+    /// The name of `f_bwd`'s output-cotangent parameter when it arrives by reference (arrays).
+    pub bar_out: Option<Ident>,
     /// Whether the seeded cotangent receives further contributions (so the parameter is `mut`).
     pub seed_mutable: bool,
 }
@@ -195,7 +197,18 @@ pub fn reverse(
     // Which cotangents the sweep needs: the output's, then those of active operands of
     // statements that need one.
     let mut needs_bar = vec![false; function.vars.len()];
+    let mut bar_out = None;
     let seeded = match &function.output {
+        // An array's cotangent arrives borrowed: its first use copies it, once.
+        Operand::Var(v)
+            if function.var(*v).active && matches!(input.output_shape, Shape::NdArray(_)) =>
+        {
+            needs_bar[v.0] = true;
+            let name = cx.names.fresh("bar_out", Span::call_site());
+            cx.add(&Operand::Var(*v), quote!(#name.to_owned()));
+            bar_out = Some(name);
+            None
+        }
         Operand::Var(v) if function.var(*v).active => {
             needs_bar[v.0] = true;
             cx.bar(*v);
@@ -325,6 +338,7 @@ pub fn reverse(
         live,
         bars: cx.bars,
         seeded,
+        bar_out,
         seed_mutable,
     }
 }

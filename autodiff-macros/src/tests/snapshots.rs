@@ -81,3 +81,29 @@ snapshot!(
         if x > 0.0 { x } else { -x }
     }
 );
+
+snapshot!(
+    mlp_loss,
+    "wrt(w1, b1, w2, b2)",
+    pub fn loss(
+        x: &Array2<f64>,
+        labels: &[usize],
+        w1: &Array2<f64>,
+        b1: &Array1<f64>,
+        w2: &Array2<f64>,
+        b2: &Array1<f64>,
+    ) -> f64 {
+        let h = nn::relu(&(x.dot(w1) + b1));
+        let logits = h.dot(w2) + b2;
+        nn::cross_entropy(&logits, labels)
+    }
+);
+
+snapshot!(
+    array_output,
+    "",
+    fn layer(x: &Array2<f64>, w: &Array2<f64>, b: &Array1<f64>) -> Array2<f64> {
+        let z = x.dot(w) + b;
+        nn::tanh(&z) * 2.0
+    }
+);
