@@ -13,7 +13,7 @@ use crate::errors::Errors;
 use crate::input::{Input, Shape, gradient_type};
 use crate::naming::Names;
 use crate::primitives::{Arg, Syntax};
-use crate::reverse::{Adjoint, Reverse};
+use crate::reverse::{Accumulation, Adjoint, Reverse};
 use crate::reverse::{is_borrowed, is_ndarray};
 use crate::ssa::{BinOp, Function, Op, Operand};
 use crate::types::Types;
@@ -29,6 +29,8 @@ struct Signature<'a> {
     /// `(f64, f64)`, or the single gradient type with one active parameter.
     gradients: TokenStream,
     active: Vec<usize>,
+    /// The original's lint and `cfg` attributes, repeated on every companion.
+    attrs: Vec<syn::Attribute>,
 }
 
 impl<'a> Signature<'a> {
@@ -57,6 +59,19 @@ impl<'a> Signature<'a> {
             ),
             gradients,
             active,
+            attrs: input
+                .item
+                .attrs
+                .iter()
+                .filter(|a| {
+                    [
+                        "allow", "expect", "warn", "deny", "forbid", "cfg", "cfg_attr",
+                    ]
+                    .iter()
+                    .any(|name| a.path().is_ident(name))
+                })
+                .cloned()
+                .collect(),
         }
     }
 
@@ -95,17 +110,27 @@ impl<'a> Signature<'a> {
         let (impl_generics, _, where_clause) = input.item.sig.generics.split_for_impl();
         let out = &input.output;
         let gradients = &self.gradients;
+        // Stubs name nothing, so a failed expansion adds no unused-variable warnings.
         let params: Vec<TokenStream> = input
             .params
             .iter()
             .zip(param_names)
             .map(|(p, name)| {
                 let ty = &p.ty;
-                quote!(#name: #ty)
+                if bodies {
+                    quote!(#name: #ty)
+                } else {
+                    quote!(_: #ty)
+                }
             })
             .collect();
         let bar_out = names.fresh("bar_out", Span::call_site());
         let bar_out_ty = self.bar_out_type();
+        let bar_out_pattern = if bodies { quote!(#bar_out) } else { quote!(_) };
+        let attrs = &self.attrs;
+        // `f_vjp` takes one argument more than `f`.
+        let many_arguments =
+            (input.params.len() + 1 > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
         let value = names.fresh("value", Span::call_site());
         let residuals = names.fresh("residuals", Span::call_site());
         let grad_names: Vec<Ident> = self
@@ -136,8 +161,10 @@ impl<'a> Signature<'a> {
         let flat_gradients = flatten_tuple(gradients, grad_names.len());
         let mut tokens = quote! {
             #[doc = #doc_vjp]
+            #(#attrs)*
+            #many_arguments
             #[inline]
-            #vis fn #vjp #impl_generics (#(#params,)* #bar_out: #bar_out_ty) -> (#out, #(#flat_gradients),*) #where_clause {
+            #vis fn #vjp #impl_generics (#(#params,)* #bar_out_pattern: #bar_out_ty) -> (#out, #(#flat_gradients),*) #where_clause {
                 #vjp_body
             }
         };
@@ -158,6 +185,7 @@ impl<'a> Signature<'a> {
             };
             tokens.extend(quote! {
                 #[doc = #doc_grad]
+                #(#attrs)*
                 #[inline]
                 #vis fn #grad #impl_generics (#(#params),*) -> (#out, #(#flat_gradients),*) #where_clause {
                     #grad_body
@@ -201,22 +229,44 @@ pub fn upper_camel(snake: &str) -> String {
 /// borrowed parameters the residuals keep, with a marker field using every parameter.
 struct ResidualGenerics {
     generics: Generics,
-    lifetime: Option<Lifetime>,
+    /// The stored parameters whose types had elided lifetimes, with a named lifetime of their own
+    /// for each (views are invariant in theirs, so they cannot share one).
+    param_types: std::collections::HashMap<usize, Type>,
     marker: Option<(Ident, TokenStream)>,
 }
 
 impl ResidualGenerics {
-    fn new(input: &Input, needs_lifetime: bool, names: &mut Names) -> Self {
+    fn new(input: &Input, stored: &[usize], names: &mut Names) -> Self {
         let mut generics = input.item.sig.generics.clone();
-        let lifetime = needs_lifetime.then(|| {
-            let name = names.fresh_lifetime("r");
-            let lifetime = Lifetime::new(&format!("'{name}"), Span::call_site());
+        let mut param_types = std::collections::HashMap::new();
+        let mut lifetimes: Vec<Lifetime> = Vec::new();
+        // References are covariant in their lifetime and share the first one.
+        let mut shared: Option<Lifetime> = None;
+        for &i in stored {
+            let ty = &input.params[i].ty;
+            if !has_elided_reference(ty) {
+                continue;
+            }
+            let mut fresh = |covariant: bool| {
+                if covariant && let Some(shared) = &shared {
+                    return shared.clone();
+                }
+                let name = names.fresh_lifetime("r");
+                let lifetime = Lifetime::new(&format!("'{name}"), Span::call_site());
+                lifetimes.push(lifetime.clone());
+                if covariant {
+                    shared = Some(lifetime.clone());
+                }
+                lifetime
+            };
+            param_types.insert(i, with_lifetimes(ty, &mut fresh));
+        }
+        for (at, lifetime) in lifetimes.into_iter().enumerate() {
             generics.params.insert(
-                0,
-                syn::GenericParam::Lifetime(syn::LifetimeParam::new(lifetime.clone())),
+                at,
+                syn::GenericParam::Lifetime(syn::LifetimeParam::new(lifetime)),
             );
-            lifetime
-        });
+        }
         let original = &input.item.sig.generics;
         let marker = (!original.params.is_empty()).then(|| {
             let used: Vec<TokenStream> = original
@@ -242,31 +292,81 @@ impl ResidualGenerics {
         });
         ResidualGenerics {
             generics,
-            lifetime,
+            param_types,
             marker,
         }
     }
 }
 
-/// Gives every elided reference in `ty` the lifetime `lifetime`.
-fn with_lifetime(ty: &Type, lifetime: &Lifetime) -> Type {
+/// Whether `ty` has a reference or an ndarray view without a written lifetime (which a stored
+/// field must name).
+fn has_elided_reference(ty: &Type) -> bool {
+    match ty {
+        Type::Path(_) => elided_view_lifetime(ty),
+        Type::Reference(r) => {
+            r.lifetime.as_ref().is_none_or(|l| l.ident == "_") || has_elided_reference(&r.elem)
+        }
+        Type::Paren(p) => has_elided_reference(&p.elem),
+        Type::Group(g) => has_elided_reference(&g.elem),
+        Type::Array(a) => has_elided_reference(&a.elem),
+        Type::Slice(s) => has_elided_reference(&s.elem),
+        _ => false,
+    }
+}
+
+/// `ArrayView2<f64>` or `ArrayView2<'_, f64>`: a view whose lifetime is not written.
+fn elided_view_lifetime(ty: &Type) -> bool {
+    let Type::Path(p) = ty else { return false };
+    let Some(last) = p.path.segments.last() else {
+        return false;
+    };
+    if !last.ident.to_string().starts_with("ArrayView") {
+        return false;
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) => !args
+            .args
+            .iter()
+            .any(|a| matches!(a, syn::GenericArgument::Lifetime(l) if l.ident != "_")),
+        _ => false,
+    }
+}
+
+/// Gives every elided lifetime in `ty` a named one from `fresh`, which is told whether the
+/// lifetime is covariant (a reference's) or not (a view's).
+fn with_lifetimes(ty: &Type, fresh: &mut dyn FnMut(bool) -> Lifetime) -> Type {
     let mut ty = ty.clone();
-    fn visit(ty: &mut Type, lifetime: &Lifetime) {
+    fn visit(ty: &mut Type, fresh: &mut dyn FnMut(bool) -> Lifetime) {
         match ty {
             Type::Reference(r) => {
-                if r.lifetime.is_none() {
-                    r.lifetime = Some(lifetime.clone());
+                if r.lifetime.as_ref().is_none_or(|l| l.ident == "_") {
+                    r.lifetime = Some(fresh(true));
                 }
-                visit(&mut r.elem, lifetime);
+                visit(&mut r.elem, fresh);
             }
-            Type::Paren(p) => visit(&mut p.elem, lifetime),
-            Type::Group(g) => visit(&mut g.elem, lifetime),
-            Type::Array(a) => visit(&mut a.elem, lifetime),
-            Type::Slice(s) => visit(&mut s.elem, lifetime),
+            Type::Path(p) if elided_view_lifetime(&Type::Path(p.clone())) => {
+                if let Some(syn::PathArguments::AngleBracketed(args)) =
+                    p.path.segments.last_mut().map(|s| &mut s.arguments)
+                {
+                    let args_list = &mut args.args;
+                    let kept: Vec<syn::GenericArgument> = args_list
+                        .iter()
+                        .filter(|a| !matches!(a, syn::GenericArgument::Lifetime(_)))
+                        .cloned()
+                        .collect();
+                    args_list.clear();
+                    args_list.push(syn::GenericArgument::Lifetime(fresh(false)));
+                    args_list.extend(kept);
+                }
+            }
+            Type::Paren(p) => visit(&mut p.elem, fresh),
+            Type::Group(g) => visit(&mut g.elem, fresh),
+            Type::Array(a) => visit(&mut a.elem, fresh),
+            Type::Slice(s) => visit(&mut s.elem, fresh),
             _ => {}
         }
     }
-    visit(&mut ty, lifetime);
+    visit(&mut ty, fresh);
     ty
 }
 
@@ -279,6 +379,7 @@ pub fn emit(
     errors: &mut Errors,
 ) -> TokenStream {
     let sig = Signature::new(input);
+    let attrs = &sig.attrs;
     let vis = &input.item.vis;
     let out = &input.output;
     let Signature {
@@ -294,24 +395,16 @@ pub fn emit(
         .collect();
 
     // Residual fields.
-    let stored_refs = reverse.reads.iter().any(|v| {
-        function
-            .params
-            .iter()
-            .zip(&input.params)
-            .any(|(p, ip)| p.var == *v && matches!(*ip.ty, Type::Reference(_)))
-    });
-    let rg = ResidualGenerics::new(input, stored_refs, names);
+    let stored: Vec<usize> = (0..input.params.len())
+        .filter(|&i| reverse.reads.contains(&param_var(i)))
+        .collect();
+    let rg = ResidualGenerics::new(input, &stored, names);
     let mut fields = Vec::new();
     for &var in &reverse.reads {
         let name = &function.var(var).name;
         let ty = match function.params.iter().position(|p| p.var == var) {
             Some(i) => {
-                let ty = &input.params[i].ty;
-                let ty = match &rg.lifetime {
-                    Some(l) => with_lifetime(ty, l),
-                    None => (**ty).clone(),
-                };
+                let ty = rg.param_types.get(&i).unwrap_or(&input.params[i].ty);
                 quote!(#ty)
             }
             None => match types.resolve(function.var(var).ty) {
@@ -357,6 +450,7 @@ pub fn emit(
     );
     let residual_struct = quote! {
         #[doc = #struct_doc]
+        #(#attrs)*
         #vis struct #residuals_ty #impl_generics #where_clause {
             #(#field_decls,)*
             #marker_decl
@@ -395,10 +489,7 @@ pub fn emit(
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let ty = match &rg.lifetime {
-                Some(l) if reverse.reads.contains(&param_var(i)) => with_lifetime(&p.ty, l),
-                _ => (*p.ty).clone(),
-            };
+            let ty = rg.param_types.get(&i).unwrap_or(&p.ty);
             if used_in_forward(param_var(i)) {
                 let name = &param_names[i];
                 quote!(#name: #ty)
@@ -414,6 +505,7 @@ pub fn emit(
     );
     let fwd_item = quote! {
         #[doc = #fwd_doc]
+        #(#attrs)*
         #[inline]
         #vis fn #fwd #impl_generics (#(#fwd_params),*) -> (#out, #residuals_ty #ty_generics) #where_clause {
             #(#forward)*
@@ -437,32 +529,19 @@ pub fn emit(
                     quote!(let #bar = #value;)
                 }
             }
-            Adjoint::Add {
-                target,
-                index: Some(index),
-                value,
-                ..
-            } => {
+            Adjoint::Add { target, index, value, how } => {
                 let bar = &reverse.bars[target];
-                quote!(#bar[#index] += #value;)
-            }
-            Adjoint::Add {
-                target,
-                index: None,
-                value,
-                array: false,
-            } => {
-                let bar = &reverse.bars[target];
-                quote!(#bar += #value;)
-            }
-            Adjoint::Add {
-                target,
-                index: None,
-                value,
-                array: true,
-            } => {
-                let bar = &reverse.bars[target];
-                quote!(::autodiff_runtime::__private::Accumulate::accumulate(&mut #bar, #value);)
+                let place = match index {
+                    Some(index) => quote!(#bar[#index]),
+                    None => quote!(#bar),
+                };
+                match how {
+                    Accumulation::AddAssign => quote!(#place += #value;),
+                    Accumulation::Plus => quote!(#place = #place + #value;),
+                    Accumulation::Array => {
+                        quote!(::autodiff_runtime::__private::Accumulate::accumulate(&mut #place, #value);)
+                    }
+                }
             }
             Adjoint::Drop(name) => quote!(::core::mem::drop(#name);),
             Adjoint::Bind { names, value } => {
@@ -505,6 +584,7 @@ pub fn emit(
     );
     let bwd_item = quote! {
         #[doc = #bwd_doc]
+        #(#attrs)*
         #[inline]
         #vis fn #bwd #impl_generics (#residuals_arg: #residuals_ty #ty_generics, #bar_out_param: #bar_out_ty) -> #gradients #where_clause {
             let #residuals_ty { #(#field_names,)* .. } = #residuals_arg;
@@ -534,7 +614,7 @@ pub fn stubs(input: &Input, names: &mut Names) -> TokenStream {
         gradients,
         ..
     } = &sig;
-    let rg = ResidualGenerics::new(input, false, names);
+    let rg = ResidualGenerics::new(input, &[], names);
     let (impl_generics, ty_generics, where_clause) = rg.generics.split_for_impl();
     let marker = rg.marker.as_ref().map(|(name, ty)| quote!(#name: #ty,));
     let param_names: Vec<Ident> = input.params.iter().map(|p| p.ident.clone()).collect();
@@ -545,11 +625,13 @@ pub fn stubs(input: &Input, names: &mut Names) -> TokenStream {
     let body = unreachable_body();
     let bar_out_ty = sig.bar_out_type();
     let vjp_and_grad = sig.vjp_and_grad(&param_names, false);
+    let attrs = &sig.attrs;
     quote! {
+        #(#attrs)*
         #vis struct #residuals #impl_generics #where_clause { #marker }
-        #[allow(unused_variables)]
+        #(#attrs)*
         #vis fn #fwd #impl_generics (#(#params),*) -> (#out, #residuals #ty_generics) #where_clause { #body }
-        #[allow(unused_variables)]
+        #(#attrs)*
         #vis fn #bwd #impl_generics (_: #residuals #ty_generics, _: #bar_out_ty) -> #gradients #where_clause { #body }
         #vjp_and_grad
     }
@@ -580,6 +662,10 @@ fn forward_expr(function: &Function, types: &mut Types, op: &Op, span: Span) -> 
     };
     match op {
         Op::Use(a) => o(a),
+        Op::Deref(a) => {
+            let a = o(a);
+            quote_spanned!(span=> *#a)
+        }
         Op::Neg(a) => {
             let a = arg(a);
             quote_spanned!(span=> -#a)
@@ -604,14 +690,24 @@ fn forward_expr(function: &Function, types: &mut Types, op: &Op, span: Span) -> 
                 var => o(var),
             };
             let name = Ident::new(prim.name, span);
-            let args: Vec<TokenStream> = args.iter().map(&mut arg).collect();
+            let args: Vec<TokenStream> = args
+                .iter()
+                .zip(prim.args)
+                .map(|(a, kind)| match kind {
+                    Arg::Axis => {
+                        let axis = o(a);
+                        quote!(::autodiff_runtime::ndarray::Axis(#axis))
+                    }
+                    _ => arg(a),
+                })
+                .collect();
             if prim.syntax == Syntax::ArrayMethod && prim.name == "t" {
                 // Owned, so it can be kept for the reverse sweep.
                 return quote_spanned!(span=> #receiver.t().to_owned());
             }
             quote_spanned!(span=> #receiver.#name(#(#args),*))
         }
-        Op::Call { prim, args } => {
+        Op::Call { prim, path, args } => {
             let name = Ident::new(prim.name, span);
             let args = args.iter().zip(prim.args).map(|(a, kind)| match kind {
                 Arg::Labels => {
@@ -620,7 +716,9 @@ fn forward_expr(function: &Function, types: &mut Types, op: &Op, span: Span) -> 
                 }
                 _ => arg(a),
             });
-            quote_spanned!(span=> ::autodiff_runtime::nn::#name(#(#args),*))
+            // The user's path, checked at compile time to name the runtime's function (whose
+            // pullback the reverse sweep uses) and not a function of their own.
+            quote_spanned!(span=> ::autodiff_runtime::__private::runtime_fn(#path, ::autodiff_runtime::nn::#name)(#(#args),*))
         }
         Op::Index { base, index } => {
             let (base, index) = (o(base), o(index));

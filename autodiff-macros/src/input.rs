@@ -54,10 +54,35 @@ pub fn parse_args(args: TokenStream, errors: &mut Errors) -> Args {
     }
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("wrt") {
+            if wrt.is_some() {
+                return Err(
+                    meta.error("`wrt` is given twice; list every parameter in one `wrt(..)`")
+                );
+            }
+            if !meta.input.peek(syn::token::Paren) {
+                return Err(meta.error(
+                    "`wrt` takes a parenthesized list of parameter names: `#[grad(wrt(x, y))]`",
+                ));
+            }
             let content;
             syn::parenthesized!(content in meta.input);
-            let names = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
-            wrt = Some(names.into_iter().collect());
+            let names: Vec<Ident> = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?
+                .into_iter()
+                .collect();
+            if names.is_empty() {
+                return Err(meta.error(
+                    "`wrt()` names no parameters; name at least one float parameter, or remove `wrt`",
+                ));
+            }
+            for (i, name) in names.iter().enumerate() {
+                if names[..i].contains(name) {
+                    return Err(syn::Error::new(
+                        name.span(),
+                        format!("`{name}` is named twice in `wrt`"),
+                    ));
+                }
+            }
+            wrt = Some(names);
             Ok(())
         } else {
             Err(meta.error(
@@ -147,6 +172,15 @@ pub fn analyze(item: TokenStream, args: &Args, errors: &mut Errors) -> Option<In
             continue;
         }
         let shape = classify(&typed.ty, &generic_types);
+        if shape == Shape::Constant && args.wrt.is_none() && mentions_float(&typed.ty) {
+            errors.spanned(
+                &typed.ty,
+                "#[grad] cannot differentiate a parameter of this type; differentiable parameters \
+                 are floats, `[f; N]`, `&[f]`, `Vec<f>` and ndarray arrays of `f32` or `f64`. \
+                 Pass the floats separately, or name the parameters to differentiate with \
+                 `#[grad(wrt(..))]` to treat this one as a constant",
+            );
+        }
         params.push(Param {
             active: shape != Shape::Constant,
             ident,
@@ -224,6 +258,18 @@ pub fn analyze(item: TokenStream, args: &Args, errors: &mut Errors) -> Option<In
         output,
         output_shape,
     })
+}
+
+/// Whether `f32` or `f64` appears anywhere in the type (`[[f64; 2]; 2]`, `(f64, f64)`).
+fn mentions_float(ty: &Type) -> bool {
+    fn walk(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|tree| match tree {
+            proc_macro2::TokenTree::Ident(i) => i == "f32" || i == "f64",
+            proc_macro2::TokenTree::Group(g) => walk(g.stream()),
+            _ => false,
+        })
+    }
+    walk(quote::quote!(#ty))
 }
 
 fn is_reference(ty: &Type) -> bool {

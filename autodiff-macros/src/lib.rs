@@ -57,6 +57,12 @@ pub(crate) fn expand_grad(args: TokenStream, item: TokenStream) -> TokenStream {
         return quote!(#item #errors);
     };
     let original = &input.item;
+    if original.sig.receiver().is_some() {
+        // A method: companions could not live where it does (an `impl` cannot hold the
+        // residuals struct), so report the error alone.
+        let errors = errors.to_compile_errors();
+        return quote!(#original #errors);
+    }
     let mut names = Names::new(quote!(#original));
     let companions = if errors.is_empty() {
         let lowered = lower::lower(&input, &mut names, &mut errors);

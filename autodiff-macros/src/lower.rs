@@ -392,8 +392,7 @@ impl Lowerer<'_> {
                 UnOp::Neg(_) => {
                     let operand = self.expr(&unary.expr, None)?;
                     if let Operand::Const(tokens) = &operand {
-                        let op = unary.op;
-                        return Some(Operand::Const(quote!(#op #tokens)));
+                        return Some(Operand::Const(negate(tokens)));
                     }
                     Some(Operand::Var(self.push(
                         Op::Neg(operand),
@@ -402,7 +401,30 @@ impl Lowerer<'_> {
                         span,
                     )))
                 }
-                UnOp::Deref(_) => self.expr_with(&unary.expr, hint, annotation),
+                UnOp::Deref(_) => {
+                    let operand = self.expr(&unary.expr, None)?;
+                    // Only parameters are references here: `&x` in the body lowers to `x`
+                    // itself, so `*` of anything else is the value.
+                    let is_reference_param = matches!(&operand, Operand::Var(v)
+                        if self.function.params.iter().any(|p| p.var == *v && p.by_reference));
+                    if !is_reference_param {
+                        return match hint {
+                            Some(_) => Some(Operand::Var(self.push(
+                                Op::Use(operand),
+                                hint,
+                                annotation,
+                                span,
+                            ))),
+                            None => Some(operand),
+                        };
+                    }
+                    Some(Operand::Var(self.push(
+                        Op::Deref(operand),
+                        hint,
+                        annotation,
+                        span,
+                    )))
+                }
                 _ => {
                     self.errors.spanned(
                         unary.op,
@@ -471,7 +493,10 @@ impl Lowerer<'_> {
                         && !call.args.is_empty()
                     {
                         let ident = &path.path.segments[1].ident;
-                        let receiver = self.expr(&call.args[0], None);
+                        // `f64::powf(2.0, x)`: the literal receiver keeps the written type.
+                        let receiver = self
+                            .expr(&call.args[0], None)
+                            .map(|r| with_suffix(r, &path.path.segments[0].ident));
                         let args: Vec<&Expr> = call.args.iter().skip(1).collect();
                         return self.method(ident, receiver, &args, hint, annotation, span);
                     }
@@ -501,6 +526,15 @@ impl Lowerer<'_> {
                 let base = self.expr(&index.expr, None);
                 let position = self.expr(&index.index, None);
                 let (base, position) = (base?, position?);
+                let base_slot = self.slot_of(&base);
+                if self.types.as_ndarray(base_slot).is_some() {
+                    self.errors.spanned(
+                        index,
+                        "indexing an ndarray array is not supported in a #[grad] function; reduce \
+                         it with `sum`, `sum_axis`, `dot` or an `nn` function",
+                    );
+                    return None;
+                }
                 if self.function.is_active(&position) {
                     self.errors.spanned(
                         &index.index,
@@ -621,12 +655,33 @@ impl Lowerer<'_> {
             return None;
         };
         let args = self.arguments(prim, ident, args)?;
+        let path = path.to_token_stream();
         Some(Operand::Var(self.push(
-            Op::Call { prim, args },
+            Op::Call { prim, path, args },
             hint,
             annotation,
             span,
         )))
+    }
+
+    /// `Axis(k)`, with `k` an integer constant or variable: the operand is `k` (emission writes
+    /// the `Axis`).
+    fn axis(&mut self, expr: &Expr) -> Option<Operand> {
+        if let Expr::Call(call) = strip(expr)
+            && let Expr::Path(path) = strip(&call.func)
+            && path.path.segments.last().is_some_and(|s| s.ident == "Axis")
+            && call.args.len() == 1
+        {
+            let index = self.expr(&call.args[0], None)?;
+            if !self.function.is_active(&index) {
+                return Some(index);
+            }
+        }
+        self.errors.spanned(
+            expr,
+            "the axis must be written `Axis(k)`, with `k` an integer",
+        );
+        None
     }
 
     /// Lowers the arguments of a primitive, checking their number and kinds.
@@ -651,8 +706,7 @@ impl Lowerer<'_> {
         let mut lowered = Vec::new();
         for (expr, kind) in args.iter().zip(prim.args) {
             let operand = match kind {
-                // `Axis(1)` is a constant written as the user wrote it.
-                Arg::Axis => Some(Operand::Const(strip(expr).to_token_stream())),
+                Arg::Axis => self.axis(expr),
                 _ => self.expr(expr, None),
             };
             lowered.push(operand);
@@ -757,6 +811,10 @@ impl Lowerer<'_> {
     fn result_type(&mut self, op: &Op) -> Slot {
         match op {
             Op::Use(a) | Op::Neg(a) => self.slot_of(a),
+            Op::Deref(a) => {
+                let slot = self.slot_of(a);
+                self.types.dereferenced(slot)
+            }
             Op::Binary(_, a, b) => {
                 let (a, b) = (self.slot_of(a), self.slot_of(b));
                 match (self.types.as_ndarray(a), self.types.as_ndarray(b)) {
@@ -792,12 +850,16 @@ impl Lowerer<'_> {
                 let rest: Vec<Slot> = args.iter().map(|a| self.slot_of(a)).collect();
                 self.primitive_type(prim, first, &rest)
             }
-            Op::Call { prim, args } => {
+            Op::Call { prim, args, .. } => {
                 let slots: Vec<Slot> = args.iter().map(|a| self.slot_of(a)).collect();
                 let (first, rest) = slots.split_first().expect("nn functions take an argument");
                 self.primitive_type(prim, *first, rest)
             }
-            Op::Index { base, .. } => {
+            Op::Index { base, index } => {
+                let index = self.slot_of(index);
+                let usize_ty: Type = syn::parse_quote!(usize);
+                let usize_slot = self.types.written(&usize_ty);
+                self.types.unify(index, usize_slot);
                 let base = self.slot_of(base);
                 let elem = self.types.unknown();
                 self.types.unify_element(base, elem);
@@ -813,6 +875,53 @@ impl Lowerer<'_> {
             }
             Op::Cast(_, ty) => self.types.written(ty),
         }
+    }
+}
+
+/// A literal constant with the float type `ty` as suffix (`2.0` → `2.0_f64`); other operands
+/// unchanged.
+fn with_suffix(operand: Operand, ty: &syn::Ident) -> Operand {
+    let Operand::Const(tokens) = &operand else {
+        return operand;
+    };
+    let (negative, literal) = match syn::parse2::<Expr>(tokens.clone()) {
+        Ok(Expr::Lit(lit)) => (false, lit.lit),
+        Ok(Expr::Unary(syn::ExprUnary {
+            op: UnOp::Neg(_),
+            expr,
+            ..
+        })) => match *expr {
+            Expr::Lit(lit) => (true, lit.lit),
+            _ => return operand,
+        },
+        _ => return operand,
+    };
+    let digits = match &literal {
+        Lit::Float(f) if f.suffix().is_empty() => f.base10_digits().to_owned(),
+        Lit::Int(i) if i.suffix().is_empty() => i.base10_digits().to_owned(),
+        _ => return operand,
+    };
+    let float = if digits.contains(['.', 'e', 'E']) {
+        digits
+    } else {
+        format!("{digits}.0")
+    };
+    let suffixed = syn::parse_str::<syn::LitFloat>(&format!("{float}_{ty}"))
+        .map(|l| quote!(#l))
+        .unwrap_or_else(|_| tokens.clone());
+    Operand::Const(if negative {
+        quote!(-#suffixed)
+    } else {
+        suffixed
+    })
+}
+
+/// `-c` of a constant, folding `-(-c)` to `c` so no double negation is emitted.
+fn negate(tokens: &proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    let mut trees = tokens.clone().into_iter();
+    match trees.next() {
+        Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '-' => trees.collect(),
+        _ => quote!(-#tokens),
     }
 }
 

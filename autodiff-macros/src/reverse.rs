@@ -38,7 +38,7 @@ pub enum Adjoint {
         target: VarId,
         index: Option<TokenStream>,
         value: TokenStream,
-        array: bool,
+        how: Accumulation,
     },
     /// `let (t1, _) = pullback(..);`, for pullbacks with several cotangents.
     Bind {
@@ -64,6 +64,18 @@ pub struct Reverse {
     pub bar_out: Option<Ident>,
     /// Whether the seeded cotangent receives further contributions (so the parameter is `mut`).
     pub seed_mutable: bool,
+}
+
+/// How a contribution is added into a declared cotangent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Accumulation {
+    /// `bar += value` (floats of a concrete type).
+    AddAssign,
+    /// `bar = bar + value`: a generic float type, which `num_traits::Float` gives `+` but not
+    /// `+=`.
+    Plus,
+    /// `Accumulate::accumulate(&mut bar, value)`: arrays, element-wise.
+    Array,
 }
 
 /// A contribution before declarations are decided.
@@ -100,6 +112,11 @@ impl Cx<'_> {
                 self.reads.insert(*v);
                 self.last_read.insert(*v, self.raw.len());
                 let name = &self.function.var(*v).name;
+                // A float behind a reference parameter (`x: &f64`) is passed by value.
+                let slot = self.function.var(*v).ty;
+                if is_borrowed(self.function, *v) && !self.types.is_array(slot) {
+                    return quote!((*#name));
+                }
                 quote!(#name)
             }
             Operand::Const(tokens) => tokens.clone(),
@@ -272,7 +289,13 @@ pub fn reverse(
             } => {
                 let left = remaining.get_mut(&target).expect("counted above");
                 *left -= 1;
-                let array = is_array(input, function, cx.types, target);
+                let how = if is_array(input, function, cx.types, target) && index.is_none() {
+                    Accumulation::Array
+                } else if is_generic_float(input, function, cx.types, target) {
+                    Accumulation::Plus
+                } else {
+                    Accumulation::AddAssign
+                };
                 if declared.insert(target) {
                     if index.is_none() {
                         stmts.push(Adjoint::Declare {
@@ -293,7 +316,7 @@ pub fn reverse(
                     target,
                     index,
                     value,
-                    array,
+                    how,
                 });
             }
         }
@@ -352,7 +375,7 @@ fn rule(cx: &mut Cx, stmt: &Stmt) {
     let bar = cx.bar(stmt.var);
     let span = stmt.span;
     match &stmt.op {
-        Op::Use(a) => cx.add(a, quote!(#bar)),
+        Op::Use(a) | Op::Deref(a) => cx.add(a, quote!(#bar)),
         Op::Neg(a) => cx.add(a, quote_spanned!(span=> -#bar)),
         Op::Binary(op, a, b) => {
             let (active_a, active_b) = (cx.function.is_active(a), cx.function.is_active(b));
@@ -416,7 +439,7 @@ fn rule(cx: &mut Cx, stmt: &Stmt) {
             let array_args: Vec<&Operand> = std::iter::once(receiver).chain(args).collect();
             array_primitive(cx, stmt, prim, &array_args, bar);
         }
-        Op::Call { prim, args } => {
+        Op::Call { prim, args, .. } => {
             let args: Vec<&Operand> = args.iter().collect();
             array_primitive(cx, stmt, prim, &args, bar);
         }
@@ -495,20 +518,19 @@ fn array_primitive(cx: &mut Cx, stmt: &Stmt, prim: &Primitive, args: &[&Operand]
     match (prim.syntax, prim.name) {
         (Syntax::ArrayMethod, "dot") => {
             let (lhs, rhs) = (args[0], args[1]);
-            let (l, r) = (cx.argument(lhs), cx.argument(rhs));
-            let bar_ref = if result_is_array {
-                quote!(&#bar)
-            } else {
-                quote!(#bar)
-            };
             for (operand, side) in [(lhs, "lhs"), (rhs, "rhs")] {
                 if cx.function.is_active(operand) {
+                    // Read per contribution, so an owned operand is dropped after its last use.
+                    let (l, r) = (cx.argument(lhs), cx.argument(rhs));
                     let pullback = format_ident!(
                         "dot_pullback_{}",
                         side,
                         span = Span::mixed_site().located_at(span)
                     );
-                    cx.add(operand, quote_spanned!(span=> ::autodiff_runtime::__private::array::#pullback(#l, #r, #bar_ref)));
+                    cx.add(
+                        operand,
+                        quote_spanned!(span=> ::autodiff_runtime::__private::array::#pullback(#l, #r, &#bar)),
+                    );
                 }
             }
             if result_is_array {
@@ -526,6 +548,7 @@ fn array_primitive(cx: &mut Cx, stmt: &Stmt, prim: &Primitive, args: &[&Operand]
         (Syntax::ArrayMethod, "sum_axis") => {
             let dim = cx.dim(args[0]);
             let axis = cx.primal(args[1]);
+            let axis = quote!(::autodiff_runtime::ndarray::Axis(#axis));
             cx.add(args[0], quote_spanned!(span=> ::autodiff_runtime::__private::array::sum_axis_pullback(#bar, #axis, &#dim)));
         }
         _ => {
@@ -539,10 +562,7 @@ fn array_primitive(cx: &mut Cx, stmt: &Stmt, prim: &Primitive, args: &[&Operand]
                     }
                     _ => cx.argument(operand),
                 });
-                // `layer_norm`'s `eps` is a float but gets no cotangent: among an `nn`
-                // function's float arguments only arrays are differentiated.
-                let array = cx.is_array(operand);
-                if *kind == Arg::Float && (array || prim.syntax != Syntax::NnFunction) {
+                if *kind == Arg::Float {
                     floats.push(*operand);
                 }
             }
@@ -576,7 +596,7 @@ fn array_rule(cx: &mut Cx, stmt: &Stmt) {
     let span = stmt.span;
     let result = Operand::Var(stmt.var);
     match &stmt.op {
-        Op::Use(a) => cx.add(a, quote!(#bar)),
+        Op::Use(a) | Op::Deref(a) => cx.add(a, quote!(#bar)),
         Op::Neg(a) => cx.add(a, quote_spanned!(span=> -#bar)),
         Op::Binary(op, a, b) => {
             // The operand with the most axes has the result's shape and takes the cotangent by
@@ -645,7 +665,7 @@ fn array_rule(cx: &mut Cx, stmt: &Stmt) {
             let all: Vec<&Operand> = std::iter::once(receiver).chain(args).collect();
             array_primitive(cx, stmt, prim, &all, bar);
         }
-        Op::Call { prim, args } => {
+        Op::Call { prim, args, .. } => {
             let all: Vec<&Operand> = args.iter().collect();
             array_primitive(cx, stmt, prim, &all, bar);
         }
@@ -677,12 +697,41 @@ fn is_array(input: &Input, function: &Function, types: &mut Types, var: VarId) -
     }
 }
 
+/// Whether the variable's floats are of a generic type parameter (`T`, `[T; 3]`, `&[T]`).
+fn is_generic_float(input: &Input, function: &Function, types: &mut Types, var: VarId) -> bool {
+    let written = match param_of(input, function, var) {
+        Some(param) => {
+            let ty = &param.ty;
+            Some(quote!(#ty))
+        }
+        None => types.resolve(function.var(var).ty),
+    };
+    let Some(Ok(ty)) = written.map(syn::parse2::<syn::Type>) else {
+        return false;
+    };
+    let ty = crate::types::strip_reference(&ty);
+    let scalar = crate::input::element_type(ty).unwrap_or(ty);
+    let generics: Vec<Ident> = input
+        .item
+        .sig
+        .generics
+        .type_params()
+        .map(|p| p.ident.clone())
+        .collect();
+    matches!(scalar, syn::Type::Path(p) if p.path.get_ident().is_some_and(|i| generics.contains(i)))
+}
+
 /// A zero cotangent for `var`: from its type where the size is static, from its value otherwise.
 fn zero(cx: &mut Cx, input: &Input, var: VarId, errors: &mut Errors) -> TokenStream {
     let function = cx.function;
     if let Some(param) = param_of(input, function, var) {
         if matches!(param.shape, Shape::DynArray | Shape::NdArray(_)) {
-            let value = cx.argument(&Operand::Var(var));
+            let value = cx.primal(&Operand::Var(var));
+            let value = if is_borrowed(function, var) {
+                value
+            } else {
+                quote!(&#value)
+            };
             return quote!(::autodiff_runtime::__private::zeros_like(#value));
         }
         if let Some(zero) = zero_of_written(&param.ty) {
@@ -690,6 +739,10 @@ fn zero(cx: &mut Cx, input: &Input, var: VarId, errors: &mut Errors) -> TokenStr
         }
     } else if let Some(zero) = cx.types.zero(function.var(var).ty) {
         return zero;
+    } else if cx.types.is_array(function.var(var).ty) {
+        // A local bound to a slice or an array whose size is known at run time only.
+        let value = cx.primal(&Operand::Var(var));
+        return quote!(::autodiff_runtime::__private::zeros_like(&#value));
     }
     let name = &function.var(var).name;
     errors.spanned(

@@ -11,6 +11,7 @@
 //!           | const                    a literal or a path (`2.0`, `3`, `PI`, `consts::E`)
 //! stmt     := let var = op
 //! op       := operand                  Use: rebinding (`let a = x;`, `s = s0;`)
+//!           | *operand                 Deref: the value behind a reference parameter
 //!           | operand ⊕ operand        Binary, ⊕ ∈ { + - * / }
 //!           | -operand                 Neg
 //!           | operand.m(operand, ..)   Method, m from the table in `primitives.rs`
@@ -81,6 +82,7 @@ pub enum BinOp {
 #[derive(Debug)]
 pub enum Op {
     Use(Operand),
+    Deref(Operand),
     Binary(BinOp, Operand, Operand),
     Neg(Operand),
     Method {
@@ -90,6 +92,8 @@ pub enum Op {
     },
     Call {
         prim: &'static Primitive,
+        /// The path as the user wrote it (`nn::relu`), checked to be the runtime's function.
+        path: TokenStream,
         args: Vec<Operand>,
     },
     Index {
@@ -104,7 +108,7 @@ impl Op {
     /// The operands in order (receiver first for methods).
     pub fn operands(&self) -> Vec<&Operand> {
         match self {
-            Op::Use(a) | Op::Neg(a) | Op::Cast(a, _) => vec![a],
+            Op::Use(a) | Op::Deref(a) | Op::Neg(a) | Op::Cast(a, _) => vec![a],
             Op::Binary(_, a, b) => vec![a, b],
             Op::Method { receiver, args, .. } => std::iter::once(receiver).chain(args).collect(),
             Op::Index { base, index } => vec![base, index],

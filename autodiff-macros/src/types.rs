@@ -53,6 +53,18 @@ impl Types {
         self.slot(Known::NdArray(elem, rank))
     }
 
+    /// The type behind a reference: `&T` gives `T`; anything else is itself.
+    pub fn dereferenced(&mut self, slot: Slot) -> Slot {
+        let root = self.root(slot);
+        match self.known[root].clone() {
+            Known::Written(ty) if matches!(*ty, Type::Reference(_)) => {
+                let inner = strip_reference(&ty).clone();
+                self.written(&inner)
+            }
+            _ => slot,
+        }
+    }
+
     /// If the slot is an ndarray array: its element slot and number of axes.
     pub fn as_ndarray(&mut self, slot: Slot) -> Option<(Slot, Option<usize>)> {
         let root = self.root(slot);

@@ -194,6 +194,15 @@ pub mod __private {
         }
     }
 
+    /// Returns `user`, which must be the same function as `runtime`: the generated code calls an
+    /// `nn::` function through this, so a path that names a user's own `nn` module does not
+    /// compile instead of being differentiated with the runtime's pullback.
+    #[inline(always)]
+    pub fn runtime_fn<F>(user: F, runtime: F) -> F {
+        let _ = runtime;
+        user
+    }
+
     /// Values whose zero cotangent is sized at run time.
     pub trait ZerosLike {
         type Output;
@@ -223,6 +232,13 @@ pub mod __private {
         type Output = ndarray::Array<A, D>;
         fn zeros_like(&self) -> ndarray::Array<A, D> {
             ndarray::Array::zeros(self.raw_dim())
+        }
+    }
+
+    impl<T: ZerosLike + ?Sized> ZerosLike for &T {
+        type Output = T::Output;
+        fn zeros_like(&self) -> T::Output {
+            (**self).zeros_like()
         }
     }
 

@@ -511,15 +511,18 @@ fn moments<A: Float>(lane: ndarray::ArrayView1<A>, eps: A) -> (A, A) {
     (mean, A::one() / (var + eps).sqrt())
 }
 
-/// Pullback of [`layer_norm`]: `(bar_x, bar_gamma, bar_beta)`, with the coupled backward of the
-/// normalisation: `bar_x = inv_std · (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂))` where `ĝ = bar ⊙ gamma`.
+/// Pullback of [`layer_norm`]: `(bar_x, bar_gamma, bar_beta, bar_eps)`, with the coupled backward
+/// of the normalisation: `bar_x = inv_std · (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂))` where
+/// `ĝ = bar ⊙ gamma`, and `bar_eps = −Σ ĝ ⊙ x̂ / (2 (var + eps))`.
 ///
 /// ```
 /// use autodiff_runtime::{nn, ndarray::array};
 /// let (x, g, b) = (array![[1.0_f64, 3.0]], array![1.0, 1.0], array![0.0, 0.0]);
 /// let y = nn::layer_norm(&x, &g, &b, 0.0);
-/// let (bar_x, bar_g, bar_b) = nn::layer_norm_pullback(&x, &g, &b, 0.0, &y, array![[1.0, 1.0]]);
+/// let (bar_x, bar_g, bar_b, bar_eps) =
+///     nn::layer_norm_pullback(&x, &g, &b, 0.0, &y, array![[1.0, 1.0]]);
 /// assert_eq!((bar_x, bar_g, bar_b), (array![[0.0, 0.0]], array![-1.0, 1.0], array![1.0, 1.0]));
+/// assert_eq!(bar_eps, 0.0);
 /// ```
 pub fn layer_norm_pullback<A, S, S2, S3, D>(
     x: &ArrayBase<S, D>,
@@ -528,7 +531,7 @@ pub fn layer_norm_pullback<A, S, S2, S3, D>(
     eps: A,
     _y: &Array<A, D>,
     mut bar: Array<A, D>,
-) -> (Array<A, D>, Array1<A>, Array1<A>)
+) -> (Array<A, D>, Array1<A>, Array1<A>, A)
 where
     A: Float,
     S: Data<Elem = A>,
@@ -543,6 +546,8 @@ where
     let mut bar_gamma = Array1::zeros(width);
     let mut bar_beta = Array1::zeros(width);
     let n = count::<A>(width);
+    let mut bar_eps = A::zero();
+    let two = A::one() + A::one();
     for (mut b, xs) in bar.lanes_mut(axis).into_iter().zip(x.lanes(axis)) {
         let (mean, inv_std) = moments(xs, eps);
         let mut sum_g = A::zero();
@@ -555,11 +560,13 @@ where
             sum_g = sum_g + g;
             sum_gx = sum_gx + g * x_hat;
         }
+        // x̂ = (x − μ)(var + eps)^(−1/2), so ∂x̂/∂eps = −x̂ · inv_std² / 2.
+        bar_eps = bar_eps - sum_gx * inv_std * inv_std / two;
         for i in 0..width {
             let x_hat = (xs[i] - mean) * inv_std;
             let g = b[i] * gamma[i];
             b[i] = inv_std * (g - sum_g / n - x_hat * sum_gx / n);
         }
     }
-    (bar, bar_gamma, bar_beta)
+    (bar, bar_gamma, bar_beta, bar_eps)
 }

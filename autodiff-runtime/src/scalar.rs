@@ -193,11 +193,12 @@ unary_pullbacks! {
 /// ```
 #[inline]
 pub fn powi_pullback<T: Float>(x: T, n: i32, y: T, bar_y: T) -> T {
-    let _ = y;
-    if n == 0 {
-        T::zero()
-    } else {
-        bar_y * T::from(n).unwrap_or_else(T::nan) * x.powi(n - 1)
+    let n_float = T::from(n).unwrap_or_else(T::nan);
+    match n.checked_sub(1) {
+        _ if n == 0 => T::zero(),
+        Some(n_minus_1) => bar_y * n_float * x.powi(n_minus_1),
+        // `i32::MIN - 1` overflows: xⁿ⁻¹ = y / x.
+        None => bar_y * n_float * (y / x),
     }
 }
 
