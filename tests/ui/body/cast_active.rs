@@ -1,0 +1,11 @@
+use autodiff_runtime::grad;
+
+#[grad]
+fn f(x: f64) -> f64 {
+    let y = x as f32;
+    y as f64
+}
+
+fn main() {
+    let _ = f(1.0);
+}

@@ -1,0 +1,8 @@
+use autodiff_runtime::grad;
+
+#[grad]
+fn f(x: f64) -> f64 {}
+
+fn main() {
+    let _ = f(1.0);
+}

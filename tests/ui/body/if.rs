@@ -1,0 +1,10 @@
+use autodiff_runtime::grad;
+
+#[grad]
+fn f(x: f64) -> f64 {
+    if x > 0.0 { x } else { -x }
+}
+
+fn main() {
+    let _ = f(1.0);
+}

@@ -1,0 +1,13 @@
+use autodiff_runtime::grad;
+
+#[grad]
+fn f(x: f64, n: usize) -> f64 {
+    match n {
+        0 => x,
+        _ => x * x,
+    }
+}
+
+fn main() {
+    let _ = f(1.0, 0);
+}

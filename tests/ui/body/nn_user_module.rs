@@ -1,0 +1,16 @@
+use autodiff_runtime::grad;
+
+mod nn {
+    pub fn gelu(x: f64) -> f64 {
+        x
+    }
+}
+
+#[grad]
+fn f(x: f64) -> f64 {
+    nn::gelu(x)
+}
+
+fn main() {
+    let _ = f(1.0);
+}

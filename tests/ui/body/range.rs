@@ -1,0 +1,11 @@
+use autodiff_runtime::grad;
+
+#[grad]
+fn f(x: f64) -> f64 {
+    let _r = 0..3;
+    x
+}
+
+fn main() {
+    let _ = f(1.0);
+}

@@ -1,0 +1,13 @@
+use autodiff_runtime::grad;
+
+#[grad]
+fn f(x: f64) -> f64 {
+    let a = x % 2.0;
+    let b = x.to_degrees();
+    let c = if a > b { a } else { b };
+    c
+}
+
+fn main() {
+    let _ = f(1.0);
+}

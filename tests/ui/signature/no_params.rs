@@ -1,0 +1,10 @@
+use autodiff_runtime::grad;
+
+#[grad]
+fn f() -> f64 {
+    1.0
+}
+
+fn main() {
+    let _ = f();
+}

@@ -1,0 +1,10 @@
+use autodiff_runtime::grad;
+
+#[grad(wrt())]
+fn f(x: f64) -> f64 {
+    x * x
+}
+
+fn main() {
+    let _ = f(1.0);
+}
