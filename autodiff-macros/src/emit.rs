@@ -647,19 +647,21 @@ fn operand(function: &Function, operand: &Operand) -> TokenStream {
     }
 }
 
+/// An operand as an argument: arrays by reference (unless already a reference parameter).
+fn argument(function: &Function, types: &mut Types, x: &Operand) -> TokenStream {
+    let value = operand(function, x);
+    match x {
+        Operand::Var(v) if is_ndarray(function, types, x) && !is_borrowed(function, *v) => {
+            quote!(&#value)
+        }
+        _ => value,
+    }
+}
+
 /// The forward expression of one operation. Arrays are borrowed, so every SSA value can be used
 /// any number of times.
 fn forward_expr(function: &Function, types: &mut Types, op: &Op, span: Span) -> TokenStream {
     let o = |x: &Operand| operand(function, x);
-    let mut arg = |x: &Operand| {
-        let value = operand(function, x);
-        match x {
-            Operand::Var(v) if is_ndarray(function, types, x) && !is_borrowed(function, *v) => {
-                quote!(&#value)
-            }
-            _ => value,
-        }
-    };
     match op {
         Op::Use(a) => o(a),
         Op::Deref(a) => {
@@ -667,11 +669,23 @@ fn forward_expr(function: &Function, types: &mut Types, op: &Op, span: Span) -> 
             quote_spanned!(span=> *#a)
         }
         Op::Neg(a) => {
-            let a = arg(a);
+            let a = argument(function, types, a);
             quote_spanned!(span=> -#a)
         }
         Op::Binary(op, a, b) => {
-            let (a, b) = (arg(a), arg(b));
+            // Array with array: through the runtime, which names both shapes on a mismatch.
+            let arrays = is_ndarray(function, types, a) && is_ndarray(function, types, b);
+            let (a, b) = (argument(function, types, a), argument(function, types, b));
+            if arrays {
+                let name = match op {
+                    BinOp::Add => "add",
+                    BinOp::Sub => "sub",
+                    BinOp::Mul => "mul",
+                    BinOp::Div => "div",
+                };
+                let name = Ident::new(name, Span::mixed_site().located_at(span));
+                return quote_spanned!(span=> ::autodiff_runtime::__private::array::#name(#a, #b));
+            }
             let op = match op {
                 BinOp::Add => quote_spanned!(span=> +),
                 BinOp::Sub => quote_spanned!(span=> -),
@@ -698,7 +712,7 @@ fn forward_expr(function: &Function, types: &mut Types, op: &Op, span: Span) -> 
                         let axis = o(a);
                         quote!(::autodiff_runtime::ndarray::Axis(#axis))
                     }
-                    _ => arg(a),
+                    _ => argument(function, types, a),
                 })
                 .collect();
             if prim.syntax == Syntax::ArrayMethod && prim.name == "t" {
@@ -714,7 +728,7 @@ fn forward_expr(function: &Function, types: &mut Types, op: &Op, span: Span) -> 
                     let labels = o(a);
                     quote!(&#labels[..])
                 }
-                _ => arg(a),
+                _ => argument(function, types, a),
             });
             // The user's path, checked at compile time to name the runtime's function (whose
             // pullback the reverse sweep uses) and not a function of their own.

@@ -297,3 +297,50 @@ where
 {
     lhs.dot_pullback_rhs(rhs, bar)
 }
+
+/// Panics unless `a` and `b` co-broadcast (numpy rules), naming the operation and both shapes.
+fn check_broadcast(op: &str, a: &[usize], b: &[usize]) {
+    let fits = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .all(|(&x, &y)| x == y || x == 1 || y == 1);
+    assert!(
+        fits,
+        "`{op}`: shapes {a:?} and {b:?} do not broadcast together"
+    );
+}
+
+macro_rules! broadcasting_op {
+    ($($name:ident, $trait:ident, $symbol:literal;)*) => {$(
+        #[doc = concat!("`&a ", $symbol, " &b` with broadcasting, as the forward sweep computes it, \
+                         panicking with both shapes when they do not broadcast.")]
+        ///
+        /// ```
+        /// use autodiff_runtime::ndarray::array;
+        #[doc = concat!("let c = autodiff_runtime::array::", stringify!($name), "(&array![[4.0_f64, 6.0]], &array![2.0, 3.0]);")]
+        /// assert_eq!(c.shape(), &[1, 2]);
+        /// ```
+        pub fn $name<A, S1, S2, D1, D2>(
+            a: &ArrayBase<S1, D1>,
+            b: &ArrayBase<S2, D2>,
+        ) -> Array<A, <D1 as ndarray::DimMax<D2>>::Output>
+        where
+            A: Clone + std::ops::$trait<Output = A>,
+            S1: Data<Elem = A>,
+            S2: Data<Elem = A>,
+            D1: Dimension + ndarray::DimMax<D2>,
+            D2: Dimension,
+        {
+            check_broadcast($symbol, a.shape(), b.shape());
+            std::ops::$trait::$name(a, b)
+        }
+    )*};
+}
+
+broadcasting_op! {
+    add, Add, "+";
+    sub, Sub, "-";
+    mul, Mul, "*";
+    div, Div, "/";
+}
