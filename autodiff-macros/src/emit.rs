@@ -232,11 +232,13 @@ struct ResidualGenerics {
     /// The stored parameters whose types had elided lifetimes, with a named lifetime of their own
     /// for each (views are invariant in theirs, so they cannot share one).
     param_types: std::collections::HashMap<usize, Type>,
+    /// The lifetime references share (and callees' residuals borrow for).
+    shared: Option<Lifetime>,
     marker: Option<(Ident, TokenStream)>,
 }
 
 impl ResidualGenerics {
-    fn new(input: &Input, stored: &[usize], names: &mut Names) -> Self {
+    fn new(input: &Input, stored: &[usize], force_shared: bool, names: &mut Names) -> Self {
         let mut generics = input.item.sig.generics.clone();
         let mut param_types = std::collections::HashMap::new();
         let mut lifetimes: Vec<Lifetime> = Vec::new();
@@ -260,6 +262,12 @@ impl ResidualGenerics {
                 lifetime
             };
             param_types.insert(i, with_lifetimes(ty, &mut fresh));
+        }
+        if force_shared && shared.is_none() {
+            let name = names.fresh_lifetime("r");
+            let lifetime = Lifetime::new(&format!("'{name}"), Span::call_site());
+            lifetimes.insert(0, lifetime.clone());
+            shared = Some(lifetime);
         }
         for (at, lifetime) in lifetimes.into_iter().enumerate() {
             generics.params.insert(
@@ -293,6 +301,7 @@ impl ResidualGenerics {
         ResidualGenerics {
             generics,
             param_types,
+            shared,
             marker,
         }
     }
@@ -395,10 +404,30 @@ pub fn emit(
         .collect();
 
     // Residual fields.
-    let stored: Vec<usize> = (0..input.params.len())
-        .filter(|&i| reverse.reads.contains(&param_var(i)))
+    // Callees' residuals borrow what they were passed for the residuals' lifetime.
+    let calls: Vec<(&syn::Path, crate::ssa::VarId, &[Operand])> = function
+        .stmts
+        .iter()
+        .filter_map(|s| match &s.op {
+            Op::GradCall {
+                path,
+                residuals,
+                args,
+                ..
+            } if reverse.reads.contains(residuals) => Some((path, *residuals, args.as_slice())),
+            _ => None,
+        })
         .collect();
-    let rg = ResidualGenerics::new(input, &stored, names);
+    let passed = |var| {
+        calls.iter().any(|(_, _, args)| {
+            args.iter()
+                .any(|a| matches!(a, Operand::Var(v) if *v == var))
+        })
+    };
+    let stored: Vec<usize> = (0..input.params.len())
+        .filter(|&i| reverse.reads.contains(&param_var(i)) || passed(param_var(i)))
+        .collect();
+    let rg = ResidualGenerics::new(input, &stored, !calls.is_empty(), names);
     let mut fields = Vec::new();
     for &var in &reverse.reads {
         let name = &function.var(var).name;
@@ -406,6 +435,18 @@ pub fn emit(
             Some(i) => {
                 let ty = rg.param_types.get(&i).unwrap_or(&input.params[i].ty);
                 quote!(#ty)
+            }
+            None if calls.iter().any(|(_, r, _)| *r == var) => {
+                let path = calls
+                    .iter()
+                    .find(|(_, r, _)| *r == var)
+                    .map(|(p, _, _)| *p)
+                    .expect("found");
+                let lifetime = rg
+                    .shared
+                    .as_ref()
+                    .expect("a shared lifetime for callee residuals");
+                quote!(<#path as ::autodiff_runtime::__private::Differentiable>::Residuals<#lifetime>)
             }
             None => match types.resolve(function.var(var).ty) {
                 Some(ty) => ty,
@@ -465,6 +506,17 @@ pub fn emit(
         .filter(|(_, live)| **live)
         .map(|(stmt, _)| {
             let name = &function.var(stmt.var).name;
+            if let Op::GradCall {
+                path,
+                args,
+                borrowed,
+                residuals,
+            } = &stmt.op
+            {
+                return grad_call(
+                    function, path, args, borrowed, name, *residuals, reverse, stmt.span,
+                );
+            }
             let value = forward_expr(function, types, &stmt.op, stmt.span);
             match &stmt.annotation {
                 Some(ty) => quote_spanned!(stmt.span=> let #name: #ty = #value;),
@@ -549,7 +601,7 @@ pub fn emit(
                     Some(n) => quote!(#n),
                     None => quote!(_),
                 });
-                quote!(let (#(#names),*) = #value;)
+                quote!(let (#(#names,)*) = #value;)
             }
         });
     }
@@ -594,7 +646,10 @@ pub fn emit(
     };
 
     let vjp_and_grad = sig.vjp_and_grad(&param_names, true);
+    let residual_lifetimes = rg.generics.lifetimes().count();
+    let descriptor = crate::descriptor::descriptor(input, residuals_ty, residual_lifetimes, true);
     quote! {
+        #descriptor
         #residual_struct
         #fwd_item
         #bwd_item
@@ -614,7 +669,7 @@ pub fn stubs(input: &Input, names: &mut Names) -> TokenStream {
         gradients,
         ..
     } = &sig;
-    let rg = ResidualGenerics::new(input, &[], names);
+    let rg = ResidualGenerics::new(input, &[], false, names);
     let (impl_generics, ty_generics, where_clause) = rg.generics.split_for_impl();
     let marker = rg.marker.as_ref().map(|(name, ty)| quote!(#name: #ty,));
     let param_names: Vec<Ident> = input.params.iter().map(|p| p.ident.clone()).collect();
@@ -626,7 +681,9 @@ pub fn stubs(input: &Input, names: &mut Names) -> TokenStream {
     let bar_out_ty = sig.bar_out_type();
     let vjp_and_grad = sig.vjp_and_grad(&param_names, false);
     let attrs = &sig.attrs;
+    let descriptor = crate::descriptor::descriptor(input, residuals, 0, false);
     quote! {
+        #descriptor
         #(#attrs)*
         #vis struct #residuals #impl_generics #where_clause { #marker }
         #(#attrs)*
@@ -645,6 +702,33 @@ fn operand(function: &Function, operand: &Operand) -> TokenStream {
         }
         Operand::Const(tokens) => tokens.clone(),
     }
+}
+
+/// The forward statement of a call to a `#[grad]` function: its forward half when the reverse
+/// sweep needs its residuals, the function itself otherwise.
+#[allow(clippy::too_many_arguments)]
+fn grad_call(
+    function: &Function,
+    path: &syn::Path,
+    args: &[Operand],
+    borrowed: &[bool],
+    name: &Ident,
+    residuals: crate::ssa::VarId,
+    reverse: &Reverse,
+    span: Span,
+) -> TokenStream {
+    let args = args.iter().zip(borrowed).map(|(a, &by_ref)| {
+        let a = operand(function, a);
+        if by_ref { quote!(&#a) } else { a }
+    });
+    if !reverse.reads.contains(&residuals) {
+        return quote_spanned!(span=> let #name = #path(#(#args),*););
+    }
+    let mut fwd = path.clone();
+    let last = fwd.segments.last_mut().expect("a path has a segment");
+    last.ident = quote::format_ident!("{}_fwd", last.ident, span = last.ident.span());
+    let residuals = &function.var(residuals).name;
+    quote_spanned!(span=> let (#name, #residuals) = #fwd(#(#args),*);)
 }
 
 /// An operand as an argument: arrays by reference (unless already a reference parameter).
@@ -738,6 +822,7 @@ fn forward_expr(function: &Function, types: &mut Types, op: &Op, span: Span) -> 
             let (base, index) = (o(base), o(index));
             quote_spanned!(span=> #base[#index])
         }
+        Op::GradCall { .. } => unreachable!("calls are emitted by `grad_call`"),
         Op::Array(items) => {
             let items = items.iter().map(o);
             quote_spanned!(span=> [#(#items),*])

@@ -260,8 +260,16 @@ pub fn analyze(item: TokenStream, args: &Args, errors: &mut Errors) -> Option<In
     })
 }
 
-/// Whether `f32` or `f64` appears anywhere in the type (`[[f64; 2]; 2]`, `(f64, f64)`).
+/// Whether the type is a container (array, slice, tuple, or a reference to one) with `f32` or
+/// `f64` inside (`[[f64; 2]; 2]`, `(f64, f64)`): data the user may expect a gradient for.
 fn mentions_float(ty: &Type) -> bool {
+    let container = match ty {
+        Type::Reference(r) => &r.elem,
+        ty => ty,
+    };
+    if !matches!(container, Type::Array(_) | Type::Slice(_) | Type::Tuple(_)) {
+        return false;
+    }
     fn walk(tokens: TokenStream) -> bool {
         tokens.into_iter().any(|tree| match tree {
             proc_macro2::TokenTree::Ident(i) => i == "f32" || i == "f64",

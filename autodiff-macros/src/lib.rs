@@ -14,6 +14,8 @@
 //! function and stub companions are still emitted so that call sites do not add errors of
 //! their own.
 
+mod custom_vjp;
+mod descriptor;
 mod emit;
 mod errors;
 mod input;
@@ -41,6 +43,16 @@ pub fn grad(
     item: proc_macro::TokenStream,
 ) -> proc_macro::TokenStream {
     expand_grad(args.into(), item.into()).into()
+}
+
+/// Gives a function a pullback of your own, so `#[grad]` functions can call it. See the
+/// `autodiff-runtime` crate for documentation.
+#[proc_macro_attribute]
+pub fn custom_vjp(
+    args: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
+    custom_vjp::expand(args.into(), item.into()).into()
 }
 
 /// The whole expansion on `proc_macro2` types, so it can be tested without a compiler.

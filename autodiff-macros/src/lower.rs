@@ -506,16 +506,8 @@ impl Lowerer<'_> {
                         let args: Vec<&Expr> = call.args.iter().collect();
                         return self.nn_call(&path.path, &args, hint, annotation, span);
                     }
-                    let name = path.path.to_token_stream().to_string().replace(' ', "");
-                    self.errors.spanned(
-                        &call.func,
-                        format!(
-                            "cannot differentiate the call to `{name}`: #[grad] does not yet \
-                             differentiate through calls to other functions (`#[grad]` and \
-                             `#[custom_vjp]` callees are planned); write the body of `{name}` \
-                             out here, or call only the supported float methods"
-                        ),
-                    );
+                    let args: Vec<&Expr> = call.args.iter().collect();
+                    return self.grad_call(&path.path, &args, hint, annotation, span);
                 } else {
                     self.errors
                         .spanned(&call.func, "calls are not supported in a #[grad] function");
@@ -632,6 +624,79 @@ impl Lowerer<'_> {
             annotation,
             span,
         )))
+    }
+
+    /// A call to another `#[grad]` function (one with a `Differentiable` descriptor; rustc
+    /// reports a callee without one at the call).
+    fn grad_call(
+        &mut self,
+        path: &syn::Path,
+        args: &[&Expr],
+        hint: Option<Hint>,
+        annotation: Option<Box<Type>>,
+        span: Span,
+    ) -> Option<Operand> {
+        let last = path.segments.last().expect("a path has a segment");
+        let name = path.to_token_stream().to_string().replace(' ', "");
+        if path
+            .get_ident()
+            .is_some_and(|i| self.env.contains_key(&i.to_string()))
+        {
+            self.errors.spanned(
+                path,
+                format!(
+                    "`{name}` is a variable; #[grad] can only differentiate calls to functions \
+                     marked #[grad] or #[custom_vjp], called by name"
+                ),
+            );
+            return None;
+        }
+        if last
+            .ident
+            .to_string()
+            .starts_with(|c: char| c.is_uppercase())
+        {
+            self.errors.spanned(
+                path,
+                format!(
+                    "constructing `{name}(..)` is not supported in a #[grad] function; only floats \
+                     and arrays of them flow through it"
+                ),
+            );
+            return None;
+        }
+        if !matches!(last.arguments, syn::PathArguments::None) {
+            self.errors.spanned(
+                &last.arguments,
+                format!(
+                    "calling a generic function with explicit type arguments is not supported in \
+                     a #[grad] function; call `{}` without `::<..>`",
+                    last.ident
+                ),
+            );
+            return None;
+        }
+        let borrowed: Vec<bool> = args
+            .iter()
+            .map(|a| matches!(strip(a), Expr::Reference(_)))
+            .collect();
+        let lowered: Vec<Option<Operand>> = args.iter().map(|a| self.expr(a, None)).collect();
+        let args: Vec<Operand> = lowered.into_iter().collect::<Option<_>>()?;
+        let base = hint
+            .as_ref()
+            .map_or_else(|| last.ident.to_string(), |h| h.user.clone());
+        let residuals_name = self.names.fresh(&format!("{base}_residuals"), span);
+        let descriptor = quote!(<#path as ::autodiff_runtime::__private::Differentiable>);
+        let residuals_ty: Type = syn::parse_quote!(#descriptor::Residuals<'static>);
+        let residuals_slot = self.types.written(&residuals_ty);
+        let residuals = self.new_var(residuals_name, false, residuals_slot);
+        let op = Op::GradCall {
+            path: path.clone(),
+            args,
+            borrowed,
+            residuals,
+        };
+        Some(Operand::Var(self.push(op, hint, annotation, span)))
     }
 
     /// `nn::name(args)`.
@@ -849,6 +914,10 @@ impl Lowerer<'_> {
                 let first = self.slot_of(receiver);
                 let rest: Vec<Slot> = args.iter().map(|a| self.slot_of(a)).collect();
                 self.primitive_type(prim, first, &rest)
+            }
+            Op::GradCall { path, .. } => {
+                let output: Type = syn::parse_quote!(<#path as ::autodiff_runtime::__private::Differentiable>::Output);
+                self.types.written(&output)
             }
             Op::Call { prim, args, .. } => {
                 let slots: Vec<Slot> = args.iter().map(|a| self.slot_of(a)).collect();

@@ -443,6 +443,29 @@ fn rule(cx: &mut Cx, stmt: &Stmt) {
             let args: Vec<&Operand> = args.iter().collect();
             array_primitive(cx, stmt, prim, &args, bar);
         }
+        Op::GradCall {
+            path,
+            args,
+            residuals,
+            ..
+        } => {
+            let residuals = cx.primal(&Operand::Var(*residuals));
+            let names: Vec<Option<Ident>> = args
+                .iter()
+                .map(|a| cx.function.is_active(a).then(|| cx.names.temp(span)))
+                .collect();
+            cx.raw.push(Raw::Bind {
+                names: names.clone(),
+                value: quote_spanned!(span=>
+                    <#path as ::autodiff_runtime::__private::Differentiable>::backward(#residuals, #bar)
+                ),
+            });
+            for (arg, name) in args.iter().zip(names) {
+                if let Some(name) = name {
+                    cx.add(arg, quote!(#name));
+                }
+            }
+        }
         Op::Index { base, index } => {
             if let Operand::Var(target) = base {
                 let index = cx.primal(index);
@@ -669,8 +692,8 @@ fn array_rule(cx: &mut Cx, stmt: &Stmt) {
             let all: Vec<&Operand> = args.iter().collect();
             array_primitive(cx, stmt, prim, &all, bar);
         }
-        Op::Index { .. } | Op::Array(_) | Op::Cast(..) => {
-            unreachable!("indexing, array literals and casts do not produce ndarray arrays")
+        Op::Index { .. } | Op::Array(_) | Op::Cast(..) | Op::GradCall { .. } => {
+            unreachable!("indexing, array literals, casts and calls do not produce ndarray arrays")
         }
     }
 }

@@ -16,6 +16,7 @@
 //!           | -operand                 Neg
 //!           | operand.m(operand, ..)   Method, m from the table in `primitives.rs`
 //!           | nn::f(operand, ..)       Call of an `nn` function from the same table
+//!           | g(operand, ..)           GradCall of a `#[grad]` function: also binds g's residuals
 //!           | operand[operand]         Index, the index an integer constant or inactive variable
 //!           | [operand, ..]            Array literal
 //!           | operand as type          Cast, of an inactive operand only
@@ -31,9 +32,8 @@
 //!
 //! The IR is meant to grow without a rewrite; each planned form fits the shape above:
 //!
-//! - `Call { path, args }`: a call to another `#[grad]` function or a `#[custom_vjp]` function.
-//!   Its forward is `let (v, v_residuals) = callee_fwd(args..)`, its adjoint
-//!   `callee_bwd(v_residuals, bar_v)`; the callee's residuals become a variable of their own.
+//! - `GradCall` (implemented for non-generic callees with float or fixed-size array outputs)
+//!   will also cover `#[custom_vjp]` functions and generic callees.
 //!
 //! Operands may be floats or ndarray arrays (the type slot says which, and the number of axes);
 //! `⊕` then broadcasts, and the array methods (`dot`, `t`, `sum`, `sum_axis`) are `Method`s.
@@ -90,6 +90,14 @@ pub enum Op {
         receiver: Operand,
         args: Vec<Operand>,
     },
+    /// A call to another `#[grad]` function: its forward half binds `var` and `residuals`.
+    GradCall {
+        path: syn::Path,
+        args: Vec<Operand>,
+        /// Whether each argument was written `&arg`.
+        borrowed: Vec<bool>,
+        residuals: VarId,
+    },
     Call {
         prim: &'static Primitive,
         /// The path as the user wrote it (`nn::relu`), checked to be the runtime's function.
@@ -112,7 +120,9 @@ impl Op {
             Op::Binary(_, a, b) => vec![a, b],
             Op::Method { receiver, args, .. } => std::iter::once(receiver).chain(args).collect(),
             Op::Index { base, index } => vec![base, index],
-            Op::Array(items) | Op::Call { args: items, .. } => items.iter().collect(),
+            Op::Array(items) | Op::Call { args: items, .. } | Op::GradCall { args: items, .. } => {
+                items.iter().collect()
+            }
         }
     }
 }

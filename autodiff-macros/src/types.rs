@@ -166,10 +166,16 @@ impl Types {
         match self.known[root].clone() {
             Known::Array(e, _) => self.unify(e, elem),
             Known::Written(ty) => {
-                if let Some(e) = crate::input::element_type(&ty) {
-                    let e = self.written(&e.clone());
-                    self.unify(e, elem);
-                }
+                let e: Type = match crate::input::element_type(&ty) {
+                    Some(e) => e.clone(),
+                    // A type the macro cannot see into (a callee's output).
+                    None if is_opaque(&ty) => {
+                        syn::parse_quote!(<#ty as ::autodiff_runtime::__private::Element>::Type)
+                    }
+                    None => return,
+                };
+                let e = self.written(&e);
+                self.unify(e, elem);
             }
             _ => {}
         }
@@ -181,9 +187,11 @@ impl Types {
         let root = self.root(slot);
         match &self.known[root] {
             Known::Array(..) | Known::NdArray(..) => true,
+            // An opaque type may be an array: `Accumulate` serves floats too.
             Known::Written(ty) => {
                 crate::input::element_type(ty).is_some()
                     || crate::input::ndarray_type(strip_reference(ty)).is_some()
+                    || is_opaque(ty)
             }
             _ => false,
         }
@@ -225,6 +233,11 @@ impl Types {
     }
 }
 
+/// A qualified path (`<g as Differentiable>::Output`): a type whose structure only rustc knows.
+fn is_opaque(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.qself.is_some())
+}
+
 /// `&T` → `T`.
 pub fn strip_reference(ty: &Type) -> &Type {
     match ty {
@@ -247,6 +260,9 @@ pub fn zero_of_written(ty: &Type) -> Option<TokenStream> {
             Some(quote!([#elem; #len]))
         }
         Type::Path(p) if p.path.is_ident("f32") || p.path.is_ident("f64") => Some(quote!(0.0)),
+        Type::Path(p) if p.qself.is_some() => {
+            Some(quote!(<#ty as ::autodiff_runtime::__private::Zeros>::zeros()))
+        }
         Type::Path(p) if p.path.get_ident().is_some() => {
             Some(quote!(<#ty as ::autodiff_runtime::__private::Zero>::zero()))
         }

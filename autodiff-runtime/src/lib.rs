@@ -117,6 +117,48 @@
 /// `t1, t2, …`. No generated name equals one you wrote in the function.
 #[doc(inline)]
 pub use autodiff_macros::grad;
+
+/// Gives a function a pullback you write, so that `#[grad]` functions can call it.
+///
+/// The pullback receives the inputs, the output and the output cotangent, and returns the
+/// cotangents of the float parameters in order (a tuple for several). It is used exactly as
+/// given, also when it is deliberately not the derivative.
+///
+/// ```
+/// use autodiff_runtime::{custom_vjp, grad};
+///
+/// #[custom_vjp(pullback = softplus_pullback)]
+/// fn softplus(x: f64) -> f64 {
+///     (1.0 + x.exp()).ln()
+/// }
+/// fn softplus_pullback(x: f64, _y: f64, bar_y: f64) -> f64 {
+///     bar_y / (1.0 + (-x).exp())
+/// }
+///
+/// // A straight-through estimator: rounds forward, passes the cotangent through backward.
+/// #[custom_vjp(pullback = straight_through)]
+/// fn round(x: f64) -> f64 {
+///     x.round()
+/// }
+/// fn straight_through(_x: f64, _y: f64, bar_y: f64) -> f64 {
+///     bar_y
+/// }
+///
+/// #[grad]
+/// fn f(x: f64) -> f64 {
+///     softplus(x) * round(x)
+/// }
+///
+/// let (value, dx) = f_grad(1.3);
+/// let sigmoid = 1.0 / (1.0 + (-1.3_f64).exp());
+/// assert_eq!(value, softplus(1.3) * 1.0);
+/// assert!((dx - (sigmoid * 1.0 + softplus(1.3) * 1.0)).abs() < 1e-12);
+/// ```
+///
+/// A `#[grad]` function that calls a function with neither attribute does not compile: the call
+/// has nothing to differentiate it with.
+#[doc(inline)]
+pub use autodiff_macros::custom_vjp;
 pub use ndarray;
 pub use num_traits;
 pub use num_traits::Float;
@@ -191,6 +233,68 @@ pub mod __private {
             ndarray::Zip::from(self)
                 .and(&contribution)
                 .for_each(|a, &b| *a += b);
+        }
+    }
+
+    /// What a `#[grad]` function offers a caller that differentiates through it. `#[grad]`
+    /// implements it for a type named after the function (an uninhabited `enum`, in the type
+    /// namespace, beside the function in the value namespace).
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not differentiable: it is neither a `#[grad]` function nor a \
+                   `#[custom_vjp]` function",
+        label = "called from a #[grad] function here",
+        note = "add #[grad] to the function, or give it a pullback with #[custom_vjp(pullback = ...)]"
+    )]
+    pub trait Differentiable {
+        /// The function's output.
+        type Output;
+        /// The output cotangent `f_bwd` takes.
+        type BarOut;
+        /// What the forward half keeps, borrowing the arguments for `'r`.
+        type Residuals<'r>;
+        /// One cotangent per parameter, in order: `()` for a parameter that has none.
+        type Cotangents;
+        /// The reverse half, with a cotangent for every parameter.
+        fn backward(residuals: Self::Residuals<'_>, bar_out: Self::BarOut) -> Self::Cotangents;
+    }
+
+    /// Element type of an indexable value, for naming the type of `e[i]` in residuals.
+    pub trait Element {
+        type Type;
+    }
+
+    impl<T, const N: usize> Element for [T; N] {
+        type Type = T;
+    }
+
+    impl<T> Element for [T] {
+        type Type = T;
+    }
+
+    impl<T> Element for ::std::vec::Vec<T> {
+        type Type = T;
+    }
+
+    /// A zero of a type whose size is static (floats and fixed-size arrays of them).
+    pub trait Zeros {
+        fn zeros() -> Self;
+    }
+
+    impl Zeros for f32 {
+        fn zeros() -> Self {
+            0.0
+        }
+    }
+
+    impl Zeros for f64 {
+        fn zeros() -> Self {
+            0.0
+        }
+    }
+
+    impl<T: Zeros, const N: usize> Zeros for [T; N] {
+        fn zeros() -> Self {
+            ::core::array::from_fn(|_| T::zeros())
         }
     }
 
