@@ -649,11 +649,11 @@ pub fn emit(
     let residual_lifetimes = rg.generics.lifetimes().count();
     let descriptor = crate::descriptor::descriptor(input, residuals_ty, residual_lifetimes, true);
     quote! {
-        #descriptor
         #residual_struct
         #fwd_item
         #bwd_item
         #vjp_and_grad
+        #descriptor
     }
 }
 
