@@ -107,3 +107,22 @@ snapshot!(
         nn::tanh(&z) * 2.0
     }
 );
+
+snapshot!(
+    caller_of_grad_functions,
+    "",
+    fn objective(cam: &[f64; 3], x: &[f64; 3], w: f64) -> f64 {
+        let e = camera::project(cam, x);
+        w * (e[0] * e[0] + e[1] * e[1]) + sq(w)
+    }
+);
+
+#[test]
+fn custom_vjp_softplus() {
+    let item: proc_macro2::TokenStream = "fn softplus(x: f64) -> f64 { (1.0 + x.exp()).ln() }"
+        .parse()
+        .unwrap();
+    let output = crate::custom_vjp::expand("pullback = softplus_pullback".parse().unwrap(), item);
+    let file: syn::File = syn::parse2(output).expect("the expansion parses");
+    insta::assert_snapshot!(prettyplease::unparse(&file));
+}
