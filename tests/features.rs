@@ -808,3 +808,21 @@ fn residuals_are_named_after_the_function() {
     assert_eq!(residual_names::f(3.0), 9.0);
     assert_eq!(residual_names::mlp_loss(2.0, 3.0), 25.0);
 }
+
+/// Several outputs: `f_vjp` takes a tuple of cotangents, one per output.
+#[grad]
+fn polar(r: f64, t: f64) -> (f64, [f64; 2]) {
+    let (c, s) = (t.cos(), t.sin());
+    (r * r, [r * c, r * s])
+}
+
+#[test]
+fn tuple_output_takes_a_tuple_of_cotangents() {
+    let (r, t) = (2.0_f64, 0.5_f64);
+    let (value, bar_r, bar_t) = polar_vjp(r, t, (1.0, [0.5, -1.0]));
+    assert_eq!(value, polar(r, t));
+    // By hand: ∂/∂r = 2r·1 + cos t·0.5 − sin t·1, ∂/∂t = −r sin t·0.5 − r cos t·1.
+    let (c, s) = (t.cos(), t.sin());
+    assert!((bar_r - (2.0 * r + 0.5 * c - s)).abs() < 1e-12);
+    assert!((bar_t - (-0.5 * r * s - r * c)).abs() < 1e-12);
+}

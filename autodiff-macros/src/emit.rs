@@ -827,6 +827,10 @@ fn forward_expr(function: &Function, types: &mut Types, op: &Op, span: Span) -> 
             let items = items.iter().map(o);
             quote_spanned!(span=> [#(#items),*])
         }
+        Op::Tuple(items) => {
+            let items = items.iter().map(o);
+            quote_spanned!(span=> (#(#items,)*))
+        }
         Op::Cast(a, ty) => {
             let a = o(a);
             quote_spanned!(span=> #a as #ty)

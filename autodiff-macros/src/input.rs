@@ -24,6 +24,8 @@ pub enum Shape {
     /// An ndarray array of floats (`Array2<f64>`, `&Array1<f32>`, `ArrayView2<f64>`), with its
     /// number of axes where the type says it (`None` for `ArrayD`/`IxDyn`).
     NdArray(Option<usize>),
+    /// A tuple of floats and fixed-size arrays (only as an output).
+    Tuple,
     /// Anything else (integers, `bool`, `&[usize]`, …): never differentiated.
     Constant,
 }
@@ -225,14 +227,30 @@ pub fn analyze(item: TokenStream, args: &Args, errors: &mut Errors) -> Option<In
             return None;
         }
         ReturnType::Type(_, ty) => {
-            let shape = classify(ty, &generic_types);
-            if !matches!(shape, Shape::Scalar | Shape::FixedArray | Shape::NdArray(_))
-                || is_reference(ty)
+            let shape = match &**ty {
+                Type::Tuple(t)
+                    if !t.elems.is_empty()
+                        && t.elems.iter().all(|e| {
+                            matches!(
+                                classify(e, &generic_types),
+                                Shape::Scalar | Shape::FixedArray
+                            ) && !is_reference(e)
+                        }) =>
+                {
+                    Shape::Tuple
+                }
+                ty => classify(ty, &generic_types),
+            };
+            if !matches!(
+                shape,
+                Shape::Scalar | Shape::FixedArray | Shape::NdArray(_) | Shape::Tuple
+            ) || is_reference(ty)
             {
                 errors.spanned(
                     ty,
-                    "#[grad] supports returning a float, a fixed-size array of floats or an \
-                     owned ndarray array (`f64`, `[f64; 2]`, `Array2<f64>`); return one of those",
+                    "#[grad] supports returning a float, a fixed-size array of floats, an owned \
+                     ndarray array, or a tuple of floats and fixed-size arrays (`f64`, \
+                     `[f64; 2]`, `Array2<f64>`, `(f64, [f64; 2])`); return one of those",
                 );
                 return None;
             }

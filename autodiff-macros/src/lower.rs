@@ -544,6 +544,17 @@ impl Lowerer<'_> {
                     span,
                 )))
             }
+            Expr::Tuple(tuple) if !tuple.elems.is_empty() => {
+                let items: Vec<Option<Operand>> =
+                    tuple.elems.iter().map(|e| self.expr(e, None)).collect();
+                let items: Option<Vec<Operand>> = items.into_iter().collect();
+                Some(Operand::Var(self.push(
+                    Op::Tuple(items?),
+                    hint,
+                    annotation,
+                    span,
+                )))
+            }
             Expr::Array(array) => {
                 let items: Vec<Option<Operand>> =
                     array.elems.iter().map(|e| self.expr(e, None)).collect();
@@ -943,6 +954,8 @@ impl Lowerer<'_> {
                 self.types.array(elem, items.len())
             }
             Op::Cast(_, ty) => self.types.written(ty),
+            // Unified with the declared output type, the only place a tuple goes.
+            Op::Tuple(_) => self.types.unknown(),
         }
     }
 }

@@ -477,6 +477,12 @@ fn rule(cx: &mut Cx, stmt: &Stmt) {
                 });
             }
         }
+        Op::Tuple(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let i = syn::Index::from(i);
+                cx.add(item, quote!(#bar.#i));
+            }
+        }
         Op::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 let i = proc_macro2::Literal::usize_unsuffixed(i);
@@ -692,7 +698,7 @@ fn array_rule(cx: &mut Cx, stmt: &Stmt) {
             let all: Vec<&Operand> = args.iter().collect();
             array_primitive(cx, stmt, prim, &all, bar);
         }
-        Op::Index { .. } | Op::Array(_) | Op::Cast(..) | Op::GradCall { .. } => {
+        Op::Index { .. } | Op::Array(_) | Op::Tuple(_) | Op::Cast(..) | Op::GradCall { .. } => {
             unreachable!("indexing, array literals, casts and calls do not produce ndarray arrays")
         }
     }

@@ -19,6 +19,7 @@
 //!           | g(operand, ..)           GradCall of a `#[grad]` function: also binds g's residuals
 //!           | operand[operand]         Index, the index an integer constant or inactive variable
 //!           | [operand, ..]            Array literal
+//!           | (operand, ..)            Tuple (the outputs of a function returning several)
 //!           | operand as type          Cast, of an inactive operand only
 //! body     := stmt* ; output operand
 //! ```
@@ -109,6 +110,7 @@ pub enum Op {
         index: Operand,
     },
     Array(Vec<Operand>),
+    Tuple(Vec<Operand>),
     Cast(Operand, Box<Type>),
 }
 
@@ -120,9 +122,10 @@ impl Op {
             Op::Binary(_, a, b) => vec![a, b],
             Op::Method { receiver, args, .. } => std::iter::once(receiver).chain(args).collect(),
             Op::Index { base, index } => vec![base, index],
-            Op::Array(items) | Op::Call { args: items, .. } | Op::GradCall { args: items, .. } => {
-                items.iter().collect()
-            }
+            Op::Array(items)
+            | Op::Tuple(items)
+            | Op::Call { args: items, .. }
+            | Op::GradCall { args: items, .. } => items.iter().collect(),
         }
     }
 }

@@ -38,7 +38,9 @@
 /// | `f_bwd(residuals, bar_out)` | `(bar_x, bar_y)`: the reverse half, consuming the residuals |
 ///
 /// With one differentiated parameter the gradient is not wrapped in a tuple: `f_grad` returns
-/// `(value, grad)`.
+/// `(value, grad)`. `f_grad` exists for float outputs; a function returning an array or a tuple
+/// of outputs has `f_vjp`, taking a cotangent of the same shape (an ndarray output's by
+/// reference).
 ///
 /// ```
 /// use autodiff_runtime::grad;
