@@ -1,0 +1,185 @@
+//! The generated gradient of a function of floats and fixed-size float arrays makes no heap
+//! allocation: `f_grad`, `f_vjp`, and the split halves `f_fwd` + `f_bwd`.
+//!
+//! This test binary installs a counting global allocator. The test harness allocates on its own
+//! threads (and on this one, between tests), so an allocation is counted only while the
+//! thread-local flag `COUNTING` is set on the calling thread, and only around the calls under test.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use autodiff_runtime::grad;
+
+struct CountingAllocator;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    // `const`-initialised and without a destructor: reading it never allocates.
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn note_allocation() {
+    if COUNTING.try_with(Cell::get).unwrap_or(false) {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+// SAFETY: every method forwards to `System` with the same arguments.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        // SAFETY: forwarded unchanged; the caller upholds `GlobalAlloc::alloc`'s contract.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        // SAFETY: as for `alloc`.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note_allocation();
+        // SAFETY: `ptr` was allocated by this allocator, that is by `System`, with `layout`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` was allocated by this allocator, that is by `System`, with `layout`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+/// The number of heap allocations (`alloc`, `alloc_zeroed`, `realloc`) `f` makes on this thread.
+fn allocations_in<R>(f: impl FnOnce() -> R) -> (usize, R) {
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    COUNTING.with(|c| c.set(true));
+    let r = f();
+    COUNTING.with(|c| c.set(false));
+    (ALLOCATIONS.load(Ordering::SeqCst) - before, r)
+}
+
+/// The seed example.
+#[grad]
+fn f(x: f64, y: f64) -> f64 {
+    let a = x * y;
+    let b = a.sin();
+    a + b
+}
+
+/// A scalar function with most of the float methods, shadowing and reassignment.
+#[grad]
+fn busy(x: f64, y: f64, z: f64) -> f64 {
+    let a = x * y - z / 3.0;
+    let (c, s) = (a.cos(), a.sin());
+    let mut m = c * x.exp() + s * y.ln();
+    m += z.sqrt().powi(3);
+    m *= x.atan2(y);
+    let m = m.tanh() + x.hypot(z) - y.powf(1.5);
+    m / (1.0 + z * z)
+}
+
+/// A function of fixed-size float arrays, by reference and by value, with an array output.
+#[grad]
+fn g(cam: &[f64; 3], x: [f64; 2]) -> [f64; 2] {
+    let u = cam[0] * x[0] + cam[1];
+    let v = cam[2] * x[1] - u.sin();
+    [u / v, u * v.exp()]
+}
+
+/// Arrays with a constant integer index and `wrt`.
+#[grad(wrt(cam))]
+fn project(cam: &[f64; 4], p: [f64; 3], i: usize) -> f64 {
+    let z = p[2] + cam[3];
+    let u = cam[0] * p[0] / z + cam[i];
+    u * u + (cam[1] * p[1] / z).powi(2)
+}
+
+/// Every test is in one function: the counter is global, and no other test runs meanwhile on
+/// this thread (the flag is thread-local in any case).
+#[test]
+fn generated_gradients_do_not_allocate() {
+    // The counter sees allocations made while counting ...
+    let (n, v) = allocations_in(|| black_box(Vec::<f64>::with_capacity(10)));
+    assert!(
+        n >= 1,
+        "the counting allocator missed Vec::with_capacity: {n}"
+    );
+    drop(v);
+    let (n, b) = allocations_in(|| black_box(Box::new(black_box(1.0_f64))));
+    assert!(n >= 1, "the counting allocator missed Box::new: {n}");
+    drop(b);
+    // ... and only those.
+    let (n, ()) = allocations_in(|| {});
+    assert_eq!(n, 0, "allocations counted around an empty closure");
+
+    // Scalar functions.
+    let (n, out) = allocations_in(|| {
+        let (x, y) = (black_box(2.0), black_box(3.0));
+        let grad = f_grad(x, y);
+        let vjp = f_vjp(x, y, black_box(0.5));
+        let (value, residuals) = f_fwd(x, y);
+        let split = f_bwd(black_box(residuals), black_box(1.0));
+        black_box((grad, vjp, value, split))
+    });
+    assert_eq!(n, 0, "f_grad / f_vjp / f_fwd + f_bwd allocated {n} times");
+    let (grad, vjp, value, split) = out;
+    assert_eq!(grad.0, f(2.0, 3.0));
+    assert_eq!((value, split.0, split.1), grad);
+    assert_eq!(vjp.1, 0.5 * grad.1);
+
+    let (n, out) = allocations_in(|| {
+        let (x, y, z) = (black_box(0.7), black_box(1.3), black_box(2.1));
+        let grad = busy_grad(x, y, z);
+        let vjp = busy_vjp(x, y, z, black_box(2.0));
+        let (value, residuals) = busy_fwd(x, y, z);
+        let split = busy_bwd(black_box(residuals), black_box(1.0));
+        black_box((grad, vjp, value, split))
+    });
+    assert_eq!(
+        n, 0,
+        "busy_grad / busy_vjp / busy_fwd + busy_bwd allocated {n} times"
+    );
+    let (grad, _, value, split) = out;
+    assert_eq!(grad.0, busy(0.7, 1.3, 2.1));
+    assert_eq!((value, split.0, split.1, split.2), grad);
+
+    // Fixed-size arrays in and out.
+    let (n, out) = allocations_in(|| {
+        let cam = black_box([1.5, -0.25, 0.75]);
+        let x = black_box([0.4, 0.9]);
+        let vjp = g_vjp(&cam, x, black_box([1.0, -2.0]));
+        let (value, residuals) = g_fwd(&cam, x);
+        let split = g_bwd(black_box(residuals), black_box([1.0, -2.0]));
+        black_box((vjp, value, split))
+    });
+    assert_eq!(n, 0, "g_vjp / g_fwd + g_bwd allocated {n} times");
+    let (vjp, value, split) = out;
+    assert_eq!(vjp.0, g(&[1.5, -0.25, 0.75], [0.4, 0.9]));
+    assert_eq!((value, split.0, split.1), vjp);
+
+    let (n, out) = allocations_in(|| {
+        let cam = black_box([2.0, 1.0, -0.5, 3.0]);
+        let p = black_box([0.3, -0.6, 1.2]);
+        let i = black_box(2);
+        let grad = project_grad(&cam, p, i);
+        let vjp = project_vjp(&cam, p, i, black_box(0.25));
+        let (value, residuals) = project_fwd(&cam, p, i);
+        let split = project_bwd(black_box(residuals), black_box(1.0));
+        black_box((grad, vjp, value, split))
+    });
+    assert_eq!(
+        n, 0,
+        "project_grad / project_vjp / project_fwd + project_bwd allocated {n} times"
+    );
+    let (grad, vjp, value, split) = out;
+    assert_eq!(grad.0, project(&[2.0, 1.0, -0.5, 3.0], [0.3, -0.6, 1.2], 2));
+    assert_eq!((value, split), grad);
+    assert_eq!(vjp.1.map(|g| g * 4.0), grad.1);
+}
