@@ -29,7 +29,14 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     if let Err(error) = parser.parse2(args) {
         errors.push(error);
     }
-    let Some(input) = input::analyze(item.clone(), &Args { wrt: None }, &mut errors) else {
+    let Some(input) = input::analyze(
+        item.clone(),
+        &Args {
+            wrt: None,
+            checkpoint: false,
+        },
+        &mut errors,
+    ) else {
         let errors = errors.to_compile_errors();
         let item = syn::parse2::<syn::Item>(item)
             .map(|i| quote!(#i))

@@ -343,7 +343,7 @@ fn elided_view_lifetime(ty: &Type) -> bool {
 
 /// Gives every elided lifetime in `ty` a named one from `fresh`, which is told whether the
 /// lifetime is covariant (a reference's) or not (a view's).
-fn with_lifetimes(ty: &Type, fresh: &mut dyn FnMut(bool) -> Lifetime) -> Type {
+pub(crate) fn with_lifetimes(ty: &Type, fresh: &mut dyn FnMut(bool) -> Lifetime) -> Type {
     let mut ty = ty.clone();
     fn visit(ty: &mut Type, fresh: &mut dyn FnMut(bool) -> Lifetime) {
         match ty {
@@ -724,11 +724,11 @@ fn grad_call(
     if !reverse.reads.contains(&residuals) {
         return quote_spanned!(span=> let #name = #path(#(#args),*););
     }
-    let mut fwd = path.clone();
-    let last = fwd.segments.last_mut().expect("a path has a segment");
-    last.ident = quote::format_ident!("{}_fwd", last.ident, span = last.ident.span());
     let residuals = &function.var(residuals).name;
-    quote_spanned!(span=> let (#name, #residuals) = #fwd(#(#args),*);)
+    quote_spanned!(span=>
+        let (#name, #residuals) =
+            <#path as ::autodiff_runtime::__private::Differentiable>::forward((#(#args,)*));
+    )
 }
 
 /// An operand as an argument: arrays by reference (unless already a reference parameter).

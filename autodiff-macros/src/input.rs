@@ -39,6 +39,7 @@ pub struct Param {
 
 pub struct Input {
     pub item: ItemFn,
+    pub checkpoint: bool,
     pub params: Vec<Param>,
     pub output: Box<Type>,
     pub output_shape: Shape,
@@ -47,12 +48,15 @@ pub struct Input {
 /// `#[grad]` or `#[grad(wrt(a, b))]`.
 pub struct Args {
     pub wrt: Option<Vec<Ident>>,
+    /// `#[grad(checkpoint)]`: callers keep the arguments and recompute the forward sweep.
+    pub checkpoint: bool,
 }
 
 pub fn parse_args(args: TokenStream, errors: &mut Errors) -> Args {
     let mut wrt = None;
+    let mut checkpoint = false;
     if args.is_empty() {
-        return Args { wrt };
+        return Args { wrt, checkpoint };
     }
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("wrt") {
@@ -86,17 +90,20 @@ pub fn parse_args(args: TokenStream, errors: &mut Errors) -> Args {
             }
             wrt = Some(names);
             Ok(())
+        } else if meta.path.is_ident("checkpoint") {
+            checkpoint = true;
+            Ok(())
         } else {
             Err(meta.error(
-                "unknown argument to #[grad]; the only argument is `wrt(param, ..)`, naming the \
-                 parameters to differentiate with respect to",
+                "unknown argument to #[grad]; the arguments are `wrt(param, ..)`, naming the \
+                 parameters to differentiate with respect to, and `checkpoint`",
             ))
         }
     });
     if let Err(error) = parser.parse2(args) {
         errors.push(error);
     }
-    Args { wrt }
+    Args { wrt, checkpoint }
 }
 
 /// Parses the item and checks its signature; `None` when it is not a function at all.
@@ -271,6 +278,7 @@ pub fn analyze(item: TokenStream, args: &Args, errors: &mut Errors) -> Option<In
         ));
     }
     Some(Input {
+        checkpoint: args.checkpoint,
         item,
         params,
         output,

@@ -84,6 +84,34 @@
 /// assert_eq!(bar_cam, [0.5, 1.0, 0.0]);
 /// ```
 ///
+/// # Calls between `#[grad]` functions
+///
+/// A `#[grad]` function may call another one (or a [`custom_vjp`] function) by name or path;
+/// the gradient flows through the call. By default the caller runs the callee's forward half
+/// and keeps its residuals, so no forward work is repeated. `#[grad(checkpoint)]` on the callee
+/// trades that memory for time: callers keep only its arguments and run its forward half again
+/// in the reverse sweep (one more forward of the callee, no stored intermediates).
+///
+/// ```
+/// use autodiff_runtime::grad;
+///
+/// #[grad(checkpoint)]
+/// fn norm2(v: &[f64; 2]) -> f64 {
+///     v[0] * v[0] + v[1] * v[1]
+/// }
+///
+/// #[grad]
+/// fn energy(v: &[f64; 2], k: f64) -> f64 {
+///     k * norm2(v)
+/// }
+///
+/// let (_, bar_v, bar_k) = energy_grad(&[3.0, 4.0], 0.5);
+/// assert_eq!((bar_v, bar_k), ([3.0, 4.0], 25.0));
+/// ```
+///
+/// Callees must not be generic and must return a float or a fixed-size array; a call to a
+/// function with neither attribute does not compile.
+///
 /// # What the body may contain
 ///
 /// Straight-line code: `let` bindings (with shadowing, tuple patterns such as
@@ -252,10 +280,15 @@ pub mod __private {
         type Output;
         /// The output cotangent `f_bwd` takes.
         type BarOut;
+        /// The arguments, as a tuple, borrowing for `'r`.
+        type Args<'r>;
         /// What the forward half keeps, borrowing the arguments for `'r`.
         type Residuals<'r>;
         /// One cotangent per parameter, in order: `()` for a parameter that has none.
         type Cotangents;
+        /// The forward half: the output, and what `backward` needs (everything the reverse sweep
+        /// reads, or for a `#[grad(checkpoint)]` function only the arguments).
+        fn forward(args: Self::Args<'_>) -> (Self::Output, Self::Residuals<'_>);
         /// The reverse half, with a cotangent for every parameter.
         fn backward(residuals: Self::Residuals<'_>, bar_out: Self::BarOut) -> Self::Cotangents;
     }
