@@ -20,7 +20,9 @@ pub fn callable(input: &Input) -> bool {
     // `impl Trait` parameters are generics too.
     let impl_trait = input.params.iter().any(|p| {
         let ty = &p.ty;
-        quote!(#ty).into_iter().any(|t| matches!(t, proc_macro2::TokenTree::Ident(i) if i == "impl"))
+        quote!(#ty)
+            .into_iter()
+            .any(|t| matches!(t, proc_macro2::TokenTree::Ident(i) if i == "impl"))
     });
     !impl_trait
         && input.item.sig.generics.params.is_empty()
@@ -133,7 +135,8 @@ pub fn descriptor(
     let attrs = input.item.attrs.iter().filter(|a| a.path().is_ident("cfg"));
     quote! {
         #[doc(hidden)]
-        #[allow(non_camel_case_types)]
+        // Only callers name it; a function nobody calls must not warn about it.
+        #[allow(non_camel_case_types, dead_code)]
         #(#attrs)*
         #vis enum #name {}
 
