@@ -18,5 +18,6 @@ fn ui() {
     t.compile_fail("tests/ui/signature/*.rs");
     t.compile_fail("tests/ui/stub/*.rs");
     t.compile_fail("tests/ui/user_error/*.rs");
+    t.compile_fail("tests/ui/composition/*.rs");
     t.pass("tests/ui/pass/*.rs");
 }
