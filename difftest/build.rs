@@ -1,0 +1,57 @@
+//! Writes the generated `#[grad]` functions and their harness into `OUT_DIR/generated.rs`,
+//! `include!`d by `tests/generated.rs`.
+//!
+//! Environment:
+//! - `DIFFTEST_COUNT`: how many functions (default 500);
+//! - `DIFFTEST_SEED`: the seed, decimal or `0x` hex (default [`generator::DEFAULT_SEED`]);
+//! - `DIFFTEST_ONLY`: build only this function index (and the functions it calls);
+//! - `DIFFTEST_CALLS=0`: no calls between generated functions;
+//! - `DIFFTEST_KNOWN_BUGS=1`: also generate constructs that trip known macro bugs.
+
+#[allow(dead_code, reason = "the library uses the rest of the generator")]
+#[path = "src/generator.rs"]
+mod generator;
+
+use std::env;
+use std::path::PathBuf;
+
+fn var(name: &str) -> Option<String> {
+    println!("cargo::rerun-if-env-changed={name}");
+    env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse_u64(name: &str, value: &str) -> u64 {
+    let v = value.trim();
+    let parsed = match v.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => v.parse(),
+    };
+    parsed.unwrap_or_else(|e| panic!("{name}={value:?}: {e}"))
+}
+
+fn main() {
+    println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-changed=src/generator.rs");
+    let mut cfg = generator::Config::default();
+    if let Some(v) = var("DIFFTEST_COUNT") {
+        cfg.count = parse_u64("DIFFTEST_COUNT", &v) as usize;
+    }
+    if let Some(v) = var("DIFFTEST_SEED") {
+        cfg.seed = parse_u64("DIFFTEST_SEED", &v);
+    }
+    if let Some(v) = var("DIFFTEST_CALLS") {
+        cfg.calls = v != "0";
+    }
+    if let Some(v) = var("DIFFTEST_KNOWN_BUGS") {
+        cfg.known_bugs = v != "0";
+    }
+    let only = var("DIFFTEST_ONLY").map(|v| parse_u64("DIFFTEST_ONLY", &v) as usize);
+    if let Some(i) = only {
+        // The functions before `i` are generated too: `i` may call them.
+        cfg.count = cfg.count.max(i + 1);
+    }
+    let funcs = generator::generate(&cfg);
+    let file = generator::render(&cfg, &funcs, only);
+    let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR")).join("generated.rs");
+    std::fs::write(&out, file).unwrap_or_else(|e| panic!("writing {}: {e}", out.display()));
+}
