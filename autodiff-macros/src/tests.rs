@@ -16,4 +16,5 @@ fn expand(args: &str, item: &str) -> String {
 }
 
 mod corpus;
+mod fuzz;
 mod snapshots;
