@@ -4,7 +4,9 @@
 //! `enum` named like the function (types and functions live in different namespaces, so
 //! `path::f` names both) implementing the runtime's `Differentiable`: the output type, the
 //! residuals type at one lifetime, and a `backward` that returns a cotangent for every parameter
-//! (`()` for constants), so a caller needs to know nothing of this function's `wrt`.
+//! (`()` for constants), so a caller needs to know nothing of this function's `wrt`: where `wrt`
+//! narrows the function, the descriptor wraps the hidden halves that differentiate every float
+//! parameter ([`Variant::Full`](crate::input::Variant::Full)).
 //!
 //! Only for functions without generics whose output is a float or a fixed-size array; calls to
 //! other functions are reported where they are made.
@@ -13,7 +15,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::input::{Input, Shape, gradient_type};
-use crate::types::zero_of_written;
+use crate::types::{PRIMITIVE_TYPES, copied_reference};
 
 /// Whether a caller can differentiate through this function.
 pub fn callable(input: &Input) -> bool {
@@ -29,21 +31,23 @@ pub fn callable(input: &Input) -> bool {
         && matches!(input.output_shape, Shape::Scalar | Shape::FixedArray)
 }
 
-/// The descriptor and its `Differentiable` impl; `residual_lifetimes` is how many lifetime
-/// parameters the residuals struct has.
+/// The descriptor and its `Differentiable` impl around the halves `fwd` and `bwd`;
+/// `residual_lifetimes` is how many lifetime parameters the residuals struct has.
 pub fn descriptor(
     input: &Input,
+    fwd: &syn::Ident,
+    bwd: &syn::Ident,
     residuals: &syn::Ident,
     residual_lifetimes: usize,
     bodies: bool,
 ) -> TokenStream {
-    if !callable(input) {
+    let name = &input.item.sig.ident;
+    // A function may be named like a primitive type; an `enum f64` would shadow the type in the
+    // whole module.
+    if !callable(input) || PRIMITIVE_TYPES.iter().any(|ty| name == ty) {
         return TokenStream::new();
     }
-    let name = &input.item.sig.ident;
     let vis = &input.item.vis;
-    let fwd = format_ident!("{}_fwd", name);
-    let bwd = format_ident!("{}_bwd", name);
     let item = &input.item;
     let mut names = crate::naming::Names::new(quote!(#item));
     let args = names.fresh("args", Span::call_site());
@@ -78,17 +82,9 @@ pub fn descriptor(
             active.push(bar);
             continue;
         }
-        // A float parameter `wrt` left out has a zero cotangent, where its size is static.
-        match (&param.shape, zero_of_written(&param.ty)) {
-            (Shape::Scalar | Shape::FixedArray, Some(zero)) => {
-                cotangent_types.push(gradient_type(&param.ty));
-                cotangents.push(zero);
-            }
-            _ => {
-                cotangent_types.push(quote!(()));
-                cotangents.push(quote!(()));
-            }
-        }
+        // Every float parameter is active here (`Variant::Full` where `wrt` narrows).
+        cotangent_types.push(quote!(()));
+        cotangents.push(quote!(()));
     }
     let returned = match active.as_slice() {
         [single] => quote!(#single),
@@ -97,17 +93,30 @@ pub fn descriptor(
     let unreachable = quote!(::core::unreachable!(
         "#[grad] reported an error for this function"
     ));
-    // With `checkpoint`, callers keep only the arguments and the forward sweep runs again.
+    // With `checkpoint`, callers keep only the arguments (plain data behind a reference as a
+    // copy, so the residuals borrow as little as they would without) and the forward sweep runs
+    // again.
     let (residuals_ty, forward, recompute) = if input.checkpoint {
+        let kept = input
+            .params
+            .iter()
+            .zip(&arg_types)
+            .zip(&params)
+            .map(|((p, ty), name)| match copied_reference(&p.ty) {
+                Some(pointee) => (quote!(#pointee), quote!(*#name), quote!(&#name)),
+                None => (quote!(#ty), quote!(#name), quote!(#name)),
+            });
+        let (kept_types, (kept, passed)): (Vec<_>, (Vec<_>, Vec<_>)) =
+            kept.map(|(ty, keep, pass)| (ty, (keep, pass))).unzip();
         (
-            quote!(Self::Args<'r>),
+            quote!((#(#kept_types,)*)),
             quote! {
                 let (#(#params,)*) = #args;
-                (#name(#(#params),*), (#(#params,)*))
+                (#name(#(#params),*), (#(#kept,)*))
             },
             quote! {
                 let (#(#params,)*) = #residuals_name;
-                let (_, #residuals_name) = #fwd(#(#params),*);
+                let (_, #residuals_name) = #fwd(#(#passed),*);
             },
         )
     } else {

@@ -10,13 +10,22 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::{Generics, Lifetime, Type};
 
 use crate::errors::Errors;
-use crate::input::{Input, Shape, gradient_type};
+use crate::input::{Input, Shape, Variant, gradient_type};
 use crate::naming::Names;
 use crate::primitives::{Arg, Syntax};
 use crate::reverse::{Accumulation, Adjoint, Reverse};
 use crate::reverse::{is_borrowed, is_ndarray};
 use crate::ssa::{BinOp, Function, Op, Operand};
-use crate::types::Types;
+use crate::types::{Types, copied_reference};
+
+/// A call to a `#[grad]` function whose residuals the reverse sweep needs.
+struct Call<'a> {
+    path: &'a syn::Path,
+    residuals: crate::ssa::VarId,
+    args: &'a [Operand],
+    /// Some argument is not plain data, so the callee's residuals may borrow it.
+    borrows: bool,
+}
 
 /// The names and signature pieces every companion shares.
 struct Signature<'a> {
@@ -47,14 +56,18 @@ impl<'a> Signature<'a> {
             [single] => single.clone(),
             many => quote!((#(#many),*)),
         };
+        let (suffix, residuals) = match input.variant {
+            Variant::Public => ("", "Residuals"),
+            Variant::Full => ("_full", "FullResiduals"),
+        };
         Signature {
             input,
-            fwd: format_ident!("{}_fwd", name),
-            bwd: format_ident!("{}_bwd", name),
+            fwd: format_ident!("{}_fwd{}", name, suffix),
+            bwd: format_ident!("{}_bwd{}", name, suffix),
             vjp: format_ident!("{}_vjp", name),
             grad: format_ident!("{}_grad", name),
             residuals: Ident::new(
-                &format!("{}Residuals", upper_camel(&name.to_string())),
+                &format!("{}{residuals}", upper_camel(&name.to_string())),
                 name.span(),
             ),
             gradients,
@@ -246,7 +259,7 @@ impl ResidualGenerics {
         let mut shared: Option<Lifetime> = None;
         for &i in stored {
             let ty = &input.params[i].ty;
-            if !has_elided_reference(ty) {
+            if !has_elided_reference(ty) || copied_reference(ty).is_some() {
                 continue;
             }
             let mut fresh = |covariant: bool| {
@@ -404,8 +417,10 @@ pub fn emit(
         .collect();
 
     // Residual fields.
-    // Callees' residuals borrow what they were passed for the residuals' lifetime.
-    let calls: Vec<(&syn::Path, crate::ssa::VarId, &[Operand])> = function
+    // A callee's residuals borrow what they were passed for the residuals' lifetime, unless
+    // every argument is plain data (floats, integers, fixed-size arrays, references to them),
+    // which callees keep copies of: then they borrow nothing, whatever the arguments borrow.
+    let calls: Vec<Call> = function
         .stmts
         .iter()
         .filter_map(|s| match &s.op {
@@ -414,52 +429,73 @@ pub fn emit(
                 residuals,
                 args,
                 ..
-            } if reverse.reads.contains(residuals) => Some((path, *residuals, args.as_slice())),
+            } if reverse.reads.contains(residuals) => Some(Call {
+                path,
+                residuals: *residuals,
+                args,
+                borrows: args.iter().any(|a| match a {
+                    Operand::Var(v) => !types.is_plain(function.var(*v).ty),
+                    Operand::Const(_) => false,
+                }),
+            }),
             _ => None,
         })
         .collect();
     let passed = |var| {
-        calls.iter().any(|(_, _, args)| {
-            args.iter()
-                .any(|a| matches!(a, Operand::Var(v) if *v == var))
+        calls.iter().any(|call| {
+            call.borrows
+                && call
+                    .args
+                    .iter()
+                    .any(|a| matches!(a, Operand::Var(v) if *v == var))
         })
     };
     let stored: Vec<usize> = (0..input.params.len())
         .filter(|&i| reverse.reads.contains(&param_var(i)) || passed(param_var(i)))
         .collect();
-    let rg = ResidualGenerics::new(input, &stored, !calls.is_empty(), names);
+    let rg = ResidualGenerics::new(input, &stored, calls.iter().any(|c| c.borrows), names);
     let mut fields = Vec::new();
+    // Parameters kept as copies of what they point to, borrowed again in the reverse half.
+    let mut copied = Vec::new();
     for &var in &reverse.reads {
         let name = &function.var(var).name;
         let ty = match function.params.iter().position(|p| p.var == var) {
-            Some(i) => {
-                let ty = rg.param_types.get(&i).unwrap_or(&input.params[i].ty);
-                quote!(#ty)
-            }
-            None if calls.iter().any(|(_, r, _)| *r == var) => {
-                let path = calls
-                    .iter()
-                    .find(|(_, r, _)| *r == var)
-                    .map(|(p, _, _)| *p)
-                    .expect("found");
-                let lifetime = rg
-                    .shared
-                    .as_ref()
-                    .expect("a shared lifetime for callee residuals");
-                quote!(<#path as ::autodiff_runtime::__private::Differentiable>::Residuals<#lifetime>)
-            }
-            None => match types.resolve(function.var(var).ty) {
-                Some(ty) => ty,
-                None => {
-                    errors.spanned(
-                        name,
-                        format!(
-                            "cannot infer the type of `{name}`, which the gradient needs to keep; \
-                             add a type annotation to its `let`"
-                        ),
-                    );
-                    quote!(())
+            Some(i) => match copied_reference(&input.params[i].ty) {
+                Some(pointee) => {
+                    copied.push(name.clone());
+                    fields.push((name.clone(), quote!(#pointee), quote!(#name: *#name)));
+                    continue;
                 }
+                None => {
+                    let ty = rg.param_types.get(&i).unwrap_or(&input.params[i].ty);
+                    quote!(#ty)
+                }
+            },
+            None => match calls.iter().find(|call| call.residuals == var) {
+                Some(call) => {
+                    let lifetime = if call.borrows {
+                        rg.shared
+                            .clone()
+                            .expect("a shared lifetime for callee residuals")
+                    } else {
+                        Lifetime::new("'static", Span::call_site())
+                    };
+                    let path = call.path;
+                    quote!(<#path as ::autodiff_runtime::__private::Differentiable>::Residuals<#lifetime>)
+                }
+                None => match types.resolve(function.var(var).ty) {
+                    Some(ty) => ty,
+                    None => {
+                        errors.spanned(
+                            name,
+                            format!(
+                                "cannot infer the type of `{name}`, which the gradient needs to \
+                                 keep; add a type annotation to its `let`"
+                            ),
+                        );
+                        quote!(())
+                    }
+                },
             },
         };
         fields.push((name.clone(), ty, quote!(#name)));
@@ -640,20 +676,39 @@ pub fn emit(
         #[inline]
         #vis fn #bwd #impl_generics (#residuals_arg: #residuals_ty #ty_generics, #bar_out_param: #bar_out_ty) -> #gradients #where_clause {
             let #residuals_ty { #(#field_names,)* .. } = #residuals_arg;
+            #(let #copied = &#copied;)*
             #(#backward)*
             #returned
         }
     };
 
-    let vjp_and_grad = sig.vjp_and_grad(&param_names, true);
     let residual_lifetimes = rg.generics.lifetimes().count();
-    let descriptor = crate::descriptor::descriptor(input, residuals_ty, residual_lifetimes, true);
-    quote! {
-        #residual_struct
-        #fwd_item
-        #bwd_item
-        #vjp_and_grad
-        #descriptor
+    let descriptor = if input.writes_descriptor {
+        crate::descriptor::descriptor(input, fwd, bwd, residuals_ty, residual_lifetimes, true)
+    } else {
+        TokenStream::new()
+    };
+    match input.variant {
+        Variant::Public => {
+            let vjp_and_grad = sig.vjp_and_grad(&param_names, true);
+            quote! {
+                #residual_struct
+                #fwd_item
+                #bwd_item
+                #vjp_and_grad
+                #descriptor
+            }
+        }
+        // Only callers use these, through the descriptor.
+        Variant::Full => quote! {
+            #[doc(hidden)]
+            #residual_struct
+            #[doc(hidden)]
+            #fwd_item
+            #[doc(hidden)]
+            #bwd_item
+            #descriptor
+        },
     }
 }
 
@@ -681,7 +736,7 @@ pub fn stubs(input: &Input, names: &mut Names) -> TokenStream {
     let bar_out_ty = sig.bar_out_type();
     let vjp_and_grad = sig.vjp_and_grad(&param_names, false);
     let attrs = &sig.attrs;
-    let descriptor = crate::descriptor::descriptor(input, residuals, 0, false);
+    let descriptor = crate::descriptor::descriptor(input, fwd, bwd, residuals, 0, false);
     quote! {
         #descriptor
         #(#attrs)*

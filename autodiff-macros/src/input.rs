@@ -43,6 +43,53 @@ pub struct Input {
     pub params: Vec<Param>,
     pub output: Box<Type>,
     pub output_shape: Shape,
+    pub variant: Variant,
+    /// Whether this expansion writes the descriptor callers use: the public one does unless the
+    /// full variant does.
+    pub writes_descriptor: bool,
+}
+
+/// Which companions an expansion writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    /// `f_fwd`, `f_bwd`, `f_vjp` and `f_grad`, differentiating the parameters `wrt` names.
+    Public,
+    /// Hidden `f_fwd_full` and `f_bwd_full`, differentiating every float parameter, and the
+    /// descriptor around them: where `wrt` narrows `f`, what other `#[grad]` functions call, so
+    /// that `wrt` chooses the gradients `f_grad` returns without cutting a caller's gradient
+    /// through an argument bound to a parameter it leaves out.
+    Full,
+}
+
+impl Input {
+    /// `wrt` leaves out a parameter that could have been differentiated.
+    pub fn narrowed(&self) -> bool {
+        self.params
+            .iter()
+            .any(|p| !p.active && p.shape != Shape::Constant)
+    }
+
+    /// The same function with every float parameter active, for callers.
+    pub fn full(&self) -> Input {
+        Input {
+            item: self.item.clone(),
+            checkpoint: self.checkpoint,
+            params: self
+                .params
+                .iter()
+                .map(|p| Param {
+                    ident: p.ident.clone(),
+                    ty: p.ty.clone(),
+                    shape: p.shape.clone(),
+                    active: p.shape != Shape::Constant,
+                })
+                .collect(),
+            output: self.output.clone(),
+            output_shape: self.output_shape.clone(),
+            variant: Variant::Full,
+            writes_descriptor: true,
+        }
+    }
 }
 
 /// `#[grad]` or `#[grad(wrt(a, b))]`.
@@ -283,6 +330,8 @@ pub fn analyze(item: TokenStream, args: &Args, errors: &mut Errors) -> Option<In
         params,
         output,
         output_shape,
+        variant: Variant::Public,
+        writes_descriptor: true,
     })
 }
 

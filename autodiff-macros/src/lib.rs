@@ -59,7 +59,7 @@ pub fn custom_vjp(
 pub(crate) fn expand_grad(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let args = input::parse_args(args, &mut errors);
-    let Some(input) = input::analyze(item.clone(), &args, &mut errors) else {
+    let Some(mut input) = input::analyze(item.clone(), &args, &mut errors) else {
         // Not a function: keep the item as written if it is one (rustc only ever gives us
         // items), with the errors.
         let errors = errors.to_compile_errors();
@@ -68,44 +68,58 @@ pub(crate) fn expand_grad(args: TokenStream, item: TokenStream) -> TokenStream {
             .unwrap_or_default();
         return quote!(#item #errors);
     };
-    let original = &input.item;
+    let original = input.item.clone();
     if original.sig.receiver().is_some() {
         // A method: companions could not live where it does (an `impl` cannot hold the
         // residuals struct), so report the error alone.
         let errors = errors.to_compile_errors();
         return quote!(#original #errors);
     }
-    let mut names = Names::new(quote!(#original));
-    let companions = if errors.is_empty() {
-        let lowered = lower::lower(&input, &mut names, &mut errors);
-        let mut types = lowered.types;
-        let reverse = reverse::reverse(
-            &input,
-            &lowered.function,
-            &mut types,
-            &mut names,
-            &mut errors,
+    // `wrt` narrows the gradient `f_grad` returns; callers still differentiate through every
+    // float argument, with halves of their own. Where those cannot be written (a parameter left
+    // out is used in a way that has no derivative, such as `n as i32`), callers use the public
+    // halves, and get a type error if they pass an active value to such a parameter.
+    let mut full = TokenStream::new();
+    if errors.is_empty() && input.narrowed() && descriptor::callable(&input) {
+        let mut full_errors = Errors::default();
+        let tokens = differentiate(
+            &input.full(),
+            &mut Names::new(quote!(#original)),
+            &mut full_errors,
         );
-        let companions = emit::emit(
-            &input,
-            &lowered.function,
-            &reverse,
-            &mut types,
-            &mut names,
-            &mut errors,
-        );
-        if errors.is_empty() {
-            companions
-        } else {
-            emit::stubs(&input, &mut names)
+        if full_errors.is_empty() {
+            full = tokens;
+            input.writes_descriptor = false;
         }
+    }
+    let mut companions = if errors.is_empty() {
+        differentiate(&input, &mut Names::new(quote!(#original)), &mut errors)
     } else {
-        emit::stubs(&input, &mut names)
+        TokenStream::new()
     };
+    companions.extend(full);
+    if !errors.is_empty() {
+        companions = emit::stubs(&input, &mut Names::new(quote!(#original)));
+    }
     let errors = errors.to_compile_errors();
     quote! {
         #original
         #companions
         #errors
     }
+}
+
+/// Lowers, reverses and emits one variant of the companions.
+fn differentiate(input: &input::Input, names: &mut Names, errors: &mut Errors) -> TokenStream {
+    let lowered = lower::lower(input, names, errors);
+    let mut types = lowered.types;
+    let reverse = reverse::reverse(input, &lowered.function, &mut types, names, errors);
+    emit::emit(
+        input,
+        &lowered.function,
+        &reverse,
+        &mut types,
+        names,
+        errors,
+    )
 }

@@ -493,10 +493,13 @@ impl Lowerer<'_> {
                         && !call.args.is_empty()
                     {
                         let ident = &path.path.segments[1].ident;
-                        // `f64::powf(2.0, x)`: the literal receiver keeps the written type.
-                        let receiver = self
-                            .expr(&call.args[0], None)
-                            .map(|r| with_suffix(r, &path.path.segments[0].ident));
+                        let ty = &path.path.segments[0].ident;
+                        // `f64::powf(2.0, x)`, `f64::sin(2.0 * 3.0)`: the receiver keeps the
+                        // type the path gives it, which `x.sin()` syntax would lose.
+                        let receiver = self.expr(&call.args[0], None).map(|r| with_suffix(r, ty));
+                        if let Some(Operand::Var(v)) = &receiver {
+                            self.annotate(*v, ty);
+                        }
                         let args: Vec<&Expr> = call.args.iter().skip(1).collect();
                         return self.method(ident, receiver, &args, hint, annotation, span);
                     }
@@ -805,6 +808,23 @@ impl Lowerer<'_> {
     }
 
     /// Appends `let var = op;` and returns the new variable.
+    /// Writes the type `ty` (`f32` or `f64`) on the `let` of an inactive temporary whose type
+    /// Rust could not infer alone (`2.0 * 3.0`).
+    fn annotate(&mut self, var: VarId, ty: &syn::Ident) {
+        if self.function.is_active(&Operand::Var(var)) {
+            return;
+        }
+        let Some(stmt) = self.function.stmts.iter_mut().find(|s| s.var == var) else {
+            return;
+        };
+        if stmt.annotation.is_none() {
+            let ty: Type = syn::parse_quote!(#ty);
+            let written = self.types.written(&ty);
+            self.types.unify(self.function.vars[var.0].ty, written);
+            stmt.annotation = Some(Box::new(ty));
+        }
+    }
+
     fn push(
         &mut self,
         op: Op,
@@ -886,7 +906,15 @@ impl Lowerer<'_> {
     /// The type slot of an operation's result, unifying what the operation constrains.
     fn result_type(&mut self, op: &Op) -> Slot {
         match op {
-            Op::Use(a) | Op::Neg(a) => self.slot_of(a),
+            Op::Use(a) => self.slot_of(a),
+            // `-&a` and `-view` are owned arrays, `-r` of `r: &f64` a float.
+            Op::Neg(a) => {
+                let slot = self.slot_of(a);
+                match self.types.as_ndarray(slot) {
+                    Some((elem, rank)) => self.types.ndarray(elem, rank),
+                    None => self.types.dereferenced(slot),
+                }
+            }
             Op::Deref(a) => {
                 let slot = self.slot_of(a);
                 self.types.dereferenced(slot)

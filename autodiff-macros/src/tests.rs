@@ -18,3 +18,15 @@ fn expand(args: &str, item: &str) -> String {
 mod corpus;
 mod fuzz;
 mod snapshots;
+
+/// `EXPAND_ITEM='fn f(..) ..' [EXPAND_ARGS='wrt(x)'] cargo test -p autodiff-macros print_expansion
+/// -- --nocapture` prints what the attribute writes for one function, as `cargo expand` would
+/// (without a crate to expand in).
+#[test]
+fn print_expansion() {
+    let Ok(item) = std::env::var("EXPAND_ITEM") else {
+        return;
+    };
+    let args = std::env::var("EXPAND_ARGS").unwrap_or_default();
+    println!("{}", expand(&args, &item));
+}

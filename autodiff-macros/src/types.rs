@@ -197,6 +197,19 @@ impl Types {
         }
     }
 
+    /// Whether the slot's values are plain data of a static size: floats, integers, fixed-size
+    /// arrays of them, references to those, a callee's output. A callee's residuals keep copies
+    /// of such arguments, never borrows ([`copied_reference`]).
+    pub fn is_plain(&mut self, slot: Slot) -> bool {
+        let root = self.root(slot);
+        match self.known[root].clone() {
+            Known::FloatLiteral | Known::IntLiteral => true,
+            Known::Array(elem, _) => self.is_plain(elem),
+            Known::Written(ty) => is_plain_written(&ty) || is_opaque(&ty),
+            Known::Unknown | Known::NdArray(..) => false,
+        }
+    }
+
     /// The written type of a slot, if inference determined it.
     pub fn resolve(&mut self, slot: Slot) -> Option<TokenStream> {
         let root = self.root(slot);
@@ -230,6 +243,44 @@ impl Types {
             }
             Known::NdArray(..) => None,
         }
+    }
+}
+
+/// The names of Rust's primitive types.
+pub const PRIMITIVE_TYPES: [&str; 17] = [
+    "f32", "f64", "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128",
+    "usize", "bool", "char", "str",
+];
+
+/// Floats, integers, `bool`, `char`, fixed-size arrays of them and references to those.
+fn is_plain_written(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(r) => r.mutability.is_none() && is_plain_written(&r.elem),
+        Type::Paren(p) => is_plain_written(&p.elem),
+        Type::Group(g) => is_plain_written(&g.elem),
+        Type::Array(a) => is_plain_written(&a.elem),
+        // `str` is unsized: `&str` is no plain data to copy.
+        Type::Path(p) => {
+            p.qself.is_none()
+                && PRIMITIVE_TYPES
+                    .iter()
+                    .any(|name| *name != "str" && p.path.is_ident(name))
+        }
+        _ => false,
+    }
+}
+
+/// `&[f64; N]`, `&f64`, `&usize`, …: a reference parameter that residuals keep as a copy of what
+/// it points to (the type returned), so that they borrow nothing from the caller and a caller can
+/// pass a borrow of its own local.
+pub fn copied_reference(ty: &Type) -> Option<&Type> {
+    match ty {
+        Type::Reference(r) if is_plain_written(ty) && !matches!(*r.elem, Type::Reference(_)) => {
+            Some(&r.elem)
+        }
+        Type::Paren(p) => copied_reference(&p.elem),
+        Type::Group(g) => copied_reference(&g.elem),
+        _ => None,
     }
 }
 

@@ -109,6 +109,27 @@
 /// assert_eq!((bar_v, bar_k), ([3.0, 4.0], 25.0));
 /// ```
 ///
+/// `wrt` on a callee chooses what its own `_grad` returns, not what flows through a call: a
+/// caller differentiates through every float argument (the attribute writes hidden halves for
+/// that), so the caller's gradient is the true one.
+///
+/// ```
+/// use autodiff_runtime::grad;
+///
+/// #[grad(wrt(x))]
+/// fn scale(x: f64, s: f64) -> f64 {
+///     x * s * s
+/// }
+///
+/// #[grad]
+/// fn caller(x: f64, s: f64) -> f64 {
+///     scale(x, s)
+/// }
+///
+/// assert_eq!(scale_grad(3.0, 2.0), (12.0, 4.0)); // ∂x only
+/// assert_eq!(caller_grad(3.0, 2.0), (12.0, 4.0, 12.0)); // ∂s = 2xs through the call
+/// ```
+///
 /// Callees must not be generic and must return a float or a fixed-size array; a call to a
 /// function with neither attribute does not compile.
 ///

@@ -199,8 +199,6 @@ pub enum Ix {
 pub enum E {
     Var(String),
     Lit(f64),
-    /// A literal with the suffix `_f64`.
-    SLit(f64),
     /// A `const`, a `static` or a path, with its value.
     Named(&'static str, f64),
     /// `(i as f64)` of a `usize` parameter.
@@ -506,7 +504,7 @@ impl Interp<'_> {
     fn expr(&self, e: &E) -> Result<f64, Bad> {
         Ok(match e {
             E::Var(n) => self.get(n).s(),
-            E::Lit(x) | E::SLit(x) | E::Named(_, x) => *x,
+            E::Lit(x) | E::Named(_, x) => *x,
             E::Cast(n) => self.get(n).u() as f64,
             E::Neg(a) => -self.expr(a)?,
             E::Paren(a) => self.expr(a)?,
@@ -950,16 +948,6 @@ impl Gen<'_> {
         }
     }
 
-    /// A receiver Rust can type: an expression of literals alone gets a suffix on its first
-    /// literal (known bug: `f64::sin(2.0 * 3.0)` does not compile through the macro).
-    fn recv(&self, e: E) -> E {
-        if self.cfg.known_bugs || anchored(&e) || matches!(e, E::Lit(_)) {
-            e
-        } else {
-            suffix_first(e)
-        }
-    }
-
     fn un_raw(&mut self, name: &'static str, a: V) -> Result<V, Bad> {
         let vals = a
             .vals
@@ -968,7 +956,7 @@ impl Gen<'_> {
             .collect::<Result<_, _>>()?;
         let style = self.style();
         Ok(V {
-            e: E::Un(name, Box::new(self.recv(a.e)), style),
+            e: E::Un(name, Box::new(a.e), style),
             vals,
         })
     }
@@ -982,7 +970,7 @@ impl Gen<'_> {
             .collect::<Result<_, _>>()?;
         let style = self.style();
         Ok(V {
-            e: E::Bi(name, Box::new(self.recv(a.e)), Box::new(b.e), style),
+            e: E::Bi(name, Box::new(a.e), Box::new(b.e), style),
             vals,
         })
     }
@@ -1125,7 +1113,7 @@ impl Gen<'_> {
             .collect::<Result<_, _>>()
             .expect("bounded powi");
         V {
-            e: E::Powi(Box::new(self.recv(a.e)), n, self.style()),
+            e: E::Powi(Box::new(a.e), n, self.style()),
             vals,
         }
     }
@@ -1136,12 +1124,7 @@ impl Gen<'_> {
             .collect();
         match vals {
             Ok(vals) => V {
-                e: E::MulAdd(
-                    Box::new(self.recv(a.e)),
-                    Box::new(b.e),
-                    Box::new(c.e),
-                    self.style(),
-                ),
+                e: E::MulAdd(Box::new(a.e), Box::new(b.e), Box::new(c.e), self.style()),
                 vals,
             },
             Err(Bad) => {
@@ -1164,11 +1147,6 @@ impl Gen<'_> {
         if callee.out_ty != OutTy::Scalar {
             return None;
         }
-        // Known bug: a call drops the cotangent of arguments bound to parameters the callee's
-        // `wrt` leaves out.
-        if callee.wrt.is_some() && !self.cfg.known_bugs {
-            return None;
-        }
         let mut args = Vec::new();
         let mut vals: Vec<Vec<Val>> = vec![Vec::new(); POINTS];
         for p in &callee.params {
@@ -1189,11 +1167,7 @@ impl Gen<'_> {
                         .filter(|b| match (p.kind, b.kind) {
                             (PKind::Array(n), BKind::Array(k)) => n == k,
                             (PKind::RefArray(n), BKind::RefArray(k)) => n == k,
-                            // Known bug: a borrowed local or by-value array passed to a callee
-                            // that itself calls a `#[grad]` function.
-                            (PKind::RefArray(n), BKind::Array(k)) => {
-                                n == k && (callee.callees.is_empty() || self.cfg.known_bugs)
-                            }
+                            (PKind::RefArray(n), BKind::Array(k)) => n == k,
                             (PKind::Slice(n), BKind::Slice(k)) => n == k,
                             // Known bug: an array passed to a `&[f64]` parameter.
                             (PKind::Slice(n), BKind::Array(k) | BKind::RefArray(k)) => {
@@ -1203,9 +1177,7 @@ impl Gen<'_> {
                         })
                         .cloned()
                         .collect();
-                    let binding_only = (p.kind == PKind::Slice(n)
-                        || p.kind == PKind::RefArray(n) && !callee.callees.is_empty())
-                        && !self.cfg.known_bugs;
+                    let binding_only = p.kind == PKind::Slice(n) && !self.cfg.known_bugs;
                     if !same.is_empty() && (binding_only || self.rng.chance(0.6)) {
                         let b = self.rng.pick(&same).clone();
                         for (k, v) in b.vals.iter().enumerate() {
@@ -1577,30 +1549,6 @@ impl Gen<'_> {
     }
 }
 
-/// `e` with its first literal suffixed `_f64`, which types the whole expression.
-fn suffix_first(e: E) -> E {
-    fn go(e: E, done: &mut bool) -> E {
-        if *done {
-            return e;
-        }
-        match e {
-            E::Lit(x) => {
-                *done = true;
-                E::SLit(x)
-            }
-            E::Neg(a) => E::Neg(Box::new(go(*a, done))),
-            E::Paren(a) => E::Paren(Box::new(go(*a, done))),
-            E::Bin(op, a, b) => {
-                let a = go(*a, done);
-                let b = go(*b, done);
-                E::Bin(op, Box::new(a), Box::new(b))
-            }
-            other => other,
-        }
-    }
-    go(e, &mut false)
-}
-
 fn lit(x: f64) -> V {
     V {
         e: E::Lit(x),
@@ -1848,7 +1796,7 @@ fn prec(e: &E) -> u8 {
     match e {
         E::Bin(op, ..) => op.precedence(),
         E::Neg(_) => 3,
-        E::Lit(x) | E::SLit(x) if *x < 0.0 || (*x == 0.0 && x.is_sign_negative()) => 3,
+        E::Lit(x) if *x < 0.0 || (*x == 0.0 && x.is_sign_negative()) => 3,
         E::Un(_, _, Style::Method) | E::Bi(_, _, _, Style::Method) => 4,
         E::MulAdd(.., Style::Method) | E::Powi(.., Style::Method) | E::Index(..) => 4,
         _ => 5,
@@ -1887,7 +1835,6 @@ pub fn src(e: &E) -> String {
     match e {
         E::Var(n) => n.clone(),
         E::Lit(x) => float_lit(*x),
-        E::SLit(x) => format!("{}_f64", float_lit(*x)),
         E::Named(n, _) => n.to_string(),
         E::Cast(n) => format!("({n} as f64)"),
         E::Neg(a) => {
@@ -2099,7 +2046,7 @@ impl Func {
 fn dual(e: &E) -> String {
     match e {
         E::Var(n) => n.clone(),
-        E::Lit(x) | E::SLit(x) => format!("dl_k({})", float_lit(*x)),
+        E::Lit(x) => format!("dl_k({})", float_lit(*x)),
         E::Named(n, _) => format!("dl_k({n})"),
         E::Cast(n) => format!("dl_k({n} as f64)"),
         E::Neg(a) => format!("(-{})", dual(a)),
