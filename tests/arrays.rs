@@ -1099,6 +1099,23 @@ fn negation(a: &Array2<f64>, w: &Array2<f64>) -> f64 {
     (&y * w).sum()
 }
 
+/// The same differentiated in both: the residuals keep `-a`, an owned array (it was once typed as
+/// the reference `a` is, which did not compile).
+#[grad]
+fn negation_both(a: &Array2<f64>, w: &Array2<f64>) -> f64 {
+    let y = -a;
+    (&y * w).sum()
+}
+
+#[test]
+fn unary_minus_of_a_reference_is_kept_owned() {
+    let (a, w) = (random(3402, (2, 3)), random(3403, (2, 3)));
+    let (value, bar_a, bar_w) = negation_both_grad(&a, &w);
+    assert_eq!(value, negation(&a, &w));
+    assert_eq!(bar_a, -&w);
+    assert_eq!(bar_w, -&a);
+}
+
 #[test]
 fn unary_minus_on_arrays() {
     let (a, w) = (random(3400, (2, 3)), random(3401, (2, 3)));
