@@ -84,7 +84,10 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let fwd = format_ident!("{}_fwd", name);
     let bwd = format_ident!("{}_bwd", name);
     let residuals = syn::Ident::new(
-        &format!("{}Residuals", crate::emit::upper_camel(&name.to_string())),
+        &format!(
+            "{}Residuals",
+            crate::emit::upper_camel(&syn::ext::IdentExt::unraw(name).to_string())
+        ),
         name.span(),
     );
     let mut names = crate::naming::Names::new(quote!(#original));

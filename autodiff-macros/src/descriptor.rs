@@ -141,7 +141,11 @@ pub fn descriptor(
     } else {
         (unreachable.clone(), unreachable)
     };
-    let attrs = input.item.attrs.iter().filter(|a| a.path().is_ident("cfg"));
+    let attrs = input
+        .item
+        .attrs
+        .iter()
+        .filter(|a| matches!(a.style, syn::AttrStyle::Outer) && a.path().is_ident("cfg"));
     quote! {
         #[doc(hidden)]
         // Only callers name it; a function nobody calls must not warn about it.

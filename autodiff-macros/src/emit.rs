@@ -7,6 +7,7 @@
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt as _;
 use syn::{Generics, Lifetime, Type};
 
 use crate::errors::Errors;
@@ -67,7 +68,7 @@ impl<'a> Signature<'a> {
             vjp: format_ident!("{}_vjp", name),
             grad: format_ident!("{}_grad", name),
             residuals: Ident::new(
-                &format!("{}{residuals}", upper_camel(&name.to_string())),
+                &format!("{}{residuals}", upper_camel(&name.unraw().to_string())),
                 name.span(),
             ),
             gradients,
@@ -76,12 +77,15 @@ impl<'a> Signature<'a> {
                 .item
                 .attrs
                 .iter()
+                // Outer ones only: an inner attribute of the body (`#![allow(..)]`) cannot
+                // stand before an item.
                 .filter(|a| {
-                    [
-                        "allow", "expect", "warn", "deny", "forbid", "cfg", "cfg_attr",
-                    ]
-                    .iter()
-                    .any(|name| a.path().is_ident(name))
+                    matches!(a.style, syn::AttrStyle::Outer)
+                        && [
+                            "allow", "expect", "warn", "deny", "forbid", "cfg", "cfg_attr",
+                        ]
+                        .iter()
+                        .any(|name| a.path().is_ident(name))
                 })
                 .cloned()
                 .collect(),

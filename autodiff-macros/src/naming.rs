@@ -95,7 +95,9 @@ impl Names {
 /// Builds an identifier; a keyword the user wrote as a raw identifier (`r#type`) stays raw.
 fn ident(name: &str, located_at: Span) -> Ident {
     let span = Span::mixed_site().located_at(located_at);
-    if syn::parse_str::<Ident>(name).is_ok() {
+    // `self`, `super`, `crate` and `Self` are identifiers that cannot be raw; rustc reports
+    // binding them in the original function.
+    if syn::parse_str::<Ident>(name).is_ok() || ["self", "Self", "super", "crate"].contains(&name) {
         Ident::new(name, span)
     } else {
         Ident::new_raw(name, span)

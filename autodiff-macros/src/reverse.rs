@@ -244,6 +244,10 @@ pub fn reverse(
                 needs_bar[v.0] = true;
             }
         }
+        if let Some(message) = unsupported_array_result(&mut cx, stmt) {
+            errors.push(syn::Error::new(stmt.span, message));
+            continue;
+        }
         rule(&mut cx, stmt);
     }
 
@@ -363,6 +367,26 @@ pub fn reverse(
         seeded,
         bar_out,
         seed_mutable,
+    }
+}
+
+/// Why an active statement whose result is an ndarray array (by its written type: the return
+/// type or a `let` annotation) has no adjoint rule, if it has none.
+fn unsupported_array_result(cx: &mut Cx, stmt: &Stmt) -> Option<&'static str> {
+    if !cx.is_array(&Operand::Var(stmt.var)) {
+        return None;
+    }
+    match &stmt.op {
+        Op::GradCall { .. } => Some(
+            "calling a #[grad] function that returns an ndarray array is not supported yet; \
+             return a float from the callee (reduce it there with `sum` or an `nn` loss), or \
+             write its body in the caller",
+        ),
+        Op::Index { .. } | Op::Array(_) | Op::Tuple(_) | Op::Cast(..) => Some(
+            "this expression does not give an ndarray array; build arrays from array parameters \
+             with arithmetic, `dot`, `t` and the `nn` functions",
+        ),
+        _ => None,
     }
 }
 

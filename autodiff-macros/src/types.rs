@@ -151,6 +151,8 @@ impl Types {
             }
             (Known::NdArray(e, r), _) | (_, Known::NdArray(e, r)) => Known::NdArray(e, r),
             (Known::Unknown, other) | (other, Known::Unknown) => other,
+            // What the user wrote says more than a callee's opaque output type.
+            (Known::Written(a), Known::Written(b)) if is_opaque(&a) => Known::Written(b),
             (Known::Written(t), _) | (_, Known::Written(t)) => Known::Written(t),
             (Known::Array(e, n), _) | (_, Known::Array(e, n)) => Known::Array(e, n),
             (Known::FloatLiteral, _) | (_, Known::FloatLiteral) => Known::FloatLiteral,

@@ -44,56 +44,36 @@ const HANG: Duration = Duration::from_secs(30);
 
 /// Inputs that once made the macro panic or emit unparseable code, minimized: `(args, item)`.
 /// Each must now expand to code that parses.
-const REGRESSIONS: &[(&str, &str)] = &[];
+const REGRESSIONS: &[(&str, &str)] = &[
+    // An index, an array literal or a call whose type (from the return type or a `let`
+    // annotation) is an ndarray array reached `unreachable!` in the reverse rules; now an error
+    // under the statement. The first is valid Rust when `g` is a `#[grad]` function returning
+    // `Array1<f64>`.
+    ("", "fn f(x: f64) -> Array1<f64> { g(x) }"),
+    (
+        "",
+        "fn f(x: f64) -> f64 { let y: Array1<f64> = [x]; y.sum() }",
+    ),
+    ("", "fn f(x: [f64; 2]) -> Array1<f64> { x[0] }"),
+    // A function named by a raw identifier: the residuals struct's name was built from the
+    // name's text, `r#type` → `R#typeResiduals`, and `Ident::new` panicked on it. Valid Rust.
+    ("", "fn r#type(x: f64) -> f64 { x }"),
+    (
+        "",
+        "fn r#match (x : f64 , cam : [f64 ; 3]) -> [f64 ; 2] { }",
+    ),
+    // `self` bound by a `let` (rustc parses it, then reports E0424): naming.rs made it a raw
+    // identifier, and `Ident::new_raw` panicked: "`r#self` cannot be a raw identifier".
+    ("", "fn f(x: f64) -> f64 { let self = x; x }"),
+    // An inner attribute in the body (valid Rust) is among the function's attributes in syn,
+    // and the companions copied it: `#![allow(unused)] struct FResiduals {}` does not parse.
+    ("", "fn f(x: f64) -> f64 { #![allow(unused)] x }"),
+];
 
 /// Inputs that still fail, with the bug they show: `(args, item, bug)`; run by the ignored test
 /// [`known_failures`]. The fuzzer counts further inputs failing the same way without reporting
 /// them again.
-const KNOWN_FAILURES: &[(&str, &str, &str)] = &[
-    // An index, an array literal or a call whose type (from the return type or a `let`
-    // annotation) is an ndarray array reaches `unreachable!` in the reverse rules
-    // (reverse.rs: "indexing, array literals, casts and calls do not produce ndarray arrays").
-    // The first is valid Rust when `g` is a `#[grad]` function returning `Array1<f64>`.
-    (
-        "",
-        "fn f(x: f64) -> Array1<f64> { g(x) }",
-        "panic: a call typed as an ndarray array",
-    ),
-    (
-        "",
-        "fn f(x: f64) -> f64 { let y: Array1<f64> = [x]; y.sum() }",
-        "panic: an array literal typed as an ndarray array",
-    ),
-    (
-        "",
-        "fn f(x: [f64; 2]) -> Array1<f64> { x[0] }",
-        "panic: an index typed as an ndarray array",
-    ),
-    // A function named by a raw identifier: the residuals struct's name is built from the
-    // name's text, `r#type` → `R#typeResiduals`, and `Ident::new` panics on it (emit.rs,
-    // `upper_camel`; custom_vjp.rs builds the name the same way). Valid Rust.
-    (
-        "",
-        "fn r#type(x: f64) -> f64 { x }",
-        "panic: \"R#typeResiduals\" is not a valid Ident",
-    ),
-    // `self` bound by a `let` (rustc parses it, then reports E0424): naming.rs makes it a raw
-    // identifier, and `Ident::new_raw` panics: "`r#self` cannot be a raw identifier"
-    // (naming.rs:101). The macro should report it like any other unsupported pattern.
-    (
-        "",
-        "fn f(x: f64) -> f64 { let self = x; x }",
-        "panic: `r#self` cannot be a raw identifier",
-    ),
-    // An inner attribute in the body (valid Rust) is among the function's attributes in syn,
-    // and the companions copy them: `#![allow(unused)] struct FResiduals {}` at item level
-    // does not parse ("expected square brackets"); rustc would reject the expansion.
-    (
-        "",
-        "fn f(x: f64) -> f64 { #![allow(unused)] x }",
-        "unparseable: an inner attribute of the body copied onto the companion items",
-    ),
-];
+const KNOWN_FAILURES: &[(&str, &str, &str)] = &[];
 
 // ------------------------------------------------------------------------------------------------
 // Seeds.
