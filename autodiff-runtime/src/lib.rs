@@ -23,7 +23,8 @@
 //! ```
 //!
 //! What `#[grad]` emits and which bodies it accepts is described on [`grad`]; the pullbacks of the
-//! float methods, with their conventions at nonsmooth points, are in [`scalar`].
+//! float methods, with their conventions at nonsmooth points and at NaN and ±∞, are in
+//! [`scalar`]; empty arrays and non-finite logits in [`nn`].
 
 /// Differentiates a function: emits its gradient beside it, at compile time.
 ///

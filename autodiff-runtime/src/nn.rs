@@ -20,6 +20,34 @@
 //! assert!((bar_logits[[1, 1]] - (0.5 - 1.0) / 2.0).abs() < 1e-12);
 //! # let _ = l;
 //! ```
+//!
+//! # Non-finite values and empty arrays
+//!
+//! As for floats ([`crate::scalar`]), values go through IEEE arithmetic. Softmax-like functions
+//! subtract each lane's maximum, so large finite logits do not overflow; a −∞ logit is masked
+//! out (probability 0, cotangent 0); a +∞ logit, or a lane of −∞ only, has no finite maximum to
+//! subtract, and ∞ − ∞ = NaN appears in the lane's softmax and cotangents (as in JAX). `relu`
+//! keeps a NaN. Empty arrays and batches of zero rows do not panic: reductions over no
+//! elements give their empty value (`mean`, `mse` and `cross_entropy` 0/0 = NaN,
+//! `logsumexp` of an empty lane ln 0 = −∞), and every cotangent is an empty sum: zeros, of the
+//! operand's shape.
+//!
+//! ```
+//! use autodiff_runtime::{grad, nn, ndarray::{array, Array2}};
+//!
+//! #[grad]
+//! fn loss(logits: &Array2<f64>, labels: &[usize]) -> f64 {
+//!     nn::cross_entropy(logits, labels)
+//! }
+//!
+//! // e^1000 overflows, but 1000 − max does not: softmax [1, 0], loss 1000 − 0.
+//! let (l, bar) = loss_grad(&array![[1000.0, 0.0]], &[1]);
+//! assert_eq!((l, bar), (1000.0, array![[1.0, -1.0]]));
+//!
+//! // A batch of zero rows: the mean over no rows is NaN, the gradient has no entries.
+//! let (l, bar) = loss_grad(&Array2::zeros((0, 3)), &[]);
+//! assert!(l.is_nan() && bar.shape() == [0, 3]);
+//! ```
 
 use ndarray::{Array, Array1, ArrayBase, Axis, Data, Dimension, Ix1, Ix2, RemoveAxis, Zip};
 use num_traits::Float;
@@ -40,17 +68,22 @@ fn same_shape(op: &str, a: &[usize], b: &[usize]) {
     assert!(a == b, "{op}: shapes {a:?} and {b:?} differ");
 }
 
-/// `max(x, 0)` element-wise.
+/// `max(x, 0)` element-wise; a NaN stays NaN.
 ///
 /// ```
 /// use autodiff_runtime::{nn, ndarray::array};
 /// assert_eq!(nn::relu(&array![-1.0_f64, 0.0, 2.0]), array![0.0, 0.0, 2.0]);
+/// assert!(nn::relu(&array![f64::NAN])[0].is_nan());
 /// ```
 pub fn relu<A: Float, S: Data<Elem = A>, D: Dimension>(x: &ArrayBase<S, D>) -> Array<A, D> {
-    x.mapv(|v| if v > A::zero() { v } else { A::zero() })
+    // The pullback's test, `x <= 0`, which is false at a NaN: so a NaN propagates (instead of
+    // becoming 0, as `if v > 0 { v } else { 0 }` made it) and the forward agrees with the
+    // pullback, which passes the cotangent there.
+    x.mapv(|v| if v <= A::zero() { A::zero() } else { v })
 }
 
-/// Pullback of [`relu`]: the cotangent where `x > 0`, else 0 (the subgradient 0 at 0).
+/// Pullback of [`relu`]: 0 where `x ≤ 0` (the subgradient 0 at 0), else the cotangent (also at a
+/// NaN, where `relu` is the identity).
 ///
 /// ```
 /// use autodiff_runtime::{nn, ndarray::array};
@@ -547,6 +580,11 @@ where
     let mut bar_beta = Array1::zeros(width);
     let n = count::<A>(width);
     let mut bar_eps = A::zero();
+    if width == 0 {
+        // Empty lanes: the output has no entries, so nothing depends on `eps`. (Their moments
+        // are 0/0 = NaN, and the loop below would give `bar_eps = 0 · NaN = NaN`.)
+        return (bar, bar_gamma, bar_beta, A::zero());
+    }
     let two = A::one() + A::one();
     for (mut b, xs) in bar.lanes_mut(axis).into_iter().zip(x.lanes(axis)) {
         let (mean, inv_std) = moments(xs, eps);

@@ -20,6 +20,28 @@
 //! argument on a tie, `hypot` gives 0 at the origin. Where the derivative is infinite (`sqrt`,
 //! `cbrt` at 0, `asin`/`acos` at ±1) the pullback follows IEEE arithmetic and returns ±∞ (or NaN
 //! when the cotangent is 0), as JAX does.
+//!
+//! # NaN and infinities
+//!
+//! Apart from the conventions above, every pullback evaluates its closed-form derivative in IEEE
+//! arithmetic: a NaN or ±∞ reaches exactly the cotangents whose formula reads it. With `f = 2x + sin y`
+//! and `x = NaN` the value is NaN but `∂y = cos y` (and `∂x = 2`); `eˣ` at ∞ has slope ∞,
+//! `tanh` at ±∞ slope 0, `1/x` at ±0 slope −∞. A derivative is computed from the formula even
+//! outside the domain: `ln` at −1 gives the value NaN and the cotangent `1/x = −1`, as in JAX.
+//! `0 · ∞ = NaN` applies too, so a zero cotangent reaching an infinite slope gives NaN.
+//!
+//! ```
+//! use autodiff_runtime::grad;
+//!
+//! #[grad]
+//! fn f(x: f64, y: f64) -> f64 {
+//!     x * 2.0 + y.sin()
+//! }
+//!
+//! let (value, dx, dy) = f_grad(f64::NAN, 0.5);
+//! assert!(value.is_nan());
+//! assert_eq!((dx, dy), (2.0, 0.5_f64.cos()));
+//! ```
 
 use num_traits::Float;
 
