@@ -28,7 +28,10 @@ pub fn callable(input: &Input) -> bool {
     });
     !impl_trait
         && input.item.sig.generics.params.is_empty()
-        && matches!(input.output_shape, Shape::Scalar | Shape::FixedArray)
+        && matches!(
+            input.output_shape,
+            Shape::Scalar | Shape::FixedArray | Shape::NdArray(_)
+        )
 }
 
 /// The descriptor and its `Differentiable` impl around the halves `fwd` and `bwd`;
@@ -129,12 +132,17 @@ pub fn descriptor(
             quote!(),
         )
     };
+    // `f_bwd` takes an array output's cotangent by reference; callers hand theirs over owned.
+    let bar_out_arg = match input.output_shape {
+        Shape::NdArray(_) => quote!(&#bar_out),
+        _ => quote!(#bar_out),
+    };
     let (forward, body) = if bodies {
         (
             forward,
             quote! {
                 #recompute
-                let #returned = #bwd(#residuals_name, #bar_out);
+                let #returned = #bwd(#residuals_name, #bar_out_arg);
                 (#(#cotangents,)*)
             },
         )

@@ -611,7 +611,14 @@ impl Lowerer<'_> {
             Syntax::FloatMethod
         };
         let Some(prim) = primitives::lookup(&name, syntax) else {
+            let opaque_array = self.types.is_opaque(slot)
+                && primitives::lookup(&name, Syntax::ArrayMethod).is_some();
             let message = match syntax {
+                _ if opaque_array => format!(
+                    "#[grad] cannot see the type of this value, which comes from a call to a \
+                     #[grad] function; to call `{name}` on an array it returns, write the type \
+                     on the call's `let`: `let y: Array2<f64> = g(..);`"
+                ),
                 Syntax::ArrayMethod => format!(
                     "`{name}` is not an array method #[grad] can differentiate; the supported \
                      array methods are {}, and `autodiff_runtime::nn` has {}",
@@ -733,7 +740,21 @@ impl Lowerer<'_> {
             );
             return None;
         };
-        let args = self.arguments(prim, ident, args)?;
+        let operands = self.arguments(prim, ident, args)?;
+        // A callee's output of unknown type here is an array it returns, unannotated.
+        for (operand, expr) in operands.iter().zip(args) {
+            let slot = self.slot_of(operand);
+            if self.types.is_opaque(slot) {
+                self.errors.spanned(
+                    expr,
+                    "#[grad] cannot see the type of this value, which comes from a call to a \
+                     #[grad] function; to pass an array it returns to an `nn` function, write \
+                     the type on the call's `let`: `let y: Array2<f64> = g(..);`",
+                );
+                return None;
+            }
+        }
+        let args = operands;
         let path = path.to_token_stream();
         Some(Operand::Var(self.push(
             Op::Call { prim, path, args },

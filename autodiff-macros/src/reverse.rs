@@ -377,16 +377,72 @@ fn unsupported_array_result(cx: &mut Cx, stmt: &Stmt) -> Option<&'static str> {
         return None;
     }
     match &stmt.op {
-        Op::GradCall { .. } => Some(
-            "calling a #[grad] function that returns an ndarray array is not supported yet; \
-             return a float from the callee (reduce it there with `sum` or an `nn` loss), or \
-             write its body in the caller",
-        ),
         Op::Index { .. } | Op::Array(_) | Op::Tuple(_) | Op::Cast(..) => Some(
             "this expression does not give an ndarray array; build arrays from array parameters \
              with arithmetic, `dot`, `t` and the `nn` functions",
         ),
         _ => None,
+    }
+}
+
+/// Whether a call passes a borrow of a local of the forward half (`&b` with `b` an array made
+/// there, or a by-value array parameter) that the callee's residuals may keep: then the caller
+/// cannot store those residuals, which would outlive the local.
+pub fn borrows_a_local(
+    function: &Function,
+    types: &mut Types,
+    args: &[Operand],
+    borrowed: &[bool],
+) -> bool {
+    args.iter().zip(borrowed).any(|(arg, &by_ref)| match arg {
+        Operand::Var(v) => by_ref && !types.is_plain(function.var(*v).ty),
+        Operand::Const(_) => false,
+    })
+}
+
+/// The adjoint of a call to a `#[grad]` function: its `backward` on the residuals the forward
+/// half kept, or, where those would borrow a local of the forward half, on residuals made again
+/// here from the kept arguments (one more forward of the callee).
+fn grad_call_rule(
+    cx: &mut Cx,
+    span: Span,
+    path: &syn::Path,
+    args: &[Operand],
+    borrowed: &[bool],
+    residuals: VarId,
+    bar: &Ident,
+) {
+    let differentiable = quote!(::autodiff_runtime::__private::Differentiable);
+    let backward = if borrows_a_local(cx.function, cx.types, args, borrowed) {
+        let name = cx.function.var(residuals).name.clone();
+        let args: Vec<TokenStream> = args
+            .iter()
+            .zip(borrowed)
+            .map(|(arg, &by_ref)| {
+                let value = cx.primal(arg);
+                if by_ref { quote!(&#value) } else { value }
+            })
+            .collect();
+        quote_spanned!(span=> {
+            let (_, #name) = <#path as #differentiable>::forward((#(#args,)*));
+            <#path as #differentiable>::backward(#name, #bar)
+        })
+    } else {
+        let residuals = cx.primal(&Operand::Var(residuals));
+        quote_spanned!(span=> <#path as #differentiable>::backward(#residuals, #bar))
+    };
+    let names: Vec<Option<Ident>> = args
+        .iter()
+        .map(|a| cx.function.is_active(a).then(|| cx.names.temp(span)))
+        .collect();
+    cx.raw.push(Raw::Bind {
+        names: names.clone(),
+        value: backward,
+    });
+    for (arg, name) in args.iter().zip(names) {
+        if let Some(name) = name {
+            cx.add(arg, quote!(#name));
+        }
     }
 }
 
@@ -470,26 +526,9 @@ fn rule(cx: &mut Cx, stmt: &Stmt) {
         Op::GradCall {
             path,
             args,
+            borrowed,
             residuals,
-            ..
-        } => {
-            let residuals = cx.primal(&Operand::Var(*residuals));
-            let names: Vec<Option<Ident>> = args
-                .iter()
-                .map(|a| cx.function.is_active(a).then(|| cx.names.temp(span)))
-                .collect();
-            cx.raw.push(Raw::Bind {
-                names: names.clone(),
-                value: quote_spanned!(span=>
-                    <#path as ::autodiff_runtime::__private::Differentiable>::backward(#residuals, #bar)
-                ),
-            });
-            for (arg, name) in args.iter().zip(names) {
-                if let Some(name) = name {
-                    cx.add(arg, quote!(#name));
-                }
-            }
-        }
+        } => grad_call_rule(cx, span, path, args, borrowed, *residuals, &bar),
         Op::Index { base, index } => {
             if let Operand::Var(target) = base {
                 let index = cx.primal(index);
@@ -722,8 +761,14 @@ fn array_rule(cx: &mut Cx, stmt: &Stmt) {
             let all: Vec<&Operand> = args.iter().collect();
             array_primitive(cx, stmt, prim, &all, bar);
         }
-        Op::Index { .. } | Op::Array(_) | Op::Tuple(_) | Op::Cast(..) | Op::GradCall { .. } => {
-            unreachable!("indexing, array literals, casts and calls do not produce ndarray arrays")
+        Op::GradCall {
+            path,
+            args,
+            borrowed,
+            residuals,
+        } => grad_call_rule(cx, span, path, args, borrowed, *residuals, &bar),
+        Op::Index { .. } | Op::Array(_) | Op::Tuple(_) | Op::Cast(..) => {
+            unreachable!("indexing, array literals and casts do not produce ndarray arrays")
         }
     }
 }

@@ -212,6 +212,12 @@ impl Types {
         }
     }
 
+    /// Whether the slot's type is a callee's output, whose structure only rustc knows.
+    pub fn is_opaque(&mut self, slot: Slot) -> bool {
+        let root = self.root(slot);
+        matches!(&self.known[root], Known::Written(ty) if is_opaque(ty))
+    }
+
     /// The written type of a slot, if inference determined it.
     pub fn resolve(&mut self, slot: Slot) -> Option<TokenStream> {
         let root = self.root(slot);

@@ -131,8 +131,32 @@
 /// assert_eq!(caller_grad(3.0, 2.0), (12.0, 4.0, 12.0)); // ∂s = 2xs through the call
 /// ```
 ///
-/// Callees must not be generic and must return a float or a fixed-size array; a call to a
-/// function with neither attribute does not compile.
+/// Callees take and return floats, fixed-size arrays and ndarray arrays. The attribute cannot see
+/// a callee's signature, so the type of an array a call returns is written on its `let`:
+///
+/// ```
+/// use autodiff_runtime::{grad, nn, ndarray::{array, Array1, Array2}};
+///
+/// #[grad]
+/// fn affine(x: &Array2<f64>, w: &Array2<f64>, b: &Array1<f64>) -> Array2<f64> {
+///     x.dot(w) + b
+/// }
+///
+/// #[grad]
+/// fn loss(x: &Array2<f64>, w: &Array2<f64>, b: &Array1<f64>) -> f64 {
+///     let y: Array2<f64> = affine(x, w, b);
+///     nn::mean(&(&y * &y))
+/// }
+///
+/// let (l, _bar_x, bar_w, bar_b) = loss_grad(&array![[1.0, 2.0]], &array![[0.5], [0.25]], &array![0.0]);
+/// // y = 1: l = y², ∂w = 2y·xᵀ, ∂b = 2y.
+/// assert_eq!((l, bar_w, bar_b), (1.0, array![[2.0], [4.0]], array![2.0]));
+/// ```
+///
+/// An array the caller makes and passes by reference (`g(&b)`) cannot be borrowed by residuals
+/// that outlive the forward half: there the reverse half runs the callee's forward again on the
+/// kept argument. Callees must not be generic; a call to a function with neither attribute does
+/// not compile.
 ///
 /// # What the body may contain
 ///

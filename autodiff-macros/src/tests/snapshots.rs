@@ -117,6 +117,18 @@ snapshot!(
     }
 );
 
+// Array arguments and an array output: `b` is made in the forward half, so the reverse half runs
+// `weighted`'s forward again on the kept `b` instead of keeping residuals that borrow it.
+snapshot!(
+    caller_of_array_functions,
+    "",
+    fn two_layers(x: &Array2<f64>, w: &Array2<f64>, c: &Array1<f64>) -> f64 {
+        let h: Array2<f64> = affine(x, w, c);
+        let b = nn::tanh(&h).sum_axis(Axis(0));
+        weighted(&b, c)
+    }
+);
+
 #[test]
 fn custom_vjp_softplus() {
     let item: proc_macro2::TokenStream = "fn softplus(x: f64) -> f64 { (1.0 + x.exp()).ln() }"

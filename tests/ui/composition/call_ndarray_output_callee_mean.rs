@@ -1,5 +1,5 @@
-// Calls to #[grad] functions with an ndarray output are not supported yet (the result passed to
-// an `nn` function, so that no float method is involved).
+// The type of an ndarray-returning call's result must be written on its `let` before the result
+// goes to an `nn` function: #[grad] cannot see the callee's return type.
 use autodiff_runtime::grad;
 use autodiff_runtime::ndarray::Array1;
 use autodiff_runtime::nn;

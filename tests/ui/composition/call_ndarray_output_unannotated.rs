@@ -1,5 +1,5 @@
-// Calls to #[grad] functions with an ndarray output are not supported yet: with the result's
-// type written on the `let`, the error says so at the call.
+// The type of an ndarray-returning call's result must be written on its `let`: #[grad] cannot
+// see the callee's return type.
 use autodiff_runtime::grad;
 use autodiff_runtime::ndarray::Array1;
 
@@ -10,7 +10,7 @@ fn double(a: &Array1<f64>) -> Array1<f64> {
 
 #[grad]
 fn f(a: &Array1<f64>) -> f64 {
-    let d: Array1<f64> = double(a);
+    let d = double(a);
     d.sum()
 }
 
