@@ -747,3 +747,48 @@ fn split_halves_of_a_callee_called_directly() {
         softplus_pullback(0.3, value, 2.0)
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Generic callees
+// ---------------------------------------------------------------------------------------------
+
+/// Generic over its float type: callers in `f64` and in `f32` differentiate through it.
+#[grad]
+fn generic_sq_sin<T: autodiff_runtime::Float>(x: T, y: T) -> T {
+    x * x * y.sin()
+}
+
+/// g(x, y) = x²·sin y + x: ∂x = 2x sin y + 1, ∂y = x² cos y.
+#[grad]
+fn calls_generic(x: f64, y: f64) -> f64 {
+    generic_sq_sin(x, y) + x
+}
+
+#[grad]
+fn calls_generic_f32(x: f32, y: f32) -> f32 {
+    generic_sq_sin(x, y) + x
+}
+
+/// A generic caller of a generic callee.
+#[grad]
+fn generic_caller<T: autodiff_runtime::Float>(x: T, y: T) -> T {
+    generic_sq_sin(x, y) + x
+}
+
+#[test]
+fn generic_callees() {
+    for (x, y) in POINTS {
+        let (value, dx, dy) = calls_generic_grad(x, y);
+        assert_eq!(value, calls_generic(x, y));
+        assert_near("∂x", dx, 2.0 * x * y.sin() + 1.0);
+        assert_near("∂y", dy, x * x * y.cos());
+        assert_eq!(generic_caller_grad(x, y), (value, dx, dy));
+
+        let (x32, y32) = (x as f32, y as f32);
+        let (value, dx, dy) = calls_generic_f32_grad(x32, y32);
+        assert_eq!(value, calls_generic_f32(x32, y32));
+        assert!((dx - (2.0 * x32 * y32.sin() + 1.0)).abs() < 1e-5, "{dx}");
+        assert!((dy - x32 * x32 * y32.cos()).abs() < 1e-5, "{dy}");
+        assert_eq!(generic_caller_grad(x32, y32), (value, dx, dy));
+    }
+}

@@ -54,7 +54,10 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         let errors = errors.to_compile_errors();
         return quote!(#original #errors);
     };
-    if !crate::descriptor::callable(&input) || matches!(input.output_shape, Shape::NdArray(_)) {
+    if !crate::descriptor::callable(&input)
+        || !original.sig.generics.params.is_empty()
+        || matches!(input.output_shape, Shape::NdArray(_))
+    {
         errors.spanned(
             &original.sig,
             "#[custom_vjp] supports functions without generics that return a float or a \

@@ -17,6 +17,12 @@ use quote::{format_ident, quote};
 use crate::input::{Input, Shape, gradient_type};
 use crate::types::{PRIMITIVE_TYPES, copied_reference};
 
+/// `<path as Differentiable<F>>`: the descriptor of the function `path` names, asked for by a
+/// caller computing in the float type `F` ([`Input::float_type`]).
+pub fn of(path: &syn::Path, float: &syn::Type) -> TokenStream {
+    quote!(<#path as ::autodiff_runtime::__private::Differentiable<#float>>)
+}
+
 /// Whether a caller can differentiate through this function.
 pub fn callable(input: &Input) -> bool {
     // `impl Trait` parameters are generics too.
@@ -26,8 +32,11 @@ pub fn callable(input: &Input) -> bool {
             .into_iter()
             .any(|t| matches!(t, proc_macro2::TokenTree::Ident(i) if i == "impl"))
     });
+    // Generic over its float type alone (`fn f<T: Float>(x: T) -> T`), or not generic.
+    let generics = &input.item.sig.generics.params;
+    let float_generic = generics.len() == 1 && input.item.sig.generics.type_params().count() == 1;
     !impl_trait
-        && input.item.sig.generics.params.is_empty()
+        && (generics.is_empty() || float_generic)
         && matches!(
             input.output_shape,
             Shape::Scalar | Shape::FixedArray | Shape::NdArray(_)
@@ -68,11 +77,32 @@ pub fn descriptor(
         .map(|p| crate::emit::with_lifetimes(&p.ty, &mut |_| lifetime.clone()))
         .collect();
     let out = &input.output;
+    // The float type callers ask for: the function's type parameter, or any (`F`) where the
+    // function is not generic.
+    let generics = &input.item.sig.generics;
+    let (float, impl_generics, where_clause) = match generics.type_params().next() {
+        Some(param) => {
+            let (impl_generics, _, where_clause) = generics.split_for_impl();
+            let float = &param.ident;
+            (
+                quote!(#float),
+                quote!(#impl_generics),
+                quote!(#where_clause),
+            )
+        }
+        None => {
+            let float = names.fresh("F", Span::call_site());
+            (quote!(#float), quote!(<#float>), quote!())
+        }
+    };
     let lifetimes = (0..residual_lifetimes).map(|_| quote!('r));
-    let residuals_ty = if residual_lifetimes == 0 {
+    let type_params = generics.type_params().map(|p| &p.ident);
+    let residual_generics: Vec<TokenStream> =
+        lifetimes.chain(type_params.map(|t| quote!(#t))).collect();
+    let residuals_ty = if residual_generics.is_empty() {
         quote!(#residuals)
     } else {
-        quote!(#residuals<#(#lifetimes),*>)
+        quote!(#residuals<#(#residual_generics),*>)
     };
     let mut cotangent_types = Vec::new();
     let mut cotangents = Vec::new();
@@ -162,7 +192,7 @@ pub fn descriptor(
         #vis enum #name {}
 
         #[allow(unused_variables)]
-        impl ::autodiff_runtime::__private::Differentiable for #name {
+        impl #impl_generics ::autodiff_runtime::__private::Differentiable<#float> for #name #where_clause {
             type Output = #out;
             type BarOut = #out;
             type Args<'r> = (#(#arg_types,)*);

@@ -21,7 +21,7 @@ use crate::types::{Types, copied_reference};
 
 /// A call to a `#[grad]` function whose residuals the reverse sweep needs.
 struct Call<'a> {
-    path: &'a syn::Path,
+    descriptor: &'a TokenStream,
     residuals: crate::ssa::VarId,
     args: &'a [Operand],
     /// Some argument is not plain data, so the callee's residuals may borrow it.
@@ -429,12 +429,12 @@ pub fn emit(
         .iter()
         .filter_map(|s| match &s.op {
             Op::GradCall {
-                path,
+                descriptor,
                 residuals,
                 args,
                 ..
             } if reverse.reads.contains(residuals) => Some(Call {
-                path,
+                descriptor,
                 residuals: *residuals,
                 args,
                 borrows: args.iter().any(|a| match a {
@@ -484,8 +484,8 @@ pub fn emit(
                     } else {
                         Lifetime::new("'static", Span::call_site())
                     };
-                    let path = call.path;
-                    quote!(<#path as ::autodiff_runtime::__private::Differentiable>::Residuals<#lifetime>)
+                    let descriptor = call.descriptor;
+                    quote!(#descriptor::Residuals<#lifetime>)
                 }
                 None => match types.resolve(function.var(var).ty) {
                     Some(ty) => ty,
@@ -548,13 +548,15 @@ pub fn emit(
             let name = &function.var(stmt.var).name;
             if let Op::GradCall {
                 path,
+                descriptor,
                 args,
                 borrowed,
                 residuals,
             } = &stmt.op
             {
                 return grad_call(
-                    function, path, args, borrowed, name, *residuals, reverse, stmt.span,
+                    function, path, descriptor, args, borrowed, name, *residuals, reverse,
+                    stmt.span,
                 );
             }
             let value = forward_expr(function, types, &stmt.op, stmt.span);
@@ -769,6 +771,7 @@ fn operand(function: &Function, operand: &Operand) -> TokenStream {
 fn grad_call(
     function: &Function,
     path: &syn::Path,
+    descriptor: &TokenStream,
     args: &[Operand],
     borrowed: &[bool],
     name: &Ident,
@@ -786,7 +789,7 @@ fn grad_call(
     let residuals = &function.var(residuals).name;
     quote_spanned!(span=>
         let (#name, #residuals) =
-            <#path as ::autodiff_runtime::__private::Differentiable>::forward((#(#args,)*));
+            #descriptor::forward((#(#args,)*));
     )
 }
 

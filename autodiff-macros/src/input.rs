@@ -62,6 +62,26 @@ pub enum Variant {
 }
 
 impl Input {
+    /// The float type the function computes in, which it asks its callees' descriptors for: the
+    /// element type of its output (`f64` of `-> [f64; 2]`, `T` of `-> T`).
+    pub fn float_type(&self) -> Type {
+        fn of(ty: &Type) -> Option<Type> {
+            if let Some((elem, _)) = ndarray_type(ty) {
+                return Some(elem.clone());
+            }
+            match ty {
+                Type::Reference(r) => of(&r.elem),
+                Type::Paren(p) => of(&p.elem),
+                Type::Group(g) => of(&g.elem),
+                Type::Array(a) => of(&a.elem),
+                Type::Tuple(t) => t.elems.first().and_then(of),
+                Type::Path(_) => Some(ty.clone()),
+                _ => None,
+            }
+        }
+        of(&self.output).unwrap_or_else(|| syn::parse_quote!(f64))
+    }
+
     /// `wrt` leaves out a parameter that could have been differentiated.
     pub fn narrowed(&self) -> bool {
         self.params

@@ -36,6 +36,7 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
         bound: HashSet::new(),
         names,
         errors,
+        float: input.float_type(),
     };
     for param in &input.params {
         let slot = cx.types.written(&param.ty);
@@ -73,6 +74,8 @@ struct Lowerer<'a> {
     bound: HashSet<String>,
     names: &'a mut Names,
     errors: &'a mut Errors,
+    /// The float type callees' descriptors are asked for ([`Input::float_type`]).
+    float: Type,
 }
 
 /// The name the result of an expression should get: a user variable's or a temporary.
@@ -707,12 +710,13 @@ impl Lowerer<'_> {
             .as_ref()
             .map_or_else(|| last.ident.to_string(), |h| h.user.clone());
         let residuals_name = self.names.fresh(&format!("{base}_residuals"), span);
-        let descriptor = quote!(<#path as ::autodiff_runtime::__private::Differentiable>);
+        let descriptor = crate::descriptor::of(path, &self.float);
         let residuals_ty: Type = syn::parse_quote!(#descriptor::Residuals<'static>);
         let residuals_slot = self.types.written(&residuals_ty);
         let residuals = self.new_var(residuals_name, false, residuals_slot);
         let op = Op::GradCall {
             path: path.clone(),
+            descriptor: descriptor.clone(),
             args,
             borrowed,
             residuals,
@@ -975,8 +979,8 @@ impl Lowerer<'_> {
                 let rest: Vec<Slot> = args.iter().map(|a| self.slot_of(a)).collect();
                 self.primitive_type(prim, first, &rest)
             }
-            Op::GradCall { path, .. } => {
-                let output: Type = syn::parse_quote!(<#path as ::autodiff_runtime::__private::Differentiable>::Output);
+            Op::GradCall { descriptor, .. } => {
+                let output: Type = syn::parse_quote!(#descriptor::Output);
                 self.types.written(&output)
             }
             Op::Call { prim, args, .. } => {

@@ -406,13 +406,12 @@ pub fn borrows_a_local(
 fn grad_call_rule(
     cx: &mut Cx,
     span: Span,
-    path: &syn::Path,
+    descriptor: &TokenStream,
     args: &[Operand],
     borrowed: &[bool],
     residuals: VarId,
     bar: &Ident,
 ) {
-    let differentiable = quote!(::autodiff_runtime::__private::Differentiable);
     let backward = if borrows_a_local(cx.function, cx.types, args, borrowed) {
         let name = cx.function.var(residuals).name.clone();
         let args: Vec<TokenStream> = args
@@ -424,12 +423,12 @@ fn grad_call_rule(
             })
             .collect();
         quote_spanned!(span=> {
-            let (_, #name) = <#path as #differentiable>::forward((#(#args,)*));
-            <#path as #differentiable>::backward(#name, #bar)
+            let (_, #name) = #descriptor::forward((#(#args,)*));
+            #descriptor::backward(#name, #bar)
         })
     } else {
         let residuals = cx.primal(&Operand::Var(residuals));
-        quote_spanned!(span=> <#path as #differentiable>::backward(#residuals, #bar))
+        quote_spanned!(span=> #descriptor::backward(#residuals, #bar))
     };
     let names: Vec<Option<Ident>> = args
         .iter()
@@ -524,11 +523,12 @@ fn rule(cx: &mut Cx, stmt: &Stmt) {
             array_primitive(cx, stmt, prim, &args, bar);
         }
         Op::GradCall {
-            path,
+            descriptor,
             args,
             borrowed,
             residuals,
-        } => grad_call_rule(cx, span, path, args, borrowed, *residuals, &bar),
+            ..
+        } => grad_call_rule(cx, span, descriptor, args, borrowed, *residuals, &bar),
         Op::Index { base, index } => {
             if let Operand::Var(target) = base {
                 let index = cx.primal(index);
@@ -762,11 +762,12 @@ fn array_rule(cx: &mut Cx, stmt: &Stmt) {
             array_primitive(cx, stmt, prim, &all, bar);
         }
         Op::GradCall {
-            path,
+            descriptor,
             args,
             borrowed,
             residuals,
-        } => grad_call_rule(cx, span, path, args, borrowed, *residuals, &bar),
+            ..
+        } => grad_call_rule(cx, span, descriptor, args, borrowed, *residuals, &bar),
         Op::Index { .. } | Op::Array(_) | Op::Tuple(_) | Op::Cast(..) => {
             unreachable!("indexing, array literals and casts do not produce ndarray arrays")
         }

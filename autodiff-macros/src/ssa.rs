@@ -33,8 +33,9 @@
 //!
 //! The IR is meant to grow without a rewrite; each planned form fits the shape above:
 //!
-//! - `GradCall` (implemented for non-generic callees with float or fixed-size array outputs)
-//!   will also cover `#[custom_vjp]` functions and generic callees.
+//! - `GradCall` covers `#[grad]` and `#[custom_vjp]` callees, generic over their float type or
+//!   not, with float, fixed-size array and ndarray outputs; callees generic in anything else
+//!   would need their descriptor to carry those parameters too.
 //!
 //! Operands may be floats or ndarray arrays (the type slot says which, and the number of axes);
 //! `⊕` then broadcasts, and the array methods (`dot`, `t`, `sum`, `sum_axis`) are `Method`s.
@@ -94,6 +95,8 @@ pub enum Op {
     /// A call to another `#[grad]` function: its forward half binds `var` and `residuals`.
     GradCall {
         path: syn::Path,
+        /// `<path as Differentiable<F>>`, with `F` the caller's float type.
+        descriptor: TokenStream,
         args: Vec<Operand>,
         /// Whether each argument was written `&arg`.
         borrowed: Vec<bool>,

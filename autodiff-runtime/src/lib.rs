@@ -155,8 +155,9 @@
 ///
 /// An array the caller makes and passes by reference (`g(&b)`) cannot be borrowed by residuals
 /// that outlive the forward half: there the reverse half runs the callee's forward again on the
-/// kept argument. Callees must not be generic; a call to a function with neither attribute does
-/// not compile.
+/// kept argument. A callee may be generic over its float type alone (`fn f<T: Float>(..)`, called
+/// from `f64` and `f32` code alike); a call to a function with neither attribute does not
+/// compile.
 ///
 /// # What the body may contain
 ///
@@ -314,14 +315,16 @@ pub mod __private {
 
     /// What a `#[grad]` function offers a caller that differentiates through it. `#[grad]`
     /// implements it for a type named after the function (an uninhabited `enum`, in the type
-    /// namespace, beside the function in the value namespace).
+    /// namespace, beside the function in the value namespace). `F` is the float type the caller
+    /// computes in: a function generic over its float type implements it for every `F` its
+    /// bounds allow, any other for every `F` alike.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` is not differentiable: it is neither a `#[grad]` function nor a \
                    `#[custom_vjp]` function",
         label = "called from a #[grad] function here",
         note = "add #[grad] to the function, or give it a pullback with #[custom_vjp(pullback = ...)]"
     )]
-    pub trait Differentiable {
+    pub trait Differentiable<F> {
         /// The function's output.
         type Output;
         /// The output cotangent `f_bwd` takes.
