@@ -828,6 +828,16 @@ impl Lowerer<'_> {
                 );
                 return None;
             }
+            // Labels are `usize`s and an axis a `usize`, also where they are written as
+            // unsuffixed literals (`&[1, 0]`) that the residuals keep.
+            let usize_ty: Type = syn::parse_quote!(usize);
+            let usize_slot = self.types.written(&usize_ty);
+            let slot = self.slot_of(operand);
+            match kind {
+                Arg::Labels => self.types.unify_element(slot, usize_slot),
+                Arg::Axis => self.types.unify(slot, usize_slot),
+                Arg::Float | Arg::Int => {}
+            }
         }
         Some(lowered)
     }
