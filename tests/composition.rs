@@ -783,6 +783,7 @@ fn generic_callees() {
         assert_near("∂x", dx, 2.0 * x * y.sin() + 1.0);
         assert_near("∂y", dy, x * x * y.cos());
         assert_eq!(generic_caller_grad(x, y), (value, dx, dy));
+        assert_eq!(generic_caller(x, y), value);
 
         let (x32, y32) = (x as f32, y as f32);
         let (value, dx, dy) = calls_generic_f32_grad(x32, y32);

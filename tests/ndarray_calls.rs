@@ -112,3 +112,30 @@ fn array_output_passed_on() {
     assert_eq!(bar_w, array![[2.0], [4.0]]);
     assert_eq!(bar_b, array![2.0]);
 }
+
+/// A custom pullback for an array output: `y = x ⊙ x` element-wise, its pullback written by
+/// hand (the output and its cotangent arrive by reference).
+#[autodiff_runtime::custom_vjp(pullback = square_pullback)]
+fn square(x: &Array1<f64>) -> Array1<f64> {
+    x * x
+}
+
+fn square_pullback(x: &Array1<f64>, _y: &Array1<f64>, bar_y: &Array1<f64>) -> Array1<f64> {
+    bar_y * x * 2.0
+}
+
+#[grad]
+fn uses_square(x: &Array1<f64>, w: &Array1<f64>) -> f64 {
+    let y: Array1<f64> = square(x);
+    (&y * w).sum()
+}
+
+#[test]
+fn custom_pullback_with_an_array_output() {
+    let (x, w) = (array![1.0, -2.0, 0.5], array![3.0, 5.0, -1.0]);
+    let (value, bar_x, bar_w) = uses_square_grad(&x, &w);
+    assert_eq!(value, uses_square(&x, &w));
+    // Σ x²w: ∂x = 2xw, ∂w = x².
+    assert_eq!(bar_x, array![6.0, -20.0, -1.0]);
+    assert_eq!(bar_w, array![1.0, 4.0, 0.25]);
+}

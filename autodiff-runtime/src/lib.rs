@@ -199,7 +199,10 @@ pub use autodiff_macros::grad;
 ///
 /// The pullback receives the inputs, the output and the output cotangent, and returns the
 /// cotangents of the float parameters in order (a tuple for several). It is used exactly as
-/// given, also when it is deliberately not the derivative.
+/// given, also when it is deliberately not the derivative. Parameters are floats, fixed-size
+/// arrays or references (`&Array2<f64>`); an ndarray output and its cotangent reach the pullback
+/// by reference (`fn p(x: &Array1<f64>, y: &Array1<f64>, bar_y: &Array1<f64>) -> Array1<f64>`),
+/// and the forward half keeps a copy of that output for it.
 ///
 /// ```
 /// use autodiff_runtime::{custom_vjp, grad};
