@@ -793,3 +793,85 @@ fn generic_callees() {
         assert_eq!(generic_caller_grad(x32, y32), (value, dx, dy));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Corner cases of calls (from review)
+// ---------------------------------------------------------------------------------------------
+
+/// A generic callee taking a slice of its float type: its descriptor needs `T: 'static`.
+#[grad]
+fn generic_slice_product<T: autodiff_runtime::Float>(x: &[T]) -> T {
+    x[0] * x[1]
+}
+
+#[grad]
+fn calls_generic_slice(x: &[f64], y: f64) -> f64 {
+    generic_slice_product(x) * y
+}
+
+#[test]
+fn generic_callee_with_a_slice_parameter() {
+    let x = [2.0, 3.0];
+    // x0·x1·y: ∂x = [x1 y, x0 y], ∂y = x0 x1.
+    assert_eq!(
+        calls_generic_slice_grad(&x, 0.5),
+        (3.0, vec![1.5, 1.0], 6.0)
+    );
+    assert_eq!(calls_generic_slice(&x, 0.5), 3.0);
+}
+
+/// A narrowed function that calls a narrowed function whose left-out parameter has no
+/// derivative: callers pass constants there, and its own gradient is right.
+#[grad(wrt(x))]
+fn power_times(x: f64, s: f64) -> f64 {
+    x.powi(s as i32) * s
+}
+
+#[grad(wrt(x))]
+fn doubled_power(x: f64, s: f64) -> f64 {
+    power_times(x, s) * 2.0
+}
+
+#[test]
+fn narrowed_caller_of_a_narrowed_callee() {
+    // 2·x^s·s at x = 3, s = 2: 36; ∂x = 2·s·s·x^(s−1) = 24.
+    assert_eq!(doubled_power_grad(3.0, 2.0), (36.0, 24.0));
+    assert_eq!(doubled_power(3.0, 2.0), 36.0);
+}
+
+/// A caller mixing `f32` and `f64` asks a generic callee for the float type of each call's
+/// arguments.
+#[grad]
+fn generic_square<T: autodiff_runtime::Float>(x: T) -> T {
+    x * x
+}
+
+#[grad]
+fn mixed_precision(x: f32, y: f64) -> (f32, f64) {
+    (generic_square(x), generic_square(y))
+}
+
+#[test]
+fn calls_in_two_float_types() {
+    let ((a, b), bar_x, bar_y) = mixed_precision_vjp(1.5, 2.5, (1.0, 0.5));
+    assert_eq!((a, b), mixed_precision(1.5, 2.5));
+    assert_eq!((bar_x, bar_y), (3.0, 2.5));
+}
+
+/// `k`'s hidden full-variant halves and residuals do not collide with a function `k_full`.
+#[grad(wrt(x))]
+fn k(x: f64, s: f64) -> f64 {
+    x * s
+}
+
+#[grad]
+fn k_full(x: f64) -> f64 {
+    k(x, x)
+}
+
+#[test]
+fn full_variant_names_do_not_collide() {
+    // x·x: 2x.
+    assert_eq!(k_full_grad(3.0), (9.0, 6.0));
+    assert_eq!((k_full(3.0), k_grad(3.0, 2.0)), (9.0, (6.0, 2.0)));
+}

@@ -79,7 +79,8 @@ pub fn descriptor(
     let out = &input.output;
     // The float type callers ask for: the function's type parameter, or any (`F`) where the
     // function is not generic.
-    let generics = &input.item.sig.generics;
+    // Float types are `'static`; saying so lets `Args<'r>` hold `&'r T`.
+    let generics = &crate::emit::companion_generics(&input.item.sig.generics);
     let (float, impl_generics, where_clause) = match generics.type_params().next() {
         Some(param) => {
             let (impl_generics, _, where_clause) = generics.split_for_impl();

@@ -57,9 +57,11 @@ impl<'a> Signature<'a> {
             [single] => single.clone(),
             many => quote!((#(#many),*)),
         };
+        // `FResidualsFull` ends unlike any public residuals struct (`…Residuals`), so it
+        // cannot be another function's.
         let (suffix, residuals) = match input.variant {
             Variant::Public => ("", "Residuals"),
-            Variant::Full => ("_full", "FullResiduals"),
+            Variant::Full => ("_full", "ResidualsFull"),
         };
         Signature {
             input,
@@ -124,7 +126,8 @@ impl<'a> Signature<'a> {
             ..
         } = self;
         let vis = &input.item.vis;
-        let (impl_generics, _, where_clause) = input.item.sig.generics.split_for_impl();
+        let generics = companion_generics(&input.item.sig.generics);
+        let (impl_generics, _, where_clause) = generics.split_for_impl();
         let out = &input.output;
         let gradients = &self.gradients;
         // Stubs name nothing, so a failed expansion adds no unused-variable warnings.
@@ -242,6 +245,41 @@ pub fn upper_camel(snake: &str) -> String {
         .collect()
 }
 
+/// The companions' generics: the function's own, with `T: 'static` where it is generic over
+/// its float type alone, as the descriptors of generic callees require (residuals keep callees'
+/// residuals at `'static`). Float types are `'static`.
+pub(crate) fn companion_generics(generics: &Generics) -> Generics {
+    let mut generics = generics.clone();
+    if generics.params.len() != 1 {
+        return generics;
+    }
+    let Some(float) = generics.type_params().next().map(|p| p.ident.clone()) else {
+        return generics;
+    };
+    let bound: syn::TypeParamBound = syn::parse_quote!('static);
+    // Where the user wrote the bounds, so that they stay in one place (clippy:
+    // multiple_bound_locations).
+    let in_where = generics.where_clause.as_mut().and_then(|w| {
+        w.predicates.iter_mut().find_map(|p| match p {
+            syn::WherePredicate::Type(t)
+                if matches!(&t.bounded_ty, Type::Path(p) if p.path.is_ident(&float)) =>
+            {
+                Some(&mut t.bounds)
+            }
+            _ => None,
+        })
+    });
+    match in_where {
+        Some(bounds) => bounds.push(bound),
+        None => {
+            if let Some(param) = generics.type_params_mut().next() {
+                param.bounds.push(bound);
+            }
+        }
+    }
+    generics
+}
+
 /// The generics of the residuals struct and the halves: the function's own, plus a lifetime for
 /// borrowed parameters the residuals keep, with a marker field using every parameter.
 struct ResidualGenerics {
@@ -256,7 +294,7 @@ struct ResidualGenerics {
 
 impl ResidualGenerics {
     fn new(input: &Input, stored: &[usize], force_shared: bool, names: &mut Names) -> Self {
-        let mut generics = input.item.sig.generics.clone();
+        let mut generics = companion_generics(&input.item.sig.generics);
         let mut param_types = std::collections::HashMap::new();
         let mut lifetimes: Vec<Lifetime> = Vec::new();
         // References are covariant in their lifetime and share the first one.

@@ -77,19 +77,27 @@ pub(crate) fn expand_grad(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     // `wrt` narrows the gradient `f_grad` returns; callers still differentiate through every
     // float argument, with halves of their own. Where those cannot be written (a parameter left
-    // out is used in a way that has no derivative, such as `n as i32`), callers use the public
-    // halves, and get a type error if they pass an active value to such a parameter.
+    // out is used in a way that has no derivative, such as `n as i32`) or might not compile
+    // (the body calls other `#[grad]` functions, whose descriptors may have no cotangent for
+    // what becomes active), callers use the public halves, and get a type error if they pass
+    // an active value to a parameter left out.
     let mut full = TokenStream::new();
     if errors.is_empty() && input.narrowed() && descriptor::callable(&input) {
+        let full_input = input.full();
         let mut full_errors = Errors::default();
-        let tokens = differentiate(
-            &input.full(),
-            &mut Names::new(quote!(#original)),
-            &mut full_errors,
-        );
-        if full_errors.is_empty() {
-            full = tokens;
-            input.writes_descriptor = false;
+        let mut names = Names::new(quote!(#original));
+        let lowered = lower::lower(&full_input, &mut names, &mut full_errors);
+        let calls = lowered
+            .function
+            .stmts
+            .iter()
+            .any(|s| matches!(s.op, ssa::Op::GradCall { .. }));
+        if !calls && full_errors.is_empty() {
+            let tokens = finish(&full_input, lowered, &mut names, &mut full_errors);
+            if full_errors.is_empty() {
+                full = tokens;
+                input.writes_descriptor = false;
+            }
         }
     }
     let mut companions = if errors.is_empty() {
@@ -112,6 +120,16 @@ pub(crate) fn expand_grad(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Lowers, reverses and emits one variant of the companions.
 fn differentiate(input: &input::Input, names: &mut Names, errors: &mut Errors) -> TokenStream {
     let lowered = lower::lower(input, names, errors);
+    finish(input, lowered, names, errors)
+}
+
+/// Reverses and emits a lowered body.
+fn finish(
+    input: &input::Input,
+    lowered: lower::Lowered,
+    names: &mut Names,
+    errors: &mut Errors,
+) -> TokenStream {
     let mut types = lowered.types;
     let reverse = reverse::reverse(input, &lowered.function, &mut types, names, errors);
     emit::emit(

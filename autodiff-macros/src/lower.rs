@@ -37,6 +37,13 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
         names,
         errors,
         float: input.float_type(),
+        type_params: input
+            .item
+            .sig
+            .generics
+            .type_params()
+            .map(|p| p.ident.clone())
+            .collect(),
     };
     for param in &input.params {
         let slot = cx.types.written(&param.ty);
@@ -74,8 +81,11 @@ struct Lowerer<'a> {
     bound: HashSet<String>,
     names: &'a mut Names,
     errors: &'a mut Errors,
-    /// The float type callees' descriptors are asked for ([`Input::float_type`]).
+    /// The float type callees' descriptors are asked for where no argument tells
+    /// ([`Input::float_type`]).
     float: Type,
+    /// The function's type parameters, which may be float types.
+    type_params: Vec<syn::Ident>,
 }
 
 /// The name the result of an expression should get: a user variable's or a temporary.
@@ -710,7 +720,16 @@ impl Lowerer<'_> {
             .as_ref()
             .map_or_else(|| last.ident.to_string(), |h| h.user.clone());
         let residuals_name = self.names.fresh(&format!("{base}_residuals"), span);
-        let descriptor = crate::descriptor::of(path, &self.float);
+        // The float type of the first argument that has a known one (a caller may mix `f32`
+        // and `f64`), else the function's own.
+        let float = args
+            .iter()
+            .find_map(|a| {
+                let slot = self.slot_of(a);
+                self.types.float_of(slot, &self.type_params)
+            })
+            .unwrap_or_else(|| self.float.clone());
+        let descriptor = crate::descriptor::of(path, &float);
         let residuals_ty: Type = syn::parse_quote!(#descriptor::Residuals<'static>);
         let residuals_slot = self.types.written(&residuals_ty);
         let residuals = self.new_var(residuals_name, false, residuals_slot);

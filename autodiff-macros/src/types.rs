@@ -212,6 +212,35 @@ impl Types {
         }
     }
 
+    /// The float type of the slot's values where it is known now: `f64` of `f64`, `&[f64; 3]` or
+    /// `Array2<f64>`; `T` of `T` where `T` is one of `floats` (the function's type parameters).
+    pub fn float_of(&mut self, slot: Slot, floats: &[syn::Ident]) -> Option<Type> {
+        let root = self.root(slot);
+        match self.known[root].clone() {
+            Known::Array(elem, _) | Known::NdArray(elem, _) => self.float_of(elem, floats),
+            Known::Written(ty) => {
+                let ty = strip_reference(&ty);
+                let ty = match crate::input::ndarray_type(ty) {
+                    Some((elem, _)) => elem,
+                    None => crate::input::element_type(ty).unwrap_or(ty),
+                };
+                let ty = strip_reference(ty);
+                match ty {
+                    Type::Path(p)
+                        if p.qself.is_none()
+                            && (p.path.is_ident("f32")
+                                || p.path.is_ident("f64")
+                                || floats.iter().any(|t| p.path.is_ident(t))) =>
+                    {
+                        Some(ty.clone())
+                    }
+                    _ => None,
+                }
+            }
+            Known::Unknown | Known::FloatLiteral | Known::IntLiteral => None,
+        }
+    }
+
     /// Whether the slot's type is a callee's output, whose structure only rustc knows.
     pub fn is_opaque(&mut self, slot: Slot) -> bool {
         let root = self.root(slot);

@@ -112,7 +112,10 @@
 ///
 /// `wrt` on a callee chooses what its own `_grad` returns, not what flows through a call: a
 /// caller differentiates through every float argument (the attribute writes hidden halves for
-/// that), so the caller's gradient is the true one.
+/// that), so the caller's gradient is the true one. Where such halves cannot be written (a
+/// left-out parameter used without a derivative, as in `n as i32`, or a callee that itself
+/// calls `#[grad]` functions), passing a differentiated value to a left-out parameter is a type
+/// error, never a silently zero gradient.
 ///
 /// ```
 /// use autodiff_runtime::grad;
