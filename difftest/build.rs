@@ -7,10 +7,17 @@
 //! - `DIFFTEST_ONLY`: build only this function index (and the functions it calls);
 //! - `DIFFTEST_CALLS=0`: no calls between generated functions;
 //! - `DIFFTEST_KNOWN_BUGS=1`: also generate constructs that trip known macro bugs.
+//!
+//! It also writes the ndarray functions of [`arrays`] into `OUT_DIR/arrays.rs`, for
+//! `tests/arrays.rs`: `DIFFTEST_ARRAY_COUNT` functions (default 100), seed `DIFFTEST_ARRAY_SEED`.
 
 #[allow(dead_code, reason = "the library uses the rest of the generator")]
 #[path = "src/generator.rs"]
 mod generator;
+
+#[allow(dead_code, reason = "the library uses the rest of the generator")]
+#[path = "src/arrays.rs"]
+mod arrays;
 
 use std::env;
 use std::path::PathBuf;
@@ -32,6 +39,7 @@ fn parse_u64(name: &str, value: &str) -> u64 {
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=src/generator.rs");
+    println!("cargo::rerun-if-changed=src/arrays.rs");
     let mut cfg = generator::Config::default();
     if let Some(v) = var("DIFFTEST_COUNT") {
         cfg.count = parse_u64("DIFFTEST_COUNT", &v) as usize;
@@ -53,5 +61,16 @@ fn main() {
     let funcs = generator::generate(&cfg);
     let file = generator::render(&cfg, &funcs, only);
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR")).join("generated.rs");
+    std::fs::write(&out, file).unwrap_or_else(|e| panic!("writing {}: {e}", out.display()));
+
+    let mut acfg = arrays::Config::default();
+    if let Some(v) = var("DIFFTEST_ARRAY_COUNT") {
+        acfg.count = parse_u64("DIFFTEST_ARRAY_COUNT", &v) as usize;
+    }
+    if let Some(v) = var("DIFFTEST_ARRAY_SEED") {
+        acfg.seed = parse_u64("DIFFTEST_ARRAY_SEED", &v);
+    }
+    let file = arrays::render(&acfg, &arrays::generate(&acfg));
+    let out = out.with_file_name("arrays.rs");
     std::fs::write(&out, file).unwrap_or_else(|e| panic!("writing {}: {e}", out.display()));
 }

@@ -2,9 +2,13 @@
 //!
 //! [`generator`] writes random straight-line `#[grad]` functions with a dual-number twin of each;
 //! `build.rs` runs it and `tests/generated.rs` checks every gradient of every function at several
-//! points against forward-mode dual numbers (`num-dual`) and central differences. See
-//! `DEVELOPMENT.md` for the commands.
+//! points against forward-mode dual numbers (`num-dual`) and central differences.
+//!
+//! [`arrays`] does the same for ndarray programs (broadcasting, `dot` chains, `nn` functions),
+//! checked by `tests/arrays.rs` against central differences. See `DEVELOPMENT.md` for the
+//! commands.
 
+pub mod arrays;
 pub mod generator;
 
 #[cfg(test)]

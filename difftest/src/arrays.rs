@@ -1,0 +1,948 @@
+//! A seeded, deterministic generator of random straight-line `#[grad]` functions over ndarray
+//! arrays, with the harness that checks each against central finite differences.
+//!
+//! **In:** a [`Config`] (a seed and a count). **Out:** [`generate`] gives that many
+//! [`Function`]s, each a `#[grad] fn afN(..) -> f64` over `&Array2<f64>`, `&Array1<f64>` and
+//! (rarely) `f64` parameters, whose body is a random expression DAG: `let` statements (fresh names
+//! or shadowing earlier ones, parameters included) that reuse earlier values (fan-out) and nest
+//! small expressions, over
+//!
+//! - `+ - *` with numpy-style broadcasting (`Array1` against `Array2`, `n×1` against `1×m`, …),
+//!   and with scalars (literals, `f64` parameters and values reduced from arrays) on either side;
+//! - `/` only by denominators kept away from zero: `&(&y * &y + 1.0)` or `&nn::exp(&y)`;
+//! - `dot` chains (matrix·matrix, matrix·vector, vector·matrix) with compatible random shapes,
+//!   `1×n` and `n×1` included, and `.t()` both bound with `let` and inline;
+//! - `sum_axis(Axis(k))` followed by broadcasting the result back against its source;
+//! - `nn::{relu, sigmoid, tanh, exp, ln, softmax, log_softmax, logsumexp, layer_norm}`, and the
+//!   reductions `sum`, `nn::mean`, `nn::mse`, `nn::logsumexp(..).sum()` and `nn::cross_entropy`
+//!   with fixed labels; the function ends in a sum of one to three such reductions.
+//!
+//! Shapes are tracked, so every program type-checks and broadcasts. Domains and kinks are kept
+//! by construction, not by evaluation: `ln` only of `nn::exp(..)`, `nn::sigmoid(..)` or
+//! `(&y * &y + 1.0)`; `relu` only of a parameter (the harness draws inputs with magnitudes in
+//! `[0.1, 1]`, far from its kink); `exp` only of a value whose magnitude bound is at most 3
+//! (otherwise of its `tanh`). A bound on every value's magnitude is carried along (inputs are at
+//! most 1) and a value whose bound would pass [`LIMIT`] is squashed by `tanh`, so values stay
+//! moderate and central differences meaningful.
+//!
+//! [`render`] writes the functions and, per function, a test case for `tests/arrays.rs`
+//! (which `include!`s the file `build.rs` writes into `OUT_DIR`): fixed random inputs,
+//! `f_grad` against `autodiff_runtime::check` central differences, `f_vjp` with cotangent 0.5
+//! against half of `f_grad`, and `f_fwd`/`f_bwd` against `f_vjp`.
+//!
+//! Only `std` is used (and the [`Rng`] of the scalar generator), so that `build.rs` can include
+//! this file with `#[path]`.
+
+use crate::generator::Rng;
+use std::fmt::Write as _;
+
+/// The seed used when `DIFFTEST_ARRAY_SEED` is not set.
+pub const DEFAULT_SEED: u64 = 0x5eed_a77a_2026_0001;
+
+/// The largest magnitude bound a value may carry before it is squashed by `tanh`.
+pub const LIMIT: f64 = 100.0;
+
+/// What to generate.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub seed: u64,
+    pub count: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            seed: DEFAULT_SEED,
+            count: 100,
+        }
+    }
+}
+
+/// The shape of a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    Scalar,
+    Vec(usize),
+    Mat(usize, usize),
+}
+
+impl Shape {
+    fn dims(self) -> Vec<usize> {
+        match self {
+            Shape::Scalar => vec![],
+            Shape::Vec(n) => vec![n],
+            Shape::Mat(r, c) => vec![r, c],
+        }
+    }
+
+    fn from_dims(d: &[usize]) -> Shape {
+        match *d {
+            [] => Shape::Scalar,
+            [n] => Shape::Vec(n),
+            [r, c] => Shape::Mat(r, c),
+            _ => unreachable!("rank above 2"),
+        }
+    }
+
+    fn is_array(self) -> bool {
+        self != Shape::Scalar
+    }
+
+    fn len(self) -> usize {
+        self.dims().iter().product()
+    }
+
+    /// The parameter type.
+    fn param_type(self) -> &'static str {
+        match self {
+            Shape::Scalar => "f64",
+            Shape::Vec(_) => "&Array1<f64>",
+            Shape::Mat(..) => "&Array2<f64>",
+        }
+    }
+
+    /// The owned type (in the harness).
+    fn owned_type(self) -> &'static str {
+        match self {
+            Shape::Scalar => "f64",
+            Shape::Vec(_) => "Array1<f64>",
+            Shape::Mat(..) => "Array2<f64>",
+        }
+    }
+
+    /// The shape as an ndarray shape argument (in the harness).
+    fn shape_arg(self) -> String {
+        match self {
+            Shape::Scalar => String::new(),
+            Shape::Vec(n) => format!("{n}"),
+            Shape::Mat(r, c) => format!("({r}, {c})"),
+        }
+    }
+}
+
+/// The shape of `a op b` under numpy/ndarray broadcasting, if they broadcast.
+fn broadcast(a: Shape, b: Shape) -> Option<Shape> {
+    let (a, b) = (a.dims(), b.dims());
+    let rank = a.len().max(b.len());
+    let at = |d: &[usize], i: usize| (i + d.len()).checked_sub(rank).map_or(1, |j| d[j]);
+    let mut out = Vec::with_capacity(rank);
+    for i in 0..rank {
+        let (x, y) = (at(&a, i), at(&b, i));
+        out.push(match (x, y) {
+            _ if x == y => x,
+            (1, _) => y,
+            (_, 1) => x,
+            _ => return None,
+        });
+    }
+    Some(Shape::from_dims(&out))
+}
+
+/// A value usable in an expression.
+#[derive(Clone, Debug)]
+struct Val {
+    /// The value as an operand: a reference for arrays (`a`, `&t1`, `&(..)`, `&nn::tanh(..)`),
+    /// an `f64` expression for scalars.
+    operand: String,
+    /// The value as a method receiver (`a`, `t1`, `(..)`).
+    recv: String,
+    shape: Shape,
+    /// An upper bound on the magnitude of every element at the harness's inputs.
+    bound: f64,
+}
+
+impl Val {
+    /// An owned array or scalar computed by `expr` (a call or a parenthesized expression if
+    /// `atomic`).
+    fn compound(expr: String, atomic: bool, shape: Shape, bound: f64) -> Val {
+        let recv = if atomic { expr } else { format!("({expr})") };
+        let operand = if shape.is_array() {
+            format!("&{recv}")
+        } else {
+            recv.clone()
+        };
+        Val {
+            operand,
+            recv,
+            shape,
+            bound,
+        }
+    }
+}
+
+/// A named value in scope.
+#[derive(Clone, Debug)]
+struct Var {
+    name: String,
+    shape: Shape,
+    bound: f64,
+    /// A parameter not shadowed (a reference already, and the harness's input, so far from the
+    /// kink of `relu`).
+    param: bool,
+}
+
+impl Var {
+    fn val(&self) -> Val {
+        let operand = if self.shape.is_array() && !self.param {
+            format!("&{}", self.name)
+        } else {
+            self.name.clone()
+        };
+        Val {
+            operand,
+            recv: self.name.clone(),
+            shape: self.shape,
+            bound: self.bound,
+        }
+    }
+}
+
+/// A generated function.
+#[derive(Clone, Debug)]
+pub struct Function {
+    pub index: usize,
+    /// The seed of this function's generator and of its inputs.
+    pub seed: u64,
+    pub name: String,
+    pub params: Vec<(String, Shape)>,
+    pub body: Vec<String>,
+    pub result: String,
+}
+
+impl Function {
+    /// The `#[grad]` function's source.
+    pub fn source(&self) -> String {
+        let params: Vec<String> = self
+            .params
+            .iter()
+            .map(|(n, s)| format!("{n}: {}", s.param_type()))
+            .collect();
+        let mut s = format!(
+            "#[grad]\nfn {}({}) -> f64 {{\n",
+            self.name,
+            params.join(", ")
+        );
+        for stmt in &self.body {
+            let _ = writeln!(s, "    {stmt}");
+        }
+        let _ = writeln!(s, "    {}\n}}", self.result);
+        s
+    }
+}
+
+/// The seed of function `index` in a run seeded with `seed`.
+fn function_seed(seed: u64, index: usize) -> u64 {
+    Rng::new(seed ^ (index as u64).wrapping_mul(0xa076_1d64_78bd_642f)).next_u64()
+}
+
+/// Generates `cfg.count` functions; function `i` depends only on the seed and `i`.
+pub fn generate(cfg: &Config) -> Vec<Function> {
+    (0..cfg.count)
+        .map(|i| Gen::new(function_seed(cfg.seed, i)).function(i))
+        .collect()
+}
+
+struct Gen {
+    rng: Rng,
+    seed: u64,
+    vars: Vec<Var>,
+    body: Vec<String>,
+    fresh: usize,
+}
+
+const PARAM_NAMES: [&str; 6] = ["a", "b", "c", "d", "e", "g"];
+
+impl Gen {
+    fn new(seed: u64) -> Gen {
+        Gen {
+            rng: Rng::new(seed),
+            seed,
+            vars: Vec::new(),
+            body: Vec::new(),
+            fresh: 0,
+        }
+    }
+
+    fn dim(&mut self, pool: &[usize]) -> usize {
+        *self.rng.pick(pool)
+    }
+
+    fn function(mut self, index: usize) -> Function {
+        // A few dimensions shared by the parameters, so that shapes meet often; 1 for the
+        // `1×n` and `n×1` edges.
+        let pool: Vec<usize> = (0..3)
+            .map(|_| [1, 2, 2, 3, 3, 4][self.rng.below(6)])
+            .collect();
+        let n = 1 + self.rng.below(5);
+        let mut params = Vec::new();
+        for (i, name) in PARAM_NAMES.iter().take(n).enumerate() {
+            let shape = match self.rng.weighted(&[6, 3, 1]) {
+                // The first parameter is an array.
+                2 if i > 0 => Shape::Scalar,
+                1 => Shape::Vec(self.dim(&pool)),
+                _ => Shape::Mat(self.dim(&pool), self.dim(&pool)),
+            };
+            params.push((name.to_string(), shape));
+            self.vars.push(Var {
+                name: name.to_string(),
+                shape,
+                bound: 1.0,
+                param: true,
+            });
+        }
+        let statements = 2 + self.rng.below(7);
+        let mut last = None;
+        for _ in 0..statements {
+            if let Some(v) = (0..30).find_map(|_| self.statement()) {
+                last = Some(self.bind(v));
+            }
+        }
+        let result = self.result(last);
+        Function {
+            index,
+            seed: self.seed,
+            name: format!("af{index}"),
+            params,
+            body: self.body,
+            result,
+        }
+    }
+
+    /// Binds `v` to a fresh name or (one time in four) shadows a name in scope.
+    fn bind(&mut self, v: Val) -> usize {
+        let v = squash(v);
+        let name = if self.rng.chance(0.25) {
+            self.vars[self.rng.below(self.vars.len())].name.clone()
+        } else {
+            self.fresh += 1;
+            format!("t{}", self.fresh)
+        };
+        self.vars.retain(|x| x.name != name);
+        self.body
+            .push(format!("let {name} = {};", v.recv_or_expr()));
+        self.vars.push(Var {
+            name,
+            shape: v.shape,
+            bound: v.bound,
+            param: false,
+        });
+        self.vars.len() - 1
+    }
+
+    fn pick_var(&mut self, ok: impl Fn(&Var) -> bool) -> Option<Var> {
+        let c: Vec<&Var> = self.vars.iter().filter(|v| ok(v)).collect();
+        if c.is_empty() {
+            None
+        } else {
+            Some(c[self.rng.below(c.len())].clone())
+        }
+    }
+
+    fn literal(&mut self) -> f64 {
+        *self.rng.pick(&[0.5, 1.5, 2.0, -0.5, 3.0, 0.25, -1.25])
+    }
+
+    /// An operand made from `v`: `v` itself, or (sometimes) a shape-preserving expression of it.
+    fn operand(&mut self, v: &Var, depth: usize) -> Val {
+        let base = v.val();
+        if depth == 0 || !self.rng.chance(0.3) {
+            return base;
+        }
+        let inner = self.operand(v, depth - 1);
+        self.wrap(inner)
+    }
+
+    /// A random shape-preserving expression of `x`.
+    fn wrap(&mut self, x: Val) -> Val {
+        let s = x.shape;
+        if !s.is_array() {
+            return match self.rng.below(3) {
+                0 => Val::compound(format!("{}.tanh()", x.recv), true, s, 1.0),
+                1 => Val::compound(format!("{}.sin()", x.recv), true, s, 1.0),
+                _ => {
+                    let l = self.literal();
+                    Val::compound(
+                        format!("{} * {l:?}", x.operand),
+                        false,
+                        s,
+                        x.bound * l.abs(),
+                    )
+                }
+            };
+        }
+        match self.rng.below(6) {
+            0 => Val::compound(format!("nn::sigmoid({})", x.operand), true, s, 1.0),
+            1 => Val::compound(format!("nn::tanh({})", x.operand), true, s, 1.0),
+            2 => exp(x),
+            3 => self.ln(x),
+            4 => {
+                let l = self.literal();
+                let b = x.bound * l.abs();
+                if self.rng.chance(0.5) {
+                    Val::compound(format!("{l:?} * {}", x.operand), false, s, b)
+                } else {
+                    Val::compound(format!("{} * {l:?}", x.operand), false, s, b)
+                }
+            }
+            _ => {
+                // With a value that broadcasts into this shape.
+                match self.pick_var(|v| broadcast(s, v.shape) == Some(s)) {
+                    Some(y) => {
+                        let op = *self.rng.pick(&["+", "-", "*"]);
+                        binary(&x, op, &y.val(), s)
+                    }
+                    None => Val::compound(format!("nn::tanh({})", x.operand), true, s, 1.0),
+                }
+            }
+        }
+    }
+
+    /// `ln` of something positive.
+    fn ln(&mut self, x: Val) -> Val {
+        let s = x.shape;
+        match self.rng.below(3) {
+            0 => {
+                let e = exp(x);
+                let b = e.bound.ln().abs().max(1.0);
+                Val::compound(format!("nn::ln({})", e.operand), true, s, b)
+            }
+            1 => Val::compound(
+                format!("nn::ln(&nn::sigmoid({}))", x.operand),
+                true,
+                s,
+                x.bound + 1.0,
+            ),
+            _ => Val::compound(
+                format!("nn::ln(&({0} * {0} + 1.0))", x.operand),
+                true,
+                s,
+                (x.bound * x.bound + 1.0).ln(),
+            ),
+        }
+    }
+
+    /// One statement's right-hand side, or `None` if the operation chosen has no operands.
+    fn statement(&mut self) -> Option<Val> {
+        let any_array = |v: &Var| v.shape.is_array();
+        let mat = |v: &Var| matches!(v.shape, Shape::Mat(..));
+        match self.rng.weighted(&[6, 2, 2, 4, 2, 1, 4, 1, 2, 1, 2, 1]) {
+            // Broadcasting + - * between two values (at least one an array).
+            0 => {
+                let x = self.pick_var(any_array)?;
+                let y = self.pick_var(|v| broadcast(x.shape, v.shape).is_some())?;
+                let shape = broadcast(x.shape, y.shape)?;
+                let (x, y) = (self.operand(&x, 1), self.operand(&y, 1));
+                let op = *self.rng.pick(&["+", "-", "*"]);
+                Some(if self.rng.chance(0.5) {
+                    binary(&x, op, &y, shape)
+                } else {
+                    binary(&y, op, &x, shape)
+                })
+            }
+            // Scalar–array mixing: a literal or a scalar value on either side.
+            1 => {
+                let x = self.pick_var(any_array)?;
+                let x = self.operand(&x, 1);
+                let (s, sb) = match self.pick_var(|v| v.shape == Shape::Scalar) {
+                    Some(v) if self.rng.chance(0.6) => (v.name.clone(), v.bound),
+                    _ => {
+                        let l = self.literal();
+                        (format!("{l:?}"), l.abs())
+                    }
+                };
+                let op = *self.rng.pick(&["+", "-", "*"]);
+                let b = if op == "*" {
+                    x.bound * sb
+                } else {
+                    x.bound + sb
+                };
+                let e = if self.rng.chance(0.5) {
+                    format!("{s} {op} {}", x.operand)
+                } else {
+                    format!("{} {op} {s}", x.operand)
+                };
+                Some(Val::compound(e, false, x.shape, b))
+            }
+            // Division by something kept away from zero.
+            2 => self.division(),
+            // An elementwise nn function (relu only of a parameter: inputs are far from 0).
+            3 => {
+                let x = self.pick_var(any_array)?;
+                if x.param && self.rng.chance(0.3) {
+                    return Some(Val::compound(
+                        format!("nn::relu({})", x.name),
+                        true,
+                        x.shape,
+                        1.0,
+                    ));
+                }
+                let x = self.operand(&x, 1);
+                Some(self.wrap(x))
+            }
+            // softmax / log_softmax along the last axis.
+            4 => {
+                let x = self.pick_var(any_array)?;
+                let x = self.operand(&x, 1);
+                let n = *x.shape.dims().last()? as f64;
+                Some(if self.rng.chance(0.5) {
+                    Val::compound(format!("nn::softmax({})", x.operand), true, x.shape, 1.0)
+                } else {
+                    let b = 2.0 * x.bound + n.ln();
+                    Val::compound(format!("nn::log_softmax({})", x.operand), true, x.shape, b)
+                })
+            }
+            // layer_norm with a gain and a bias of the last axis's length.
+            5 => {
+                let x = self.pick_var(any_array)?;
+                let n = *x.shape.dims().last()?;
+                let g = self.pick_var(|v| v.shape == Shape::Vec(n))?;
+                let b = self.pick_var(|v| v.shape == Shape::Vec(n))?;
+                let (x, g, b) = (
+                    self.operand(&x, 1),
+                    self.operand(&g, 1),
+                    self.operand(&b, 0),
+                );
+                let eps = *self.rng.pick(&[0.1, 0.5, 1.0]);
+                let bound = g.bound * (n as f64).sqrt() + b.bound;
+                Some(Val::compound(
+                    format!(
+                        "nn::layer_norm({}, {}, {}, {eps:?})",
+                        x.operand, g.operand, b.operand
+                    ),
+                    true,
+                    x.shape,
+                    bound,
+                ))
+            }
+            // A dot chain.
+            6 => self.dot_chain(),
+            // A transpose bound by `let` (a view of a variable).
+            7 => {
+                let x = self.pick_var(mat)?;
+                let Shape::Mat(r, c) = x.shape else {
+                    return None;
+                };
+                Some(Val::compound(
+                    format!("{}.t()", x.name),
+                    true,
+                    Shape::Mat(c, r),
+                    x.bound,
+                ))
+            }
+            // sum_axis, and its result broadcast back against the source.
+            8 => {
+                let x = self.pick_var(mat)?;
+                let Shape::Mat(r, c) = x.shape else {
+                    return None;
+                };
+                let (axis, shape, n) = if self.rng.chance(0.5) {
+                    (0, Shape::Vec(c), r)
+                } else {
+                    (1, Shape::Vec(r), c)
+                };
+                let xv = self.operand(&x, 1);
+                let s = Val::compound(
+                    format!("{}.sum_axis(Axis({axis}))", xv.recv),
+                    true,
+                    shape,
+                    xv.bound * n as f64,
+                );
+                let i = self.bind(s);
+                let s = self.vars[i].clone();
+                match broadcast(x.shape, s.shape) {
+                    // Unless the binding shadowed `x`.
+                    Some(shape) if s.name != x.name => {
+                        let op = *self.rng.pick(&["+", "-", "*"]);
+                        Some(binary(&x.val(), op, &s.val(), shape))
+                    }
+                    _ => Some(Val::compound(
+                        format!("nn::tanh({})", s.val().operand),
+                        true,
+                        s.shape,
+                        1.0,
+                    )),
+                }
+            }
+            // logsumexp along the last axis of a matrix.
+            9 => {
+                let x = self.pick_var(mat)?;
+                let Shape::Mat(r, c) = x.shape else {
+                    return None;
+                };
+                let x = self.operand(&x, 1);
+                Some(Val::compound(
+                    format!("nn::logsumexp({})", x.operand),
+                    true,
+                    Shape::Vec(r),
+                    x.bound + (c as f64).ln(),
+                ))
+            }
+            // A reduction to a scalar, used further on.
+            10 => {
+                let x = self.pick_var(any_array)?;
+                let x = self.operand(&x, 1);
+                Some(self.reduction(&x))
+            }
+            // Arithmetic on scalars.
+            _ => {
+                let x = self.pick_var(|v| v.shape == Shape::Scalar)?;
+                let y = self.pick_var(|v| v.shape == Shape::Scalar)?;
+                let (x, y) = (self.operand(&x, 1), self.operand(&y, 1));
+                let op = *self.rng.pick(&["+", "-", "*"]);
+                Some(binary(&x, op, &y, Shape::Scalar))
+            }
+        }
+    }
+
+    fn division(&mut self) -> Option<Val> {
+        let x = self.pick_var(|_| true)?;
+        let y = self.pick_var(|v| broadcast(x.shape, v.shape).is_some())?;
+        let shape = broadcast(x.shape, y.shape)?;
+        let x = self.operand(&x, 1);
+        let yv = y.val();
+        let (den, den_bound_inv) = if !y.shape.is_array() {
+            (format!("({0} * {0} + 1.0)", yv.operand), 1.0)
+        } else if y.bound <= 3.0 && self.rng.chance(0.5) {
+            (format!("&nn::exp({})", yv.operand), y.bound.exp())
+        } else {
+            (format!("&({0} * {0} + 1.0)", yv.operand), 1.0)
+        };
+        Some(if !x.shape.is_array() && !y.shape.is_array() {
+            Val::compound(format!("{} / {den}", x.operand), false, shape, x.bound)
+        } else if !x.shape.is_array() || self.rng.chance(0.2) {
+            // A literal or scalar numerator over an array.
+            let l = self.literal();
+            Val::compound(
+                format!("{l:?} / {den}"),
+                false,
+                y.shape,
+                l.abs() * den_bound_inv,
+            )
+        } else {
+            Val::compound(
+                format!("{} / {den}", x.operand),
+                false,
+                shape,
+                x.bound * den_bound_inv,
+            )
+        })
+    }
+
+    /// `x.dot(y)…` with one to three products, operands transposed sometimes.
+    fn dot_chain(&mut self) -> Option<Val> {
+        let x = self.pick_var(|v| matches!(v.shape, Shape::Mat(..) | Shape::Vec(_)))?;
+        let mut x_val = self.operand(&x, 1);
+        let mut shape = x.shape;
+        let mut text = x_val.recv.clone();
+        if let Shape::Mat(r, c) = shape
+            && self.rng.chance(0.25)
+        {
+            text = format!("{text}.t()");
+            shape = Shape::Mat(c, r);
+        }
+        let mut bound = x_val.bound;
+        let products = 1 + self.rng.weighted(&[5, 3, 1]);
+        let mut done = 0;
+        for _ in 0..products {
+            let k = *shape.dims().last()?;
+            // A factor whose first axis (or, transposed, last axis) has length k.
+            let y = self.pick_var(|v| match v.shape {
+                Shape::Mat(r, c) => r == k || c == k,
+                Shape::Vec(n) => n == k && matches!(shape, Shape::Mat(..)),
+                Shape::Scalar => false,
+            });
+            let Some(y) = y else { break };
+            x_val = self.operand(&y, 1);
+            let (arg, next) = match (shape, y.shape) {
+                (Shape::Mat(r, _), Shape::Vec(_)) => (x_val.operand.clone(), Shape::Vec(r)),
+                (_, Shape::Mat(yr, yc)) => {
+                    let transpose = yr != k || (yc == k && self.rng.chance(0.3));
+                    let (arg, out) = if transpose {
+                        (format!("&{}.t()", x_val.recv), yr)
+                    } else {
+                        (x_val.operand.clone(), yc)
+                    };
+                    let next = match shape {
+                        Shape::Mat(r, _) => Shape::Mat(r, out),
+                        _ => Shape::Vec(out),
+                    };
+                    (arg, next)
+                }
+                _ => break,
+            };
+            text = format!("{text}.dot({arg})");
+            bound *= x_val.bound * k as f64;
+            shape = next;
+            done += 1;
+            if shape.dims().len() == 1 {
+                break;
+            }
+        }
+        if done == 0 {
+            return None;
+        }
+        Some(Val::compound(text, true, shape, bound))
+    }
+
+    /// A reduction of array `x` to a scalar.
+    fn reduction(&mut self, x: &Val) -> Val {
+        let s = x.shape;
+        let n = s.len() as f64;
+        let (e, b) = match (self.rng.below(6), s) {
+            (1, _) => (format!("nn::mean({})", x.operand), x.bound),
+            (2, _) => match self.pick_var(|v| v.shape == s) {
+                Some(y) => {
+                    let yv = y.val();
+                    let b = (x.bound + yv.bound).powi(2);
+                    (format!("nn::mse({}, {})", x.operand, yv.operand), b)
+                }
+                None => (format!("nn::mean({})", x.operand), x.bound),
+            },
+            (3, Shape::Mat(_, c)) => (
+                format!("nn::logsumexp({}).sum()", x.operand),
+                n * (x.bound + (c as f64).ln()),
+            ),
+            (4, Shape::Mat(r, c)) => {
+                // Known bug (tests/known_bugs/cross_entropy_literal_labels.rs): unsuffixed
+                // integer literals as labels (`&[1, 0]`) do not compile; `usize` suffixes do.
+                let labels: Vec<String> = (0..r)
+                    .map(|_| format!("{}_usize", self.rng.below(c)))
+                    .collect();
+                (
+                    format!("nn::cross_entropy({}, &[{}])", x.operand, labels.join(", ")),
+                    2.0 * x.bound + (c as f64).ln(),
+                )
+            }
+            (5, _) => (
+                format!("({0} * {0}).sum()", x.operand),
+                n * x.bound * x.bound,
+            ),
+            _ => (format!("{}.sum()", x.recv), n * x.bound),
+        };
+        Val::compound(e, true, Shape::Scalar, b)
+    }
+
+    /// The returned expression: one to three reductions, the last value bound among them.
+    fn result(&mut self, last: Option<usize>) -> String {
+        let mut terms = Vec::new();
+        let mut picks: Vec<Var> = last.map(|i| self.vars[i].clone()).into_iter().collect();
+        for _ in 0..self.rng.below(3) {
+            let v = self.vars[self.rng.below(self.vars.len())].clone();
+            picks.push(v);
+        }
+        if picks.is_empty() {
+            picks.push(self.vars[0].clone());
+        }
+        for v in picks {
+            let x = v.val();
+            terms.push(if v.shape.is_array() {
+                self.reduction(&x).recv
+            } else if self.rng.chance(0.5) {
+                let l = self.literal();
+                format!("{} * {l:?}", x.operand)
+            } else {
+                x.operand
+            });
+        }
+        terms.join(" + ")
+    }
+}
+
+impl Val {
+    /// The expression for a `let` right-hand side.
+    fn recv_or_expr(&self) -> String {
+        let r = &self.recv;
+        match r.strip_prefix('(').and_then(|s| s.strip_suffix(')')) {
+            // `(&a + &b)` → `&a + &b` (a compound's own parentheses).
+            Some(inner) if balanced(inner) => inner.to_string(),
+            _ => r.clone(),
+        }
+    }
+}
+
+/// Whether the parentheses in `s` balance without going negative.
+fn balanced(s: &str) -> bool {
+    let mut depth = 0i32;
+    for ch in s.chars() {
+        match ch {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    depth == 0
+}
+
+/// `x op y` with the result shape given.
+fn binary(x: &Val, op: &str, y: &Val, shape: Shape) -> Val {
+    let b = if op == "*" {
+        x.bound * y.bound
+    } else {
+        x.bound + y.bound
+    };
+    Val::compound(format!("{} {op} {}", x.operand, y.operand), false, shape, b)
+}
+
+/// `exp` of `x`, or of `tanh(x)` if `x` may be large.
+fn exp(x: Val) -> Val {
+    if x.bound <= 3.0 {
+        Val::compound(
+            format!("nn::exp({})", x.operand),
+            true,
+            x.shape,
+            x.bound.exp(),
+        )
+    } else {
+        Val::compound(
+            format!("nn::exp(&nn::tanh({}))", x.operand),
+            true,
+            x.shape,
+            1f64.exp(),
+        )
+    }
+}
+
+/// `tanh` of `v` if its bound passed [`LIMIT`].
+fn squash(v: Val) -> Val {
+    if v.bound <= LIMIT {
+        v
+    } else if v.shape.is_array() {
+        Val::compound(format!("nn::tanh({})", v.operand), true, v.shape, 1.0)
+    } else {
+        Val::compound(format!("{}.tanh()", v.recv), true, v.shape, 1.0)
+    }
+}
+
+/// The file `tests/arrays.rs` includes: the seed, the functions and one case per function.
+pub fn render(cfg: &Config, funcs: &[Function]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "// Generated by difftest/build.rs from src/arrays.rs: {} functions, seed {:#x}.\n",
+        funcs.len(),
+        cfg.seed
+    );
+    let _ = writeln!(out, "const ARRAY_SEED: u64 = {:#x};\n", cfg.seed);
+    for f in funcs {
+        let _ = writeln!(out, "{}", f.source());
+        out.push_str(&render_case(f));
+    }
+    out.push_str("const CASES: &[Case] = &[\n");
+    for f in funcs {
+        let _ = writeln!(
+            out,
+            "    Case {{ index: {}, source: r##\"{}\"##, run: case_{} }},",
+            f.index,
+            f.source(),
+            f.name
+        );
+    }
+    out.push_str("];\n");
+    out
+}
+
+fn render_case(f: &Function) -> String {
+    let name = &f.name;
+    let names: Vec<&str> = f.params.iter().map(|(n, _)| n.as_str()).collect();
+    let list = |prefix: &str| -> String {
+        let v: Vec<String> = names.iter().map(|n| format!("{prefix}{n}")).collect();
+        v.join(", ")
+    };
+    let tuple = |prefix: &str| -> String {
+        if names.len() == 1 {
+            format!("({prefix}{},)", names[0])
+        } else {
+            format!("({})", list(prefix))
+        }
+    };
+    let args: Vec<String> = f
+        .params
+        .iter()
+        .map(|(n, s)| {
+            if s.is_array() {
+                format!("&{n}")
+            } else {
+                n.clone()
+            }
+        })
+        .collect();
+    let args = args.join(", ");
+    let mut s =
+        format!("fn case_{name}() -> Vec<String> {{\n    let mut p = Problems::default();\n");
+    for (i, (n, shape)) in f.params.iter().enumerate() {
+        let seed = f.seed ^ (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let _ = if shape.is_array() {
+            writeln!(
+                s,
+                "    let {n}: {} = input({seed:#x}, {});",
+                shape.owned_type(),
+                shape.shape_arg()
+            )
+        } else {
+            writeln!(s, "    let {n}: f64 = scalar_input({seed:#x});")
+        };
+    }
+    let _ = writeln!(s, "    let (value, {}) = {name}_grad({args});", list("g_"));
+    let _ = writeln!(s, "    p.same(\"f's value\", &{name}({args}), &value);");
+    let closure_args: Vec<String> = f
+        .params
+        .iter()
+        .map(|(n, sh)| {
+            if sh.is_array() {
+                n.clone()
+            } else {
+                format!("*{n}")
+            }
+        })
+        .collect();
+    let types: Vec<&str> = f.params.iter().map(|(_, sh)| sh.owned_type()).collect();
+    let types = if types.len() == 1 {
+        format!("({},)", types[0])
+    } else {
+        format!("({})", types.join(", "))
+    };
+    let clones: Vec<String> = names.iter().map(|n| format!("{n}.clone()")).collect();
+    let grads: Vec<String> = names.iter().map(|n| format!("g_{n}.clone()")).collect();
+    let wrap = |v: Vec<String>| {
+        if v.len() == 1 {
+            format!("({},)", v[0])
+        } else {
+            format!("({})", v.join(", "))
+        }
+    };
+    let _ = writeln!(
+        s,
+        "    p.gradient(value, &{names:?}, |{}: &{types}| {name}({}), &{}, &{});",
+        tuple(""),
+        closure_args.join(", "),
+        wrap(clones),
+        wrap(grads)
+    );
+    let _ = writeln!(
+        s,
+        "    let (v_value, {}) = {name}_vjp({args}, 0.5);",
+        list("h_")
+    );
+    let _ = writeln!(s, "    p.same(\"f_vjp's value\", &v_value, &value);");
+    for n in &names {
+        let _ = writeln!(s, "    p.half(\"{n}\", &h_{n}, &g_{n});");
+    }
+    let _ = writeln!(s, "    let (s_value, residuals) = {name}_fwd({args});");
+    let bwd = if names.len() == 1 {
+        format!("k_{}", names[0])
+    } else {
+        format!("({})", list("k_"))
+    };
+    let _ = writeln!(s, "    let {bwd} = {name}_bwd(residuals, 0.5);");
+    let _ = writeln!(s, "    p.same(\"f_fwd's value\", &s_value, &value);");
+    for n in &names {
+        let _ = writeln!(s, "    p.same(\"f_bwd's {n}\", &k_{n}, &h_{n});");
+    }
+    s.push_str("    p.0\n}\n\n");
+    s
+}

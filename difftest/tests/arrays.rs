@@ -1,0 +1,181 @@
+//! Randomized differential testing of `#[grad]` on ndarray programs: every function that
+//! `src/arrays.rs` generates (broadcasting, `dot` chains, transposes, `sum_axis`, the `nn`
+//! functions; `build.rs` writes them into `OUT_DIR/arrays.rs`), at fixed random inputs, checked:
+//!
+//! 1. `f_grad` against central differences of the original function
+//!    (`autodiff_runtime::check`, step [`STEP`], tolerance [`REL`] relative plus
+//!    [`ABS`]·max(1, |f|) absolute), and `f_grad`'s value equal to the function's bit for bit;
+//! 2. `f_vjp` with cotangent 0.5: the same value, and half of `f_grad`'s gradient to [`HALF`]
+//!    relative;
+//! 3. `f_fwd` then `f_bwd` with cotangent 0.5: exactly what `f_vjp` gives.
+//!
+//! A failure (or a panic) prints the seed, the function's index and its source.
+
+#![allow(
+    unused,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery,
+    reason = "generated code: any construct the generator writes is fair game"
+)]
+
+use autodiff_runtime::check::{Checker, Point};
+use autodiff_runtime::ndarray::{Array, Array1, Array2, Axis, Dimension, ShapeBuilder};
+use autodiff_runtime::{grad, nn};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+include!(concat!(env!("OUT_DIR"), "/arrays.rs"));
+
+/// The finite-difference step (relative to max(1, |x|)).
+const STEP: f64 = 1e-5;
+/// Relative tolerance of the finite-difference check.
+const REL: f64 = 1e-6;
+/// Absolute tolerance of the finite-difference check, per unit of |f| (rounding in `f` at step
+/// `h` gives errors of order ε·|f|/h ≈ 1e-11·|f|).
+const ABS: f64 = 1e-8;
+/// How far `f_vjp(.., 0.5)` may be from half of `f_grad`, relative.
+const HALF: f64 = 1e-14;
+
+/// SplitMix64, for the inputs.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Magnitude in [0.1, 1], either sign: bounded, and far from the kink of `relu`.
+    fn input(&mut self) -> f64 {
+        let m = 0.1 + 0.9 * self.next();
+        if self.next() < 0.5 { m } else { -m }
+    }
+}
+
+fn input<D: Dimension, Sh: ShapeBuilder<Dim = D>>(seed: u64, shape: Sh) -> Array<f64, D> {
+    let mut rng = Rng(seed);
+    Array::from_shape_simple_fn(shape, || rng.input())
+}
+
+fn scalar_input(seed: u64) -> f64 {
+    Rng(seed).input()
+}
+
+/// Floats or arrays of floats, flattened for comparison.
+trait Flat {
+    fn flat(&self) -> Vec<f64>;
+}
+
+impl Flat for f64 {
+    fn flat(&self) -> Vec<f64> {
+        vec![*self]
+    }
+}
+
+impl<D: Dimension> Flat for Array<f64, D> {
+    fn flat(&self) -> Vec<f64> {
+        self.iter().copied().collect()
+    }
+}
+
+/// The problems found with one function.
+#[derive(Default)]
+struct Problems(Vec<String>);
+
+impl Problems {
+    /// `a` and `b` equal bit for bit (and of one shape).
+    fn same<T: Flat + std::fmt::Debug>(&mut self, what: &str, a: &T, b: &T) {
+        let (x, y) = (a.flat(), b.flat());
+        let equal = x.len() == y.len()
+            && x.iter()
+                .zip(&y)
+                .all(|(p, q)| p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan()));
+        if !equal {
+            self.0.push(format!("{what}: {a:?}, expected {b:?}"));
+        }
+    }
+
+    /// `h` is half of `g`.
+    fn half<T: Flat + std::fmt::Debug>(&mut self, param: &str, h: &T, g: &T) {
+        let (x, y) = (h.flat(), g.flat());
+        let ok = x.len() == y.len()
+            && x.iter()
+                .zip(&y)
+                .all(|(h, g)| (h - 0.5 * g).abs() <= HALF * (0.5 * g).abs());
+        if !ok {
+            self.0.push(format!(
+                "f_vjp(.., 0.5) for {param}: {h:?}, not half of f_grad's {g:?}"
+            ));
+        }
+    }
+
+    fn gradient<P: Point>(
+        &mut self,
+        value: f64,
+        names: &[&str],
+        f: impl FnMut(&P) -> f64,
+        at: &P,
+        grad: &P,
+    ) {
+        let checker = Checker {
+            step: STEP,
+            rel: REL,
+            abs: ABS * value.abs().max(1.0),
+            names: names.iter().map(|n| n.to_string()).collect(),
+        };
+        let report = checker.check(f, at, grad);
+        if !report.is_ok() {
+            self.0
+                .push(format!("f_grad against finite differences: {report}"));
+        }
+    }
+}
+
+struct Case {
+    index: usize,
+    source: &'static str,
+    run: fn() -> Vec<String>,
+}
+
+fn panic_message(e: &(dyn std::any::Any + Send)) -> String {
+    e.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| e.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(a panic without a message)".into())
+}
+
+#[test]
+fn generated_array_gradients_match_finite_differences() {
+    let mut failures = Vec::new();
+    for case in CASES {
+        let problems = match catch_unwind(AssertUnwindSafe(case.run)) {
+            Ok(p) => p,
+            Err(e) => vec![format!("panicked: {}", panic_message(&*e))],
+        };
+        if !problems.is_empty() {
+            failures.push(format!(
+                "seed {ARRAY_SEED:#x}, function {} (rebuild with DIFFTEST_ARRAY_SEED={ARRAY_SEED:#x}):\n  {}\n{}",
+                case.index,
+                problems.join("\n  "),
+                case.source
+            ));
+        }
+    }
+    println!(
+        "difftest arrays: seed {ARRAY_SEED:#x}: {} functions checked",
+        CASES.len()
+    );
+    for f in failures.iter().take(10) {
+        eprintln!("\n{f}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} generated array functions failed (seed {ARRAY_SEED:#x}); the first {} are above",
+        failures.len(),
+        CASES.len(),
+        failures.len().min(10)
+    );
+}
