@@ -179,6 +179,8 @@ struct Var {
     /// A parameter not shadowed (a reference already, and the harness's input, so far from the
     /// kink of `relu`).
     param: bool,
+    /// Picked as an operand since it was bound.
+    used: bool,
 }
 
 impl Var {
@@ -288,6 +290,7 @@ impl Gen {
                 shape,
                 bound: 1.0,
                 param: true,
+                used: false,
             });
         }
         let statements = 2 + self.rng.below(7);
@@ -325,17 +328,21 @@ impl Gen {
             shape: v.shape,
             bound: v.bound,
             param: false,
+            used: false,
         });
         self.vars.len() - 1
     }
 
     fn pick_var(&mut self, ok: impl Fn(&Var) -> bool) -> Option<Var> {
-        let c: Vec<&Var> = self.vars.iter().filter(|v| ok(v)).collect();
+        let c: Vec<usize> = (0..self.vars.len())
+            .filter(|&i| ok(&self.vars[i]))
+            .collect();
         if c.is_empty() {
-            None
-        } else {
-            Some(c[self.rng.below(c.len())].clone())
+            return None;
         }
+        let v = &mut self.vars[c[self.rng.below(c.len())]];
+        v.used = true;
+        Some(v.clone())
     }
 
     fn literal(&mut self) -> f64 {
@@ -722,11 +729,21 @@ impl Gen {
         Val::compound(e, true, Shape::Scalar, b)
     }
 
-    /// The returned expression: one to three reductions, the last value bound among them.
+    /// The returned expression: a sum of reductions of the last value bound, of the (up to
+    /// three latest) other values bound but never used, so that their gradients are checked too,
+    /// and sometimes of one more value.
     fn result(&mut self, last: Option<usize>) -> String {
         let mut terms = Vec::new();
         let mut picks: Vec<Var> = last.map(|i| self.vars[i].clone()).into_iter().collect();
-        for _ in 0..self.rng.below(3) {
+        let unused: Vec<Var> = self
+            .vars
+            .iter()
+            .enumerate()
+            .filter(|&(i, v)| !v.used && !v.param && Some(i) != last)
+            .map(|(_, v)| v.clone())
+            .collect();
+        picks.extend(unused.into_iter().rev().take(3));
+        if self.rng.chance(0.3) {
             let v = self.vars[self.rng.below(self.vars.len())].clone();
             picks.push(v);
         }

@@ -42,6 +42,25 @@ mod tests {
         }
     }
 
+    #[test]
+    fn array_generation_is_deterministic_and_per_function() {
+        use crate::arrays;
+        let cfg = |seed, count| arrays::Config { seed, count };
+        let a = arrays::render(&cfg(7, 40), &arrays::generate(&cfg(7, 40)));
+        assert_eq!(
+            a,
+            arrays::render(&cfg(7, 40), &arrays::generate(&cfg(7, 40)))
+        );
+        assert_ne!(
+            a,
+            arrays::render(&cfg(8, 40), &arrays::generate(&cfg(8, 40)))
+        );
+        let few = arrays::generate(&cfg(3, 10));
+        for (x, y) in few.iter().zip(&arrays::generate(&cfg(3, 30))) {
+            assert_eq!(x.source(), y.source());
+        }
+    }
+
     /// Every primitive and construct shows up in the default run's functions.
     #[test]
     fn the_default_run_covers_every_construct() {
