@@ -297,7 +297,12 @@ impl Gen {
         let mut last = None;
         for _ in 0..statements {
             if let Some(v) = (0..30).find_map(|_| self.statement()) {
+                // `let mut` and compound assignments, but not on a view (`x.t()`).
+                let mutate = !v.recv.ends_with(".t()") && self.rng.chance(0.15);
                 last = Some(self.bind(v));
+                if mutate {
+                    self.mutate(last.expect("just bound"));
+                }
             }
         }
         let result = self.result(last);
@@ -331,6 +336,44 @@ impl Gen {
             used: false,
         });
         self.vars.len() - 1
+    }
+
+    /// Makes the binding of variable `i` a `let mut` and follows it with one or two of
+    /// `x += y;`, `x -= y;`, `x *= y;` (`y` an array broadcasting into `x`, or a scalar) and
+    /// `x = &x op y;`.
+    fn mutate(&mut self, i: usize) {
+        let x = self.vars[i].clone();
+        let stmt = self.body.last_mut().expect("a binding");
+        *stmt = stmt.replacen("let ", "let mut ", 1);
+        let mut bound = x.bound;
+        for _ in 0..1 + self.rng.below(2) {
+            let s = x.shape;
+            let y = match self.pick_var(|v| v.name != x.name && broadcast(s, v.shape) == Some(s)) {
+                Some(y) => self.operand(&y, 1),
+                None => {
+                    let l = self.literal();
+                    Val::compound(format!("{l:?}"), true, Shape::Scalar, l.abs())
+                }
+            };
+            let op = *self.rng.pick(&["+", "-", "*"]);
+            let b = if op == "*" {
+                bound * y.bound
+            } else {
+                bound + y.bound
+            };
+            if b > LIMIT {
+                continue;
+            }
+            bound = b;
+            let name = &x.name;
+            let stmt = if self.rng.chance(0.7) {
+                format!("{name} {op}= {};", y.operand)
+            } else {
+                format!("{name} = {} {op} {};", x.val().operand, y.operand)
+            };
+            self.body.push(stmt);
+        }
+        self.vars[i].bound = bound;
     }
 
     fn pick_var(&mut self, ok: impl Fn(&Var) -> bool) -> Option<Var> {
@@ -377,8 +420,14 @@ impl Gen {
                 }
             };
         }
-        match self.rng.below(6) {
+        match self.rng.below(7) {
             0 => Val::compound(format!("nn::sigmoid({})", x.operand), true, s, 1.0),
+            // Known bug (tests/known_bugs/negated_reference_parameter.rs): `-a` of a parameter
+            // `a: &Array2<f64>` does not compile where it is kept for the pullback; only values
+            // written `&..` (locals and compounds) are negated.
+            6 if x.operand.starts_with('&') => {
+                Val::compound(format!("-{}", x.operand), false, s, x.bound)
+            }
             1 => Val::compound(format!("nn::tanh({})", x.operand), true, s, 1.0),
             2 => exp(x),
             3 => self.ln(x),
@@ -695,7 +744,7 @@ impl Gen {
     fn reduction(&mut self, x: &Val) -> Val {
         let s = x.shape;
         let n = s.len() as f64;
-        let (e, b) = match (self.rng.below(6), s) {
+        let (e, b) = match (self.rng.below(7), s) {
             (1, _) => (format!("nn::mean({})", x.operand), x.bound),
             (2, _) => match self.pick_var(|v| v.shape == s) {
                 Some(y) => {
@@ -724,6 +773,15 @@ impl Gen {
                 format!("({0} * {0}).sum()", x.operand),
                 n * x.bound * x.bound,
             ),
+            // The inner product of two vectors.
+            (6, Shape::Vec(_)) => match self.pick_var(|v| v.shape == s) {
+                Some(y) => {
+                    let yv = self.operand(&y, 1);
+                    let b = n * x.bound * yv.bound;
+                    (format!("{}.dot({})", x.recv, yv.operand), b)
+                }
+                None => (format!("{}.sum()", x.recv), n * x.bound),
+            },
             _ => (format!("{}.sum()", x.recv), n * x.bound),
         };
         Val::compound(e, true, Shape::Scalar, b)
