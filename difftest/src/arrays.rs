@@ -402,6 +402,23 @@ impl Gen {
         self.wrap(inner)
     }
 
+    /// Like [`Gen::operand`], but a matrix is sometimes transposed (`&x.t()`), changing its shape.
+    fn transposed_operand(&mut self, v: &Var) -> Val {
+        let x = self.operand(v, 1);
+        match x.shape {
+            Shape::Mat(r, c) if self.rng.chance(0.2) => {
+                let recv = format!("{}.t()", x.recv);
+                Val {
+                    operand: format!("&{recv}"),
+                    recv,
+                    shape: Shape::Mat(c, r),
+                    bound: x.bound,
+                }
+            }
+            _ => x,
+        }
+    }
+
     /// A random shape-preserving expression of `x`.
     fn wrap(&mut self, x: Val) -> Val {
         let s = x.shape;
@@ -485,9 +502,10 @@ impl Gen {
             // Broadcasting + - * between two values (at least one an array).
             0 => {
                 let x = self.pick_var(any_array)?;
+                let x = self.transposed_operand(&x);
                 let y = self.pick_var(|v| broadcast(x.shape, v.shape).is_some())?;
                 let shape = broadcast(x.shape, y.shape)?;
-                let (x, y) = (self.operand(&x, 1), self.operand(&y, 1));
+                let y = self.operand(&y, 1);
                 let op = *self.rng.pick(&["+", "-", "*"]);
                 Some(if self.rng.chance(0.5) {
                     binary(&x, op, &y, shape)
@@ -558,11 +576,17 @@ impl Gen {
                     self.operand(&g, 1),
                     self.operand(&b, 0),
                 );
-                let eps = *self.rng.pick(&[0.1, 0.5, 1.0]);
+                // A literal, or a positive expression of a scalar (so its gradient is checked).
+                let eps = match self.pick_var(|v| v.shape == Shape::Scalar) {
+                    Some(e) if e.bound <= 10.0 && self.rng.chance(0.4) => {
+                        format!("{0} * {0} + 0.1", e.name)
+                    }
+                    _ => format!("{:?}", *self.rng.pick(&[0.1, 0.5, 1.0])),
+                };
                 let bound = g.bound * (n as f64).sqrt() + b.bound;
                 Some(Val::compound(
                     format!(
-                        "nn::layer_norm({}, {}, {}, {eps:?})",
+                        "nn::layer_norm({}, {}, {}, {eps})",
                         x.operand, g.operand, b.operand
                     ),
                     true,
@@ -636,7 +660,7 @@ impl Gen {
             // A reduction to a scalar, used further on.
             10 => {
                 let x = self.pick_var(any_array)?;
-                let x = self.operand(&x, 1);
+                let x = self.transposed_operand(&x);
                 Some(self.reduction(&x))
             }
             // Arithmetic on scalars.
@@ -757,6 +781,11 @@ impl Gen {
             (3, Shape::Mat(_, c)) => (
                 format!("nn::logsumexp({}).sum()", x.operand),
                 n * (x.bound + (c as f64).ln()),
+            ),
+            // Of a vector, `logsumexp` is a zero-dimensional array.
+            (3, Shape::Vec(_)) => (
+                format!("nn::logsumexp({}).sum()", x.operand),
+                x.bound + n.ln(),
             ),
             (4, Shape::Mat(r, c)) => {
                 // Known bug (tests/known_bugs/cross_entropy_literal_labels.rs): unsuffixed
