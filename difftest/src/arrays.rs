@@ -207,6 +207,8 @@ pub struct Function {
     pub seed: u64,
     pub name: String,
     pub params: Vec<(String, Shape)>,
+    /// `#[grad(wrt(..))]`: the indices of the parameters differentiated (`None`: all).
+    pub wrt: Option<Vec<usize>>,
     pub body: Vec<String>,
     pub result: String,
 }
@@ -219,8 +221,15 @@ impl Function {
             .iter()
             .map(|(n, s)| format!("{n}: {}", s.param_type()))
             .collect();
+        let attribute = match &self.wrt {
+            None => "#[grad]".to_string(),
+            Some(w) => {
+                let names: Vec<&str> = w.iter().map(|&i| self.params[i].0.as_str()).collect();
+                format!("#[grad(wrt({}))]", names.join(", "))
+            }
+        };
         let mut s = format!(
-            "#[grad]\nfn {}({}) -> f64 {{\n",
+            "{attribute}\nfn {}({}) -> f64 {{\n",
             self.name,
             params.join(", ")
         );
@@ -306,11 +315,21 @@ impl Gen {
             }
         }
         let result = self.result(last);
+        // Sometimes differentiate a nonempty subset of the parameters only.
+        let wrt = (params.len() > 1 && self.rng.chance(0.2)).then(|| {
+            let keep = 1 + self.rng.below(params.len() - 1);
+            let mut w: Vec<usize> = (0..params.len()).collect();
+            while w.len() > keep {
+                w.remove(self.rng.below(w.len()));
+            }
+            w
+        });
         Function {
             index,
             seed: self.seed,
             name: format!("af{index}"),
             params,
+            wrt,
             body: self.body,
             result,
         }
@@ -952,16 +971,25 @@ pub fn render(cfg: &Config, funcs: &[Function]) -> String {
 
 fn render_case(f: &Function) -> String {
     let name = &f.name;
-    let names: Vec<&str> = f.params.iter().map(|(n, _)| n.as_str()).collect();
+    // The differentiated parameters: their gradients, and the point of the finite differences.
+    let active: Vec<&(String, Shape)> = f
+        .params
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| f.wrt.as_ref().is_none_or(|w| w.contains(i)))
+        .map(|(_, p)| p)
+        .collect();
+    let names: Vec<&str> = active.iter().map(|(n, _)| n.as_str()).collect();
     let list = |prefix: &str| -> String {
         let v: Vec<String> = names.iter().map(|n| format!("{prefix}{n}")).collect();
         v.join(", ")
     };
-    let tuple = |prefix: &str| -> String {
-        if names.len() == 1 {
-            format!("({prefix}{},)", names[0])
+    // A tuple pattern or expression (one element gets a trailing comma).
+    let tuple = |v: Vec<String>| {
+        if v.len() == 1 {
+            format!("({},)", v[0])
         } else {
-            format!("({})", list(prefix))
+            format!("({})", v.join(", "))
         }
     };
     let args: Vec<String> = f
@@ -993,39 +1021,29 @@ fn render_case(f: &Function) -> String {
     }
     let _ = writeln!(s, "    let (value, {}) = {name}_grad({args});", list("g_"));
     let _ = writeln!(s, "    p.same(\"f's value\", &{name}({args}), &value);");
+    // The closure binds the active parameters (by reference) and captures the others.
     let closure_args: Vec<String> = f
         .params
         .iter()
-        .map(|(n, sh)| {
-            if sh.is_array() {
-                n.clone()
-            } else {
-                format!("*{n}")
-            }
+        .map(|p @ (n, sh)| match (active.contains(&p), sh.is_array()) {
+            (true, true) | (false, false) => n.clone(),
+            (true, false) => format!("*{n}"),
+            (false, true) => format!("&{n}"),
         })
         .collect();
-    let types: Vec<&str> = f.params.iter().map(|(_, sh)| sh.owned_type()).collect();
-    let types = if types.len() == 1 {
-        format!("({},)", types[0])
-    } else {
-        format!("({})", types.join(", "))
-    };
-    let clones: Vec<String> = names.iter().map(|n| format!("{n}.clone()")).collect();
-    let grads: Vec<String> = names.iter().map(|n| format!("g_{n}.clone()")).collect();
-    let wrap = |v: Vec<String>| {
-        if v.len() == 1 {
-            format!("({},)", v[0])
-        } else {
-            format!("({})", v.join(", "))
-        }
-    };
+    let types = tuple(
+        active
+            .iter()
+            .map(|(_, sh)| sh.owned_type().to_string())
+            .collect(),
+    );
     let _ = writeln!(
         s,
         "    p.gradient(value, &{names:?}, |{}: &{types}| {name}({}), &{}, &{});",
-        tuple(""),
+        tuple(names.iter().map(|n| n.to_string()).collect()),
         closure_args.join(", "),
-        wrap(clones),
-        wrap(grads)
+        tuple(names.iter().map(|n| format!("{n}.clone()")).collect()),
+        tuple(names.iter().map(|n| format!("g_{n}.clone()")).collect()),
     );
     let _ = writeln!(
         s,
