@@ -259,6 +259,8 @@ struct Gen {
     vars: Vec<Var>,
     body: Vec<String>,
     fresh: usize,
+    /// The statement being generated must be a single expression (no `let` of its own).
+    single: bool,
 }
 
 const PARAM_NAMES: [&str; 6] = ["a", "b", "c", "d", "e", "g"];
@@ -271,6 +273,7 @@ impl Gen {
             vars: Vec::new(),
             body: Vec::new(),
             fresh: 0,
+            single: false,
         }
     }
 
@@ -305,7 +308,21 @@ impl Gen {
         let statements = 2 + self.rng.below(7);
         let mut last = None;
         for _ in 0..statements {
-            if let Some(v) = (0..30).find_map(|_| self.statement()) {
+            let Some(v) = (0..30).find_map(|_| self.statement()) else {
+                continue;
+            };
+            // Sometimes two values in one tuple `let`. The second may not bind a value of its
+            // own: that could shadow a name the first refers to.
+            self.single = true;
+            let second = if self.rng.chance(0.1) {
+                (0..30).find_map(|_| self.statement())
+            } else {
+                None
+            };
+            self.single = false;
+            if let Some(w) = second {
+                last = Some(self.bind_pair(v, w));
+            } else {
                 // `let mut` and compound assignments, but not on a view (`x.t()`).
                 let mutate = !v.recv.ends_with(".t()") && self.rng.chance(0.15);
                 last = Some(self.bind(v));
@@ -338,15 +355,41 @@ impl Gen {
     /// Binds `v` to a fresh name or (one time in four) shadows a name in scope.
     fn bind(&mut self, v: Val) -> usize {
         let v = squash(v);
-        let name = if self.rng.chance(0.25) {
-            self.vars[self.rng.below(self.vars.len())].name.clone()
-        } else {
-            self.fresh += 1;
-            format!("t{}", self.fresh)
-        };
-        self.vars.retain(|x| x.name != name);
+        let name = self.name(None);
         self.body
             .push(format!("let {name} = {};", v.recv_or_expr()));
+        self.declare(name, &v)
+    }
+
+    /// Binds `v` and `w` in one tuple `let`.
+    fn bind_pair(&mut self, v: Val, w: Val) -> usize {
+        let (v, w) = (squash(v), squash(w));
+        let first = self.name(None);
+        let second = self.name(Some(&first));
+        self.body.push(format!(
+            "let ({first}, {second}) = ({}, {});",
+            v.recv_or_expr(),
+            w.recv_or_expr()
+        ));
+        self.declare(first, &v);
+        self.declare(second, &w)
+    }
+
+    /// A fresh name or (one time in four) a name in scope, other than `not`.
+    fn name(&mut self, not: Option<&str>) -> String {
+        if self.rng.chance(0.25) {
+            let name = self.vars[self.rng.below(self.vars.len())].name.clone();
+            if Some(name.as_str()) != not {
+                return name;
+            }
+        }
+        self.fresh += 1;
+        format!("t{}", self.fresh)
+    }
+
+    /// Puts `name` (holding `v`) in scope, in place of what it shadows; returns its index.
+    fn declare(&mut self, name: String, v: &Val) -> usize {
+        self.vars.retain(|x| x.name != name);
         self.vars.push(Var {
             name,
             shape: v.shape,
@@ -629,7 +672,7 @@ impl Gen {
                 ))
             }
             // sum_axis, and its result broadcast back against the source.
-            8 => {
+            8 if !self.single => {
                 let x = self.pick_var(mat)?;
                 let Shape::Mat(r, c) = x.shape else {
                     return None;
