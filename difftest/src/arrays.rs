@@ -3,25 +3,28 @@
 //!
 //! **In:** a [`Config`] (a seed and a count). **Out:** [`generate`] gives that many
 //! [`Function`]s, each a `#[grad] fn afN(..) -> f64` over `&Array2<f64>`, `&Array1<f64>` and
-//! (rarely) `f64` parameters, whose body is a random expression DAG: `let` statements (fresh names
-//! or shadowing earlier ones, parameters included) that reuse earlier values (fan-out) and nest
-//! small expressions, over
+//! (rarely) `f64` parameters (sometimes with `wrt(..)` naming a subset), whose body is a random
+//! expression DAG: `let` statements (fresh names or shadowing earlier ones, parameters included;
+//! now and then a tuple `let`, or a `let mut` followed by `+=`, `-=`, `*=` or `x = &x op y`) that
+//! reuse earlier values (fan-out) and nest small expressions, over
 //!
-//! - `+ - *` with numpy-style broadcasting (`Array1` against `Array2`, `n×1` against `1×m`, …),
-//!   and with scalars (literals, `f64` parameters and values reduced from arrays) on either side;
+//! - `+ - *` and unary `-` with numpy-style broadcasting (`Array1` against `Array2`, `n×1`
+//!   against `1×m`, …), and with scalars (literals, `f64` parameters and values reduced from
+//!   arrays) on either side;
 //! - `/` only by denominators kept away from zero: `&(&y * &y + 1.0)` or `&nn::exp(&y)`;
-//! - `dot` chains (matrix·matrix, matrix·vector, vector·matrix) with compatible random shapes,
-//!   `1×n` and `n×1` included, and `.t()` both bound with `let` and inline;
+//! - `dot` chains (matrix·matrix, matrix·vector, vector·matrix, vector·vector) with compatible
+//!   random shapes, `1×n` and `n×1` included, and `.t()` both bound with `let` and inline;
 //! - `sum_axis(Axis(k))` followed by broadcasting the result back against its source;
 //! - `nn::{relu, sigmoid, tanh, exp, ln, softmax, log_softmax, logsumexp, layer_norm}`, and the
 //!   reductions `sum`, `nn::mean`, `nn::mse`, `nn::logsumexp(..).sum()` and `nn::cross_entropy`
-//!   with fixed labels; the function ends in a sum of one to three such reductions.
+//!   with fixed labels; the function returns a sum of such reductions of its last value and of
+//!   every value never used (so that every gradient path is checked).
 //!
 //! Shapes are tracked, so every program type-checks and broadcasts. Domains and kinks are kept
 //! by construction, not by evaluation: `ln` only of `nn::exp(..)`, `nn::sigmoid(..)` or
 //! `(&y * &y + 1.0)`; `relu` only of a parameter (the harness draws inputs with magnitudes in
-//! `[0.1, 1]`, far from its kink); `exp` only of a value whose magnitude bound is at most 3
-//! (otherwise of its `tanh`). A bound on every value's magnitude is carried along (inputs are at
+//! `[0.1, 1]`, far from its kink); `layer_norm`'s `eps` a literal or `s * s + 0.1`; `exp` only
+//! of a value whose magnitude bound is at most 3 (otherwise of its `tanh`). A bound on every value's magnitude is carried along (inputs are at
 //! most 1) and a value whose bound would pass [`LIMIT`] is squashed by `tanh`, so values stay
 //! moderate and central differences meaningful.
 //!
