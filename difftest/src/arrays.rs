@@ -504,12 +504,6 @@ impl Gen {
         }
         match self.rng.below(7) {
             0 => Val::compound(format!("nn::sigmoid({})", x.operand), true, s, 1.0),
-            // Known bug (tests/known_bugs/negated_reference_parameter.rs): `-a` of a parameter
-            // `a: &Array2<f64>` does not compile where it is kept for the pullback; only values
-            // written `&..` (locals and compounds) are negated.
-            6 if x.operand.starts_with('&') => {
-                Val::compound(format!("-{}", x.operand), false, s, x.bound)
-            }
             1 => Val::compound(format!("nn::tanh({})", x.operand), true, s, 1.0),
             2 => exp(x),
             3 => self.ln(x),
@@ -522,6 +516,7 @@ impl Gen {
                     Val::compound(format!("{} * {l:?}", x.operand), false, s, b)
                 }
             }
+            6 => Val::compound(format!("-{}", x.operand), false, s, x.bound),
             _ => {
                 // With a value that broadcasts into this shape.
                 match self.pick_var(|v| broadcast(s, v.shape) == Some(s)) {
@@ -853,11 +848,8 @@ impl Gen {
                 x.bound + n.ln(),
             ),
             (4, Shape::Mat(r, c)) => {
-                // Known bug (tests/known_bugs/cross_entropy_literal_labels.rs): unsuffixed
-                // integer literals as labels (`&[1, 0]`) do not compile; `usize` suffixes do.
-                let labels: Vec<String> = (0..r)
-                    .map(|_| format!("{}_usize", self.rng.below(c)))
-                    .collect();
+                // Unsuffixed integer labels (`&[1, 0]`), which the macro types as `usize`.
+                let labels: Vec<String> = (0..r).map(|_| self.rng.below(c).to_string()).collect();
                 (
                     format!("nn::cross_entropy({}, &[{}])", x.operand, labels.join(", ")),
                     2.0 * x.bound + (c as f64).ln(),
