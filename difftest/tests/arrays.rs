@@ -3,7 +3,7 @@
 //! functions; `build.rs` writes them into `OUT_DIR/arrays.rs`), at fixed random inputs, checked:
 //!
 //! 1. `f_grad` against central differences of the original function
-//!    (`autodiff_runtime::check`, step [`STEP`], tolerance [`REL`] relative plus
+//!    (`autodiff_runtime::check`, steps [`STEPS`], tolerance [`REL`] relative plus
 //!    [`ABS`]·max(1, |f|) absolute), and `f_grad`'s value equal to the function's bit for bit;
 //! 2. `f_vjp` with cotangent 0.5: the same value, and half of `f_grad`'s gradient to [`HALF`]
 //!    relative;
@@ -26,8 +26,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 include!(concat!(env!("OUT_DIR"), "/arrays.rs"));
 
-/// The finite-difference step (relative to max(1, |x|)).
-const STEP: f64 = 1e-5;
+/// The finite-difference steps (relative to max(1, |x|)), tried in order: the check passes at
+/// the first step where every element is within tolerance. A steep function's truncation error
+/// (h²·f'''/6) can exceed the tolerance at the first step and shrinks a hundredfold at the next,
+/// while a wrong gradient fails at every step. (Seed 0xb, function 840, is such a function:
+/// 1.9× the tolerance at 1e-5, within it at 1e-6.)
+const STEPS: [f64; 2] = [1e-5, 1e-6];
 /// Relative tolerance of the finite-difference check.
 const REL: f64 = 1e-6;
 /// Absolute tolerance of the finite-difference check, per unit of |f| (rounding in `f` at step
@@ -120,17 +124,25 @@ impl Problems {
         at: &P,
         grad: &P,
     ) {
-        let checker = Checker {
-            step: STEP,
-            rel: REL,
-            abs: ABS * value.abs().max(1.0),
-            names: names.iter().map(|n| n.to_string()).collect(),
-        };
-        let report = checker.check(f, at, grad);
-        if !report.is_ok() {
-            self.0
-                .push(format!("f_grad against finite differences: {report}"));
+        let mut f = f;
+        let mut failures = Vec::new();
+        for step in STEPS {
+            let checker = Checker {
+                step,
+                rel: REL,
+                abs: ABS * value.abs().max(1.0),
+                names: names.iter().map(|n| n.to_string()).collect(),
+            };
+            let report = checker.check(&mut f, at, grad);
+            if report.is_ok() {
+                return;
+            }
+            failures.push(format!("at step {step:e}: {report}"));
         }
+        self.0.push(format!(
+            "f_grad against finite differences: {}",
+            failures.join("\n  ")
+        ));
     }
 }
 
