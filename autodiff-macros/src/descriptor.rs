@@ -199,11 +199,11 @@ pub fn descriptor(
             type Args<'r> = (#(#arg_types,)*);
             type Residuals<'r> = #residuals_ty;
             type Cotangents = (#(#cotangent_types,)*);
-            #[inline]
+            #[inline(always)]
             fn forward(#args: Self::Args<'_>) -> (Self::Output, Self::Residuals<'_>) {
                 #forward
             }
-            #[inline]
+            #[inline(always)]
             fn backward(#residuals_name: Self::Residuals<'_>, #bar_out: Self::BarOut) -> Self::Cotangents {
                 #body
             }

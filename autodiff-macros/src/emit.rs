@@ -638,7 +638,7 @@ pub fn emit(
     let fwd_item = quote! {
         #[doc = #fwd_doc]
         #(#attrs)*
-        #[inline]
+        #[inline(always)]
         #vis fn #fwd #impl_generics (#(#fwd_params),*) -> (#out, #residuals_ty #ty_generics) #where_clause {
             #(#forward)*
             (#output, #residuals_ty { #(#field_inits,)* #marker_init })
@@ -717,7 +717,7 @@ pub fn emit(
     let bwd_item = quote! {
         #[doc = #bwd_doc]
         #(#attrs)*
-        #[inline]
+        #[inline(always)]
         #vis fn #bwd #impl_generics (#residuals_arg: #residuals_ty #ty_generics, #bar_out_param: #bar_out_ty) -> #gradients #where_clause {
             let #residuals_ty { #(#field_names,)* .. } = #residuals_arg;
             #(let #copied = &#copied;)*
