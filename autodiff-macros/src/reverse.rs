@@ -430,19 +430,9 @@ fn grad_call_rule(
         let residuals = cx.primal(&Operand::Var(residuals));
         quote_spanned!(span=> #descriptor::backward(#residuals, #bar))
     };
-    let names: Vec<Option<Ident>> = args
-        .iter()
-        .map(|a| cx.function.is_active(a).then(|| cx.names.temp(span)))
-        .collect();
-    cx.raw.push(Raw::Bind {
-        names: names.clone(),
-        value: backward,
-    });
-    for (arg, name) in args.iter().zip(names) {
-        if let Some(name) = name {
-            cx.add(arg, quote!(#name));
-        }
-    }
+    // `backward` returns a tuple, one cotangent per parameter.
+    let args: Vec<&Operand> = args.iter().collect();
+    bind_and_add(cx, &args, backward, span);
 }
 
 /// Appends the contributions of one statement, whose result's cotangent is needed.
@@ -580,15 +570,21 @@ fn distribute(cx: &mut Cx, floats: &[&Operand], call: TokenStream, span: Span) {
         cx.add(single, call);
         return;
     }
-    let names: Vec<Option<Ident>> = floats
+    bind_and_add(cx, floats, call, span);
+}
+
+/// Binds the tuple `value` to a temporary per active operand (`_` for the others) and adds each
+/// into its operand's cotangent.
+fn bind_and_add(cx: &mut Cx, operands: &[&Operand], value: TokenStream, span: Span) {
+    let names: Vec<Option<Ident>> = operands
         .iter()
         .map(|o| cx.function.is_active(o).then(|| cx.names.temp(span)))
         .collect();
     cx.raw.push(Raw::Bind {
         names: names.clone(),
-        value: call,
+        value,
     });
-    for (operand, name) in floats.iter().zip(names) {
+    for (operand, name) in operands.iter().zip(names) {
         if let Some(name) = name {
             cx.add(operand, quote!(#name));
         }
