@@ -116,9 +116,15 @@ pub fn descriptor(
             active.push(bar);
             continue;
         }
-        // Every float parameter is active here (`Variant::Full` where `wrt` narrows).
-        cotangent_types.push(quote!(()));
-        cotangents.push(quote!(()));
+        // A constant has no cotangent. A float parameter is inactive here only where `wrt`
+        // narrows the function and no full variant could be written: its marker makes a caller
+        // that passes an active value there fail to compile, naming the reason.
+        let none = match param.shape {
+            Shape::Constant => quote!(()),
+            _ => quote!(::autodiff_runtime::__private::NoDerivative),
+        };
+        cotangent_types.push(none.clone());
+        cotangents.push(none);
     }
     let returned = match active.as_slice() {
         [single] => quote!(#single),

@@ -319,6 +319,15 @@ pub mod __private {
         }
     }
 
+    /// The "cotangent" a callee gives for a float parameter its `wrt` leaves out where it could
+    /// not write halves differentiating it (the parameter is used without a derivative, as in
+    /// `n as i32`, or the callee calls other `#[grad]` functions). A caller that passes a
+    /// differentiated value to such a parameter fails to compile with this type in the error:
+    /// pass a value that does not depend on the differentiated parameters, or add the parameter
+    /// to the callee's `wrt`.
+    #[derive(Clone, Copy, Debug)]
+    pub struct NoDerivative;
+
     /// What a `#[grad]` function offers a caller that differentiates through it. `#[grad]`
     /// implements it for a type named after the function (an uninhabited `enum`, in the type
     /// namespace, beside the function in the value namespace). `F` is the float type the caller
