@@ -437,6 +437,18 @@ fn grad_call_rule(
 
 /// Appends the contributions of one statement, whose result's cotangent is needed.
 fn rule(cx: &mut Cx, stmt: &Stmt) {
+    // A call's rule is the same whatever the callee returns.
+    if let Op::GradCall {
+        descriptor,
+        args,
+        borrowed,
+        residuals,
+        ..
+    } = &stmt.op
+    {
+        let bar = cx.bar(stmt.var);
+        return grad_call_rule(cx, stmt.span, descriptor, args, borrowed, *residuals, &bar);
+    }
     let result = Operand::Var(stmt.var);
     if cx.is_array(&result) {
         return array_rule(cx, stmt);
@@ -512,13 +524,6 @@ fn rule(cx: &mut Cx, stmt: &Stmt) {
             let args: Vec<&Operand> = args.iter().collect();
             array_primitive(cx, stmt, prim, &args, bar);
         }
-        Op::GradCall {
-            descriptor,
-            args,
-            borrowed,
-            residuals,
-            ..
-        } => grad_call_rule(cx, span, descriptor, args, borrowed, *residuals, &bar),
         Op::Index { base, index } => {
             if let Operand::Var(target) = base {
                 let index = cx.primal(index);
@@ -543,6 +548,7 @@ fn rule(cx: &mut Cx, stmt: &Stmt) {
             }
         }
         Op::Cast(..) => unreachable!("a cast of an active value is rejected while lowering"),
+        Op::GradCall { .. } => unreachable!("calls have one rule, in `rule`"),
     }
 }
 
@@ -757,16 +763,10 @@ fn array_rule(cx: &mut Cx, stmt: &Stmt) {
             let all: Vec<&Operand> = args.iter().collect();
             array_primitive(cx, stmt, prim, &all, bar);
         }
-        Op::GradCall {
-            descriptor,
-            args,
-            borrowed,
-            residuals,
-            ..
-        } => grad_call_rule(cx, span, descriptor, args, borrowed, *residuals, &bar),
         Op::Index { .. } | Op::Array(_) | Op::Tuple(_) | Op::Cast(..) => {
             unreachable!("indexing, array literals and casts do not produce ndarray arrays")
         }
+        Op::GradCall { .. } => unreachable!("calls have one rule, in `rule`"),
     }
 }
 
