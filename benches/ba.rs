@@ -3,8 +3,10 @@
 //!
 //! * `function`: the function alone (no gradient);
 //! * `split`: written as `#[grad]` helpers that call each other (`objective` → `reproj_err` →
-//!   `project` → `rodrigues_rotate_point`, `radial_distort`), as in `tests/ba.rs`;
-//! * `single`: the same computation written as one `#[grad]` function, with no calls;
+//!   `project` → `rodrigues_rotate_point`, `radial_distort`), from `src/ba.rs`, which
+//!   `tests/ba.rs` checks;
+//! * `single`: the same computation written as one `#[grad]` function, with no calls (also in
+//!   `src/ba.rs`);
 //! * `hand`: a forward sweep and a reverse sweep written by hand.
 //!
 //! Two groups:
@@ -25,131 +27,11 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use autodiff_runtime::grad;
+use autodiff::ba::{
+    objective, objective_grad, objective_single, objective_single_grad, reproj_err,
+    reproj_err_single, reproj_err_single_vjp, reproj_err_vjp,
+};
 use criterion::Criterion;
-
-// ---------------------------------------------------------------------------------------------
-// Split into helpers (the same functions as tests/ba.rs)
-// ---------------------------------------------------------------------------------------------
-
-/// Rotates `x` by the axis-angle vector `rot` (Rodrigues' formula, `|rot| ≠ 0` branch).
-#[grad]
-fn rodrigues_rotate_point(rot: &[f64; 3], x: &[f64; 3]) -> [f64; 3] {
-    let sqtheta = rot[0] * rot[0] + rot[1] * rot[1] + rot[2] * rot[2];
-    let theta = sqtheta.sqrt();
-    let costheta = theta.cos();
-    let sintheta = theta.sin();
-    let theta_inverse = 1.0 / theta;
-    let w0 = rot[0] * theta_inverse;
-    let w1 = rot[1] * theta_inverse;
-    let w2 = rot[2] * theta_inverse;
-    let c0 = w1 * x[2] - w2 * x[1];
-    let c1 = w2 * x[0] - w0 * x[2];
-    let c2 = w0 * x[1] - w1 * x[0];
-    let tmp = (w0 * x[0] + w1 * x[1] + w2 * x[2]) * (1.0 - costheta);
-    [
-        x[0] * costheta + c0 * sintheta + w0 * tmp,
-        x[1] * costheta + c1 * sintheta + w1 * tmp,
-        x[2] * costheta + c2 * sintheta + w2 * tmp,
-    ]
-}
-
-#[grad]
-fn radial_distort(k: &[f64; 2], p: &[f64; 2]) -> [f64; 2] {
-    let rsq = p[0] * p[0] + p[1] * p[1];
-    let l = 1.0 + k[0] * rsq + k[1] * rsq * rsq;
-    [p[0] * l, p[1] * l]
-}
-
-#[grad]
-fn project(cam: &[f64; 11], x: &[f64; 3]) -> [f64; 2] {
-    let rot = [cam[0], cam[1], cam[2]];
-    let xo = [x[0] - cam[3], x[1] - cam[4], x[2] - cam[5]];
-    let xcam = rodrigues_rotate_point(&rot, &xo);
-    let p = [xcam[0] / xcam[2], xcam[1] / xcam[2]];
-    let k = [cam[9], cam[10]];
-    let distorted = radial_distort(&k, &p);
-    [
-        distorted[0] * cam[6] + cam[7],
-        distorted[1] * cam[6] + cam[8],
-    ]
-}
-
-#[grad(wrt(cam, x, w))]
-fn reproj_err(cam: &[f64; 11], x: &[f64; 3], w: f64, feat: &[f64; 2]) -> [f64; 2] {
-    let proj = project(cam, x);
-    [w * (proj[0] - feat[0]), w * (proj[1] - feat[1])]
-}
-
-#[grad(wrt(cam, x, w))]
-fn objective(cam: &[f64; 11], x: &[f64; 3], w: f64, feat: &[f64; 2]) -> f64 {
-    let e = reproj_err(cam, x, w, feat);
-    e[0] * e[0] + e[1] * e[1]
-}
-
-// ---------------------------------------------------------------------------------------------
-// One function
-// ---------------------------------------------------------------------------------------------
-
-#[grad(wrt(cam, x, w))]
-fn reproj_err_single(cam: &[f64; 11], x: &[f64; 3], w: f64, feat: &[f64; 2]) -> [f64; 2] {
-    let x0 = x[0] - cam[3];
-    let x1 = x[1] - cam[4];
-    let x2 = x[2] - cam[5];
-    let sqtheta = cam[0] * cam[0] + cam[1] * cam[1] + cam[2] * cam[2];
-    let theta = sqtheta.sqrt();
-    let costheta = theta.cos();
-    let sintheta = theta.sin();
-    let theta_inverse = 1.0 / theta;
-    let w0 = cam[0] * theta_inverse;
-    let w1 = cam[1] * theta_inverse;
-    let w2 = cam[2] * theta_inverse;
-    let c0 = w1 * x2 - w2 * x1;
-    let c1 = w2 * x0 - w0 * x2;
-    let c2 = w0 * x1 - w1 * x0;
-    let tmp = (w0 * x0 + w1 * x1 + w2 * x2) * (1.0 - costheta);
-    let xc0 = x0 * costheta + c0 * sintheta + w0 * tmp;
-    let xc1 = x1 * costheta + c1 * sintheta + w1 * tmp;
-    let xc2 = x2 * costheta + c2 * sintheta + w2 * tmp;
-    let p0 = xc0 / xc2;
-    let p1 = xc1 / xc2;
-    let rsq = p0 * p0 + p1 * p1;
-    let l = 1.0 + cam[9] * rsq + cam[10] * rsq * rsq;
-    let proj0 = p0 * l * cam[6] + cam[7];
-    let proj1 = p1 * l * cam[6] + cam[8];
-    [w * (proj0 - feat[0]), w * (proj1 - feat[1])]
-}
-
-#[grad(wrt(cam, x, w))]
-fn objective_single(cam: &[f64; 11], x: &[f64; 3], w: f64, feat: &[f64; 2]) -> f64 {
-    let x0 = x[0] - cam[3];
-    let x1 = x[1] - cam[4];
-    let x2 = x[2] - cam[5];
-    let sqtheta = cam[0] * cam[0] + cam[1] * cam[1] + cam[2] * cam[2];
-    let theta = sqtheta.sqrt();
-    let costheta = theta.cos();
-    let sintheta = theta.sin();
-    let theta_inverse = 1.0 / theta;
-    let w0 = cam[0] * theta_inverse;
-    let w1 = cam[1] * theta_inverse;
-    let w2 = cam[2] * theta_inverse;
-    let c0 = w1 * x2 - w2 * x1;
-    let c1 = w2 * x0 - w0 * x2;
-    let c2 = w0 * x1 - w1 * x0;
-    let tmp = (w0 * x0 + w1 * x1 + w2 * x2) * (1.0 - costheta);
-    let xc0 = x0 * costheta + c0 * sintheta + w0 * tmp;
-    let xc1 = x1 * costheta + c1 * sintheta + w1 * tmp;
-    let xc2 = x2 * costheta + c2 * sintheta + w2 * tmp;
-    let p0 = xc0 / xc2;
-    let p1 = xc1 / xc2;
-    let rsq = p0 * p0 + p1 * p1;
-    let l = 1.0 + cam[9] * rsq + cam[10] * rsq * rsq;
-    let proj0 = p0 * l * cam[6] + cam[7];
-    let proj1 = p1 * l * cam[6] + cam[8];
-    let e0 = w * (proj0 - feat[0]);
-    let e1 = w * (proj1 - feat[1]);
-    e0 * e0 + e1 * e1
-}
 
 // ---------------------------------------------------------------------------------------------
 // By hand

@@ -1,5 +1,7 @@
 //! Support code shared by the examples, tests and benchmarks of the workspace: the digits data
-//! set and the one-hidden-layer network trained on it. Not published.
+//! set and the one-hidden-layer network trained on it, and ADBench's bundle-adjustment objective.
+//! Not published.
 
+pub mod ba;
 pub mod digits;
 pub mod mlp;
