@@ -8,13 +8,14 @@
 //! narrows the function, the descriptor wraps the hidden halves that differentiate every float
 //! parameter ([`Variant::Full`](crate::input::Variant::Full)).
 //!
-//! Only for functions without generics whose output is a float or a fixed-size array; calls to
-//! other functions are reported where they are made.
+//! Only for functions that are not generic, or generic over their float type alone, whose output
+//! is a float, a fixed-size array or an ndarray array; calls to other functions are reported
+//! where they are made.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::input::{Input, Shape, gradient_type};
+use crate::input::{Input, Shape, float_type_param, gradient_type};
 use crate::types::{PRIMITIVE_TYPES, copied_reference};
 
 /// `<path as Differentiable<F>>`: the descriptor of the function `path` names, asked for by a
@@ -32,11 +33,9 @@ pub fn callable(input: &Input) -> bool {
             .into_iter()
             .any(|t| matches!(t, proc_macro2::TokenTree::Ident(i) if i == "impl"))
     });
-    // Generic over its float type alone (`fn f<T: Float>(x: T) -> T`), or not generic.
-    let generics = &input.item.sig.generics.params;
-    let float_generic = generics.len() == 1 && input.item.sig.generics.type_params().count() == 1;
+    let generics = &input.item.sig.generics;
     !impl_trait
-        && (generics.is_empty() || float_generic)
+        && (generics.params.is_empty() || float_type_param(generics).is_some())
         && matches!(
             input.output_shape,
             Shape::Scalar | Shape::FixedArray | Shape::NdArray(_)
@@ -77,9 +76,9 @@ pub fn descriptor(
         .map(|p| crate::emit::with_lifetimes(&p.ty, &mut |_| lifetime.clone()))
         .collect();
     let out = &input.output;
-    // The float type callers ask for: the function's type parameter, or any (`F`) where the
-    // function is not generic.
-    // Float types are `'static`; saying so lets `Args<'r>` hold `&'r T`.
+    // The float type callers ask for: the function's type parameter (bounded `'static`, which
+    // float types are, so that `Args<'r>` may hold `&'r T`), or any (`F`) where the function is
+    // not generic.
     let generics = &crate::emit::companion_generics(&input.item.sig.generics);
     let (float, impl_generics, where_clause) = match generics.type_params().next() {
         Some(param) => {

@@ -250,10 +250,7 @@ pub fn upper_camel(snake: &str) -> String {
 /// residuals at `'static`). Float types are `'static`.
 pub(crate) fn companion_generics(generics: &Generics) -> Generics {
     let mut generics = generics.clone();
-    if generics.params.len() != 1 {
-        return generics;
-    }
-    let Some(float) = generics.type_params().next().map(|p| p.ident.clone()) else {
+    let Some(float) = crate::input::float_type_param(&generics).cloned() else {
         return generics;
     };
     let bound: syn::TypeParamBound = syn::parse_quote!('static);
@@ -475,10 +472,9 @@ pub fn emit(
                 descriptor,
                 residuals: *residuals,
                 args,
-                borrows: args.iter().any(|a| match a {
-                    Operand::Var(v) => !types.is_plain(function.var(*v).ty),
-                    Operand::Const(_) => false,
-                }),
+                borrows: args
+                    .iter()
+                    .any(|a| crate::reverse::may_be_borrowed(function, types, a)),
             }),
             _ => None,
         })

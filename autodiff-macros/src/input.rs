@@ -65,21 +65,9 @@ impl Input {
     /// The float type the function computes in, which it asks its callees' descriptors for: the
     /// element type of its output (`f64` of `-> [f64; 2]`, `T` of `-> T`).
     pub fn float_type(&self) -> Type {
-        fn of(ty: &Type) -> Option<Type> {
-            if let Some((elem, _)) = ndarray_type(ty) {
-                return Some(elem.clone());
-            }
-            match ty {
-                Type::Reference(r) => of(&r.elem),
-                Type::Paren(p) => of(&p.elem),
-                Type::Group(g) => of(&g.elem),
-                Type::Array(a) => of(&a.elem),
-                Type::Tuple(t) => t.elems.first().and_then(of),
-                Type::Path(_) => Some(ty.clone()),
-                _ => None,
-            }
-        }
-        of(&self.output).unwrap_or_else(|| syn::parse_quote!(f64))
+        scalar_of(&self.output)
+            .cloned()
+            .unwrap_or_else(|| syn::parse_quote!(f64))
     }
 
     /// `wrt` leaves out a parameter that could have been differentiated.
@@ -464,6 +452,32 @@ pub fn vec_element(ty: &Type) -> Option<&Type> {
             GenericArgument::Type(elem) => Some(elem),
             _ => None,
         },
+        _ => None,
+    }
+}
+
+/// The type parameter of a function generic over its float type alone (`fn f<T: Float>`).
+pub fn float_type_param(generics: &syn::Generics) -> Option<&Ident> {
+    match generics.params.len() {
+        1 => generics.type_params().next().map(|p| &p.ident),
+        _ => None,
+    }
+}
+
+/// The scalar type inside a written type: `f64` of `f64`, `&[f64; 3]`, `Vec<f64>`,
+/// `Array2<f64>` or `(f64, [f64; 2])` (its first element), `T` of `T`.
+pub fn scalar_of(ty: &Type) -> Option<&Type> {
+    if let Some((elem, _)) = ndarray_type(ty) {
+        return scalar_of(elem);
+    }
+    match ty {
+        Type::Reference(r) => scalar_of(&r.elem),
+        Type::Paren(p) => scalar_of(&p.elem),
+        Type::Group(g) => scalar_of(&g.elem),
+        Type::Array(a) => scalar_of(&a.elem),
+        Type::Slice(s) => scalar_of(&s.elem),
+        Type::Tuple(t) => t.elems.first().and_then(scalar_of),
+        Type::Path(_) => vec_element(ty).map_or(Some(ty), scalar_of),
         _ => None,
     }
 }

@@ -394,10 +394,18 @@ pub fn borrows_a_local(
     args: &[Operand],
     borrowed: &[bool],
 ) -> bool {
-    args.iter().zip(borrowed).any(|(arg, &by_ref)| match arg {
-        Operand::Var(v) => by_ref && !types.is_plain(function.var(*v).ty),
+    args.iter()
+        .zip(borrowed)
+        .any(|(arg, &by_ref)| by_ref && may_be_borrowed(function, types, arg))
+}
+
+/// Whether a callee's residuals may keep a borrow of this argument: it is not plain data
+/// (floats, integers, fixed-size arrays, references to them), which callees keep copies of.
+pub fn may_be_borrowed(function: &Function, types: &mut Types, arg: &Operand) -> bool {
+    match arg {
+        Operand::Var(v) => !types.is_plain(function.var(*v).ty),
         Operand::Const(_) => false,
-    })
+    }
 }
 
 /// The adjoint of a call to a `#[grad]` function: its `backward` on the residuals the forward

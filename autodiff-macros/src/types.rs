@@ -218,25 +218,17 @@ impl Types {
         let root = self.root(slot);
         match self.known[root].clone() {
             Known::Array(elem, _) | Known::NdArray(elem, _) => self.float_of(elem, floats),
-            Known::Written(ty) => {
-                let ty = strip_reference(&ty);
-                let ty = match crate::input::ndarray_type(ty) {
-                    Some((elem, _)) => elem,
-                    None => crate::input::element_type(ty).unwrap_or(ty),
-                };
-                let ty = strip_reference(ty);
-                match ty {
-                    Type::Path(p)
-                        if p.qself.is_none()
-                            && (p.path.is_ident("f32")
-                                || p.path.is_ident("f64")
-                                || floats.iter().any(|t| p.path.is_ident(t))) =>
-                    {
-                        Some(ty.clone())
-                    }
-                    _ => None,
+            Known::Written(ty) => match crate::input::scalar_of(&ty)? {
+                Type::Path(p)
+                    if p.qself.is_none()
+                        && (p.path.is_ident("f32")
+                            || p.path.is_ident("f64")
+                            || floats.iter().any(|t| p.path.is_ident(t))) =>
+                {
+                    Some(Type::Path(p.clone()))
                 }
-            }
+                _ => None,
+            },
             Known::Unknown | Known::FloatLiteral | Known::IntLiteral => None,
         }
     }
