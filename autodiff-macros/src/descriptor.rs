@@ -2,26 +2,139 @@
 //!
 //! In: the [`Input`] and the names of the residuals struct and the halves. Out: an uninhabited
 //! `enum` named like the function (types and functions live in different namespaces, so
-//! `path::f` names both) implementing the runtime's `Differentiable`: the output type, the
-//! residuals type at one lifetime, and a `backward` that returns a cotangent for every parameter
-//! (`()` for constants), so a caller needs to know nothing of this function's `wrt`: where `wrt`
-//! narrows the function, the descriptor wraps the hidden halves that differentiate every float
-//! parameter ([`Variant::Full`](crate::input::Variant::Full)).
+//! `path::f` names both) implementing the runtime's `Kept` (the output type, the residuals type
+//! at one lifetime) and `Differentiable` (`forward`, and a `backward` that returns a cotangent
+//! for every parameter, `()` for constants), so a caller needs to know nothing of this
+//! function's `wrt`: where `wrt` narrows the function, the descriptor wraps the hidden halves that
+//! differentiate every float parameter ([`Variant::Full`](crate::input::Variant::Full)).
 //!
 //! Only for functions that are not generic, or generic over their float type alone, whose output
 //! is a float, a fixed-size array or an ndarray array; calls to other functions are reported
 //! where they are made.
+//!
+//! Also the caller's side: how it reaches its callees' descriptors ([`Callees`]).
 
-use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 
 use crate::input::{Input, Shape, float_type_param, gradient_type};
 use crate::types::{PRIMITIVE_TYPES, copied_reference};
 
-/// `<path as Differentiable<F>>`: the descriptor of the function `path` names, asked for by a
-/// caller computing in the float type `F` ([`Input::float_type`]).
-pub fn of(path: &syn::Path, float: &syn::Type) -> TokenStream {
-    quote!(<#path as ::autodiff_runtime::__private::Differentiable<#float>>)
+/// `<alias as Differentiable<F>>`: the descriptor of a callee (reached through its
+/// [`Callees`] alias), asked for by a caller computing in the float type `F`
+/// ([`Input::float_type`]).
+pub fn of(alias: &Ident, float: &syn::Type) -> TokenStream {
+    // At the callee's name, where an error about the callee belongs.
+    quote_spanned!(alias.span()=> <#alias as ::autodiff_runtime::__private::Differentiable<#float>>)
+}
+
+/// `<alias as Kept<F>>`: the callee's output and residuals types, for the caller's residuals
+/// struct, named even where the callee turns out to have no descriptor.
+pub fn kept(alias: &Ident, float: &syn::Type) -> TokenStream {
+    quote_spanned!(alias.span()=> <#alias as ::autodiff_runtime::__private::Kept<#float>>)
+}
+
+/// The functions one caller calls, each reached through an alias the caller declares beside
+/// itself, so that calling a function with no descriptor is an error of ours, naming it.
+///
+/// A function is a value and its descriptor a type of the same name; a plain function has
+/// nothing in the type namespace, and asking for `<helper as Differentiable>` there would only
+/// get rustc's "expected type, found function". So the caller imports each callee under an alias
+/// (`use helper as __f_calls_helper;`), which brings the descriptor along if there is one, and
+/// glob-imports a fallback of the same name from a hidden module. An explicit import shadows a
+/// glob, so the fallback is seen only where no descriptor exists, and its `Differentiable` impl
+/// requires a trait nobody implements, whose `#[diagnostic::on_unimplemented]` message names
+/// the callee and the two ways to make it callable.
+#[derive(Debug, Default)]
+pub struct Callees {
+    /// Each path called, as written, with its alias.
+    called: Vec<(syn::Path, Ident)>,
+}
+
+impl Callees {
+    /// The alias of `path` for the caller `caller`: `__<caller>_calls_<path segments>`.
+    pub fn alias(&mut self, caller: &Ident, path: &syn::Path) -> Ident {
+        let key = path.to_token_stream().to_string();
+        if let Some((_, alias)) = self
+            .called
+            .iter()
+            .find(|(p, _)| p.to_token_stream().to_string() == key)
+        {
+            return alias.clone();
+        }
+        let segments: Vec<String> = path
+            .segments
+            .iter()
+            .map(|s| s.ident.unraw().to_string())
+            .filter(|s| !["crate", "self", "super"].contains(&s.as_str()))
+            .collect();
+        let base = format!("__{}_calls_{}", caller.unraw(), segments.join("_"));
+        let mut name = base.clone();
+        let mut n = 1;
+        while self.called.iter().any(|(_, alias)| alias == &name) {
+            n += 1;
+            name = format!("{base}_{n}");
+        }
+        let last = &path.segments.last().expect("a path has a segment").ident;
+        let alias = Ident::new(&name, last.span());
+        self.called.push((path.clone(), alias.clone()));
+        alias
+    }
+
+    /// The imports and the hidden module of fallbacks, written beside the caller.
+    pub fn items(&self, caller: &Ident) -> TokenStream {
+        if self.called.is_empty() {
+            return TokenStream::new();
+        }
+        let module = format_ident!("__{}_callees", caller.unraw());
+        let imports = self.called.iter().map(|(path, alias)| {
+            quote! {
+                #[allow(unused_imports)]
+                use #path as #alias;
+            }
+        });
+        let prefix = format!("__{}_calls_", caller.unraw());
+        let fallbacks = self.called.iter().map(|(path, alias)| {
+            let called = alias.to_string();
+            let called = called.strip_prefix(&prefix).unwrap_or(&called);
+            fallback(path, alias, called)
+        });
+        quote! {
+            #(#imports)*
+            #[allow(unused_imports)]
+            use #module::*;
+            #[doc(hidden)]
+            #[allow(non_camel_case_types, dead_code)]
+            mod #module {
+                #(#fallbacks)*
+            }
+        }
+    }
+}
+
+/// What `alias` names where `path` has no descriptor: a type whose `Differentiable` impl
+/// cannot be used, reporting why at the call (the runtime's `callee_without_descriptor!`);
+/// `called` names the requirement it misses.
+fn fallback(path: &syn::Path, alias: &Ident, called: &str) -> TokenStream {
+    let name = path.to_token_stream().to_string().replace(' ', "");
+    let last = &path.segments.last().expect("a path has a segment").ident;
+    let message = format!(
+        "`{name}` cannot be differentiated: it is marked neither #[grad] nor #[custom_vjp]"
+    );
+    let note = format!(
+        "mark `{last}` #[grad] to differentiate through its body, or give it a pullback of your \
+         own with #[custom_vjp(pullback = {last}_pullback)]"
+    );
+    let requirement = Ident::new(
+        &format!("{called}_is_marked_grad_or_custom_vjp"),
+        last.span(),
+    );
+    quote! {
+        ::autodiff_runtime::__private::callee_without_descriptor! {
+            #alias, #requirement, message = #message, note = #note,
+        }
+    }
 }
 
 /// Whether a caller can differentiate through this function.
@@ -197,15 +310,19 @@ pub fn descriptor(
         #(#attrs)*
         #vis enum #name {}
 
+        impl #impl_generics ::autodiff_runtime::__private::Kept<#float> for #name #where_clause {
+            type Output = #out;
+            type Residuals<'r> = #residuals_ty;
+        }
+
         #[allow(unused_variables)]
         impl #impl_generics ::autodiff_runtime::__private::Differentiable<#float> for #name #where_clause {
-            type Output = #out;
+            type Value = #out;
             type BarOut = #out;
             type Args<'r> = (#(#arg_types,)*);
-            type Residuals<'r> = #residuals_ty;
             type Cotangents = (#(#cotangent_types,)*);
             #[inline(always)]
-            fn forward(#args: Self::Args<'_>) -> (Self::Output, Self::Residuals<'_>) {
+            fn forward(#args: Self::Args<'_>) -> (Self::Value, Self::Residuals<'_>) {
                 #forward
             }
             #[inline(always)]

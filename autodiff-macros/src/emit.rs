@@ -21,7 +21,8 @@ use crate::types::{Types, copied_reference};
 
 /// A call to a `#[grad]` function whose residuals the reverse sweep needs.
 struct Call<'a> {
-    descriptor: &'a TokenStream,
+    /// `<callee as Kept<F>>`.
+    kept: &'a TokenStream,
     residuals: crate::ssa::VarId,
     args: &'a [Operand],
     /// Some argument is not plain data, so the callee's residuals may borrow it.
@@ -464,12 +465,12 @@ pub fn emit(
         .iter()
         .filter_map(|s| match &s.op {
             Op::GradCall {
-                descriptor,
+                kept,
                 residuals,
                 args,
                 ..
             } if reverse.reads.contains(residuals) => Some(Call {
-                descriptor,
+                kept,
                 residuals: *residuals,
                 args,
                 borrows: args
@@ -518,8 +519,8 @@ pub fn emit(
                     } else {
                         Lifetime::new("'static", Span::call_site())
                     };
-                    let descriptor = call.descriptor;
-                    quote!(#descriptor::Residuals<#lifetime>)
+                    let kept = call.kept;
+                    quote!(#kept::Residuals<#lifetime>)
                 }
                 None => match types.resolve(function.var(var).ty) {
                     Some(ty) => ty,
@@ -586,6 +587,7 @@ pub fn emit(
                 args,
                 borrowed,
                 residuals,
+                ..
             } = &stmt.op
             {
                 return grad_call(
@@ -728,6 +730,7 @@ pub fn emit(
     } else {
         TokenStream::new()
     };
+    let callees = function.callees.items(&input.item.sig.ident);
     match input.variant {
         Variant::Public => {
             let vjp_and_grad = sig.vjp_and_grad(&param_names, true);
@@ -737,6 +740,7 @@ pub fn emit(
                 #bwd_item
                 #vjp_and_grad
                 #descriptor
+                #callees
             }
         }
         // Only callers use these, through the descriptor.
@@ -748,6 +752,7 @@ pub fn emit(
             #[doc(hidden)]
             #bwd_item
             #descriptor
+            #callees
         },
     }
 }

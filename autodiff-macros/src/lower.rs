@@ -30,6 +30,7 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
             params: Vec::new(),
             stmts: Vec::new(),
             output: Operand::Const(quote!(0.0)),
+            callees: Default::default(),
         },
         types: Types::default(),
         env: HashMap::new(),
@@ -44,6 +45,7 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
             .type_params()
             .map(|p| p.ident.clone())
             .collect(),
+        caller: input.item.sig.ident.clone(),
     };
     for param in &input.params {
         let slot = cx.types.written(&param.ty);
@@ -86,6 +88,8 @@ struct Lowerer<'a> {
     float: Type,
     /// The function's type parameters, which may be float types.
     type_params: Vec<syn::Ident>,
+    /// The function's name, which the aliases of its callees start with.
+    caller: syn::Ident,
 }
 
 /// The name the result of an expression should get: a user variable's or a temporary.
@@ -660,8 +664,9 @@ impl Lowerer<'_> {
         )))
     }
 
-    /// A call to another `#[grad]` function (one with a `Differentiable` descriptor; rustc
-    /// reports a callee without one at the call).
+    /// A call to another `#[grad]` function (one with a `Differentiable` descriptor), reached
+    /// through the alias [`Callees`](crate::descriptor::Callees) gives it; a callee without a
+    /// descriptor is reported at the call, by the fallback behind that alias.
     fn grad_call(
         &mut self,
         path: &syn::Path,
@@ -729,13 +734,16 @@ impl Lowerer<'_> {
                 self.types.float_of(slot, &self.type_params)
             })
             .unwrap_or_else(|| self.float.clone());
-        let descriptor = crate::descriptor::of(path, &float);
-        let residuals_ty: Type = syn::parse_quote!(#descriptor::Residuals<'static>);
+        let alias = self.function.callees.alias(&self.caller, path);
+        let descriptor = crate::descriptor::of(&alias, &float);
+        let kept = crate::descriptor::kept(&alias, &float);
+        let residuals_ty: Type = syn::parse_quote!(#kept::Residuals<'static>);
         let residuals_slot = self.types.written(&residuals_ty);
         let residuals = self.new_var(residuals_name, false, residuals_slot);
         let op = Op::GradCall {
             path: path.clone(),
-            descriptor: descriptor.clone(),
+            descriptor,
+            kept,
             args,
             borrowed,
             residuals,
@@ -1008,8 +1016,8 @@ impl Lowerer<'_> {
                 let rest: Vec<Slot> = args.iter().map(|a| self.slot_of(a)).collect();
                 self.primitive_type(prim, first, &rest)
             }
-            Op::GradCall { descriptor, .. } => {
-                let output: Type = syn::parse_quote!(#descriptor::Output);
+            Op::GradCall { kept, .. } => {
+                let output: Type = syn::parse_quote!(#kept::Output);
                 self.types.written(&output)
             }
             Op::Call { prim, args, .. } => {

@@ -95,8 +95,11 @@ pub enum Op {
     /// A call to another `#[grad]` function: its forward half binds `var` and `residuals`.
     GradCall {
         path: syn::Path,
-        /// `<path as Differentiable<F>>`, with `F` the caller's float type.
+        /// `<alias as Differentiable<F>>`, with `F` the caller's float type and the alias from
+        /// [`Function::callees`].
         descriptor: TokenStream,
+        /// `<alias as Kept<F>>`, which names the callee's output and residuals types.
+        kept: TokenStream,
         args: Vec<Operand>,
         /// Whether each argument was written `&arg`.
         borrowed: Vec<bool>,
@@ -159,6 +162,8 @@ pub struct Function {
     pub params: Vec<Param>,
     pub stmts: Vec<Stmt>,
     pub output: Operand,
+    /// The functions called, each through an alias declared beside the caller.
+    pub callees: crate::descriptor::Callees,
 }
 
 impl Function {

@@ -313,7 +313,7 @@ pub fn copied_reference(ty: &Type) -> Option<&Type> {
     }
 }
 
-/// A qualified path (`<g as Differentiable>::Output`): a type whose structure only rustc knows.
+/// A qualified path (`<g as Kept<f64>>::Output`): a type whose structure only rustc knows.
 fn is_opaque(ty: &Type) -> bool {
     matches!(ty, Type::Path(p) if p.qself.is_some())
 }

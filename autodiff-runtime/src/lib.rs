@@ -159,8 +159,22 @@
 /// An array the caller makes and passes by reference (`g(&b)`) cannot be borrowed by residuals
 /// that outlive the forward half: there the reverse half runs the callee's forward again on the
 /// kept argument. A callee may be generic over its float type alone (`fn f<T: Float>(..)`, called
-/// from `f64` and `f32` code alike); a call to a function with neither attribute does not
-/// compile.
+/// from `f64` and `f32` code alike). A call to a function with neither attribute does not
+/// compile; the error is at the call, names the function and says to mark it `#[grad]` or give
+/// it a pullback with `#[custom_vjp]`:
+///
+/// ```compile_fail,E0277
+/// use autodiff_runtime::grad;
+///
+/// fn helper(x: f64) -> f64 {
+///     x * x
+/// }
+///
+/// #[grad]
+/// fn f(x: f64) -> f64 {
+///     helper(x) + 1.0 // error: `helper` cannot be differentiated: it is marked neither ...
+/// }
+/// ```
 ///
 /// # What the body may contain
 ///
@@ -239,7 +253,7 @@ pub use autodiff_macros::grad;
 /// ```
 ///
 /// A `#[grad]` function that calls a function with neither attribute does not compile: the call
-/// has nothing to differentiate it with.
+/// has nothing to differentiate it with, and the error there names the function.
 #[doc(inline)]
 pub use autodiff_macros::custom_vjp;
 pub use ndarray;
@@ -251,9 +265,59 @@ pub mod check;
 pub mod nn;
 pub mod scalar;
 
+/// The fallback a `#[grad]` caller declares for one of its callees, seen where the callee has
+/// no descriptor (it is marked neither `#[grad]` nor `#[custom_vjp]`): an uninhabited `$alias`
+/// whose [`Kept`](__private::Kept) types are plain, so the caller's residuals struct stays
+/// well-formed, and whose [`Differentiable`](__private::Differentiable) impl requires
+/// `$requirement`, which nothing implements, so that the call fails to compile with the message
+/// given, naming the callee. (The `()` impl only keeps rustc from suggesting to implement it.)
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __callee_without_descriptor {
+    ($alias:ident, $requirement:ident, message = $message:literal, note = $note:literal $(,)?) => {
+        pub enum $alias {}
+
+        #[diagnostic::on_unimplemented(
+                    message = $message,
+                    label = "called from a #[grad] function",
+                    note = $note
+                )]
+        pub trait $requirement<F> {
+            type Missing;
+        }
+
+        #[diagnostic::do_not_recommend]
+        impl<F> $requirement<F> for () {
+            type Missing = ();
+        }
+
+        impl<F> $crate::__private::Kept<F> for $alias {
+            type Output = [F; 0];
+            type Residuals<'r> = ();
+        }
+
+        impl<F> $crate::__private::Differentiable<F> for $alias
+        where
+            Self: $requirement<F>,
+        {
+            type Value = <Self as $requirement<F>>::Missing;
+            type BarOut = <Self as $requirement<F>>::Missing;
+            type Args<'r> = <Self as $requirement<F>>::Missing;
+            type Cotangents = <Self as $requirement<F>>::Missing;
+            fn forward(_: Self::Args<'_>) -> (Self::Value, Self::Residuals<'_>) {
+                ::core::unreachable!()
+            }
+            fn backward(_: Self::Residuals<'_>, _: Self::BarOut) -> Self::Cotangents {
+                ::core::unreachable!()
+            }
+        }
+    };
+}
+
 /// Items the generated code names by absolute path. Not part of the public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::__callee_without_descriptor as callee_without_descriptor;
     pub use crate::{array, nn, scalar};
     pub use num_traits::{One, Zero};
 
@@ -333,28 +397,39 @@ pub mod __private {
     /// namespace, beside the function in the value namespace). `F` is the float type the caller
     /// computes in: a function generic over its float type implements it for every `F` its
     /// bounds allow, any other for every `F` alike.
+    ///
+    /// A caller reaches a callee through an alias it imports, beside a fallback of the same name
+    /// that stands in where the callee has no descriptor; the fallback implements [`Kept`], so
+    /// the caller's residuals struct stays well-formed, and `Differentiable` only under a
+    /// requirement that fails at the call with a message naming the callee.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` is not differentiable: it is neither a `#[grad]` function nor a \
                    `#[custom_vjp]` function",
         label = "called from a #[grad] function here",
         note = "add #[grad] to the function, or give it a pullback with #[custom_vjp(pullback = ...)]"
     )]
-    pub trait Differentiable<F> {
-        /// The function's output.
-        type Output;
+    pub trait Differentiable<F>: Kept<F> {
+        /// The function's output as `forward` returns it: [`Kept::Output`].
+        type Value;
         /// The output cotangent `f_bwd` takes.
         type BarOut;
         /// The arguments, as a tuple, borrowing for `'r`.
         type Args<'r>;
-        /// What the forward half keeps, borrowing the arguments for `'r`.
-        type Residuals<'r>;
         /// One cotangent per parameter, in order: `()` for a parameter that has none.
         type Cotangents;
         /// The forward half: the output, and what `backward` needs (everything the reverse sweep
         /// reads, or for a `#[grad(checkpoint)]` function only the arguments).
-        fn forward(args: Self::Args<'_>) -> (Self::Output, Self::Residuals<'_>);
+        fn forward(args: Self::Args<'_>) -> (Self::Value, Self::Residuals<'_>);
         /// The reverse half, with a cotangent for every parameter.
         fn backward(residuals: Self::Residuals<'_>, bar_out: Self::BarOut) -> Self::Cotangents;
+    }
+
+    /// The types of a function's descriptor that a caller names in its residuals struct.
+    pub trait Kept<F> {
+        /// The function's output.
+        type Output;
+        /// What the forward half keeps, borrowing the arguments for `'r`.
+        type Residuals<'r>;
     }
 
     /// Element type of an indexable value, for naming the type of `e[i]` in residuals.
