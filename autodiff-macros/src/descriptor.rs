@@ -132,7 +132,11 @@ fn fallback(path: &syn::Path, alias: &Ident, called: &str) -> TokenStream {
     );
     quote! {
         ::autodiff_runtime::__private::callee_without_descriptor! {
-            #alias, #requirement, message = #message, note = #note,
+            #alias,
+            #requirement,
+            message = #message,
+            label = "called from a #[grad] function",
+            note = #note,
         }
     }
 }

@@ -274,14 +274,16 @@ pub mod scalar;
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __callee_without_descriptor {
-    ($alias:ident, $requirement:ident, message = $message:literal, note = $note:literal $(,)?) => {
+    (
+        $alias:ident,
+        $requirement:ident,
+        message = $message:literal,
+        label = $label:literal,
+        note = $note:literal $(,)?
+    ) => {
         pub enum $alias {}
 
-        #[diagnostic::on_unimplemented(
-                    message = $message,
-                    label = "called from a #[grad] function",
-                    note = $note
-                )]
+        #[diagnostic::on_unimplemented(message = $message, label = $label, note = $note)]
         pub trait $requirement<F> {
             type Missing;
         }
