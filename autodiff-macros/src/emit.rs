@@ -668,6 +668,7 @@ pub fn emit(
                 match how {
                     Accumulation::AddAssign => quote!(#place += #value;),
                     Accumulation::Plus => quote!(#place = #place + #value;),
+                    Accumulation::Set => quote!(#place = #value;),
                     Accumulation::Array => {
                         quote!(::autodiff_runtime::__private::Accumulate::accumulate(&mut #place, #value);)
                     }
@@ -681,6 +682,7 @@ pub fn emit(
                 });
                 quote!(let (#(#names,)*) = #value;)
             }
+            Adjoint::Let { name, value } => quote!(let #name = #value;),
         });
     }
     let residuals_arg = names.fresh("residuals", Span::call_site());

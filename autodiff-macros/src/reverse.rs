@@ -45,6 +45,8 @@ pub enum Adjoint {
         names: Vec<Option<Ident>>,
         value: TokenStream,
     },
+    /// `let t1 = value;`: a value that several contributions share.
+    Let { name: Ident, value: TokenStream },
 }
 
 pub struct Reverse {
@@ -76,6 +78,10 @@ pub enum Accumulation {
     Plus,
     /// `Accumulate::accumulate(&mut bar, value)`: arrays, element-wise.
     Array,
+    /// `bar[i] = value`: the first contribution to an element of a cotangent that was declared
+    /// zero, where `0.0 + value` would cost an addition (IEEE keeps LLVM from removing it, for
+    /// `-0.0`) and the zero a store.
+    Set,
 }
 
 /// A contribution before declarations are decided.
@@ -87,6 +93,10 @@ enum Raw {
     },
     Bind {
         names: Vec<Option<Ident>>,
+        value: TokenStream,
+    },
+    Let {
+        name: Ident,
         value: TokenStream,
     },
     Drop(Ident),
@@ -281,10 +291,14 @@ pub fn reverse(
     }
     let seed_mutable = seeded.is_some_and(|v| remaining.contains_key(&v));
     let mut declared: BTreeSet<VarId> = seeded.into_iter().collect();
+    // For cotangents declared zero by an indexed contribution: the literal indices written so
+    // far, while every contribution has had a literal index (`None` after any other).
+    let mut written: HashMap<VarId, Option<BTreeSet<String>>> = HashMap::new();
     let mut stmts = Vec::new();
     for raw in std::mem::take(&mut cx.raw) {
         match raw {
             Raw::Bind { names, value } => stmts.push(Adjoint::Bind { names, value }),
+            Raw::Let { name, value } => stmts.push(Adjoint::Let { name, value }),
             Raw::Drop(name) => stmts.push(Adjoint::Drop(name)),
             Raw::Add {
                 target,
@@ -293,7 +307,7 @@ pub fn reverse(
             } => {
                 let left = remaining.get_mut(&target).expect("counted above");
                 *left -= 1;
-                let how = if is_array(input, function, cx.types, target) && index.is_none() {
+                let mut how = if is_array(input, function, cx.types, target) && index.is_none() {
                     Accumulation::Array
                 } else if is_generic_float(input, function, cx.types, target) {
                     Accumulation::Plus
@@ -315,6 +329,22 @@ pub fn reverse(
                         mutable: true,
                         value: zero,
                     });
+                    written.insert(target, Some(BTreeSet::new()));
+                }
+                if let Some(tracked) = written.get_mut(&target) {
+                    let literal = index
+                        .as_ref()
+                        .and_then(|i| syn::parse2::<syn::LitInt>(i.clone()).ok())
+                        .and_then(|i| i.base10_parse::<usize>().ok());
+                    match (tracked.as_mut(), literal) {
+                        (Some(indices), Some(i)) => {
+                            if indices.insert(i.to_string()) {
+                                how = Accumulation::Set;
+                            }
+                        }
+                        // An index only known at run time may be any element.
+                        _ => *tracked = None,
+                    }
                 }
                 stmts.push(Adjoint::Add {
                     target,
@@ -488,14 +518,28 @@ fn rule(cx: &mut Cx, stmt: &Stmt) {
                     }
                 }
                 BinOp::Div => {
-                    let b_value = cx.primal(b);
-                    if active_a {
-                        cx.add(a, quote_spanned!(span=> #bar / #b_value));
-                    }
-                    if active_b {
-                        // d(a/b)/db = -(a/b)/b: reuse the result instead of recomputing a/b².
+                    // d(a/b)/da = 1/b and d(a/b)/db = -(a/b)/b: one division, `bar / b`, serves
+                    // both (divisions cost several multiplications), and the result stands in
+                    // for a/b.
+                    if !active_a && is_one(a) {
+                        // 1/b: -(1/b)/b = -r·r, no division at all.
                         let r = cx.primal(&result);
-                        cx.add(b, quote_spanned!(span=> -(#bar * #r / #b_value)));
+                        cx.add(b, quote_spanned!(span=> -(#bar * #r * #r)));
+                    } else if active_a && active_b {
+                        let (b_value, r) = (cx.primal(b), cx.primal(&result));
+                        let quotient = cx.names.temp(span);
+                        cx.raw.push(Raw::Let {
+                            name: quotient.clone(),
+                            value: quote_spanned!(span=> #bar / #b_value),
+                        });
+                        cx.add(a, quote!(#quotient));
+                        cx.add(b, quote_spanned!(span=> -(#quotient * #r)));
+                    } else if active_a {
+                        let b_value = cx.primal(b);
+                        cx.add(a, quote_spanned!(span=> #bar / #b_value));
+                    } else {
+                        let (b_value, r) = (cx.primal(b), cx.primal(&result));
+                        cx.add(b, quote_spanned!(span=> -(#bar / #b_value * #r)));
                     }
                 }
             }
@@ -853,4 +897,17 @@ fn zero(cx: &mut Cx, input: &Input, var: VarId, errors: &mut Errors) -> TokenStr
         format!("cannot infer the type of `{name}`; add a type annotation"),
     );
     quote!(::core::unreachable!())
+}
+
+/// Whether an operand is the float literal one (`1.0`, `1.0_f64`, `1f32`).
+fn is_one(operand: &Operand) -> bool {
+    match operand {
+        Operand::Const(tokens) => {
+            syn::parse2::<syn::LitFloat>(tokens.clone())
+                .ok()
+                .and_then(|lit| lit.base10_parse::<f64>().ok())
+                == Some(1.0)
+        }
+        Operand::Var(_) => false,
+    }
 }
