@@ -45,7 +45,7 @@ pub enum Adjoint {
         names: Vec<Option<Ident>>,
         value: TokenStream,
     },
-    /// `let t1 = value;`: a value that several contributions share.
+    /// `let b_recip = b.recip();`: a value contributions share, computed before the sweep.
     Let { name: Ident, value: TokenStream },
 }
 
@@ -95,10 +95,6 @@ enum Raw {
         names: Vec<Option<Ident>>,
         value: TokenStream,
     },
-    Let {
-        name: Ident,
-        value: TokenStream,
-    },
     Drop(Ident),
 }
 
@@ -112,9 +108,25 @@ struct Cx<'a> {
     dims: BTreeMap<VarId, Ident>,
     bars: HashMap<VarId, Ident>,
     raw: Vec<Raw>,
+    /// `let b_recip = b.recip();` for each divisor, written before the sweep.
+    recips: Vec<(VarId, Ident, TokenStream)>,
 }
 
 impl Cx<'_> {
+    /// `1 / b` for the variable `b`, computed once, where the reverse sweep starts: it depends
+    /// on nothing the sweep computes, so its latency overlaps the sweep, where `bar / b` would
+    /// put a division's on the sweep's critical path.
+    fn recip(&mut self, b: VarId) -> Ident {
+        if let Some((_, name, _)) = self.recips.iter().find(|(v, ..)| *v == b) {
+            return name.clone();
+        }
+        let value = self.primal(&Operand::Var(b));
+        let primal = self.function.var(b).name.clone();
+        let name = self.names.fresh(&format!("{primal}_recip"), primal.span());
+        self.recips.push((b, name.clone(), quote!(#value.recip())));
+        name
+    }
+
     /// The primal value of an operand in the reverse sweep, recording the read.
     fn primal(&mut self, operand: &Operand) -> TokenStream {
         match operand {
@@ -219,6 +231,7 @@ pub fn reverse(
         dims: BTreeMap::new(),
         bars: HashMap::new(),
         raw: Vec::new(),
+        recips: Vec::new(),
     };
 
     // Which cotangents the sweep needs: the output's, then those of active operands of
@@ -294,11 +307,13 @@ pub fn reverse(
     // For cotangents declared zero by an indexed contribution: the literal indices written so
     // far, while every contribution has had a literal index (`None` after any other).
     let mut written: HashMap<VarId, Option<BTreeSet<String>>> = HashMap::new();
-    let mut stmts = Vec::new();
+    let mut stmts: Vec<Adjoint> = std::mem::take(&mut cx.recips)
+        .into_iter()
+        .map(|(_, name, value)| Adjoint::Let { name, value })
+        .collect();
     for raw in std::mem::take(&mut cx.raw) {
         match raw {
             Raw::Bind { names, value } => stmts.push(Adjoint::Bind { names, value }),
-            Raw::Let { name, value } => stmts.push(Adjoint::Let { name, value }),
             Raw::Drop(name) => stmts.push(Adjoint::Drop(name)),
             Raw::Add {
                 target,
@@ -525,21 +540,21 @@ fn rule(cx: &mut Cx, stmt: &Stmt) {
                         // 1/b: -(1/b)/b = -r·r, no division at all.
                         let r = cx.primal(&result);
                         cx.add(b, quote_spanned!(span=> -(#bar * #r * #r)));
-                    } else if active_a && active_b {
-                        let (b_value, r) = (cx.primal(b), cx.primal(&result));
-                        let quotient = cx.names.temp(span);
-                        cx.raw.push(Raw::Let {
-                            name: quotient.clone(),
-                            value: quote_spanned!(span=> #bar / #b_value),
-                        });
-                        cx.add(a, quote!(#quotient));
-                        cx.add(b, quote_spanned!(span=> -(#quotient * #r)));
-                    } else if active_a {
+                    } else if let Operand::Var(divisor) = b {
+                        // `bar * (1/b)`, with 1/b computed before the sweep ([`Cx::recip`]);
+                        // LLVM computes the product once for both contributions.
+                        let recip = cx.recip(*divisor);
+                        if active_a {
+                            cx.add(a, quote_spanned!(span=> #bar * #recip));
+                        }
+                        if active_b {
+                            let r = cx.primal(&result);
+                            cx.add(b, quote_spanned!(span=> -(#bar * #recip * #r)));
+                        }
+                    } else {
+                        // A constant divisor: only `a` is active.
                         let b_value = cx.primal(b);
                         cx.add(a, quote_spanned!(span=> #bar / #b_value));
-                    } else {
-                        let (b_value, r) = (cx.primal(b), cx.primal(&result));
-                        cx.add(b, quote_spanned!(span=> -(#bar / #b_value * #r)));
                     }
                 }
             }
