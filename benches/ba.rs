@@ -25,7 +25,7 @@
 //! Run with `cargo bench --bench ba`; see `BENCHMARKS.md` for results.
 
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use autodiff::ba::{
     objective, objective_grad, objective_single, objective_single_grad, reproj_err,
@@ -260,74 +260,156 @@ fn verify() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The variants, each behind the same barrier
+// ---------------------------------------------------------------------------------------------
+
+// Every variant runs behind an `#[inline(never)]` wrapper, its inputs and cotangent passed through
+// `black_box`. Timed directly in the loop, LLVM inlined some variants there and not others (it
+// kept `objective_vjp`, `reproj_err_vjp` and the hand-written sweeps out of line and inlined the
+// single-function gradients), and folded the constant unit cotangents into the inlined ones only:
+// the ratios then measured inlining luck as much as the code, by 10-20%.
+
+type Gradient = (f64, [f64; 11], [f64; 3], f64);
+type Row = ([f64; 2], [f64; 11], [f64; 3], f64);
+
+#[inline(never)]
+fn objective_value(p: &Point) -> f64 {
+    objective(&p.0, &p.1, p.2, &p.3)
+}
+
+#[inline(never)]
+fn objective_split(p: &Point) -> Gradient {
+    objective_grad(&p.0, &p.1, p.2, &p.3)
+}
+
+#[inline(never)]
+fn objective_one_function(p: &Point) -> Gradient {
+    objective_single_grad(&p.0, &p.1, p.2, &p.3)
+}
+
+#[inline(never)]
+fn objective_hand(p: &Point) -> Gradient {
+    objective_hand_grad(&p.0, &p.1, p.2, &p.3)
+}
+
+#[inline(never)]
+fn residual_value(p: &Point) -> [f64; 2] {
+    reproj_err(&p.0, &p.1, p.2, &p.3)
+}
+
+#[inline(never)]
+fn row_split(p: &Point, bar: [f64; 2]) -> Row {
+    reproj_err_vjp(&p.0, &p.1, p.2, &p.3, bar)
+}
+
+#[inline(never)]
+fn row_single(p: &Point, bar: [f64; 2]) -> Row {
+    reproj_err_single_vjp(&p.0, &p.1, p.2, &p.3, bar)
+}
+
+#[inline(never)]
+fn row_hand(p: &Point, bar: [f64; 2]) -> Row {
+    reproj_err_hand_vjp(&p.0, &p.1, p.2, &p.3, bar)
+}
+
+/// Both rows of the Jacobian block by `row`, each vjp on its own inputs.
+#[inline(always)]
+fn jacobian(row: fn(&Point, [f64; 2]) -> Row, p: &Point) {
+    black_box(row(black_box(p), black_box([1.0, 0.0])));
+    black_box(row(black_box(p), black_box([0.0, 1.0])));
+}
+
+/// One timed call of a variant.
+type Timed = fn(&Point);
+
+/// `ba_objective`: the value alone, then the gradient three ways.
+const OBJECTIVE: [(&str, Timed); 4] = [
+    ("function", |p| {
+        black_box(objective_value(black_box(p)));
+    }),
+    ("split", |p| {
+        black_box(objective_split(black_box(p)));
+    }),
+    ("single", |p| {
+        black_box(objective_one_function(black_box(p)));
+    }),
+    ("hand", |p| {
+        black_box(objective_hand(black_box(p)));
+    }),
+];
+
+/// `ba_jacobian`: the residual alone, then both rows of its Jacobian three ways.
+const JACOBIAN: [(&str, Timed); 4] = [
+    ("function", |p| {
+        black_box(residual_value(black_box(p)));
+    }),
+    ("split", |p| jacobian(row_split, p)),
+    ("single", |p| jacobian(row_single, p)),
+    ("hand", |p| jacobian(row_hand, p)),
+];
+
+// ---------------------------------------------------------------------------------------------
 // Benchmarks
 // ---------------------------------------------------------------------------------------------
 
-fn bench_objective(c: &mut Criterion, at: &Point) {
-    let mut group = c.benchmark_group("ba_objective");
-    group.bench_function("function", |b| {
-        b.iter(|| {
-            let (cam, x, w, feat) = black_box(at);
-            black_box(objective(cam, x, *w, feat))
-        })
-    });
-    group.bench_function("split", |b| {
-        b.iter(|| {
-            let (cam, x, w, feat) = black_box(at);
-            black_box(objective_grad(cam, x, *w, feat))
-        })
-    });
-    group.bench_function("single", |b| {
-        b.iter(|| {
-            let (cam, x, w, feat) = black_box(at);
-            black_box(objective_single_grad(cam, x, *w, feat))
-        })
-    });
-    group.bench_function("hand", |b| {
-        b.iter(|| {
-            let (cam, x, w, feat) = black_box(at);
-            black_box(objective_hand_grad(cam, x, *w, feat))
-        })
-    });
+fn bench_group(c: &mut Criterion, name: &str, variants: &[(&str, Timed)], at: &Point) {
+    let mut group = c.benchmark_group(name);
+    for &(variant, timed) in variants {
+        group.bench_function(variant, |b| b.iter(|| timed(at)));
+    }
     group.finish();
 }
 
-fn bench_jacobian(c: &mut Criterion, at: &Point) {
-    let mut group = c.benchmark_group("ba_jacobian");
-    group.bench_function("function", |b| {
-        b.iter(|| {
-            let (cam, x, w, feat) = black_box(at);
-            black_box(reproj_err(cam, x, *w, feat))
-        })
-    });
-    group.bench_function("split", |b| {
-        b.iter(|| {
-            let (cam, x, w, feat) = black_box(at);
-            let r0 = reproj_err_vjp(cam, x, *w, feat, [1.0, 0.0]);
-            let (cam, x, w, feat) = black_box(at);
-            let r1 = reproj_err_vjp(cam, x, *w, feat, [0.0, 1.0]);
-            black_box((r0, r1))
-        })
-    });
-    group.bench_function("single", |b| {
-        b.iter(|| {
-            let (cam, x, w, feat) = black_box(at);
-            let r0 = reproj_err_single_vjp(cam, x, *w, feat, [1.0, 0.0]);
-            let (cam, x, w, feat) = black_box(at);
-            let r1 = reproj_err_single_vjp(cam, x, *w, feat, [0.0, 1.0]);
-            black_box((r0, r1))
-        })
-    });
-    group.bench_function("hand", |b| {
-        b.iter(|| {
-            let (cam, x, w, feat) = black_box(at);
-            let r0 = reproj_err_hand_vjp(cam, x, *w, feat, [1.0, 0.0]);
-            let (cam, x, w, feat) = black_box(at);
-            let r1 = reproj_err_hand_vjp(cam, x, *w, feat, [0.0, 1.0]);
-            black_box((r0, r1))
-        })
-    });
-    group.finish();
+// ---------------------------------------------------------------------------------------------
+// Ratios measured interleaved
+// ---------------------------------------------------------------------------------------------
+
+/// The time of `calls` calls of `timed`.
+#[inline(never)]
+fn time_calls(timed: Timed, at: &Point, calls: usize) -> Duration {
+    let start = Instant::now();
+    for _ in 0..calls {
+        timed(at);
+    }
+    start.elapsed()
+}
+
+/// The first quartile, the median and the third quartile of `values`.
+fn quartiles(mut values: Vec<f64>) -> [f64; 3] {
+    values.sort_by(f64::total_cmp);
+    let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
+    [at(0.25), at(0.5), at(0.75)]
+}
+
+/// Times `split`, `single` and `hand` in turn, `ROUNDS` times, and prints the median over rounds
+/// of each generated variant's time over the hand-written one's in the same round. Criterion
+/// times one variant for seconds, then the next: on a shared host whose speed drifts by 10-20%
+/// over a minute, the ratio of two such figures drifts with it. Rounds of a few milliseconds put
+/// the variants side by side in time, so that the drift cancels in each round's ratio.
+fn interleaved(name: &str, variants: &[(&str, Timed); 4], at: &Point) {
+    const ROUNDS: usize = 400;
+    const CALLS: usize = 20_000;
+    let [_, (_, split), (_, single), (_, hand)] = *variants;
+    let (mut split_ratios, mut single_ratios) = (Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        // Alternate the order, so that no variant always runs first.
+        let order: [Timed; 3] = if round % 2 == 0 {
+            [split, single, hand]
+        } else {
+            [hand, single, split]
+        };
+        let [a, b, c] = order.map(|timed| time_calls(timed, at, CALLS).as_secs_f64());
+        let (t_split, t_single, t_hand) = if round % 2 == 0 { (a, b, c) } else { (c, b, a) };
+        split_ratios.push(t_split / t_hand);
+        single_ratios.push(t_single / t_hand);
+    }
+    for (variant, ratios) in [("split", split_ratios), ("single", single_ratios)] {
+        let [q1, median, q3] = quartiles(ratios);
+        println!(
+            "{name}/{variant} over hand, interleaved: median {median:.3} (quartiles {q1:.3} to \
+             {q3:.3}; {ROUNDS} rounds of {CALLS} calls each)"
+        );
+    }
 }
 
 fn main() {
@@ -337,7 +419,14 @@ fn main() {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_millis(2500))
         .configure_from_args();
-    bench_objective(&mut c, &at);
-    bench_jacobian(&mut c, &at);
+    bench_group(&mut c, "ba_objective", &OBJECTIVE, &at);
+    bench_group(&mut c, "ba_jacobian", &JACOBIAN, &at);
     c.final_summary();
+    // Not when criterion only checks that the benchmarks run (`cargo bench -- --test`), lists
+    // them, or runs a filtered subset.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().all(|a| a == "--bench") {
+        interleaved("ba_objective", &OBJECTIVE, &at);
+        interleaved("ba_jacobian", &JACOBIAN, &at);
+    }
 }
