@@ -22,6 +22,10 @@
 //! At startup the hand-written gradients are checked against both generated ones (1e-12
 //! relative per component, at several points), so that every variant does the same work.
 //!
+//! Every variant runs behind the same `#[inline(never)]` wrapper. After criterion's groups the
+//! bench also prints each generated variant's time over the hand-written one measured side by
+//! side (`interleaved`), which the host's drift does not move as it moves criterion's ratios.
+//!
 //! Run with `cargo bench --bench ba`; see `BENCHMARKS.md` for results.
 
 use std::hint::black_box;
