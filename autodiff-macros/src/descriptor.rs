@@ -143,6 +143,11 @@ fn fallback(path: &syn::Path, alias: &Ident, called: &str) -> TokenStream {
 
 /// Whether a caller can differentiate through this function.
 pub fn callable(input: &Input) -> bool {
+    not_callable(input).is_none()
+}
+
+/// Why a caller cannot differentiate through this function, if it cannot.
+fn not_callable(input: &Input) -> Option<&'static str> {
     // `impl Trait` parameters are generics too.
     let impl_trait = input.params.iter().any(|p| {
         let ty = &p.ty;
@@ -151,12 +156,48 @@ pub fn callable(input: &Input) -> bool {
             .any(|t| matches!(t, proc_macro2::TokenTree::Ident(i) if i == "impl"))
     });
     let generics = &input.item.sig.generics;
-    !impl_trait
-        && (generics.params.is_empty() || float_type_param(generics).is_some())
-        && matches!(
-            input.output_shape,
-            Shape::Scalar | Shape::FixedArray | Shape::NdArray(_)
-        )
+    if impl_trait {
+        Some("it takes an `impl Trait` parameter")
+    } else if !generics.params.is_empty() && float_type_param(generics).is_none() {
+        Some("it is generic over more than its float type")
+    } else {
+        match input.output_shape {
+            Shape::Scalar | Shape::FixedArray | Shape::NdArray(_) => None,
+            Shape::Tuple => Some("it returns a tuple"),
+            Shape::DynArray => Some("it returns a slice or a `Vec`"),
+            Shape::Constant => Some("it returns no float"),
+        }
+    }
+}
+
+/// Where a `#[grad]` function cannot be called from another: a descriptor all the same, so that
+/// callers find one, whose `Differentiable` impl requires a trait nobody implements, whose
+/// message says why (the runtime's `callee_without_descriptor!`, as for plain functions).
+/// `function` is the function as written (for its name and `cfg` attributes).
+pub fn uncallable(function: &syn::ItemFn, reason: &str) -> TokenStream {
+    let name = &function.sig.ident;
+    if PRIMITIVE_TYPES.iter().any(|ty| name == ty) {
+        return TokenStream::new();
+    }
+    let requirement = format_ident!("{}_is_callable_from_grad", name.unraw());
+    let message = format!("`{name}` cannot be called from a #[grad] function: {reason}");
+    let note = "a #[grad] function can call #[grad] functions that return a float, a fixed-size \
+                array or an ndarray array, generic over their float type alone; call this one \
+                outside, or split it into such functions";
+    let attrs = function
+        .attrs
+        .iter()
+        .filter(|a| matches!(a.style, syn::AttrStyle::Outer) && a.path().is_ident("cfg"));
+    quote! {
+        #(#attrs)*
+        ::autodiff_runtime::__private::callee_without_descriptor! {
+            #name,
+            #requirement,
+            message = #message,
+            label = "called from a #[grad] function",
+            note = #note,
+        }
+    }
 }
 
 /// The descriptor and its `Differentiable` impl around the halves `fwd` and `bwd`;
@@ -172,8 +213,11 @@ pub fn descriptor(
     let name = &input.item.sig.ident;
     // A function may be named like a primitive type; an `enum f64` would shadow the type in the
     // whole module.
-    if !callable(input) || PRIMITIVE_TYPES.iter().any(|ty| name == ty) {
+    if PRIMITIVE_TYPES.iter().any(|ty| name == ty) {
         return TokenStream::new();
+    }
+    if let Some(reason) = not_callable(input) {
+        return uncallable(&input.item, reason);
     }
     let vis = &input.item.vis;
     let item = &input.item;

@@ -63,9 +63,17 @@ pub(crate) fn expand_grad(args: TokenStream, item: TokenStream) -> TokenStream {
         // Not a function: keep the item as written if it is one (rustc only ever gives us
         // items), with the errors.
         let errors = errors.to_compile_errors();
-        let item = syn::parse2::<syn::Item>(item)
-            .map(|item| quote!(#item))
-            .unwrap_or_default();
+        let item = match syn::parse2::<syn::Item>(item) {
+            // Callers still find a descriptor, whose error at the call points here (not for
+            // a method: an `impl` cannot hold it).
+            Ok(syn::Item::Fn(function)) if function.sig.receiver().is_none() => {
+                let descriptor =
+                    descriptor::uncallable(&function, "#[grad] reported an error for it");
+                quote!(#function #descriptor)
+            }
+            Ok(item) => quote!(#item),
+            Err(_) => TokenStream::new(),
+        };
         return quote!(#item #errors);
     };
     let original = input.item.clone();

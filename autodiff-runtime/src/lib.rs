@@ -271,6 +271,8 @@ pub mod scalar;
 /// well-formed, and whose [`Differentiable`](__private::Differentiable) impl requires
 /// `$requirement`, which nothing implements, so that the call fails to compile with the message
 /// given, naming the callee. (The `()` impl only keeps rustc from suggesting to implement it.)
+/// `#[grad]` also writes one as the descriptor of a function callers cannot differentiate
+/// through (it returns a tuple, say), with a message that says why.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __callee_without_descriptor {
@@ -281,8 +283,12 @@ macro_rules! __callee_without_descriptor {
         label = $label:literal,
         note = $note:literal $(,)?
     ) => {
+        #[doc(hidden)]
+        #[allow(dead_code, non_camel_case_types)]
         pub enum $alias {}
 
+        #[doc(hidden)]
+        #[allow(dead_code, non_camel_case_types)]
         #[diagnostic::on_unimplemented(message = $message, label = $label, note = $note)]
         pub trait $requirement<F> {
             type Missing;
