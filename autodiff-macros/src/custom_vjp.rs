@@ -40,9 +40,17 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         &mut errors,
     ) else {
         let errors = errors.to_compile_errors();
-        let item = syn::parse2::<syn::Item>(item)
-            .map(|i| quote!(#i))
-            .unwrap_or_default();
+        let item = match syn::parse2::<syn::Item>(item) {
+            Ok(syn::Item::Fn(function)) if function.sig.receiver().is_none() => {
+                let descriptor = crate::descriptor::uncallable(
+                    &function,
+                    "#[custom_vjp] reported an error for it",
+                );
+                quote!(#function #descriptor)
+            }
+            Ok(item) => quote!(#item),
+            Err(_) => TokenStream::new(),
+        };
         return quote!(#item #errors);
     };
     let original = &input.item;
@@ -53,7 +61,9 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
              `my_pullback(inputs.., output, bar_output)` returns the inputs' cotangents",
         ));
         let errors = errors.to_compile_errors();
-        return quote!(#original #errors);
+        let descriptor =
+            crate::descriptor::uncallable(original, "#[custom_vjp] reported an error for it");
+        return quote!(#original #descriptor #errors);
     };
     if !crate::descriptor::callable(&input) || !original.sig.generics.params.is_empty() {
         errors.spanned(
@@ -77,7 +87,9 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     if !errors.is_empty() {
         let errors = errors.to_compile_errors();
-        return quote!(#original #errors);
+        let descriptor =
+            crate::descriptor::uncallable(original, "#[custom_vjp] reported an error for it");
+        return quote!(#original #descriptor #errors);
     }
 
     let name = &original.sig.ident;

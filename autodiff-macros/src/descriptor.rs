@@ -63,10 +63,11 @@ impl Callees {
         {
             return alias.clone();
         }
+        // `$crate` (a callee named by a `macro_rules!` macro) is an identifier to syn.
         let segments: Vec<String> = path
             .segments
             .iter()
-            .map(|s| s.ident.unraw().to_string())
+            .map(|s| s.ident.unraw().to_string().replace('$', ""))
             .filter(|s| !["crate", "self", "super"].contains(&s.as_str()))
             .collect();
         let base = format!("__{}_calls_{}", caller.unraw(), segments.join("_"));
@@ -82,14 +83,33 @@ impl Callees {
         alias
     }
 
-    /// The imports and the hidden module of fallbacks, written beside the caller.
-    pub fn items(&self, caller: &Ident) -> TokenStream {
+    /// The imports and the hidden module of fallbacks, written beside the caller, under the
+    /// caller's `cfg` attributes.
+    pub fn items(&self, caller: &syn::ItemFn) -> TokenStream {
         if self.called.is_empty() {
             return TokenStream::new();
         }
-        let module = format_ident!("__{}_callees", caller.unraw());
+        let attrs: Vec<&syn::Attribute> = cfg_attrs(caller).collect();
+        let caller = &caller.sig.ident;
+        // `use` paths start where the macro's edition says (relative to this module), not the
+        // caller's: in a 2015-edition crate they would start at the crate root.
+        let module = format_ident!(
+            "__{}_callees",
+            caller.unraw(),
+            span = Span::mixed_site().located_at(caller.span())
+        );
         let imports = self.called.iter().map(|(path, alias)| {
+            let mut path = path.clone();
+            if let Some(first) = path.segments.first_mut()
+                && !["crate", "self", "super", "Self", "$crate"]
+                    .contains(&first.ident.to_string().as_str())
+            {
+                first
+                    .ident
+                    .set_span(Span::mixed_site().located_at(first.ident.span()));
+            }
             quote! {
+                #(#attrs)*
                 #[allow(unused_imports)]
                 use #path as #alias;
             }
@@ -102,10 +122,12 @@ impl Callees {
         });
         quote! {
             #(#imports)*
+            #(#attrs)*
             #[allow(unused_imports)]
             use #module::*;
+            #(#attrs)*
             #[doc(hidden)]
-            #[allow(non_camel_case_types, dead_code)]
+            #[allow(non_camel_case_types, non_snake_case, dead_code)]
             mod #module {
                 #(#fallbacks)*
             }
@@ -132,13 +154,21 @@ fn fallback(path: &syn::Path, alias: &Ident, called: &str) -> TokenStream {
     );
     quote! {
         ::autodiff_runtime::__private::callee_without_descriptor! {
-            #alias,
+            pub #alias,
             #requirement,
             message = #message,
             label = "called from a #[grad] function",
             note = #note,
         }
     }
+}
+
+/// The function's `cfg` attributes, which the items written beside it share.
+fn cfg_attrs(function: &syn::ItemFn) -> impl Iterator<Item = &syn::Attribute> {
+    function
+        .attrs
+        .iter()
+        .filter(|a| matches!(a.style, syn::AttrStyle::Outer) && a.path().is_ident("cfg"))
 }
 
 /// Whether a caller can differentiate through this function.
@@ -159,7 +189,7 @@ fn not_callable(input: &Input) -> Option<&'static str> {
     if impl_trait {
         Some("it takes an `impl Trait` parameter")
     } else if !generics.params.is_empty() && float_type_param(generics).is_none() {
-        Some("it is generic over more than its float type")
+        Some("it has generic parameters other than one float type")
     } else {
         match input.output_shape {
             Shape::Scalar | Shape::FixedArray | Shape::NdArray(_) => None,
@@ -184,14 +214,12 @@ pub fn uncallable(function: &syn::ItemFn, reason: &str) -> TokenStream {
     let note = "a #[grad] function can call #[grad] functions that return a float, a fixed-size \
                 array or an ndarray array, generic over their float type alone; call this one \
                 outside, or split it into such functions";
-    let attrs = function
-        .attrs
-        .iter()
-        .filter(|a| matches!(a.style, syn::AttrStyle::Outer) && a.path().is_ident("cfg"));
+    let attrs = cfg_attrs(function);
+    let vis = &function.vis;
     quote! {
         #(#attrs)*
         ::autodiff_runtime::__private::callee_without_descriptor! {
-            #name,
+            #vis #name,
             #requirement,
             message = #message,
             label = "called from a #[grad] function",

@@ -732,7 +732,7 @@ pub fn emit(
     } else {
         TokenStream::new()
     };
-    let callees = function.callees.items(&input.item.sig.ident);
+    let callees = function.callees.items(&input.item);
     match input.variant {
         Variant::Public => {
             let vjp_and_grad = sig.vjp_and_grad(&param_names, true);

@@ -277,7 +277,7 @@ pub mod scalar;
 #[macro_export]
 macro_rules! __callee_without_descriptor {
     (
-        $alias:ident,
+        $vis:vis $alias:ident,
         $requirement:ident,
         message = $message:literal,
         label = $label:literal,
@@ -285,12 +285,12 @@ macro_rules! __callee_without_descriptor {
     ) => {
         #[doc(hidden)]
         #[allow(dead_code, non_camel_case_types)]
-        pub enum $alias {}
+        $vis enum $alias {}
 
         #[doc(hidden)]
         #[allow(dead_code, non_camel_case_types)]
         #[diagnostic::on_unimplemented(message = $message, label = $label, note = $note)]
-        pub trait $requirement<F> {
+        $vis trait $requirement<F> {
             type Missing;
         }
 

@@ -17,8 +17,8 @@
 //! depend on it (`bar_y · (2y)⁻¹` for `sqrt`, not `bar_y / 2y`; `bar · (x / h)` for `hypot`):
 //! the division can then start as soon as the forward values exist and overlap the rest of the
 //! reverse sweep, instead of waiting for the cotangent on the sweep's critical path. With a unit
-//! cotangent the result is the correctly rounded derivative; otherwise it may differ from the
-//! plain quotient in the last bit. (`#[grad]` does the same for `a / b`, with `b.recip()` computed
+//! cotangent the result is the same as the quotient's; otherwise it may differ from it in the
+//! last bit. (`#[grad]` does the same for `a / b`, with `b.recip()` computed
 //! before the sweep.)
 //!
 //! # Nonsmooth points

@@ -52,6 +52,42 @@ mod tests_like {
     }
 }
 
+// A callee named through `$crate`, from a caller a `macro_rules!` macro writes.
+macro_rules! define_caller {
+    ($name:ident) => {
+        #[grad]
+        fn $name(x: f64) -> f64 {
+            $crate::shapes::square(x) * 2.0
+        }
+    };
+}
+
+define_caller!(from_macro);
+
+// A caller compiled out: the imports written beside it go with it (`helper` does not exist).
+#[grad]
+#[cfg(any())]
+fn compiled_out(x: f64) -> f64 {
+    helper(x)
+}
+
+// A module that shadows a callee of its parent with its own calls it as `self::square`
+// (`square` alone is ambiguous to the import beside the caller: ui case
+// `composition/callee_shadowing_a_glob_import.rs`).
+mod shadowing {
+    use super::*;
+
+    #[grad]
+    pub fn square(x: f64) -> f64 {
+        2.0 * x
+    }
+
+    #[grad]
+    pub fn calls_own(x: f64) -> f64 {
+        self::square(x) + through_glob(x)
+    }
+}
+
 fn main() {
     // Caller and callee both local to a block.
     #[grad]
@@ -72,4 +108,7 @@ fn main() {
     assert!(close(by_paths_grad(x).1, 4.0 * x));
     assert!(close(tests_like::from_parent_grad(x).1, 12.0 * x));
     assert!(close(local_caller_grad(x).1, 3.0 * x * x + 2.0 * x));
+    assert!(close(from_macro_grad(x).1, 4.0 * x));
+    // 2x + 3x² → 2 + 6x.
+    assert!(close(shadowing::calls_own_grad(x).1, 2.0 + 6.0 * x));
 }
