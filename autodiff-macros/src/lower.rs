@@ -906,7 +906,13 @@ impl Lowerer<'_> {
             Op::Cast(..) => false,
             op => op.operands().iter().any(|o| self.function.is_active(o)),
         };
-        let slot = self.result_type(&op);
+        let slot = match &op {
+            // A call none of whose arguments is differentiated is a constant: any function
+            // will do, `#[grad]` or not, and its type is whatever the body makes of it (a
+            // plain function's descriptor, the fallback, has none to give).
+            Op::GradCall { .. } if !active => self.types.unknown(),
+            op => self.result_type(op),
+        };
         if let Some(ty) = &annotation {
             let written = self.types.written(ty);
             self.types.unify(slot, written);
