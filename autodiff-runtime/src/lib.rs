@@ -159,9 +159,10 @@
 /// An array the caller makes and passes by reference (`g(&b)`) cannot be borrowed by residuals
 /// that outlive the forward half: there the reverse half runs the callee's forward again on the
 /// kept argument. A callee may be generic over its float type alone (`fn f<T: Float>(..)`, called
-/// from `f64` and `f32` code alike). A call to a function with neither attribute does not
-/// compile; the error is at the call, names the function and says to mark it `#[grad]` or give
-/// it a pullback with `#[custom_vjp]`:
+/// from `f64` and `f32` code alike). A call to a function with neither attribute, on values
+/// that depend on the differentiated parameters, does not compile; the error is at the call,
+/// names the function and says to mark it `#[grad]` or give it a pullback with `#[custom_vjp]`
+/// (a call whose arguments are all constants may call any function):
 ///
 /// ```compile_fail,E0277
 /// use autodiff_runtime::grad;
