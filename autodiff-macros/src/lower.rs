@@ -704,6 +704,16 @@ impl Lowerer<'_> {
             );
             return None;
         }
+        if path.segments.first().is_some_and(|s| s.ident == "Self") {
+            self.errors.spanned(
+                path,
+                format!(
+                    "calling `{name}` through `Self` is not supported in a #[grad] function; \
+                     call a free function marked #[grad] or #[custom_vjp] by its name or path"
+                ),
+            );
+            return None;
+        }
         if !matches!(last.arguments, syn::PathArguments::None) {
             self.errors.spanned(
                 &last.arguments,
