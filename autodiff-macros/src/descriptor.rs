@@ -374,11 +374,7 @@ pub fn descriptor(
     } else {
         (unreachable.clone(), unreachable)
     };
-    let attrs = input
-        .item
-        .attrs
-        .iter()
-        .filter(|a| matches!(a.style, syn::AttrStyle::Outer) && a.path().is_ident("cfg"));
+    let attrs = cfg_attrs(&input.item);
     quote! {
         #[doc(hidden)]
         // Only callers name it; a function nobody calls must not warn about it.
