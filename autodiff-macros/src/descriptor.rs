@@ -48,18 +48,19 @@ pub fn kept(alias: &Ident, float: &syn::Type) -> TokenStream {
 /// the callee and the two ways to make it callable.
 #[derive(Debug, Default)]
 pub struct Callees {
-    /// Each path called, as written, with its alias.
-    called: Vec<(syn::Path, Ident)>,
+    /// Each path called, as written, with its alias and the alias's part after
+    /// `__<caller>_calls_`, which names the fallback's requirement.
+    called: Vec<(syn::Path, Ident, String)>,
 }
 
 impl Callees {
     /// The alias of `path` for the caller `caller`: `__<caller>_calls_<path segments>`.
     pub fn alias(&mut self, caller: &Ident, path: &syn::Path) -> Ident {
         let key = path.to_token_stream().to_string();
-        if let Some((_, alias)) = self
+        if let Some((_, alias, _)) = self
             .called
             .iter()
-            .find(|(p, _)| p.to_token_stream().to_string() == key)
+            .find(|(p, ..)| p.to_token_stream().to_string() == key)
         {
             return alias.clone();
         }
@@ -70,16 +71,16 @@ impl Callees {
             .map(|s| s.ident.unraw().to_string().replace('$', ""))
             .filter(|s| !["crate", "self", "super"].contains(&s.as_str()))
             .collect();
-        let base = format!("__{}_calls_{}", caller.unraw(), segments.join("_"));
-        let mut name = base.clone();
+        let base = segments.join("_");
+        let mut called = base.clone();
         let mut n = 1;
-        while self.called.iter().any(|(_, alias)| alias == &name) {
+        while self.called.iter().any(|(.., c)| c == &called) {
             n += 1;
-            name = format!("{base}_{n}");
+            called = format!("{base}_{n}");
         }
         let last = &path.segments.last().expect("a path has a segment").ident;
-        let alias = Ident::new(&name, last.span());
-        self.called.push((path.clone(), alias.clone()));
+        let alias = Ident::new(&format!("__{}_calls_{called}", caller.unraw()), last.span());
+        self.called.push((path.clone(), alias.clone(), called));
         alias
     }
 
@@ -98,7 +99,7 @@ impl Callees {
             caller.unraw(),
             span = Span::mixed_site().located_at(caller.span())
         );
-        let imports = self.called.iter().map(|(path, alias)| {
+        let imports = self.called.iter().map(|(path, alias, _)| {
             let mut path = path.clone();
             if let Some(first) = path.segments.first_mut()
                 && !["crate", "self", "super", "Self", "$crate"]
@@ -114,12 +115,10 @@ impl Callees {
                 use #path as #alias;
             }
         });
-        let prefix = format!("__{}_calls_", caller.unraw());
-        let fallbacks = self.called.iter().map(|(path, alias)| {
-            let called = alias.to_string();
-            let called = called.strip_prefix(&prefix).unwrap_or(&called);
-            fallback(path, alias, called)
-        });
+        let fallbacks = self
+            .called
+            .iter()
+            .map(|(path, alias, called)| fallback(path, alias, called));
         quote! {
             #(#imports)*
             #(#attrs)*

@@ -306,7 +306,7 @@ pub fn reverse(
     let mut declared: BTreeSet<VarId> = seeded.into_iter().collect();
     // For cotangents declared zero by an indexed contribution: the literal indices written so
     // far, while every contribution has had a literal index (`None` after any other).
-    let mut written: HashMap<VarId, Option<BTreeSet<String>>> = HashMap::new();
+    let mut written: HashMap<VarId, Option<BTreeSet<usize>>> = HashMap::new();
     let mut stmts: Vec<Adjoint> = std::mem::take(&mut cx.recips)
         .into_iter()
         .map(|(_, name, value)| Adjoint::Let { name, value })
@@ -353,7 +353,7 @@ pub fn reverse(
                         .and_then(|i| i.base10_parse::<usize>().ok());
                     match (tracked.as_mut(), literal) {
                         (Some(indices), Some(i)) => {
-                            if indices.insert(i.to_string()) {
+                            if indices.insert(i) {
                                 how = Accumulation::Set;
                             }
                         }
@@ -533,9 +533,7 @@ fn rule(cx: &mut Cx, stmt: &Stmt) {
                     }
                 }
                 BinOp::Div => {
-                    // d(a/b)/da = 1/b and d(a/b)/db = -(a/b)/b: one division, `bar / b`, serves
-                    // both (divisions cost several multiplications), and the result stands in
-                    // for a/b.
+                    // d(a/b)/da = 1/b and d(a/b)/db = -(a/b)/b, the result standing in for a/b.
                     if !active_a && is_one(a) {
                         // 1/b: -(1/b)/b = -r·r, no division at all.
                         let r = cx.primal(&result);
