@@ -4,7 +4,7 @@
 
 use autodiff_runtime::check;
 use autodiff_runtime::grad;
-use autodiff_runtime::ndarray::{Array1, Array2, array};
+use autodiff_runtime::ndarray::{Array1, Array2, ArrayView1, array};
 use autodiff_runtime::nn;
 
 /// ‖a‖².
@@ -138,4 +138,37 @@ fn custom_pullback_with_an_array_output() {
     // Σ x²w: ∂x = 2xw, ∂w = x².
     assert_eq!(bar_x, array![6.0, -20.0, -1.0]);
     assert_eq!(bar_w, array![1.0, 4.0, 0.25]);
+}
+
+/// `Σ v²` of a view.
+#[grad]
+fn sq_norm_of_view(v: ArrayView1<f64>) -> f64 {
+    (&v * &v).sum()
+}
+
+/// `⟨a, b⟩` of two views, kept for the reverse half.
+#[grad]
+fn inner_of_views(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
+    (&a * &b).sum()
+}
+
+/// Passes its view parameters on to callees with view parameters (issue 9, item 5: once
+/// E0392 and "lifetime may not live long enough", views being invariant in their lifetime).
+#[grad]
+fn through_views(a: ArrayView1<f64>, b: ArrayView1<f64>, s: f64) -> f64 {
+    let n = sq_norm_of_view(a);
+    n * s + inner_of_views(a, b) * sq_norm_of_view(b)
+}
+
+#[test]
+fn views_passed_on_to_callees_with_view_parameters() {
+    let (a, b, s) = (array![1.0, -2.0, 0.5], array![0.3, 0.7, -1.1], 1.5);
+    let (value, bar_a, bar_b, bar_s) = through_views_grad(a.view(), b.view(), s);
+    assert_eq!(value, through_views(a.view(), b.view(), s));
+    check::gradient(
+        |(a, b, s): &(Array1<f64>, Array1<f64>, f64)| through_views(a.view(), b.view(), *s),
+        &(a.clone(), b.clone(), s),
+        &(bar_a, bar_b, bar_s),
+    )
+    .assert_ok();
 }

@@ -291,10 +291,21 @@ struct ResidualGenerics {
 }
 
 impl ResidualGenerics {
-    fn new(input: &Input, stored: &[usize], force_shared: bool, names: &mut Names) -> Self {
+    /// `stored`: the parameters the residuals keep, or pass to callees whose residuals they
+    /// keep; `unread`: those of them the residuals do not keep as fields (their lifetimes are
+    /// used by a marker).
+    fn new(
+        input: &Input,
+        stored: &[usize],
+        unread: &[usize],
+        force_shared: bool,
+        names: &mut Names,
+    ) -> Self {
         let mut generics = companion_generics(&input.item.sig.generics);
         let mut param_types = std::collections::HashMap::new();
         let mut lifetimes: Vec<Lifetime> = Vec::new();
+        // Views' lifetimes, each its own (views are invariant in it).
+        let mut views: Vec<(usize, Lifetime)> = Vec::new();
         // References are covariant in their lifetime and share the first one.
         let mut shared: Option<Lifetime> = None;
         for &i in stored {
@@ -311,6 +322,8 @@ impl ResidualGenerics {
                 lifetimes.push(lifetime.clone());
                 if covariant {
                     shared = Some(lifetime.clone());
+                } else {
+                    views.push((i, lifetime.clone()));
                 }
                 lifetime
             };
@@ -328,8 +341,22 @@ impl ResidualGenerics {
                 syn::GenericParam::Lifetime(syn::LifetimeParam::new(lifetime)),
             );
         }
+        // A view passed to a callee is reborrowed for the lifetime its residuals borrow for.
+        if let Some(shared) = &shared {
+            for (_, view) in &views {
+                generics
+                    .make_where_clause()
+                    .predicates
+                    .push(syn::parse_quote!(#view: #shared));
+            }
+        }
         let original = &input.item.sig.generics;
-        let marker = (!original.params.is_empty()).then(|| {
+        let unused_views: Vec<TokenStream> = views
+            .iter()
+            .filter(|(i, _)| unread.contains(i))
+            .map(|(_, l)| quote!(&#l ()))
+            .collect();
+        let marker = (!original.params.is_empty() || !unused_views.is_empty()).then(|| {
             let used: Vec<TokenStream> = original
                 .params
                 .iter()
@@ -347,6 +374,7 @@ impl ResidualGenerics {
                         quote!([(); #c])
                     }
                 })
+                .chain(unused_views)
                 .collect();
             let ty = quote!(::core::marker::PhantomData<fn() -> (#(#used,)*)>);
             (names.fresh("marker", Span::call_site()), ty)
@@ -374,6 +402,11 @@ fn has_elided_reference(ty: &Type) -> bool {
         Type::Slice(s) => has_elided_reference(&s.elem),
         _ => false,
     }
+}
+
+/// `ArrayView2<'a, f64>`, written with its lifetime or not.
+fn is_view(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident.to_string().starts_with("ArrayView")))
 }
 
 /// `ArrayView2<f64>` or `ArrayView2<'_, f64>`: a view whose lifetime is not written.
@@ -492,7 +525,18 @@ pub fn emit(
     let stored: Vec<usize> = (0..input.params.len())
         .filter(|&i| reverse.reads.contains(&param_var(i)) || passed(param_var(i)))
         .collect();
-    let rg = ResidualGenerics::new(input, &stored, calls.iter().any(|c| c.borrows), names);
+    let unread: Vec<usize> = stored
+        .iter()
+        .copied()
+        .filter(|&i| !reverse.reads.contains(&param_var(i)))
+        .collect();
+    let rg = ResidualGenerics::new(
+        input,
+        &stored,
+        &unread,
+        calls.iter().any(|c| c.borrows),
+        names,
+    );
     let mut fields = Vec::new();
     // Parameters kept as copies of what they point to, borrowed again in the reverse half.
     let mut copied = Vec::new();
@@ -574,12 +618,17 @@ pub fn emit(
     };
 
     // The forward sweep.
+    let views: Vec<crate::ssa::VarId> = (0..input.params.len())
+        .filter(|&i| is_view(&input.params[i].ty))
+        .map(param_var)
+        .collect();
     let forward: Vec<TokenStream> = function
         .stmts
         .iter()
         .zip(&reverse.live)
-        .filter(|(_, live)| **live)
-        .map(|(stmt, _)| {
+        .enumerate()
+        .filter(|(_, (_, live))| **live)
+        .map(|(at, (stmt, _))| {
             let name = &function.var(stmt.var).name;
             if let Op::GradCall {
                 path,
@@ -591,11 +640,32 @@ pub fn emit(
             } = &stmt.op
             {
                 return grad_call(
-                    function, path, descriptor, args, borrowed, name, *residuals, reverse,
+                    function, path, descriptor, args, borrowed, name, *residuals, reverse, &views,
                     stmt.span,
                 );
             }
-            let value = forward_expr(function, types, &stmt.op, stmt.span);
+            let mut value = forward_expr(function, types, &stmt.op, stmt.span);
+            // `let b = a;` of an owned array moves it: a copy where `a` is still needed.
+            if let Op::Use(source @ Operand::Var(a)) = &stmt.op
+                && is_ndarray(function, types, source)
+                && !is_borrowed(function, *a)
+                && needed_after(function, reverse, *a, at)
+            {
+                value = quote_spanned!(stmt.span=> #value.clone());
+            }
+            // A literal's type where inference knows it (`m = -1.5` after `let mut m = c.ln()`
+            // of a constant `c: f64`): rustc could not call a method on `{float}`.
+            let literal_type = match &stmt.op {
+                Op::Use(Operand::Const(tokens))
+                    if stmt.annotation.is_none() && is_float_literal(tokens) =>
+                {
+                    types.determined(function.var(stmt.var).ty)
+                }
+                _ => None,
+            };
+            if let Some(ty) = literal_type {
+                return quote_spanned!(stmt.span=> let #name: #ty = #value;);
+            }
             match &stmt.annotation {
                 Some(ty) => quote_spanned!(stmt.span=> let #name: #ty = #value;),
                 None => quote_spanned!(stmt.span=> let #name = #value;),
@@ -603,6 +673,31 @@ pub fn emit(
         })
         .collect();
     let output = operand(function, &function.output);
+    // An array output the residuals also keep is returned as a copy; one whose shape they
+    // keep moves out after the shape is read.
+    let output_array = match function.output {
+        Operand::Var(v)
+            if is_ndarray(function, types, &function.output) && !is_borrowed(function, v) =>
+        {
+            Some(v)
+        }
+        _ => None,
+    };
+    let returned_value = match output_array {
+        Some(v) if reverse.reads.contains(&v) => quote!(#output.clone()),
+        _ => output.clone(),
+    };
+    let residuals_value = quote!(#residuals_ty { #(#field_inits,)* #marker_init });
+    let forward_tail = match output_array {
+        Some(v) if !reverse.reads.contains(&v) && reverse.dims.contains_key(&v) => {
+            let kept = names.fresh("residuals", Span::call_site());
+            quote! {
+                let #kept = #residuals_value;
+                (#returned_value, #kept)
+            }
+        }
+        _ => quote!((#returned_value, #residuals_value)),
+    };
     let used_in_forward = |var| {
         function.stmts.iter().zip(&reverse.live).any(|(s, live)| {
             *live
@@ -633,13 +728,15 @@ pub fn emit(
          gradient later. Generated by `#[grad]`.",
         sig.docs_name()
     );
+    let uses_original = uses_original(input);
     let fwd_item = quote! {
         #[doc = #fwd_doc]
         #(#attrs)*
         #[inline(always)]
         #vis fn #fwd #impl_generics (#(#fwd_params),*) -> (#out, #residuals_ty #ty_generics) #where_clause {
+            #uses_original
             #(#forward)*
-            (#output, #residuals_ty { #(#field_inits,)* #marker_init })
+            #forward_tail
         }
     };
 
@@ -759,6 +856,33 @@ pub fn emit(
     }
 }
 
+/// `let _ = f;` in the forward half: a user who calls only the companions (`f_grad`) has used
+/// `f`, and gets no `dead_code` warning for it; one who calls neither still gets one, for `f`
+/// (the companions' own warnings are silenced, as for every item a macro writes). Left out where
+/// a parameter has the function's name, which would shadow it.
+fn uses_original(input: &Input) -> TokenStream {
+    let sig = &input.item.sig;
+    if input.params.iter().any(|p| p.ident == sig.ident) {
+        return TokenStream::new();
+    }
+    let name = &sig.ident;
+    let args: Vec<&Ident> = sig
+        .generics
+        .params
+        .iter()
+        .filter_map(|p| match p {
+            syn::GenericParam::Type(t) => Some(&t.ident),
+            syn::GenericParam::Const(c) => Some(&c.ident),
+            syn::GenericParam::Lifetime(_) => None,
+        })
+        .collect();
+    if args.is_empty() {
+        quote!(let _ = #name;)
+    } else {
+        quote!(let _ = #name::<#(#args),*>;)
+    }
+}
+
 /// The companions with unreachable bodies, for when the body could not be differentiated.
 pub fn stubs(input: &Input, names: &mut Names) -> TokenStream {
     let sig = Signature::new(input);
@@ -771,7 +895,7 @@ pub fn stubs(input: &Input, names: &mut Names) -> TokenStream {
         gradients,
         ..
     } = &sig;
-    let rg = ResidualGenerics::new(input, &[], false, names);
+    let rg = ResidualGenerics::new(input, &[], &[], false, names);
     let (impl_generics, ty_generics, where_clause) = rg.generics.split_for_impl();
     let marker = rg.marker.as_ref().map(|(name, ty)| quote!(#name: #ty,));
     let param_names: Vec<Ident> = input.params.iter().map(|p| p.ident.clone()).collect();
@@ -806,6 +930,30 @@ fn operand(function: &Function, operand: &Operand) -> TokenStream {
     }
 }
 
+/// Whether the tokens are a float literal, negated or not (`2.0`, `-1.5`).
+fn is_float_literal(tokens: &TokenStream) -> bool {
+    let float =
+        |e: &syn::Expr| matches!(e, syn::Expr::Lit(l) if matches!(l.lit, syn::Lit::Float(_)));
+    match syn::parse2::<syn::Expr>(tokens.clone()) {
+        Ok(syn::Expr::Unary(unary)) => float(&unary.expr),
+        Ok(e) => float(&e),
+        Err(_) => false,
+    }
+}
+
+/// Whether the forward sweep reads `var` after its statement `at`, or the residuals or the
+/// output keep it.
+fn needed_after(function: &Function, reverse: &Reverse, var: crate::ssa::VarId, at: usize) -> bool {
+    let mentions = |o: &Operand| matches!(o, Operand::Var(v) if *v == var);
+    reverse.reads.contains(&var)
+        || reverse.dims.contains_key(&var)
+        || mentions(&function.output)
+        || function.stmts[at + 1..]
+            .iter()
+            .zip(&reverse.live[at + 1..])
+            .any(|(s, live)| *live && s.op.operands().into_iter().any(mentions))
+}
+
 /// The forward statement of a call to a `#[grad]` function: its forward half when the reverse
 /// sweep needs its residuals, the function itself otherwise.
 #[allow(clippy::too_many_arguments)]
@@ -818,15 +966,30 @@ fn grad_call(
     name: &Ident,
     residuals: crate::ssa::VarId,
     reverse: &Reverse,
+    views: &[crate::ssa::VarId],
     span: Span,
 ) -> TokenStream {
-    let args = args.iter().zip(borrowed).map(|(a, &by_ref)| {
-        let a = operand(function, a);
-        if by_ref { quote!(&#a) } else { a }
-    });
+    let arg_operands = args;
+    let args: Vec<TokenStream> = args
+        .iter()
+        .zip(borrowed)
+        .map(|(a, &by_ref)| {
+            let a = operand(function, a);
+            if by_ref { quote!(&#a) } else { a }
+        })
+        .collect();
     if !reverse.reads.contains(&residuals) {
         return quote_spanned!(span=> let #name = #path(#(#args),*););
     }
+    // A view parameter, reborrowed for the lifetime the residuals borrow for (views are
+    // invariant in theirs).
+    let args = args
+        .into_iter()
+        .zip(arg_operands)
+        .map(|(tokens, a)| match a {
+            Operand::Var(v) if views.contains(v) => quote!(#tokens.reborrow()),
+            _ => tokens,
+        });
     let residuals = &function.var(residuals).name;
     quote_spanned!(span=>
         let (#name, #residuals) =

@@ -195,11 +195,7 @@ pub fn analyze(item: TokenStream, args: &Args, errors: &mut Errors) -> Option<In
     if let Some(variadic) = &sig.variadic {
         errors.spanned(variadic, "#[grad] cannot differentiate a variadic function");
     }
-    let generic_types: Vec<Ident> = sig
-        .generics
-        .type_params()
-        .map(|p| p.ident.clone())
-        .collect();
+    let generic_types = float_type_params(sig);
 
     let mut params = Vec::new();
     for arg in &sig.inputs {
@@ -236,7 +232,11 @@ pub fn analyze(item: TokenStream, args: &Args, errors: &mut Errors) -> Option<In
             continue;
         }
         let shape = classify(&typed.ty, &generic_types);
-        if shape == Shape::Constant && args.wrt.is_none() && mentions_float(&typed.ty) {
+        // A parameter of floats in a form #[grad] cannot differentiate: reported here, and
+        // counted as differentiated, so that the stubs give it the gradient a caller expects
+        // (its own type) and no second error says there is nothing to differentiate.
+        let rejected = shape == Shape::Constant && args.wrt.is_none() && mentions_float(&typed.ty);
+        if rejected {
             errors.spanned(
                 &typed.ty,
                 "#[grad] cannot differentiate a parameter of this type; differentiable parameters \
@@ -246,7 +246,7 @@ pub fn analyze(item: TokenStream, args: &Args, errors: &mut Errors) -> Option<In
             );
         }
         params.push(Param {
-            active: shape != Shape::Constant,
+            active: shape != Shape::Constant || rejected,
             ident,
             ty: typed.ty.clone(),
             shape,
@@ -454,6 +454,40 @@ pub fn vec_element(ty: &Type) -> Option<&Type> {
         },
         _ => None,
     }
+}
+
+/// The type parameters that are float types: those the output's scalar is (`T` of `-> T` or
+/// `-> [T; 3]`) and those bounded by a float trait (`Float`, `Real`, `FloatCore`, by any path).
+/// Any other type parameter (`U: Copy` of a tag) is a constant's type.
+pub fn float_type_params(sig: &syn::Signature) -> Vec<Ident> {
+    let is_float_bound = |bound: &syn::TypeParamBound| {
+        matches!(bound, syn::TypeParamBound::Trait(t)
+            if t.path.segments.last().is_some_and(|s| ["Float", "Real", "FloatCore"].iter().any(|n| s.ident == n)))
+    };
+    let output_scalar = match &sig.output {
+        syn::ReturnType::Type(_, ty) => scalar_of(ty).cloned(),
+        syn::ReturnType::Default => None,
+    };
+    let where_bounds = |ident: &Ident| {
+        sig.generics.where_clause.iter().any(|w| {
+            w.predicates.iter().any(|p| match p {
+                syn::WherePredicate::Type(t) => {
+                    matches!(&t.bounded_ty, Type::Path(p) if p.path.is_ident(ident))
+                        && t.bounds.iter().any(is_float_bound)
+                }
+                _ => false,
+            })
+        })
+    };
+    sig.generics
+        .type_params()
+        .filter(|p| {
+            p.bounds.iter().any(is_float_bound)
+                || where_bounds(&p.ident)
+                || matches!(&output_scalar, Some(Type::Path(o)) if o.path.is_ident(&p.ident))
+        })
+        .map(|p| p.ident.clone())
+        .collect()
 }
 
 /// The type parameter of a function generic over its float type alone (`fn f<T: Float>`).

@@ -35,16 +35,11 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
         types: Types::default(),
         env: HashMap::new(),
         bound: HashSet::new(),
+        poisoned: HashSet::new(),
         names,
         errors,
         float: input.float_type(),
-        type_params: input
-            .item
-            .sig
-            .generics
-            .type_params()
-            .map(|p| p.ident.clone())
-            .collect(),
+        type_params: crate::input::float_type_params(&input.item.sig),
         caller: input.item.sig.ident.clone(),
     };
     for param in &input.params {
@@ -81,12 +76,14 @@ struct Lowerer<'a> {
     env: HashMap<String, VarId>,
     /// User names bound at least once (a second binding gets a numbered name).
     bound: HashSet<String>,
+    /// User names whose binding failed with an error, and not bound again since.
+    poisoned: HashSet<String>,
     names: &'a mut Names,
     errors: &'a mut Errors,
     /// The float type callees' descriptors are asked for where no argument tells
     /// ([`Input::float_type`]).
     float: Type,
-    /// The function's type parameters, which may be float types.
+    /// The function's type parameters that are float types ([`crate::input::float_type_params`]).
     type_params: Vec<syn::Ident>,
     /// The function's name, which the aliases of its callees start with.
     caller: syn::Ident,
@@ -106,6 +103,13 @@ impl Lowerer<'_> {
     fn new_var(&mut self, name: proc_macro2::Ident, active: bool, ty: Slot) -> VarId {
         self.function.vars.push(Var { name, active, ty });
         VarId(self.function.vars.len() - 1)
+    }
+
+    /// After an error in the value of `let name = ..`: later uses of `name` report nothing
+    /// more (the error said what was wrong).
+    fn poison(&mut self, name: &syn::Ident) {
+        self.env.remove(&name.to_string());
+        self.poisoned.insert(name.to_string());
     }
 
     fn slot_of(&mut self, operand: &Operand) -> Slot {
@@ -200,10 +204,11 @@ impl Lowerer<'_> {
                     user: ident.ident.to_string(),
                     span: ident.ident.span(),
                 };
-                if let Some(operand) = self.expr_named(expr, hint, annotation)
-                    && let Operand::Var(var) = operand
-                {
-                    self.env.insert(ident.ident.to_string(), var);
+                match self.expr_named(expr, hint, annotation) {
+                    Some(Operand::Var(var)) => {
+                        self.env.insert(ident.ident.to_string(), var);
+                    }
+                    _ => self.poison(&ident.ident),
                 }
             }
             Pat::Wild(_) => {
@@ -277,6 +282,10 @@ impl Lowerer<'_> {
                     span: assign.left.span(),
                 };
                 if let Some(Operand::Var(var)) = self.expr_named(&assign.right, hint, None) {
+                    // An assignment keeps the variable's type: `m = -1.5` is a float of the
+                    // type `m` had.
+                    let before = self.function.var(self.env[&name]).ty;
+                    self.types.unify(before, self.function.var(var).ty);
                     self.env.insert(name, var);
                 }
             }
@@ -397,10 +406,13 @@ impl Lowerer<'_> {
                 }
             },
             Expr::Path(path) => {
-                if let Some(ident) = path.path.get_ident()
-                    && let Some(var) = self.env.get(&ident.to_string())
-                {
-                    return Some(Operand::Var(*var));
+                if let Some(ident) = path.path.get_ident() {
+                    if let Some(var) = self.env.get(&ident.to_string()) {
+                        return Some(Operand::Var(*var));
+                    }
+                    if self.poisoned.contains(&ident.to_string()) {
+                        return None;
+                    }
                 }
                 // A const, a static or a path such as `std::f64::consts::PI`.
                 Some(Operand::Const(path.to_token_stream()))
@@ -677,6 +689,20 @@ impl Lowerer<'_> {
     ) -> Option<Operand> {
         let last = path.segments.last().expect("a path has a segment");
         let name = path.to_token_stream().to_string().replace(' ', "");
+        if let Some(owner) = path.segments.iter().rev().nth(1)
+            && is_array_type_name(&owner.ident)
+        {
+            let constructor = format!("{}::{}", owner.ident, last.ident);
+            self.errors.spanned(
+                path,
+                format!(
+                    "`{constructor}` makes a local array, which #[grad] does not support yet; \
+                     pass the array as a parameter (left out of `wrt(..)` if it is a constant), \
+                     or build it with a literal `[a, b, ..]` of floats"
+                ),
+            );
+            return None;
+        }
         if path
             .get_ident()
             .is_some_and(|i| self.env.contains_key(&i.to_string()))
@@ -1111,6 +1137,17 @@ fn negate(tokens: &proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '-' => trees.collect(),
         _ => quote!(-#tokens),
     }
+}
+
+/// `Array1`, `Array2`, `ArrayD`, `Array`, `ArrayBase`, `Vec`: a type whose associated functions
+/// (`zeros`, `from_elem`, `new`) make a local array.
+fn is_array_type_name(ident: &syn::Ident) -> bool {
+    let name = ident.to_string();
+    name == "Vec"
+        || name == "ArrayBase"
+        || name
+            .strip_prefix("Array")
+            .is_some_and(|rest| rest.is_empty() || rest == "D" || rest.parse::<u8>().is_ok())
 }
 
 fn strip(expr: &Expr) -> &Expr {

@@ -871,13 +871,7 @@ fn is_generic_float(input: &Input, function: &Function, types: &mut Types, var: 
     };
     let ty = crate::types::strip_reference(&ty);
     let scalar = crate::input::element_type(ty).unwrap_or(ty);
-    let generics: Vec<Ident> = input
-        .item
-        .sig
-        .generics
-        .type_params()
-        .map(|p| p.ident.clone())
-        .collect();
+    let generics = crate::input::float_type_params(&input.item.sig);
     matches!(scalar, syn::Type::Path(p) if p.path.get_ident().is_some_and(|i| generics.contains(i)))
 }
 

@@ -258,6 +258,15 @@ impl Types {
         }
     }
 
+    /// The slot's type where something other than a literal's default determined it.
+    pub fn determined(&mut self, slot: Slot) -> Option<TokenStream> {
+        let root = self.root(slot);
+        match self.known[root] {
+            Known::Unknown | Known::FloatLiteral | Known::IntLiteral => None,
+            _ => self.resolve(slot),
+        }
+    }
+
     /// A zero of the slot's type, where it can be written without a value to copy the length from.
     pub fn zero(&mut self, slot: Slot) -> Option<TokenStream> {
         let root = self.root(slot);

@@ -1058,7 +1058,7 @@ fn render_case(f: &Function) -> String {
         };
     }
     let _ = writeln!(s, "    let (value, {}) = {name}_grad({args});", list("g_"));
-    let _ = writeln!(s, "    p.same(\"f's value\", &{name}({args}), &value);");
+    let _ = writeln!(s, "    p.close(\"f's value\", &{name}({args}), &value);");
     // The closure binds the active parameters (by reference) and captures the others.
     let closure_args: Vec<String> = f
         .params
