@@ -6,7 +6,10 @@
 //! `⟨bar, f(x, w, s)⟩` (`autodiff_runtime::check`, default f64 tolerances), `f_fwd`/`f_bwd` against
 //! `f_vjp` bit for bit, and a caller that reduces `f`'s output against finite differences too.
 
-#![allow(clippy::let_and_return, reason = "`let q = ..; q` is one of the forms under test")]
+#![allow(
+    clippy::let_and_return,
+    reason = "`let q = ..; q` is one of the forms under test"
+)]
 
 use autodiff_runtime::check;
 use autodiff_runtime::ndarray::{Array, Array1, Array2, Dimension};

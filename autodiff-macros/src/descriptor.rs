@@ -29,6 +29,15 @@ pub fn of(alias: &Ident, float: &syn::Type) -> TokenStream {
     quote_spanned!(alias.span()=> <#alias as ::autodiff_runtime::__private::Differentiable<#float>>)
 }
 
+/// The callee's name in the call, where [`of`] puts it (`or` where the tokens are empty).
+pub fn callee_span(descriptor: &TokenStream, or: Span) -> Span {
+    descriptor
+        .clone()
+        .into_iter()
+        .next()
+        .map_or(or, |t| t.span())
+}
+
 /// `<alias as Kept<F>>`: the callee's output and residuals types, for the caller's residuals
 /// struct, named even where the callee turns out to have no descriptor.
 pub fn kept(alias: &Ident, float: &syn::Type) -> TokenStream {
@@ -356,12 +365,22 @@ pub fn descriptor(
             quote!(),
         )
     };
+    let owned = owned_residuals(
+        input,
+        &params,
+        &arg_types,
+        &residuals_ty,
+        [&args, &residuals_name, &bar_out],
+        &quote!(<Self as ::autodiff_runtime::__private::Differentiable<#float>>),
+    );
     // `f_bwd` takes an array output's cotangent by reference; callers hand theirs over owned.
     let bar_out_arg = match input.output_shape {
         Shape::NdArray(_) => quote!(&#bar_out),
         _ => quote!(#bar_out),
     };
-    let (forward, body) = if bodies {
+    let owned_ty = owned.ty;
+    let (forward, body, forward_owned, backward_owned) = if bodies {
+        let (keep, again) = (owned.keep, owned.again);
         (
             forward,
             quote! {
@@ -369,9 +388,16 @@ pub fn descriptor(
                 let #returned = #bwd(#residuals_name, #bar_out_arg);
                 (#(#cotangents,)*)
             },
+            keep,
+            again,
         )
     } else {
-        (unreachable.clone(), unreachable)
+        (
+            unreachable.clone(),
+            unreachable.clone(),
+            unreachable.clone(),
+            unreachable,
+        )
     };
     let attrs = cfg_attrs(&input.item);
     quote! {
@@ -384,6 +410,7 @@ pub fn descriptor(
         impl #impl_generics ::autodiff_runtime::__private::Kept<#float> for #name #where_clause {
             type Output = #out;
             type Residuals<'r> = #residuals_ty;
+            type Owned = #owned_ty;
         }
 
         #[allow(unused_variables)]
@@ -400,6 +427,107 @@ pub fn descriptor(
             fn backward(#residuals_name: Self::Residuals<'_>, #bar_out: Self::BarOut) -> Self::Cotangents {
                 #body
             }
+            #[inline(always)]
+            fn forward_owned(#args: Self::Args<'_>) -> (Self::Value, Self::Owned) {
+                #forward_owned
+            }
+            #[inline(always)]
+            fn backward_owned(#residuals_name: Self::Owned, #bar_out: Self::BarOut) -> Self::Cotangents {
+                #backward_owned
+            }
         }
     }
+}
+
+/// What [`Kept::Owned`](../../autodiff_runtime/__private/trait.Kept.html) is for a function,
+/// and the bodies of `forward_owned` (from `args`) and `backward_owned` (from `residuals`, with
+/// `bar_out`).
+struct Owned {
+    ty: TokenStream,
+    keep: TokenStream,
+    again: TokenStream,
+}
+
+/// Residuals that borrow nothing are kept as they are. Residuals that borrow a slice (the only
+/// borrow a caller passing plain data can meet: its `&[f64; N]` taken as `&[f64]`) are replaced
+/// by copies of the arguments (`to_vec` for a slice), from which the forward half runs again.
+/// A function with a parameter plain data cannot be passed to (an ndarray array, a view) is
+/// never called that way, and keeps `()`.
+fn owned_residuals(
+    input: &Input,
+    params: &[syn::Ident],
+    arg_types: &[syn::Type],
+    residuals_ty: &TokenStream,
+    [args, residuals, bar_out]: [&syn::Ident; 3],
+    this: &TokenStream,
+) -> Owned {
+    let name = &input.item.sig.ident;
+    if !mentions_lifetime_r(residuals_ty) {
+        return Owned {
+            ty: residuals_ty.clone(),
+            keep: quote!(#this::forward(#args)),
+            again: quote!(#this::backward(#residuals, #bar_out)),
+        };
+    }
+    let floats = crate::input::float_type_params(&input.item.sig);
+    let mut types = Vec::new();
+    let mut kept = Vec::new();
+    let mut passed = Vec::new();
+    for ((param, ty), p) in input.params.iter().zip(arg_types).zip(params) {
+        if let Some(pointee) = copied_reference(&param.ty) {
+            types.push(quote!(#pointee));
+            kept.push(quote!(*#p));
+            passed.push(quote!(&#p));
+        } else if let syn::Type::Reference(r) = &*param.ty
+            && let syn::Type::Slice(slice) = &*r.elem
+        {
+            let elem = &slice.elem;
+            types.push(quote!(::std::vec::Vec<#elem>));
+            kept.push(quote!(#p.to_vec()));
+            passed.push(quote!(&#p[..]));
+        } else if crate::types::is_plain_value(&param.ty, &floats) {
+            types.push(quote!(#ty));
+            kept.push(quote!(#p));
+            passed.push(quote!(#p));
+        } else {
+            let never = quote!(::core::unreachable!(
+                "only plain data reaches forward_owned, and this function takes other arguments"
+            ));
+            return Owned {
+                ty: quote!(()),
+                keep: never.clone(),
+                again: never,
+            };
+        }
+    }
+    Owned {
+        ty: quote!((#(#types,)*)),
+        keep: quote! {
+            let (#(#params,)*) = #args;
+            (#name(#(#params),*), (#(#kept,)*))
+        },
+        again: quote! {
+            let (#(#params,)*) = #residuals;
+            let (_, #residuals) = #this::forward((#(#passed,)*));
+            #this::backward(#residuals, #bar_out)
+        },
+    }
+}
+
+/// Whether the tokens name the lifetime `'r` the descriptor's types borrow for.
+fn mentions_lifetime_r(tokens: &TokenStream) -> bool {
+    let mut after_quote = false;
+    for tree in tokens.clone() {
+        match tree {
+            proc_macro2::TokenTree::Punct(p) if p.as_char() == '\'' => {
+                after_quote = true;
+                continue;
+            }
+            proc_macro2::TokenTree::Ident(i) if after_quote && i == "r" => return true,
+            proc_macro2::TokenTree::Group(g) if mentions_lifetime_r(&g.stream()) => return true,
+            _ => {}
+        }
+        after_quote = false;
+    }
+    false
 }

@@ -556,15 +556,16 @@ pub fn emit(
             },
             None => match calls.iter().find(|call| call.residuals == var) {
                 Some(call) => {
-                    let lifetime = if call.borrows {
-                        rg.shared
-                            .clone()
-                            .expect("a shared lifetime for callee residuals")
-                    } else {
-                        Lifetime::new("'static", Span::call_site())
-                    };
                     let kept = call.kept;
-                    quote!(#kept::Residuals<#lifetime>)
+                    if call.borrows {
+                        let lifetime = rg
+                            .shared
+                            .clone()
+                            .expect("a shared lifetime for callee residuals");
+                        quote!(#kept::Residuals<#lifetime>)
+                    } else {
+                        quote!(#kept::Owned)
+                    }
                 }
                 None => match types.resolve(function.var(var).ty) {
                     Some(ty) => ty,
@@ -639,9 +640,12 @@ pub fn emit(
                 ..
             } = &stmt.op
             {
+                let owned = !args
+                    .iter()
+                    .any(|a| crate::reverse::may_be_borrowed(function, types, a));
                 return grad_call(
                     function, path, descriptor, args, borrowed, name, *residuals, reverse, &views,
-                    stmt.span,
+                    owned, stmt.span,
                 );
             }
             let mut value = forward_expr(function, types, &stmt.op, stmt.span);
@@ -967,6 +971,7 @@ fn grad_call(
     residuals: crate::ssa::VarId,
     reverse: &Reverse,
     views: &[crate::ssa::VarId],
+    owned: bool,
     span: Span,
 ) -> TokenStream {
     let arg_operands = args;
@@ -991,10 +996,19 @@ fn grad_call(
             _ => tokens,
         });
     let residuals = &function.var(residuals).name;
-    quote_spanned!(span=>
-        let (#name, #residuals) =
-            #descriptor::forward((#(#args,)*));
-    )
+    // Arguments of plain data only, which may be locals: residuals that borrow nothing.
+    if owned {
+        // At the callee's name, as an error about a callee without a descriptor is reported
+        // for `forward`.
+        let at = crate::descriptor::callee_span(descriptor, span);
+        let call = quote_spanned!(at=> #descriptor::forward_owned((#(#args,)*)));
+        quote_spanned!(span=> let (#name, #residuals) = #call;)
+    } else {
+        quote_spanned!(span=>
+            let (#name, #residuals) =
+                #descriptor::forward((#(#args,)*));
+        )
+    }
 }
 
 /// An operand as an argument: arrays by reference (unless already a reference parameter).

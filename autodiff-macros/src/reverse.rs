@@ -479,13 +479,49 @@ fn grad_call_rule(
             let (_, #name) = #descriptor::forward((#(#args,)*));
             #descriptor::backward(#name, #bar)
         })
-    } else {
+    } else if args
+        .iter()
+        .any(|a| may_be_borrowed(cx.function, cx.types, a))
+    {
         let residuals = cx.primal(&Operand::Var(residuals));
         quote_spanned!(span=> #descriptor::backward(#residuals, #bar))
+    } else {
+        let residuals = cx.primal(&Operand::Var(residuals));
+        // At the callee's name, as `forward_owned` in the forward half.
+        let at = crate::descriptor::callee_span(descriptor, span);
+        quote_spanned!(at=> #descriptor::backward_owned(#residuals, #bar))
     };
-    // `backward` returns a tuple, one cotangent per parameter.
-    let args: Vec<&Operand> = args.iter().collect();
-    bind_and_add(cx, &args, backward, span);
+    // `backward` returns a tuple, one cotangent per parameter. The cotangent for a fixed-size
+    // array is the callee's `Vec` where it took the array as a slice.
+    let names: Vec<Option<Ident>> = args
+        .iter()
+        .map(|o| cx.function.is_active(o).then(|| cx.names.temp(span)))
+        .collect();
+    cx.raw.push(Raw::Bind {
+        names: names.clone(),
+        value: backward,
+    });
+    for (operand, name) in args.iter().zip(names) {
+        let Some(name) = name else { continue };
+        let len = match operand {
+            Operand::Var(v) => cx.types.fixed_array_len(cx.function.var(*v).ty),
+            Operand::Const(_) => None,
+        };
+        let value = match len {
+            Some(len) => {
+                // A literal or a const parameter as it is; anything else in braces.
+                let simple = len.clone().into_iter().count() == 1
+                    && !matches!(
+                        len.clone().into_iter().next(),
+                        Some(proc_macro2::TokenTree::Group(_))
+                    );
+                let len = if simple { len } else { quote!({ #len }) };
+                quote_spanned!(span=> ::autodiff_runtime::__private::array_cotangent::<_, _, #len>(#name))
+            }
+            None => quote!(#name),
+        };
+        cx.add(operand, value);
+    }
 }
 
 /// Appends the contributions of one statement, whose result's cotangent is needed.

@@ -199,6 +199,25 @@ impl Types {
         }
     }
 
+    /// The length of a fixed-size array (`3` of `[f64; 3]`, `N` of `&[T; N]`), if the slot is one.
+    pub fn fixed_array_len(&mut self, slot: Slot) -> Option<TokenStream> {
+        let root = self.root(slot);
+        match &self.known[root] {
+            Known::Array(_, len) => {
+                let len = proc_macro2::Literal::usize_unsuffixed(*len);
+                Some(quote!(#len))
+            }
+            Known::Written(ty) => match strip_reference(ty) {
+                Type::Array(a) => {
+                    let len = &a.len;
+                    Some(quote!(#len))
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Whether the slot's values are plain data of a static size: floats, integers, fixed-size
     /// arrays of them, references to those, a callee's output. A callee's residuals keep copies
     /// of such arguments, never borrows ([`copied_reference`]).
@@ -305,6 +324,19 @@ fn is_plain_written(ty: &Type) -> bool {
                     .any(|name| *name != "str" && p.path.is_ident(name))
         }
         _ => false,
+    }
+}
+
+/// Plain data held by value: a float or integer, a float type parameter (one of `floats`), or a
+/// fixed-size array of those.
+pub fn is_plain_value(ty: &Type, floats: &[syn::Ident]) -> bool {
+    match ty {
+        Type::Paren(p) => is_plain_value(&p.elem, floats),
+        Type::Group(g) => is_plain_value(&g.elem, floats),
+        Type::Array(a) => is_plain_value(&a.elem, floats),
+        Type::Path(p) if p.qself.is_none() && floats.iter().any(|f| p.path.is_ident(f)) => true,
+        Type::Reference(_) => false,
+        ty => is_plain_written(ty),
     }
 }
 

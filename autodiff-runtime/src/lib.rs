@@ -303,6 +303,7 @@ macro_rules! __callee_without_descriptor {
         impl<F> $crate::__private::Kept<F> for $alias {
             type Output = [F; 0];
             type Residuals<'r> = ();
+            type Owned = ();
         }
 
         impl<F> $crate::__private::Differentiable<F> for $alias
@@ -317,6 +318,12 @@ macro_rules! __callee_without_descriptor {
                 ::core::unreachable!()
             }
             fn backward(_: Self::Residuals<'_>, _: Self::BarOut) -> Self::Cotangents {
+                ::core::unreachable!()
+            }
+            fn forward_owned(_: Self::Args<'_>) -> (Self::Value, Self::Owned) {
+                ::core::unreachable!()
+            }
+            fn backward_owned(_: Self::Owned, _: Self::BarOut) -> Self::Cotangents {
                 ::core::unreachable!()
             }
         }
@@ -431,6 +438,12 @@ pub mod __private {
         fn forward(args: Self::Args<'_>) -> (Self::Value, Self::Residuals<'_>);
         /// The reverse half, with a cotangent for every parameter.
         fn backward(residuals: Self::Residuals<'_>, bar_out: Self::BarOut) -> Self::Cotangents;
+        /// The forward half for a caller whose arguments are all plain data (floats, fixed-size
+        /// arrays, references to them), which may be its own locals: what it keeps borrows
+        /// nothing ([`Kept::Owned`]).
+        fn forward_owned(args: Self::Args<'_>) -> (Self::Value, Self::Owned);
+        /// The reverse half from what [`forward_owned`](Self::forward_owned) kept.
+        fn backward_owned(owned: Self::Owned, bar_out: Self::BarOut) -> Self::Cotangents;
     }
 
     /// The types of a function's descriptor that a caller names in its residuals struct.
@@ -439,6 +452,41 @@ pub mod __private {
         type Output;
         /// What the forward half keeps, borrowing the arguments for `'r`.
         type Residuals<'r>;
+        /// What a caller passing only plain data keeps: the residuals themselves where they
+        /// borrow nothing (parameters of plain data are kept as copies), and where they would
+        /// borrow (a slice parameter, given a caller's fixed-size array), copies of the
+        /// arguments, from which [`Differentiable::backward_owned`] runs the forward half again.
+        type Owned;
+    }
+
+    /// A callee's cotangent for an argument its caller passed as a fixed-size array `[T; N]`:
+    /// the array itself, or, where the callee took the argument as a slice, the `Vec` it
+    /// returns, of the same length.
+    pub trait ArrayCotangent<T, const N: usize> {
+        fn into_array(self) -> [T; N];
+    }
+
+    impl<T, const N: usize> ArrayCotangent<T, N> for [T; N] {
+        #[inline(always)]
+        fn into_array(self) -> [T; N] {
+            self
+        }
+    }
+
+    impl<T, const N: usize> ArrayCotangent<T, N> for ::std::vec::Vec<T> {
+        #[inline]
+        fn into_array(self) -> [T; N] {
+            let len = self.len();
+            self.try_into().unwrap_or_else(|_| {
+                ::std::panic!("the cotangent of a slice has {len} elements where its array has {N}")
+            })
+        }
+    }
+
+    /// [`ArrayCotangent::into_array`], with the array's type inferred from where it goes.
+    #[inline(always)]
+    pub fn array_cotangent<C: ArrayCotangent<T, N>, T, const N: usize>(cotangent: C) -> [T; N] {
+        cotangent.into_array()
     }
 
     /// Element type of an indexable value, for naming the type of `e[i]` in residuals.

@@ -6,7 +6,7 @@
 /// Each of `tests/known_bugs/*.rs` should compile and run; none does yet. A fixed case moves to
 /// the root package's `tests/ui/pass/`.
 #[test]
-#[ignore = "bug: each case fails to compile (see the comment at the top of each file)"]
+#[ignore = "no known bug at the moment: each case here fails to compile while its bug is there"]
 fn cases_that_do_not_compile() {
     let t = trybuild::TestCases::new();
     t.pass("tests/known_bugs/*.rs");

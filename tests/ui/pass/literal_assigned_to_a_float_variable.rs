@@ -1,6 +1,8 @@
 //! A float literal assigned to a `let mut` float keeps the variable's type, so a method on it
 //! compiles (issue 9, item 8: once E0689 "can't call method `hypot` on ambiguous numeric type
 //! `{float}`"; found by difftest, seed 0xC0FFEE27, function 1845).
+#![allow(unused_assignments, reason = "the first value of `m` is overwritten, as in the reported function")]
+
 use autodiff_runtime::grad;
 
 const C0: f64 = 0.75;
