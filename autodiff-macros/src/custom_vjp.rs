@@ -99,7 +99,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let residuals = syn::Ident::new(
         &format!(
             "{}Residuals",
-            crate::emit::upper_camel(&syn::ext::IdentExt::unraw(name).to_string())
+            crate::naming::upper_camel(&syn::ext::IdentExt::unraw(name).to_string())
         ),
         name.span(),
     );

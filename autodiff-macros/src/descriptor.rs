@@ -12,13 +12,14 @@
 //! is a float, a fixed-size array or an ndarray array; calls to other functions are reported
 //! where they are made.
 //!
-//! Also the caller's side: how it reaches its callees' descriptors ([`Callees`]).
+//! Also the caller's side: how it reaches its callees' descriptors ([`callee_items`]).
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 
 use crate::input::{Input, Shape, float_type_param, gradient_type};
+use crate::ssa::Callees;
 use crate::types::{PRIMITIVE_TYPES, copied_reference};
 
 /// `<alias as Differentiable<F>>`: the descriptor of a callee (reached through its
@@ -44,8 +45,8 @@ pub fn kept(alias: &Ident, float: &syn::Type) -> TokenStream {
     quote_spanned!(alias.span()=> <#alias as ::autodiff_runtime::__private::Kept<#float>>)
 }
 
-/// The functions one caller calls, each reached through an alias the caller declares beside
-/// itself, so that calling a function with no descriptor is an error of ours, naming it.
+/// The imports and the hidden module of fallbacks a caller declares beside itself, under its
+/// `cfg` attributes, for its [`Callees`].
 ///
 /// A function is a value and its descriptor a type of the same name; a plain function has
 /// nothing in the type namespace, and asking for `<helper as Differentiable>` there would only
@@ -55,90 +56,50 @@ pub fn kept(alias: &Ident, float: &syn::Type) -> TokenStream {
 /// glob, so the fallback is seen only where no descriptor exists, and its `Differentiable` impl
 /// requires a trait nobody implements, whose `#[diagnostic::on_unimplemented]` message names
 /// the callee and the two ways to make it callable.
-#[derive(Debug, Default)]
-pub struct Callees {
-    /// Each path called, as written, with its alias and the alias's part after
-    /// `__<caller>_calls_`, which names the fallback's requirement.
-    called: Vec<(syn::Path, Ident, String)>,
-}
-
-impl Callees {
-    /// The alias of `path` for the caller `caller`: `__<caller>_calls_<path segments>`.
-    pub fn alias(&mut self, caller: &Ident, path: &syn::Path) -> Ident {
-        let key = path.to_token_stream().to_string();
-        if let Some((_, alias, _)) = self
-            .called
-            .iter()
-            .find(|(p, ..)| p.to_token_stream().to_string() == key)
-        {
-            return alias.clone();
-        }
-        // `$crate` (a callee named by a `macro_rules!` macro) is an identifier to syn.
-        let segments: Vec<String> = path
-            .segments
-            .iter()
-            .map(|s| s.ident.unraw().to_string().replace('$', ""))
-            .filter(|s| !["crate", "self", "super"].contains(&s.as_str()))
-            .collect();
-        let base = segments.join("_");
-        let mut called = base.clone();
-        let mut n = 1;
-        while self.called.iter().any(|(.., c)| c == &called) {
-            n += 1;
-            called = format!("{base}_{n}");
-        }
-        let last = &path.segments.last().expect("a path has a segment").ident;
-        let alias = Ident::new(&format!("__{}_calls_{called}", caller.unraw()), last.span());
-        self.called.push((path.clone(), alias.clone(), called));
-        alias
+pub fn callee_items(callees: &Callees, caller: &syn::ItemFn) -> TokenStream {
+    if callees.called.is_empty() {
+        return TokenStream::new();
     }
-
-    /// The imports and the hidden module of fallbacks, written beside the caller, under the
-    /// caller's `cfg` attributes.
-    pub fn items(&self, caller: &syn::ItemFn) -> TokenStream {
-        if self.called.is_empty() {
-            return TokenStream::new();
+    let attrs: Vec<&syn::Attribute> = cfg_attrs(caller).collect();
+    let caller = &caller.sig.ident;
+    // `use` paths start where the macro's edition says (relative to this module), not the
+    // caller's: in a 2015-edition crate they would start at the crate root.
+    let module = format_ident!(
+        "__{}_callees",
+        caller.unraw(),
+        span = Span::mixed_site().located_at(caller.span())
+    );
+    let imports = callees.called.iter().map(|callee| {
+        let alias = &callee.alias;
+        let mut path = callee.path.clone();
+        if let Some(first) = path.segments.first_mut()
+            && !["crate", "self", "super", "Self", "$crate"]
+                .contains(&first.ident.to_string().as_str())
+        {
+            first
+                .ident
+                .set_span(Span::mixed_site().located_at(first.ident.span()));
         }
-        let attrs: Vec<&syn::Attribute> = cfg_attrs(caller).collect();
-        let caller = &caller.sig.ident;
-        // `use` paths start where the macro's edition says (relative to this module), not the
-        // caller's: in a 2015-edition crate they would start at the crate root.
-        let module = format_ident!(
-            "__{}_callees",
-            caller.unraw(),
-            span = Span::mixed_site().located_at(caller.span())
-        );
-        let imports = self.called.iter().map(|(path, alias, _)| {
-            let mut path = path.clone();
-            if let Some(first) = path.segments.first_mut()
-                && !["crate", "self", "super", "Self", "$crate"]
-                    .contains(&first.ident.to_string().as_str())
-            {
-                first
-                    .ident
-                    .set_span(Span::mixed_site().located_at(first.ident.span()));
-            }
-            quote! {
-                #(#attrs)*
-                #[allow(unused_imports)]
-                use #path as #alias;
-            }
-        });
-        let fallbacks = self
-            .called
-            .iter()
-            .map(|(path, alias, called)| fallback(path, alias, called));
         quote! {
-            #(#imports)*
             #(#attrs)*
             #[allow(unused_imports)]
-            use #module::*;
-            #(#attrs)*
-            #[doc(hidden)]
-            #[allow(non_camel_case_types, non_snake_case, dead_code)]
-            mod #module {
-                #(#fallbacks)*
-            }
+            use #path as #alias;
+        }
+    });
+    let fallbacks = callees
+        .called
+        .iter()
+        .map(|callee| fallback(&callee.path, &callee.alias, &callee.stem));
+    quote! {
+        #(#imports)*
+        #(#attrs)*
+        #[allow(unused_imports)]
+        use #module::*;
+        #(#attrs)*
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, non_snake_case, dead_code)]
+        mod #module {
+            #(#fallbacks)*
         }
     }
 }
@@ -270,13 +231,13 @@ pub fn descriptor(
     let arg_types: Vec<syn::Type> = input
         .params
         .iter()
-        .map(|p| crate::emit::with_lifetimes(&p.ty, &mut |_| lifetime.clone()))
+        .map(|p| crate::generics::with_lifetimes(&p.ty, &mut |_| lifetime.clone()))
         .collect();
     let out = &input.output;
     // The float type callers ask for: the function's type parameter (bounded `'static`, which
     // float types are, so that `Args<'r>` may hold `&'r T`), or any (`F`) where the function is
     // not generic.
-    let generics = &crate::emit::companion_generics(&input.item.sig.generics);
+    let generics = &crate::generics::companion_generics(&input.item.sig.generics);
     let (float, impl_generics, where_clause) = match generics.type_params().next() {
         Some(param) => {
             let (impl_generics, _, where_clause) = generics.split_for_impl();

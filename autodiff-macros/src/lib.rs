@@ -3,21 +3,28 @@
 //! Use it through `autodiff-runtime`, which re-exports it and holds the pullbacks the generated
 //! code calls. The expansion is a pipeline, one module a phase:
 //!
-//! 1. [`input`]: parse the attribute and the function, classify the parameters as active or
-//!    constant, reject what cannot be differentiated;
-//! 2. [`lower`]: lower the body to SSA ([`ssa`]), one primitive per statement, with type slots
-//!    ([`types`]) and names ([`naming`]);
-//! 3. [`reverse`]: the adjoint rules, giving the reverse sweep;
-//! 4. [`emit`]: the forward half, the residuals struct, the reverse half, `f_vjp` and `f_grad`.
+//! 1. [`input`]: parse the attribute and the function, and validate: classify the parameters
+//!    as active or constant, reject what cannot be differentiated;
+//! 2. [`lower`]: lower the body to SSA ([`ssa`], a tree of bodies), one primitive per
+//!    statement, with type slots ([`types`]) and names ([`naming`]);
+//! 3. [`analysis`]: activity, and the queries and liveness the later phases read;
+//! 4. [`reverse`]: the adjoint rules, giving the reverse sweep;
+//! 5. [`emit`]: the forward half, the residuals struct, the reverse half, `f_vjp` and `f_grad`,
+//!    and the descriptor callers use ([`descriptor`]).
+//!
+//! [`expand_grad`] reads as that pipeline; where `wrt` narrows the function, the same pipeline
+//! runs once more for the hidden halves callers use ([`full_variant`]).
 //!
 //! Errors from every phase are collected ([`errors`]) and reported together; the original
 //! function and stub companions are still emitted so that call sites do not add errors of
 //! their own.
 
+mod analysis;
 mod custom_vjp;
 mod descriptor;
 mod emit;
 mod errors;
+mod generics;
 mod input;
 mod lower;
 mod naming;
@@ -84,39 +91,23 @@ pub(crate) fn expand_grad(args: TokenStream, item: TokenStream) -> TokenStream {
         return quote!(#original #errors);
     }
     // `wrt` narrows the gradient `f_grad` returns; callers still differentiate through every
-    // float argument, with halves of their own. Where those cannot be written (a parameter left
-    // out is used in a way that has no derivative, such as `n as i32`) or might not compile
-    // (the body calls other `#[grad]` functions, whose descriptors may have no cotangent for
-    // what becomes active), callers use the public halves, and get a type error if they pass
-    // an active value to a parameter left out.
-    let mut full = TokenStream::new();
-    if errors.is_empty() && input.narrowed() && descriptor::callable(&input) {
-        let full_input = input.full();
-        let mut full_errors = Errors::default();
-        let mut names = Names::new(quote!(#original));
-        let lowered = lower::lower(&full_input, &mut names, &mut full_errors);
-        let calls = lowered
-            .function
-            .stmts
-            .iter()
-            .any(|s| matches!(s.op, ssa::Op::GradCall { .. }));
-        if !calls && full_errors.is_empty() {
-            let tokens = finish(&full_input, lowered, &mut names, &mut full_errors);
-            if full_errors.is_empty() {
-                full = tokens;
-                input.writes_descriptor = false;
-            }
-        }
-    }
-    let mut companions = if errors.is_empty() {
-        differentiate(&input, &mut Names::new(quote!(#original)), &mut errors)
+    // float argument, with halves the same pipeline writes again for every float parameter.
+    let full = if errors.is_empty() && input.narrowed() && descriptor::callable(&input) {
+        full_variant(&input)
+    } else {
+        None
+    };
+    input.writes_descriptor = full.is_none();
+    let companions = if errors.is_empty() {
+        companions(&input, &mut errors).1
     } else {
         TokenStream::new()
     };
-    companions.extend(full);
-    if !errors.is_empty() {
-        companions = emit::stubs(&input, &mut Names::new(quote!(#original)));
-    }
+    let companions = if errors.is_empty() {
+        quote!(#companions #full)
+    } else {
+        emit::stubs(&input, &mut Names::new(quote!(#original)))
+    };
     let errors = errors.to_compile_errors();
     quote! {
         #original
@@ -125,27 +116,34 @@ pub(crate) fn expand_grad(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-/// Lowers, reverses and emits one variant of the companions.
-fn differentiate(input: &input::Input, names: &mut Names, errors: &mut Errors) -> TokenStream {
-    let lowered = lower::lower(input, names, errors);
-    finish(input, lowered, names, errors)
+/// One variant of the companions: lower → analyse → reverse → emit. Also the lowered function,
+/// for what the caller decides from it.
+fn companions(input: &input::Input, errors: &mut Errors) -> (ssa::Function, TokenStream) {
+    let item = &input.item;
+    let mut names = Names::new(quote!(#item));
+    let lower::Lowered {
+        mut function,
+        mut types,
+    } = lower::lower(input, &mut names, errors);
+    analysis::activity(&mut function);
+    let reverse = reverse::reverse(input, &function, &mut types, &mut names, errors);
+    let tokens = emit::emit(input, &function, &reverse, &mut types, &mut names, errors);
+    (function, tokens)
 }
 
-/// Reverses and emits a lowered body.
-fn finish(
-    input: &input::Input,
-    lowered: lower::Lowered,
-    names: &mut Names,
-    errors: &mut Errors,
-) -> TokenStream {
-    let mut types = lowered.types;
-    let reverse = reverse::reverse(input, &lowered.function, &mut types, names, errors);
-    emit::emit(
-        input,
-        &lowered.function,
-        &reverse,
-        &mut types,
-        names,
-        errors,
-    )
+/// The hidden halves differentiating every float parameter, which callers use where `wrt`
+/// narrows the function. None where they cannot be written (a parameter left out is used in a
+/// way that has no derivative, such as `n as i32`) or might not compile (the body calls other
+/// `#[grad]` functions, whose descriptors may have no cotangent for what becomes active):
+/// callers then use the public halves, and get a type error if they pass an active value to a
+/// parameter left out.
+fn full_variant(input: &input::Input) -> Option<TokenStream> {
+    let full = input.full();
+    let mut errors = Errors::default();
+    let (function, tokens) = companions(&full, &mut errors);
+    let calls = function
+        .body
+        .lets()
+        .any(|s| matches!(s.op, ssa::Op::GradCall { .. }));
+    (errors.is_empty() && !calls).then_some(tokens)
 }

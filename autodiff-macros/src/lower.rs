@@ -15,7 +15,7 @@ use crate::errors::Errors;
 use crate::input::Input;
 use crate::naming::Names;
 use crate::primitives::{self, Arg, Output, Syntax};
-use crate::ssa::{BinOp, Function, Op, Operand, Param, Stmt, Var, VarId};
+use crate::ssa::{BinOp, Body, Function, Let, Op, Operand, Param, Stmt, Var, VarId};
 use crate::types::{Slot, Types};
 
 pub struct Lowered {
@@ -28,8 +28,10 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
         function: Function {
             vars: Vec::new(),
             params: Vec::new(),
-            stmts: Vec::new(),
-            output: Operand::Const(quote!(0.0)),
+            body: Body {
+                stmts: Vec::new(),
+                output: Operand::Const(quote!(0.0)),
+            },
             callees: Default::default(),
         },
         types: Types::default(),
@@ -61,7 +63,7 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
         let declared = cx.types.written(&input.output);
         let slot = cx.slot_of(&output);
         cx.types.unify(declared, slot);
-        cx.function.output = output;
+        cx.function.body.output = output;
     }
     Lowered {
         function: cx.function,
@@ -677,7 +679,7 @@ impl Lowerer<'_> {
     }
 
     /// A call to another `#[grad]` function (one with a `Differentiable` descriptor), reached
-    /// through the alias [`Callees`](crate::descriptor::Callees) gives it; a callee without a
+    /// through the alias [`Callees`](crate::ssa::Callees) gives it; a callee without a
     /// descriptor is reported at the call, by the fallback behind that alias.
     fn grad_call(
         &mut self,
@@ -771,15 +773,14 @@ impl Lowerer<'_> {
             })
             .unwrap_or_else(|| self.float.clone());
         let alias = self.function.callees.alias(&self.caller, path);
-        let descriptor = crate::descriptor::of(&alias, &float);
         let kept = crate::descriptor::kept(&alias, &float);
         let residuals_ty: Type = syn::parse_quote!(#kept::Residuals<'static>);
         let residuals_slot = self.types.written(&residuals_ty);
         let residuals = self.new_var(residuals_name, false, residuals_slot);
         let op = Op::GradCall {
             path: path.clone(),
-            descriptor,
-            kept,
+            alias,
+            float: Box::new(float),
             args,
             borrowed,
             residuals,
@@ -912,7 +913,13 @@ impl Lowerer<'_> {
         if self.function.is_active(&Operand::Var(var)) {
             return;
         }
-        let Some(stmt) = self.function.stmts.iter_mut().find(|s| s.var == var) else {
+        let Some(Stmt::Let(stmt)) = self
+            .function
+            .body
+            .stmts
+            .iter_mut()
+            .find(|s| matches!(s, Stmt::Let(l) if l.var == var))
+        else {
             return;
         };
         if stmt.annotation.is_none() {
@@ -937,11 +944,7 @@ impl Lowerer<'_> {
             }
             None => self.names.temp(span),
         };
-        let active = match &op {
-            Op::Method { prim, .. } if prim.is_constant() => false,
-            Op::Cast(..) => false,
-            op => op.operands().iter().any(|o| self.function.is_active(o)),
-        };
+        let active = crate::analysis::is_active(&self.function, &op);
         let slot = match &op {
             // A call none of whose arguments is differentiated is a constant: any function
             // will do, `#[grad]` or not, and its type is whatever the body makes of it (a
@@ -954,12 +957,12 @@ impl Lowerer<'_> {
             self.types.unify(slot, written);
         }
         let var = self.new_var(name, active, slot);
-        self.function.stmts.push(Stmt {
+        self.function.body.stmts.push(Stmt::Let(Let {
             var,
             op,
             annotation,
             span,
-        });
+        }));
         var
     }
 
@@ -1058,7 +1061,8 @@ impl Lowerer<'_> {
                 let rest: Vec<Slot> = args.iter().map(|a| self.slot_of(a)).collect();
                 self.primitive_type(prim, first, &rest)
             }
-            Op::GradCall { kept, .. } => {
+            Op::GradCall { alias, float, .. } => {
+                let kept = crate::descriptor::kept(alias, float);
                 let output: Type = syn::parse_quote!(#kept::Output);
                 self.types.written(&output)
             }

@@ -120,3 +120,16 @@ fn collect(tokens: TokenStream, taken: &mut HashSet<String>) {
         }
     }
 }
+
+/// `snake_case` → `SnakeCase`, for the residuals struct named after the function.
+pub fn upper_camel(snake: &str) -> String {
+    snake
+        .split('_')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            let first = chars.next().map(|c| c.to_ascii_uppercase());
+            first.into_iter().chain(chars).collect::<String>()
+        })
+        .collect()
+}

@@ -16,11 +16,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
+use crate::analysis::{borrows_a_local, is_borrowed, is_ndarray, may_be_borrowed};
 use crate::errors::Errors;
 use crate::input::{Input, Shape};
 use crate::naming::Names;
 use crate::primitives::{Arg, Primitive, Syntax};
-use crate::ssa::{BinOp, Function, Op, Operand, Stmt, VarId};
+use crate::ssa::{BinOp, Function, Let, Op, Operand, VarId};
 use crate::types::{Types, zero_of_written};
 
 /// One statement of the reverse sweep.
@@ -55,7 +56,8 @@ pub struct Reverse {
     pub reads: BTreeSet<VarId>,
     /// Arrays whose shape (`raw_dim()`) the reverse sweep reads, with the residual's name.
     pub dims: BTreeMap<VarId, Ident>,
-    /// Forward statements whose result is needed (by the output or the reverse sweep).
+    /// For each variable, whether the forward sweep computes it: the output or the reverse
+    /// sweep needs it.
     pub live: Vec<bool>,
     /// The name of each variable's cotangent.
     pub bars: HashMap<VarId, Ident>,
@@ -199,22 +201,6 @@ impl Cx<'_> {
     }
 }
 
-/// Whether `operand` is an ndarray array.
-pub fn is_ndarray(function: &Function, types: &mut Types, operand: &Operand) -> bool {
-    match operand {
-        Operand::Var(v) => types.as_ndarray(function.var(*v).ty).is_some(),
-        Operand::Const(_) => false,
-    }
-}
-
-/// Whether the variable is a parameter written as a reference (so it is used without `&`).
-pub fn is_borrowed(function: &Function, var: VarId) -> bool {
-    function
-        .params
-        .iter()
-        .any(|p| p.var == var && p.by_reference)
-}
-
 pub fn reverse(
     input: &Input,
     function: &Function,
@@ -238,7 +224,7 @@ pub fn reverse(
     // statements that need one.
     let mut needs_bar = vec![false; function.vars.len()];
     let mut bar_out = None;
-    let seeded = match &function.output {
+    let seeded = match &function.body.output {
         // An array's cotangent arrives borrowed: its first use copies it, once.
         Operand::Var(v)
             if function.var(*v).active && matches!(input.output_shape, Shape::NdArray(_)) =>
@@ -256,7 +242,7 @@ pub fn reverse(
         }
         _ => None,
     };
-    for stmt in function.stmts.iter().rev() {
+    for stmt in function.body.lets().rev() {
         if !needs_bar[stmt.var.0] {
             continue;
         }
@@ -383,25 +369,7 @@ pub fn reverse(
         }
     }
 
-    // Forward liveness: what the output and the reverse sweep read, and what those depend on.
-    let mut live_var = vec![false; function.vars.len()];
-    if let Operand::Var(v) = &function.output {
-        live_var[v.0] = true;
-    }
-    for v in cx.reads.iter().chain(cx.dims.keys()) {
-        live_var[v.0] = true;
-    }
-    let mut live = vec![false; function.stmts.len()];
-    for (i, stmt) in function.stmts.iter().enumerate().rev() {
-        if live_var[stmt.var.0] {
-            live[i] = true;
-            for operand in stmt.op.operands() {
-                if let Operand::Var(v) = operand {
-                    live_var[v.0] = true;
-                }
-            }
-        }
-    }
+    let live = crate::analysis::forward_liveness(function, &cx.reads, &cx.dims);
 
     Reverse {
         stmts,
@@ -417,7 +385,7 @@ pub fn reverse(
 
 /// Why an active statement whose result is an ndarray array (by its written type: the return
 /// type or a `let` annotation) has no adjoint rule, if it has none.
-fn unsupported_array_result(cx: &mut Cx, stmt: &Stmt) -> Option<&'static str> {
+fn unsupported_array_result(cx: &mut Cx, stmt: &Let) -> Option<&'static str> {
     if !cx.is_array(&Operand::Var(stmt.var)) {
         return None;
     }
@@ -427,29 +395,6 @@ fn unsupported_array_result(cx: &mut Cx, stmt: &Stmt) -> Option<&'static str> {
              with arithmetic, `dot`, `t` and the `nn` functions",
         ),
         _ => None,
-    }
-}
-
-/// Whether a call passes a borrow of a local of the forward half (`&b` with `b` an array made
-/// there, or a by-value array parameter) that the callee's residuals may keep: then the caller
-/// cannot store those residuals, which would outlive the local.
-pub fn borrows_a_local(
-    function: &Function,
-    types: &mut Types,
-    args: &[Operand],
-    borrowed: &[bool],
-) -> bool {
-    args.iter()
-        .zip(borrowed)
-        .any(|(arg, &by_ref)| by_ref && may_be_borrowed(function, types, arg))
-}
-
-/// Whether a callee's residuals may keep a borrow of this argument: it is not plain data
-/// (floats, integers, fixed-size arrays, references to them), which callees keep copies of.
-pub fn may_be_borrowed(function: &Function, types: &mut Types, arg: &Operand) -> bool {
-    match arg {
-        Operand::Var(v) => !types.is_plain(function.var(*v).ty),
-        Operand::Const(_) => false,
     }
 }
 
@@ -525,10 +470,11 @@ fn grad_call_rule(
 }
 
 /// Appends the contributions of one statement, whose result's cotangent is needed.
-fn rule(cx: &mut Cx, stmt: &Stmt) {
+fn rule(cx: &mut Cx, stmt: &Let) {
     // A call's rule is the same whatever the callee returns.
     if let Op::GradCall {
-        descriptor,
+        alias,
+        float,
         args,
         borrowed,
         residuals,
@@ -536,7 +482,8 @@ fn rule(cx: &mut Cx, stmt: &Stmt) {
     } = &stmt.op
     {
         let bar = cx.bar(stmt.var);
-        return grad_call_rule(cx, stmt.span, descriptor, args, borrowed, *residuals, &bar);
+        let descriptor = crate::descriptor::of(alias, float);
+        return grad_call_rule(cx, stmt.span, &descriptor, args, borrowed, *residuals, &bar);
     }
     let result = Operand::Var(stmt.var);
     if cx.is_array(&result) {
@@ -700,7 +647,7 @@ fn bind_and_add(cx: &mut Cx, operands: &[&Operand], value: TokenStream, span: Sp
 
 /// Rules for array primitives (`nn` functions, `sum`, `dot`, …) through their runtime pullback
 /// `(inputs.., output, bar) -> input cotangents`.
-fn array_primitive(cx: &mut Cx, stmt: &Stmt, prim: &Primitive, args: &[&Operand], bar: Ident) {
+fn array_primitive(cx: &mut Cx, stmt: &Let, prim: &Primitive, args: &[&Operand], bar: Ident) {
     let span = stmt.span;
     let result = Operand::Var(stmt.var);
     let result_is_array = cx.is_array(&result);
@@ -786,7 +733,7 @@ fn module_of(prim: &Primitive) -> &'static str {
 
 /// Rules for statements whose result is an array. The cotangent `bar` arrives owned: every use
 /// but the last borrows it, the last moves it, so elementwise rules reuse its buffer.
-fn array_rule(cx: &mut Cx, stmt: &Stmt) {
+fn array_rule(cx: &mut Cx, stmt: &Let) {
     let bar = cx.bar(stmt.var);
     let span = stmt.span;
     let result = Operand::Var(stmt.var);

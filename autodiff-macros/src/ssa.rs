@@ -1,15 +1,17 @@
-//! The intermediate representation: a function body in SSA form.
+//! The intermediate representation: a function body in SSA form, as a tree of bodies.
 //!
-//! In: nothing (the lowering in `lower.rs` builds it). Out: the data the adjoint rules
-//! (`reverse.rs`) and the code emitter (`emit.rs`) read.
+//! In: nothing (the lowering in `lower.rs` builds it). Out: the data the analyses
+//! (`analysis.rs`), the adjoint rules (`reverse`) and the code emitter (`emit`) read. The IR holds
+//! data only: no runtime paths, no code generation.
 //!
-//! After lowering, a body is a list of statements, each binding one fresh variable to one
-//! primitive operation on *operands*, and an output operand. These are the only forms:
+//! After lowering, a body is a list of statements and an output operand. A statement binds one
+//! fresh variable to one primitive operation on *operands*, or (to come: control flow) owns
+//! bodies of its own. These are the only forms:
 //!
 //! ```text
 //! operand  := var                      a variable bound exactly once (a parameter or a `let`)
 //!           | const                    a literal or a path (`2.0`, `3`, `PI`, `consts::E`)
-//! stmt     := let var = op
+//! stmt     := let var = op             Stmt::Let
 //! op       := operand                  Use: rebinding (`let a = x;`, `s = s0;`)
 //!           | *operand                 Deref: the value behind a reference parameter
 //!           | operand ⊕ operand        Binary, ⊕ ∈ { + - * / }
@@ -26,29 +28,23 @@
 //!
 //! Shadowing, `let mut` reassignment and compound assignment (`s += x`) all become new
 //! variables; tuple `let`s become one statement per element. Every variable carries its
-//! *activity* (whether it depends on a differentiated parameter), computed in `lower.rs` while the
-//! statement is built, and a type slot (`types.rs`) for the residuals struct.
+//! *activity* (whether it depends on a differentiated parameter, [`crate::analysis::activity`])
+//! and a type slot (`types.rs`).
 //!
-//! # Planned forms
+//! Operands may be floats, fixed-size arrays or ndarray arrays (the type slot says which, and
+//! the number of axes); `⊕` then broadcasts, and the array methods (`dot`, `t`, `sum`,
+//! `sum_axis`) are `Method`s. A `GradCall` names its callee by the alias [`Callees`] gives it
+//! and the float type it asks the callee's descriptor for; `descriptor.rs` writes the tokens.
 //!
-//! The IR is meant to grow without a rewrite; each planned form fits the shape above:
-//!
-//! - `GradCall` covers `#[grad]` and `#[custom_vjp]` callees, generic over their float type or
-//!   not, with float, fixed-size array and ndarray outputs; callees generic in anything else
-//!   would need their descriptor to carry those parameters too.
-//!
-//! Operands may be floats or ndarray arrays (the type slot says which, and the number of axes);
-//! `⊕` then broadcasts, and the array methods (`dot`, `t`, `sum`, `sum_axis`) are `Method`s.
-//! - Structured control flow as statements that own nested bodies: `If { cond, then, else,
-//!   merges }`, where the forward records the branch taken (a `bool` variable) and `merges` are
-//!   the φ-variables assigned in either branch; `For { range, body, carried }` and `While { .. }`,
-//!   where the forward records the trip count and, per iteration, the residuals the body's adjoint
-//!   needs (a `Vec` of them), and the reverse sweep runs the body's adjoint that many times
-//!   backwards. Cotangents of carried variables are then zero-initialised before the loop instead
-//!   of moved in on their first contribution.
+//! Control flow will be statements that own bodies, beside `Let`: `If { cond, then, else_,
+//! merges }` with the φ-variables assigned in either branch, `Match`, and loops with their
+//! carried variables (`../shared/design/IR.md`). Code that walks statements matches on `Stmt`,
+//! so each of them is a place the compiler points at when a form is added.
 
 use proc_macro2::{Ident, Span, TokenStream};
+use quote::ToTokens;
 use syn::Type;
+use syn::ext::IdentExt;
 
 use crate::primitives::Primitive;
 
@@ -95,11 +91,10 @@ pub enum Op {
     /// A call to another `#[grad]` function: its forward half binds `var` and `residuals`.
     GradCall {
         path: syn::Path,
-        /// `<alias as Differentiable<F>>`, with `F` the caller's float type and the alias from
-        /// [`Function::callees`].
-        descriptor: TokenStream,
-        /// `<alias as Kept<F>>`, which names the callee's output and residuals types.
-        kept: TokenStream,
+        /// The callee's alias in [`Function::callees`].
+        alias: Ident,
+        /// The float type the caller asks the callee's descriptor for.
+        float: Box<Type>,
         args: Vec<Operand>,
         /// Whether each argument was written `&arg`.
         borrowed: Vec<bool>,
@@ -136,8 +131,16 @@ impl Op {
     }
 }
 
+/// A statement of a [`Body`].
 #[derive(Debug)]
-pub struct Stmt {
+pub enum Stmt {
+    /// `let var = op;`
+    Let(Let),
+}
+
+/// `let var = op;`
+#[derive(Debug)]
+pub struct Let {
     pub var: VarId,
     pub op: Op,
     /// A type the user wrote on the `let`, kept in the forward sweep.
@@ -156,14 +159,84 @@ pub struct Param {
     pub active: bool,
 }
 
+/// Statements and the operand they give.
+#[derive(Debug)]
+pub struct Body {
+    pub stmts: Vec<Stmt>,
+    pub output: Operand,
+}
+
+impl Body {
+    /// Every `let` of the body, in execution order.
+    pub fn lets(&self) -> impl DoubleEndedIterator<Item = &Let> {
+        self.stmts.iter().map(|stmt| match stmt {
+            Stmt::Let(l) => l,
+        })
+    }
+}
+
 #[derive(Debug)]
 pub struct Function {
     pub vars: Vec<Var>,
     pub params: Vec<Param>,
-    pub stmts: Vec<Stmt>,
-    pub output: Operand,
+    pub body: Body,
     /// The functions called, each through an alias declared beside the caller.
-    pub callees: crate::descriptor::Callees,
+    pub callees: Callees,
+}
+
+/// The functions one caller calls, each reached through an alias the caller declares beside
+/// itself (`descriptor::callee_items` writes the imports), so that calling a function with no
+/// descriptor is an error of ours, naming it.
+#[derive(Debug, Default)]
+pub struct Callees {
+    pub called: Vec<Callee>,
+}
+
+/// One function a caller calls.
+#[derive(Debug)]
+pub struct Callee {
+    /// The path as written.
+    pub path: syn::Path,
+    /// `__<caller>_calls_<stem>`.
+    pub alias: Ident,
+    /// The alias's part after `__<caller>_calls_`, which names the fallback's requirement.
+    pub stem: String,
+}
+
+impl Callees {
+    /// The alias of `path` for the caller `caller`: `__<caller>_calls_<path segments>`.
+    pub fn alias(&mut self, caller: &Ident, path: &syn::Path) -> Ident {
+        let key = path.to_token_stream().to_string();
+        if let Some(callee) = self
+            .called
+            .iter()
+            .find(|c| c.path.to_token_stream().to_string() == key)
+        {
+            return callee.alias.clone();
+        }
+        // `$crate` (a callee named by a `macro_rules!` macro) is an identifier to syn.
+        let segments: Vec<String> = path
+            .segments
+            .iter()
+            .map(|s| s.ident.unraw().to_string().replace('$', ""))
+            .filter(|s| !["crate", "self", "super"].contains(&s.as_str()))
+            .collect();
+        let base = segments.join("_");
+        let mut stem = base.clone();
+        let mut n = 1;
+        while self.called.iter().any(|c| c.stem == stem) {
+            n += 1;
+            stem = format!("{base}_{n}");
+        }
+        let last = &path.segments.last().expect("a path has a segment").ident;
+        let alias = Ident::new(&format!("__{}_calls_{stem}", caller.unraw()), last.span());
+        self.called.push(Callee {
+            path: path.clone(),
+            alias: alias.clone(),
+            stem,
+        });
+        alias
+    }
 }
 
 impl Function {

@@ -1,0 +1,91 @@
+//! Code emission: the companion items of a `#[grad]` function.
+//!
+//! In: the [`Input`], its SSA [`Function`] and the [`Reverse`] sweep. Out: the tokens of
+//! `<f>_fwd`, the `<F>Residuals` struct, `<f>_bwd`, `<f>_vjp` and (for a scalar output)
+//! `<f>_grad`, with the visibility and generics of `f`. [`stubs`] emits the same signatures with
+//! unreachable bodies when an earlier phase failed, so call sites do not pile up errors.
+//!
+//! One module a job: [`residuals`] plans the residuals struct (its fields, in the order the
+//! struct literal evaluates them, and its generics), [`forward`] writes `f_fwd`, [`backward`]
+//! `f_bwd`, [`signature`] what every companion shares and `f_vjp`/`f_grad`, [`fallback`] the
+//! stubs; the descriptor is `crate::descriptor`'s.
+
+mod backward;
+mod fallback;
+mod forward;
+mod residuals;
+mod signature;
+
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+
+use crate::errors::Errors;
+use crate::input::{Input, Variant};
+use crate::naming::Names;
+use crate::reverse::Reverse;
+use crate::ssa::Function;
+use crate::types::Types;
+
+pub use fallback::stubs;
+use residuals::Layout;
+use signature::Signature;
+
+/// Every companion of one variant: the residuals struct, the halves, `f_vjp` and `f_grad` (for
+/// the public variant), the descriptor and the callees' imports.
+pub fn emit(
+    input: &Input,
+    function: &Function,
+    reverse: &Reverse,
+    types: &mut Types,
+    names: &mut Names,
+    errors: &mut Errors,
+) -> TokenStream {
+    let sig = Signature::new(input);
+    let layout = Layout::plan(input, function, reverse, types, names, errors, &sig);
+    let fwd_item = forward::item(input, function, reverse, types, names, &sig, &layout);
+    let bwd_item = backward::item(input, function, reverse, names, &sig, &layout);
+    let Signature {
+        fwd,
+        bwd,
+        residuals: residuals_ty,
+        ..
+    } = &sig;
+    let rg = &layout.generics;
+    let residual_struct = &layout.item;
+    let param_names: Vec<Ident> = function
+        .params
+        .iter()
+        .map(|p| function.var(p.var).name.clone())
+        .collect();
+    let residual_lifetimes = rg.generics.lifetimes().count();
+    let descriptor = if input.writes_descriptor {
+        crate::descriptor::descriptor(input, fwd, bwd, residuals_ty, residual_lifetimes, true)
+    } else {
+        TokenStream::new()
+    };
+    let callees = crate::descriptor::callee_items(&function.callees, &input.item);
+    match input.variant {
+        Variant::Public => {
+            let vjp_and_grad = sig.vjp_and_grad(&param_names, true);
+            quote! {
+                #residual_struct
+                #fwd_item
+                #bwd_item
+                #vjp_and_grad
+                #descriptor
+                #callees
+            }
+        }
+        // Only callers use these, through the descriptor.
+        Variant::Full => quote! {
+            #[doc(hidden)]
+            #residual_struct
+            #[doc(hidden)]
+            #fwd_item
+            #[doc(hidden)]
+            #bwd_item
+            #descriptor
+            #callees
+        },
+    }
+}
