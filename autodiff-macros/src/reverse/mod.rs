@@ -1,0 +1,282 @@
+//! The reverse pass: from the SSA forward sweep to the reverse sweep.
+//!
+//! In: a lowered [`Function`]. Out: a [`Reverse`]: the reverse sweep as a list of [`Adjoint`]
+//! statements in execution order, the primal variables it reads (they become the residuals), and
+//! which forward statements are needed at all.
+//!
+//! The sweep visits the statements backwards and, for each one whose result is active and reaches
+//! the output, adds its vector-Jacobian product into the cotangent of each active operand. The
+//! first contribution to a cotangent *declares* it (`let mut bar_a = ..;`), so nothing is
+//! initialised to zero and then added to; later ones add with `+=`. A contribution to one
+//! element of an array (from indexing) declares a zero array first. Statements whose result does
+//! not reach the output, or does not depend on a differentiated parameter, get no adjoint.
+
+mod declare;
+mod drops;
+mod rules;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use crate::analysis::{is_borrowed, is_ndarray};
+use crate::errors::Errors;
+use crate::input::{Input, Shape};
+use crate::naming::Names;
+use crate::ssa::{Function, Operand, VarId};
+use crate::types::Types;
+
+/// One statement of the reverse sweep.
+pub enum Adjoint {
+    /// `drop(v);`: an array the rest of the sweep no longer reads.
+    Drop(Ident),
+    /// `let [mut] bar_v = value;`: the first contribution to `bar_v`.
+    Declare {
+        target: VarId,
+        mutable: bool,
+        value: TokenStream,
+    },
+    /// `bar_v += value;`, `bar_v[index] += value;`, or the array form of `+=`.
+    Add {
+        target: VarId,
+        index: Option<TokenStream>,
+        value: TokenStream,
+        how: Accumulation,
+    },
+    /// `let (t1, _) = pullback(..);`, for pullbacks with several cotangents.
+    Bind {
+        names: Vec<Option<Ident>>,
+        value: TokenStream,
+    },
+    /// `let b_recip = b.recip();`: a value contributions share, computed before the sweep.
+    Let { name: Ident, value: TokenStream },
+}
+
+pub struct Reverse {
+    pub stmts: Vec<Adjoint>,
+    /// Primal variables the reverse sweep reads, in definition order: the residuals.
+    pub reads: BTreeSet<VarId>,
+    /// Arrays whose shape (`raw_dim()`) the reverse sweep reads, with the residual's name.
+    pub dims: BTreeMap<VarId, Ident>,
+    /// For each variable, whether the forward sweep computes it: the output or the reverse
+    /// sweep needs it.
+    pub live: Vec<bool>,
+    /// The name of each variable's cotangent.
+    pub bars: HashMap<VarId, Ident>,
+    /// The output cotangent is the parameter of `f_bwd` and the first contribution to this
+    /// variable, when the output is an active variable.
+    pub seeded: Option<VarId>,
+    /// The name of `f_bwd`'s output-cotangent parameter when it arrives by reference (arrays).
+    pub bar_out: Option<Ident>,
+    /// Whether the seeded cotangent receives further contributions (so the parameter is `mut`).
+    pub seed_mutable: bool,
+}
+
+/// How a contribution is added into a declared cotangent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Accumulation {
+    /// `bar += value` (floats of a concrete type).
+    AddAssign,
+    /// `bar = bar + value`: a generic float type, which `num_traits::Float` gives `+` but not
+    /// `+=`.
+    Plus,
+    /// `Accumulate::accumulate(&mut bar, value)`: arrays, element-wise.
+    Array,
+    /// `bar[i] = value`: the first contribution to an element of a cotangent that was declared
+    /// zero, where `0.0 + value` would cost an addition (IEEE keeps LLVM from removing it, for
+    /// `-0.0`) and the zero a store.
+    Set,
+}
+
+/// A contribution before declarations are decided.
+pub(super) enum Raw {
+    Add {
+        target: VarId,
+        index: Option<TokenStream>,
+        value: TokenStream,
+    },
+    Bind {
+        names: Vec<Option<Ident>>,
+        value: TokenStream,
+    },
+    Drop(Ident),
+}
+
+pub(super) struct Cx<'a> {
+    pub function: &'a Function,
+    pub types: &'a mut Types,
+    pub names: &'a mut Names,
+    pub reads: BTreeSet<VarId>,
+    /// For each read variable, the index in `raw` of the last contribution reading it.
+    pub last_read: HashMap<VarId, usize>,
+    pub dims: BTreeMap<VarId, Ident>,
+    pub bars: HashMap<VarId, Ident>,
+    pub raw: Vec<Raw>,
+    /// `let b_recip = b.recip();` for each divisor, written before the sweep.
+    pub recips: Vec<(VarId, Ident, TokenStream)>,
+}
+
+impl Cx<'_> {
+    /// `1 / b` for the variable `b`, computed once, where the reverse sweep starts: it depends
+    /// on nothing the sweep computes, so its latency overlaps the sweep, where `bar / b` would
+    /// put a division's on the sweep's critical path.
+    pub fn recip(&mut self, b: VarId) -> Ident {
+        if let Some((_, name, _)) = self.recips.iter().find(|(v, ..)| *v == b) {
+            return name.clone();
+        }
+        let value = self.primal(&Operand::Var(b));
+        let primal = self.function.var(b).name.clone();
+        let name = self.names.fresh(&format!("{primal}_recip"), primal.span());
+        self.recips.push((b, name.clone(), quote!(#value.recip())));
+        name
+    }
+
+    /// The primal value of an operand in the reverse sweep, recording the read.
+    pub fn primal(&mut self, operand: &Operand) -> TokenStream {
+        match operand {
+            Operand::Var(v) => {
+                self.reads.insert(*v);
+                self.last_read.insert(*v, self.raw.len());
+                let name = &self.function.var(*v).name;
+                // A float behind a reference parameter (`x: &f64`) is passed by value.
+                let slot = self.function.var(*v).ty;
+                if is_borrowed(self.function, *v) && !self.types.is_array(slot) {
+                    return quote!((*#name));
+                }
+                quote!(#name)
+            }
+            Operand::Const(tokens) => tokens.clone(),
+        }
+    }
+
+    /// The operand as a primitive's argument: arrays by reference, floats by value.
+    pub fn argument(&mut self, operand: &Operand) -> TokenStream {
+        let value = self.primal(operand);
+        match operand {
+            Operand::Var(v) if self.is_array(operand) && !is_borrowed(self.function, *v) => {
+                quote!(&#value)
+            }
+            _ => value,
+        }
+    }
+
+    pub fn is_array(&mut self, operand: &Operand) -> bool {
+        is_ndarray(self.function, self.types, operand)
+    }
+
+    /// The shape of an array operand, kept as a residual of its own instead of the array.
+    pub fn dim(&mut self, operand: &Operand) -> TokenStream {
+        let Operand::Var(v) = operand else {
+            return quote!(::core::unreachable!());
+        };
+        if let Some(name) = self.dims.get(v) {
+            return quote!(#name);
+        }
+        let primal = self.function.var(*v).name.clone();
+        let name = self.names.fresh(&format!("{primal}_dim"), primal.span());
+        self.dims.insert(*v, name.clone());
+        quote!(#name)
+    }
+
+    pub fn bar(&mut self, var: VarId) -> Ident {
+        if let Some(name) = self.bars.get(&var) {
+            return name.clone();
+        }
+        let primal = &self.function.var(var).name;
+        let name = self.names.cotangent(primal);
+        self.bars.insert(var, name.clone());
+        name
+    }
+
+    /// Adds `value` into the cotangent of `operand`, if it is active.
+    pub fn add(&mut self, operand: &Operand, value: TokenStream) {
+        if let Operand::Var(target) = operand
+            && self.function.var(*target).active
+        {
+            self.bar(*target);
+            self.raw.push(Raw::Add {
+                target: *target,
+                index: None,
+                value,
+            });
+        }
+    }
+}
+
+pub fn reverse(
+    input: &Input,
+    function: &Function,
+    types: &mut Types,
+    names: &mut Names,
+    errors: &mut Errors,
+) -> Reverse {
+    let mut cx = Cx {
+        function,
+        types,
+        names,
+        reads: BTreeSet::new(),
+        last_read: HashMap::new(),
+        dims: BTreeMap::new(),
+        bars: HashMap::new(),
+        raw: Vec::new(),
+        recips: Vec::new(),
+    };
+
+    // Which cotangents the sweep needs: the output's, then those of active operands of
+    // statements that need one.
+    let mut needs_bar = vec![false; function.vars.len()];
+    let mut bar_out = None;
+    let seeded = match &function.body.output {
+        // An array's cotangent arrives borrowed: its first use copies it, once.
+        Operand::Var(v)
+            if function.var(*v).active && matches!(input.output_shape, Shape::NdArray(_)) =>
+        {
+            needs_bar[v.0] = true;
+            let name = cx.names.fresh("bar_out", Span::call_site());
+            cx.add(&Operand::Var(*v), quote!(#name.to_owned()));
+            bar_out = Some(name);
+            None
+        }
+        Operand::Var(v) if function.var(*v).active => {
+            needs_bar[v.0] = true;
+            cx.bar(*v);
+            Some(*v)
+        }
+        _ => None,
+    };
+    for stmt in function.body.lets().rev() {
+        if !needs_bar[stmt.var.0] {
+            continue;
+        }
+        for operand in stmt.op.operands() {
+            if let Operand::Var(v) = operand
+                && function.var(*v).active
+            {
+                needs_bar[v.0] = true;
+            }
+        }
+        if let Some(message) = rules::unsupported_array_result(&mut cx, stmt) {
+            errors.push(syn::Error::new(stmt.span, message));
+            continue;
+        }
+        rules::rule(&mut cx, stmt);
+    }
+
+    drops::insert(&mut cx);
+
+    let (stmts, seed_mutable) = declare::declare(&mut cx, input, seeded, errors);
+
+    let live = crate::analysis::forward_liveness(function, &cx.reads, &cx.dims);
+
+    Reverse {
+        stmts,
+        reads: cx.reads,
+        dims: cx.dims,
+        live,
+        bars: cx.bars,
+        seeded,
+        bar_out,
+        seed_mutable,
+    }
+}
