@@ -9,13 +9,161 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::Ident;
 
+use proc_macro2::TokenStream;
+
+use crate::errors::Errors;
 use crate::ssa::{Function, Op, Operand, Stmt, VarId};
 use crate::types::Types;
 
+/// A variable's type as the reverse pass and the emitter read it, resolved once after lowering
+/// ([`resolve_types`]), so that neither has to infer anything.
+#[derive(Debug, Default)]
+pub struct VarType {
+    /// The written type, where inference determined it (`f64` for a lone float literal).
+    pub written: Option<TokenStream>,
+    /// The type, where something other than a literal's default determined it.
+    pub determined: Option<TokenStream>,
+    /// A zero of the type, where one can be written without a value to copy the length from.
+    pub zero: Option<TokenStream>,
+    /// For an ndarray array: its number of axes, where known.
+    pub ndarray: Option<Option<usize>>,
+    /// For a fixed-size array: its length.
+    pub fixed_len: Option<TokenStream>,
+    /// An array of any kind, or a type only rustc knows (a callee's output): its cotangent
+    /// accumulates with `Accumulate`, not `+=`.
+    pub array: bool,
+    /// Plain data (floats, integers, fixed-size arrays, references to them), which callees keep
+    /// copies of.
+    pub plain: bool,
+}
+
+/// Every variable's [`VarType`].
+#[derive(Debug)]
+pub struct TypeTable(Vec<VarType>);
+
+impl TypeTable {
+    pub fn of(&self, var: VarId) -> &VarType {
+        &self.0[var.0]
+    }
+}
+
+/// Resolves the type of every variable once, after lowering.
+pub fn resolve_types(function: &Function, types: &mut Types) -> TypeTable {
+    TypeTable(
+        function
+            .vars
+            .iter()
+            .map(|var| {
+                let slot = var.ty;
+                VarType {
+                    written: types.resolve(slot),
+                    determined: types.determined(slot),
+                    zero: types.zero(slot),
+                    ndarray: types.as_ndarray(slot).map(|(_, rank)| rank),
+                    fixed_len: types.fixed_array_len(slot),
+                    array: types.is_array(slot),
+                    plain: types.is_plain(slot),
+                }
+            })
+            .collect(),
+    )
+}
+
+/// Which variables' cotangents the reverse sweep needs: the output's, if it is differentiated,
+/// then those of the active operands of statements whose cotangent is needed.
+pub fn adjoint_needed(function: &Function) -> Vec<bool> {
+    let mut needed = vec![false; function.vars.len()];
+    if let Operand::Var(v) = &function.body.output
+        && function.var(*v).active
+    {
+        needed[v.0] = true;
+    }
+    for stmt in function.body.lets().rev() {
+        if !needed[stmt.var.0] {
+            continue;
+        }
+        for operand in stmt.op.operands() {
+            if let Operand::Var(v) = operand
+                && function.var(*v).active
+            {
+                needed[v.0] = true;
+            }
+        }
+    }
+    needed
+}
+
+/// What the reverse pass would have to reject, reported before it runs: a statement whose
+/// adjoint is needed and has no rule, a cotangent that must start as a zero of a type inference
+/// left unknown.
+pub fn validate(function: &Function, table: &TypeTable, errors: &mut Errors) {
+    let needed = adjoint_needed(function);
+    for stmt in function.body.lets() {
+        if !needed[stmt.var.0] {
+            continue;
+        }
+        if table.of(stmt.var).ndarray.is_some()
+            && matches!(
+                stmt.op,
+                Op::Index { .. } | Op::Array(_) | Op::Tuple(_) | Op::Cast(..)
+            )
+        {
+            errors.push(syn::Error::new(
+                stmt.span,
+                "this expression does not give an ndarray array; build arrays from array \
+                 parameters with arithmetic, `dot`, `t` and the `nn` functions",
+            ));
+            continue;
+        }
+        // Indexing declares its base's cotangent as a zero array.
+        if let Op::Index {
+            base: Operand::Var(base),
+            ..
+        } = &stmt.op
+            && !function.params.iter().any(|p| p.var == *base)
+            && table.of(*base).zero.is_none()
+            && !table.of(*base).array
+        {
+            let name = &function.var(*base).name;
+            errors.spanned(
+                name,
+                format!("cannot infer the type of `{name}`; add a type annotation"),
+            );
+        }
+    }
+}
+
+/// The values the residuals keep (`reads`) need a written type: reports each whose type
+/// inference left unknown. Parameters and callees' residuals have theirs.
+pub fn check_kept(
+    function: &Function,
+    reads: &BTreeSet<VarId>,
+    table: &TypeTable,
+    errors: &mut Errors,
+) {
+    for &var in reads {
+        let param = function.params.iter().any(|p| p.var == var);
+        let residuals = function
+            .body
+            .lets()
+            .any(|s| matches!(&s.op, Op::GradCall { residuals, .. } if *residuals == var));
+        if !param && !residuals && table.of(var).written.is_none() {
+            let name = &function.var(var).name;
+            errors.spanned(
+                name,
+                format!(
+                    "cannot infer the type of `{name}`, which the gradient needs to keep; add a \
+                     type annotation to its `let`"
+                ),
+            );
+        }
+    }
+}
+
 /// Whether `operand` is an ndarray array.
-pub fn is_ndarray(function: &Function, types: &mut Types, operand: &Operand) -> bool {
+pub fn is_ndarray(table: &TypeTable, operand: &Operand) -> bool {
     match operand {
-        Operand::Var(v) => types.as_ndarray(function.var(*v).ty).is_some(),
+        Operand::Var(v) => table.of(*v).ndarray.is_some(),
         Operand::Const(_) => false,
     }
 }
@@ -31,22 +179,17 @@ pub fn is_borrowed(function: &Function, var: VarId) -> bool {
 /// Whether a call passes a borrow of a local of the forward half (`&b` with `b` an array made
 /// there, or a by-value array parameter) that the callee's residuals may keep: then the caller
 /// cannot store those residuals, which would outlive the local.
-pub fn borrows_a_local(
-    function: &Function,
-    types: &mut Types,
-    args: &[Operand],
-    borrowed: &[bool],
-) -> bool {
+pub fn borrows_a_local(table: &TypeTable, args: &[Operand], borrowed: &[bool]) -> bool {
     args.iter()
         .zip(borrowed)
-        .any(|(arg, &by_ref)| by_ref && may_be_borrowed(function, types, arg))
+        .any(|(arg, &by_ref)| by_ref && may_be_borrowed(table, arg))
 }
 
 /// Whether a callee's residuals may keep a borrow of this argument: it is not plain data
 /// (floats, integers, fixed-size arrays, references to them), which callees keep copies of.
-pub fn may_be_borrowed(function: &Function, types: &mut Types, arg: &Operand) -> bool {
+pub fn may_be_borrowed(table: &TypeTable, arg: &Operand) -> bool {
     match arg {
-        Operand::Var(v) => !types.is_plain(function.var(*v).ty),
+        Operand::Var(v) => !table.of(*v).plain,
         Operand::Const(_) => false,
     }
 }

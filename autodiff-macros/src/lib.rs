@@ -126,8 +126,15 @@ fn companions(input: &input::Input, errors: &mut Errors) -> (ssa::Function, Toke
         mut types,
     } = lower::lower(input, &mut names, errors);
     analysis::activity(&mut function);
-    let reverse = reverse::reverse(input, &function, &mut types, &mut names, errors);
-    let tokens = emit::emit(input, &function, &reverse, &mut types, &mut names, errors);
+    let table = analysis::resolve_types(&function, &mut types);
+    analysis::validate(&function, &table, errors);
+    if !errors.is_empty() {
+        // The caller writes stubs instead.
+        return (function, TokenStream::new());
+    }
+    let reverse = reverse::reverse(input, &function, &table, &mut names);
+    analysis::check_kept(&function, &reverse.reads, &table, errors);
+    let tokens = emit::emit(input, &function, &reverse, &table, &mut names);
     (function, tokens)
 }
 

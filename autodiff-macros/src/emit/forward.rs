@@ -9,6 +9,7 @@ use quote::{quote, quote_spanned};
 
 use super::Signature;
 use super::residuals::Layout;
+use crate::analysis::TypeTable;
 use crate::analysis::{is_borrowed, is_ndarray, may_be_borrowed, needed_after, used_in_forward};
 use crate::generics::is_view;
 use crate::input::Input;
@@ -16,14 +17,13 @@ use crate::naming::Names;
 use crate::primitives::{Arg, Syntax};
 use crate::reverse::Reverse;
 use crate::ssa::{BinOp, Function, Op, Operand};
-use crate::types::Types;
 
 /// `f_fwd`.
 pub(super) fn item(
     input: &Input,
     function: &Function,
     reverse: &Reverse,
-    types: &mut Types,
+    types: &TypeTable,
     names: &mut Names,
     sig: &Signature,
     layout: &Layout,
@@ -61,7 +61,7 @@ pub(super) fn item(
                 residuals,
             } = &stmt.op
             {
-                let owned = !args.iter().any(|a| may_be_borrowed(function, types, a));
+                let owned = !args.iter().any(|a| may_be_borrowed(types, a));
                 let descriptor = crate::descriptor::of(alias, float);
                 return grad_call(
                     function,
@@ -80,7 +80,7 @@ pub(super) fn item(
             let mut value = forward_expr(function, types, &stmt.op, stmt.span);
             // `let b = a;` of an owned array moves it: a copy where `a` is still needed.
             if let Op::Use(source @ Operand::Var(a)) = &stmt.op
-                && is_ndarray(function, types, source)
+                && is_ndarray(types, source)
                 && !is_borrowed(function, *a)
                 && needed_after(
                     function,
@@ -99,7 +99,7 @@ pub(super) fn item(
                 Op::Use(Operand::Const(tokens))
                     if stmt.annotation.is_none() && is_float_literal(tokens) =>
                 {
-                    types.determined(function.var(stmt.var).ty)
+                    types.of(stmt.var).determined.clone()
                 }
                 _ => None,
             };
@@ -117,7 +117,7 @@ pub(super) fn item(
     // keep moves out after the shape is read.
     let output_array = match function.body.output {
         Operand::Var(v)
-            if is_ndarray(function, types, &function.body.output) && !is_borrowed(function, v) =>
+            if is_ndarray(types, &function.body.output) && !is_borrowed(function, v) =>
         {
             Some(v)
         }
@@ -275,10 +275,10 @@ fn grad_call(
 }
 
 /// An operand as an argument: arrays by reference (unless already a reference parameter).
-fn argument(function: &Function, types: &mut Types, x: &Operand) -> TokenStream {
+fn argument(function: &Function, types: &TypeTable, x: &Operand) -> TokenStream {
     let value = operand(function, x);
     match x {
-        Operand::Var(v) if is_ndarray(function, types, x) && !is_borrowed(function, *v) => {
+        Operand::Var(v) if is_ndarray(types, x) && !is_borrowed(function, *v) => {
             quote!(&#value)
         }
         _ => value,
@@ -287,7 +287,7 @@ fn argument(function: &Function, types: &mut Types, x: &Operand) -> TokenStream 
 
 /// The forward expression of one operation. Arrays are borrowed, so every SSA value can be used
 /// any number of times.
-fn forward_expr(function: &Function, types: &mut Types, op: &Op, span: Span) -> TokenStream {
+fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> TokenStream {
     let o = |x: &Operand| operand(function, x);
     match op {
         Op::Use(a) => o(a),
@@ -301,7 +301,7 @@ fn forward_expr(function: &Function, types: &mut Types, op: &Op, span: Span) -> 
         }
         Op::Binary(op, a, b) => {
             // Array with array: through the runtime, which names both shapes on a mismatch.
-            let arrays = is_ndarray(function, types, a) && is_ndarray(function, types, b);
+            let arrays = is_ndarray(types, a) && is_ndarray(types, b);
             let (a, b) = (argument(function, types, a), argument(function, types, b));
             if arrays {
                 let name = match op {

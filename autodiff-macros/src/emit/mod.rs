@@ -19,12 +19,11 @@ mod signature;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use crate::errors::Errors;
+use crate::analysis::TypeTable;
 use crate::input::{Input, Variant};
 use crate::naming::Names;
 use crate::reverse::Reverse;
 use crate::ssa::Function;
-use crate::types::Types;
 
 pub use fallback::stubs;
 use residuals::Layout;
@@ -36,12 +35,11 @@ pub fn emit(
     input: &Input,
     function: &Function,
     reverse: &Reverse,
-    types: &mut Types,
+    types: &TypeTable,
     names: &mut Names,
-    errors: &mut Errors,
 ) -> TokenStream {
     let sig = Signature::new(input);
-    let layout = Layout::plan(input, function, reverse, types, names, errors, &sig);
+    let layout = Layout::plan(input, function, reverse, types, names, &sig);
     let fwd_item = forward::item(input, function, reverse, types, names, &sig, &layout);
     let bwd_item = backward::item(input, function, reverse, names, &sig, &layout);
     let Signature {

@@ -10,14 +10,14 @@ use quote::quote;
 use syn::{Generics, Lifetime, Type};
 
 use super::Signature;
+use crate::analysis::TypeTable;
 use crate::analysis::may_be_borrowed;
-use crate::errors::Errors;
 use crate::generics::{companion_generics, has_elided_reference, with_lifetimes};
 use crate::input::Input;
 use crate::naming::Names;
 use crate::reverse::Reverse;
 use crate::ssa::{Function, Op, Operand};
-use crate::types::{Types, copied_reference};
+use crate::types::copied_reference;
 
 /// A call to a `#[grad]` function whose residuals the reverse sweep needs.
 struct Call<'a> {
@@ -46,9 +46,8 @@ impl Layout {
         input: &Input,
         function: &Function,
         reverse: &Reverse,
-        types: &mut Types,
+        types: &TypeTable,
         names: &mut Names,
-        errors: &mut Errors,
         sig: &Signature,
     ) -> Self {
         let attrs = &sig.attrs;
@@ -78,7 +77,7 @@ impl Layout {
                     kept: crate::descriptor::kept(alias, float),
                     residuals: *residuals,
                     args,
-                    borrows: args.iter().any(|a| may_be_borrowed(function, types, a)),
+                    borrows: args.iter().any(|a| may_be_borrowed(types, a)),
                 }),
                 _ => None,
             })
@@ -137,28 +136,16 @@ impl Layout {
                             quote!(#kept::Owned)
                         }
                     }
-                    None => match types.resolve(function.var(var).ty) {
-                        Some(ty) => ty,
-                        None => {
-                            errors.spanned(
-                                name,
-                                format!(
-                                    "cannot infer the type of `{name}`, which the gradient needs to \
-                                     keep; add a type annotation to its `let`"
-                                ),
-                            );
-                            quote!(())
-                        }
-                    },
+                    // `analysis::check_kept` reported an unknown type; the companions become
+                    // stubs.
+                    None => types.of(var).written.clone().unwrap_or_else(|| quote!(())),
                 },
             };
             fields.push((name.clone(), ty, quote!(#name)));
         }
         // Shapes go first: the struct literal evaluates them before the arrays move in.
         for (&var, dim) in reverse.dims.iter().rev() {
-            let rank = types
-                .as_ndarray(function.var(var).ty)
-                .and_then(|(_, rank)| rank);
+            let rank = types.of(var).ndarray.flatten();
             let ty = crate::input::ndarray_dim(rank);
             let array = &function.var(var).name;
             fields.insert(0, (dim.clone(), ty, quote!(#dim: #array.raw_dim())));

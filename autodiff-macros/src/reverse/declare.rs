@@ -8,20 +8,15 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Accumulation, Adjoint, Cx, Raw};
+use crate::analysis::TypeTable;
 use crate::analysis::is_borrowed;
-use crate::errors::Errors;
 use crate::input::{Input, Shape};
 use crate::ssa::{Function, Operand, VarId};
-use crate::types::{Types, zero_of_written};
+use crate::types::zero_of_written;
 
 /// The adjoint statements from the contributions, with declarations decided; and whether the
 /// seeded output cotangent receives further contributions (so the parameter is `mut`).
-pub(super) fn declare(
-    cx: &mut Cx,
-    input: &Input,
-    seeded: Option<VarId>,
-    errors: &mut Errors,
-) -> (Vec<Adjoint>, bool) {
+pub(super) fn declare(cx: &mut Cx, input: &Input, seeded: Option<VarId>) -> (Vec<Adjoint>, bool) {
     let function = cx.function;
     // Decide declarations: the first contribution to a cotangent declares it.
     let mut remaining: HashMap<VarId, usize> = HashMap::new();
@@ -66,7 +61,7 @@ pub(super) fn declare(
                         });
                         continue;
                     }
-                    let zero = zero(cx, input, target, errors);
+                    let zero = zero(cx, input, target);
                     stmts.push(Adjoint::Declare {
                         target,
                         mutable: true,
@@ -102,7 +97,7 @@ pub(super) fn declare(
     for param in &function.params {
         if param.active && !declared.contains(&param.var) {
             cx.bar(param.var);
-            let zero = zero(cx, input, param.var, errors);
+            let zero = zero(cx, input, param.var);
             stmts.push(Adjoint::Declare {
                 target: param.var,
                 mutable: false,
@@ -126,24 +121,24 @@ fn param_of<'a>(
         .map(|i| &input.params[i])
 }
 
-fn is_array(input: &Input, function: &Function, types: &mut Types, var: VarId) -> bool {
+fn is_array(input: &Input, function: &Function, types: &TypeTable, var: VarId) -> bool {
     match param_of(input, function, var) {
         Some(param) => matches!(
             param.shape,
             Shape::FixedArray | Shape::DynArray | Shape::NdArray(_)
         ),
-        None => types.is_array(function.var(var).ty),
+        None => types.of(var).array,
     }
 }
 
 /// Whether the variable's floats are of a generic type parameter (`T`, `[T; 3]`, `&[T]`).
-fn is_generic_float(input: &Input, function: &Function, types: &mut Types, var: VarId) -> bool {
+fn is_generic_float(input: &Input, function: &Function, types: &TypeTable, var: VarId) -> bool {
     let written = match param_of(input, function, var) {
         Some(param) => {
             let ty = &param.ty;
             Some(quote!(#ty))
         }
-        None => types.resolve(function.var(var).ty),
+        None => types.of(var).written.clone(),
     };
     let Some(Ok(ty)) = written.map(syn::parse2::<syn::Type>) else {
         return false;
@@ -155,7 +150,7 @@ fn is_generic_float(input: &Input, function: &Function, types: &mut Types, var: 
 }
 
 /// A zero cotangent for `var`: from its type where the size is static, from its value otherwise.
-fn zero(cx: &mut Cx, input: &Input, var: VarId, errors: &mut Errors) -> TokenStream {
+fn zero(cx: &mut Cx, input: &Input, var: VarId) -> TokenStream {
     let function = cx.function;
     if let Some(param) = param_of(input, function, var) {
         if matches!(param.shape, Shape::DynArray | Shape::NdArray(_)) {
@@ -170,17 +165,13 @@ fn zero(cx: &mut Cx, input: &Input, var: VarId, errors: &mut Errors) -> TokenStr
         if let Some(zero) = zero_of_written(&param.ty) {
             return zero;
         }
-    } else if let Some(zero) = cx.types.zero(function.var(var).ty) {
-        return zero;
-    } else if cx.types.is_array(function.var(var).ty) {
+    } else if let Some(zero) = &cx.types.of(var).zero {
+        return zero.clone();
+    } else if cx.types.of(var).array {
         // A local bound to a slice or an array whose size is known at run time only.
         let value = cx.primal(&Operand::Var(var));
         return quote!(::autodiff_runtime::__private::zeros_like(&#value));
     }
-    let name = &function.var(var).name;
-    errors.spanned(
-        name,
-        format!("cannot infer the type of `{name}`; add a type annotation"),
-    );
+    // `analysis::validate` reported this type as unknown, and the companions become stubs.
     quote!(::core::unreachable!())
 }

@@ -20,12 +20,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
+use crate::analysis::TypeTable;
 use crate::analysis::{is_borrowed, is_ndarray};
-use crate::errors::Errors;
 use crate::input::{Input, Shape};
 use crate::naming::Names;
 use crate::ssa::{Function, Operand, VarId};
-use crate::types::Types;
 
 /// One statement of the reverse sweep.
 pub enum Adjoint {
@@ -105,7 +104,7 @@ pub(super) enum Raw {
 
 pub(super) struct Cx<'a> {
     pub function: &'a Function,
-    pub types: &'a mut Types,
+    pub types: &'a TypeTable,
     pub names: &'a mut Names,
     pub reads: BTreeSet<VarId>,
     /// For each read variable, the index in `raw` of the last contribution reading it.
@@ -140,8 +139,7 @@ impl Cx<'_> {
                 self.last_read.insert(*v, self.raw.len());
                 let name = &self.function.var(*v).name;
                 // A float behind a reference parameter (`x: &f64`) is passed by value.
-                let slot = self.function.var(*v).ty;
-                if is_borrowed(self.function, *v) && !self.types.is_array(slot) {
+                if is_borrowed(self.function, *v) && !self.types.of(*v).array {
                     return quote!((*#name));
                 }
                 quote!(#name)
@@ -162,7 +160,7 @@ impl Cx<'_> {
     }
 
     pub fn is_array(&mut self, operand: &Operand) -> bool {
-        is_ndarray(self.function, self.types, operand)
+        is_ndarray(self.types, operand)
     }
 
     /// The shape of an array operand, kept as a residual of its own instead of the array.
@@ -207,9 +205,8 @@ impl Cx<'_> {
 pub fn reverse(
     input: &Input,
     function: &Function,
-    types: &mut Types,
+    types: &TypeTable,
     names: &mut Names,
-    errors: &mut Errors,
 ) -> Reverse {
     let mut cx = Cx {
         function,
@@ -225,21 +222,19 @@ pub fn reverse(
 
     // Which cotangents the sweep needs: the output's, then those of active operands of
     // statements that need one.
-    let mut needs_bar = vec![false; function.vars.len()];
+    let needs_bar = crate::analysis::adjoint_needed(function);
     let mut bar_out = None;
     let seeded = match &function.body.output {
         // An array's cotangent arrives borrowed: its first use copies it, once.
         Operand::Var(v)
             if function.var(*v).active && matches!(input.output_shape, Shape::NdArray(_)) =>
         {
-            needs_bar[v.0] = true;
             let name = cx.names.fresh("bar_out", Span::call_site());
             cx.add(&Operand::Var(*v), quote!(#name.to_owned()));
             bar_out = Some(name);
             None
         }
         Operand::Var(v) if function.var(*v).active => {
-            needs_bar[v.0] = true;
             cx.bar(*v);
             Some(*v)
         }
@@ -249,23 +244,12 @@ pub fn reverse(
         if !needs_bar[stmt.var.0] {
             continue;
         }
-        for operand in stmt.op.operands() {
-            if let Operand::Var(v) = operand
-                && function.var(*v).active
-            {
-                needs_bar[v.0] = true;
-            }
-        }
-        if let Some(message) = rules::unsupported_array_result(&mut cx, stmt) {
-            errors.push(syn::Error::new(stmt.span, message));
-            continue;
-        }
         rules::rule(&mut cx, stmt);
     }
 
     drops::insert(&mut cx);
 
-    let (stmts, seed_mutable) = declare::declare(&mut cx, input, seeded, errors);
+    let (stmts, seed_mutable) = declare::declare(&mut cx, input, seeded);
 
     let live = crate::analysis::forward_liveness(function, &cx.reads, &cx.dims);
 

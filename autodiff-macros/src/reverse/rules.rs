@@ -9,21 +9,6 @@ use crate::analysis::{borrows_a_local, may_be_borrowed};
 use crate::primitives::{Arg, Primitive, Syntax};
 use crate::ssa::{BinOp, Let, Op, Operand, VarId};
 
-/// Why an active statement whose result is an ndarray array (by its written type: the return
-/// type or a `let` annotation) has no adjoint rule, if it has none.
-pub(super) fn unsupported_array_result(cx: &mut Cx, stmt: &Let) -> Option<&'static str> {
-    if !cx.is_array(&Operand::Var(stmt.var)) {
-        return None;
-    }
-    match &stmt.op {
-        Op::Index { .. } | Op::Array(_) | Op::Tuple(_) | Op::Cast(..) => Some(
-            "this expression does not give an ndarray array; build arrays from array parameters \
-             with arithmetic, `dot`, `t` and the `nn` functions",
-        ),
-        _ => None,
-    }
-}
-
 /// The adjoint of a call to a `#[grad]` function: its `backward` on the residuals the forward
 /// half kept, or, where those would borrow a local of the forward half, on residuals made again
 /// here from the kept arguments (one more forward of the callee).
@@ -36,7 +21,7 @@ fn grad_call_rule(
     residuals: VarId,
     bar: &Ident,
 ) {
-    let backward = if borrows_a_local(cx.function, cx.types, args, borrowed) {
+    let backward = if borrows_a_local(cx.types, args, borrowed) {
         let name = cx.function.var(residuals).name.clone();
         let args: Vec<TokenStream> = args
             .iter()
@@ -50,10 +35,7 @@ fn grad_call_rule(
             let (_, #name) = #descriptor::forward((#(#args,)*));
             #descriptor::backward(#name, #bar)
         })
-    } else if args
-        .iter()
-        .any(|a| may_be_borrowed(cx.function, cx.types, a))
-    {
+    } else if args.iter().any(|a| may_be_borrowed(cx.types, a)) {
         let residuals = cx.primal(&Operand::Var(residuals));
         quote_spanned!(span=> #descriptor::backward(#residuals, #bar))
     } else {
@@ -75,7 +57,7 @@ fn grad_call_rule(
     for (operand, name) in args.iter().zip(names) {
         let Some(name) = name else { continue };
         let len = match operand {
-            Operand::Var(v) => cx.types.fixed_array_len(cx.function.var(*v).ty),
+            Operand::Var(v) => cx.types.of(*v).fixed_len.clone(),
             Operand::Const(_) => None,
         };
         let value = match len {
@@ -374,10 +356,7 @@ fn array_rule(cx: &mut Cx, stmt: &Let) {
                 .filter(|o| cx.function.is_active(o))
                 .collect();
             let axes = |cx: &mut Cx, o: &Operand| match o {
-                Operand::Var(v) => cx
-                    .types
-                    .as_ndarray(cx.function.var(*v).ty)
-                    .map(|(_, r)| r.unwrap_or(usize::MAX)),
+                Operand::Var(v) => cx.types.of(*v).ndarray.map(|r| r.unwrap_or(usize::MAX)),
                 Operand::Const(_) => None,
             };
             let mut keyed: Vec<(Option<usize>, usize, &Operand)> = targets
@@ -438,7 +417,7 @@ fn array_rule(cx: &mut Cx, stmt: &Let) {
             array_primitive(cx, stmt, prim, &all, bar);
         }
         Op::Index { .. } | Op::Array(_) | Op::Tuple(_) | Op::Cast(..) => {
-            unreachable!("indexing, array literals and casts do not produce ndarray arrays")
+            unreachable!("`analysis::validate` rejects these where they give an ndarray array")
         }
         Op::GradCall { .. } => unreachable!("calls have one rule, in `rule`"),
     }
