@@ -172,3 +172,20 @@ fn views_passed_on_to_callees_with_view_parameters() {
     )
     .assert_ok();
 }
+
+/// A view parameter with a lifetime of its own name, passed on (review of issue 9: once
+/// "lifetime may not live long enough").
+#[grad]
+fn through_a_named_view<'a>(v: ArrayView1<'a, f64>, w: &'a Array1<f64>) -> f64 {
+    sq_norm_of_view(v) * sq_norm(w)
+}
+
+#[test]
+fn views_with_named_lifetimes_passed_on() {
+    let (v, w) = (array![1.0, 2.0], array![0.5, -1.0]);
+    let (value, bar_v, bar_w) = through_a_named_view_grad(v.view(), &w);
+    // ‖v‖²‖w‖²: ∂v = 2v‖w‖², ∂w = 2w‖v‖².
+    assert_eq!(value, 5.0 * 1.25);
+    assert_eq!(bar_v, array![2.5, 5.0]);
+    assert_eq!(bar_w, array![5.0, -10.0]);
+}

@@ -35,6 +35,8 @@ pub struct VarType {
     /// Plain data (floats, integers, fixed-size arrays, references to them), which callees keep
     /// copies of.
     pub plain: bool,
+    /// A type only rustc knows: a callee's output.
+    pub opaque: bool,
 }
 
 /// Every variable's [`VarType`].
@@ -63,6 +65,7 @@ pub fn resolve_types(function: &Function, types: &mut Types) -> TypeTable {
                     fixed_len: types.fixed_array_len(slot),
                     array: types.is_array(slot),
                     plain: types.is_plain(slot),
+                    opaque: types.is_opaque(slot),
                 }
             })
             .collect(),
@@ -176,13 +179,20 @@ pub fn is_borrowed(function: &Function, var: VarId) -> bool {
         .any(|p| p.var == var && p.by_reference)
 }
 
-/// Whether a call passes a borrow of a local of the forward half (`&b` with `b` an array made
-/// there, or a by-value array parameter) that the callee's residuals may keep: then the caller
-/// cannot store those residuals, which would outlive the local.
-pub fn borrows_a_local(table: &TypeTable, args: &[Operand], borrowed: &[bool]) -> bool {
-    args.iter()
-        .zip(borrowed)
-        .any(|(arg, &by_ref)| by_ref && may_be_borrowed(table, arg))
+/// Whether a call that cannot keep owned residuals (some argument is not plain data) passes a
+/// borrow of a local of the forward half (`&b`, `b` made there or a by-value parameter): the
+/// callee's residuals may keep it (an array, or a fixed-size array the callee takes as a
+/// slice), so the caller cannot store them past the forward half.
+pub fn borrows_a_local(function: &Function, args: &[Operand], borrowed: &[bool]) -> bool {
+    args.iter().zip(borrowed).any(|(arg, &by_ref)| {
+        by_ref && matches!(arg, Operand::Var(v) if !is_borrowed(function, *v))
+    })
+}
+
+/// Whether a call passes only plain data, so that the caller keeps what borrows nothing
+/// (`Ownable`): the callee's residuals themselves, or copies of the arguments.
+pub fn keeps_owned(table: &TypeTable, args: &[Operand]) -> bool {
+    !args.iter().any(|a| may_be_borrowed(table, a))
 }
 
 /// Whether a callee's residuals may keep a borrow of this argument: it is not plain data

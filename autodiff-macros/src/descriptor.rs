@@ -30,6 +30,11 @@ pub fn of(alias: &Ident, float: &syn::Type) -> TokenStream {
     quote_spanned!(alias.span()=> <#alias as ::autodiff_runtime::__private::Differentiable<#float>>)
 }
 
+/// `<alias as Ownable<F>>`: the halves a caller passing only plain data uses.
+pub fn ownable(alias: &Ident, float: &syn::Type) -> TokenStream {
+    quote_spanned!(alias.span()=> <#alias as ::autodiff_runtime::__private::Ownable<#float>>)
+}
+
 /// The callee's name in the call, where [`of`] puts it (`or` where the tokens are empty).
 pub fn callee_span(descriptor: &TokenStream, or: Span) -> Span {
     descriptor
@@ -157,7 +162,7 @@ fn not_callable(input: &Input) -> Option<&'static str> {
     let generics = &input.item.sig.generics;
     if impl_trait {
         Some("it takes an `impl Trait` parameter")
-    } else if !generics.params.is_empty() && float_type_param(generics).is_none() {
+    } else if !generics.params.is_empty() && float_type_param(&input.item.sig).is_none() {
         Some("it has generic parameters other than one float type")
     } else {
         match input.output_shape {
@@ -237,7 +242,7 @@ pub fn descriptor(
     // The float type callers ask for: the function's type parameter (bounded `'static`, which
     // float types are, so that `Args<'r>` may hold `&'r T`), or any (`F`) where the function is
     // not generic.
-    let generics = &crate::generics::companion_generics(&input.item.sig.generics);
+    let generics = &crate::generics::companion_generics(&input.item.sig);
     let (float, impl_generics, where_clause) = match generics.type_params().next() {
         Some(param) => {
             let (impl_generics, _, where_clause) = generics.split_for_impl();
@@ -340,6 +345,7 @@ pub fn descriptor(
         _ => quote!(#bar_out),
     };
     let owned_ty = owned.ty;
+    let ownable = owned.ownable;
     let (forward, body, forward_owned, backward_owned) = if bodies {
         let (keep, again) = (owned.keep, owned.again);
         (
@@ -360,6 +366,21 @@ pub fn descriptor(
             unreachable,
         )
     };
+    let ownable = ownable.then(|| {
+        quote! {
+            #[allow(unused_variables)]
+            impl #impl_generics ::autodiff_runtime::__private::Ownable<#float> for #name #where_clause {
+                #[inline(always)]
+                fn forward_owned(#args: Self::Args<'_>) -> (Self::Value, Self::Owned) {
+                    #forward_owned
+                }
+                #[inline(always)]
+                fn backward_owned(#residuals_name: Self::Owned, #bar_out: Self::BarOut) -> Self::Cotangents {
+                    #backward_owned
+                }
+            }
+        }
+    });
     let attrs = cfg_attrs(&input.item);
     quote! {
         #[doc(hidden)]
@@ -388,15 +409,10 @@ pub fn descriptor(
             fn backward(#residuals_name: Self::Residuals<'_>, #bar_out: Self::BarOut) -> Self::Cotangents {
                 #body
             }
-            #[inline(always)]
-            fn forward_owned(#args: Self::Args<'_>) -> (Self::Value, Self::Owned) {
-                #forward_owned
-            }
-            #[inline(always)]
-            fn backward_owned(#residuals_name: Self::Owned, #bar_out: Self::BarOut) -> Self::Cotangents {
-                #backward_owned
-            }
         }
+
+        #ownable
+
     }
 }
 
@@ -407,13 +423,16 @@ struct Owned {
     ty: TokenStream,
     keep: TokenStream,
     again: TokenStream,
+    /// Whether the function implements `Ownable`: plain data can be passed to its parameters.
+    ownable: bool,
 }
 
 /// Residuals that borrow nothing are kept as they are. Residuals that borrow a slice (the only
 /// borrow a caller passing plain data can meet: its `&[f64; N]` taken as `&[f64]`) are replaced
 /// by copies of the arguments (`to_vec` for a slice), from which the forward half runs again.
-/// A function with a parameter plain data cannot be passed to (an ndarray array, a view) is
-/// never called that way, and keeps `()`.
+/// A function with a parameter plain data cannot be passed to (an ndarray array, a view) keeps
+/// `()` and does not implement `Ownable`: a caller that takes its arguments for plain data fails
+/// to compile, with a message asking for their types.
 fn owned_residuals(
     input: &Input,
     params: &[syn::Ident],
@@ -428,6 +447,7 @@ fn owned_residuals(
             ty: residuals_ty.clone(),
             keep: quote!(#this::forward(#args)),
             again: quote!(#this::backward(#residuals, #bar_out)),
+            ownable: true,
         };
     }
     let floats = crate::input::float_type_params(&input.item.sig);
@@ -451,13 +471,11 @@ fn owned_residuals(
             kept.push(quote!(#p));
             passed.push(quote!(#p));
         } else {
-            let never = quote!(::core::unreachable!(
-                "only plain data reaches forward_owned, and this function takes other arguments"
-            ));
             return Owned {
                 ty: quote!(()),
-                keep: never.clone(),
-                again: never,
+                keep: TokenStream::new(),
+                again: TokenStream::new(),
+                ownable: false,
             };
         }
     }
@@ -472,6 +490,7 @@ fn owned_residuals(
             let (_, #residuals) = #this::forward((#(#passed,)*));
             #this::backward(#residuals, #bar_out)
         },
+        ownable: true,
     }
 }
 

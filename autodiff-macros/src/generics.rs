@@ -9,9 +9,9 @@ use syn::{Generics, Lifetime, Type};
 /// The companions' generics: the function's own, with `T: 'static` where it is generic over
 /// its float type alone, as the descriptors of generic callees require (residuals keep callees'
 /// residuals at `'static`). Float types are `'static`.
-pub fn companion_generics(generics: &Generics) -> Generics {
-    let mut generics = generics.clone();
-    let Some(float) = crate::input::float_type_param(&generics).cloned() else {
+pub fn companion_generics(sig: &syn::Signature) -> Generics {
+    let mut generics = sig.generics.clone();
+    let Some(float) = crate::input::float_type_param(sig).cloned() else {
         return generics;
     };
     let bound: syn::TypeParamBound = syn::parse_quote!('static);
@@ -113,4 +113,41 @@ pub fn with_lifetimes(ty: &Type, fresh: &mut dyn FnMut(bool) -> Lifetime) -> Typ
     }
     visit(&mut ty, fresh);
     ty
+}
+
+/// The named lifetimes written in a type (`'a` of `ArrayView1<'a, f64>` or `&'a [f64]`), other
+/// than `'static` and `'_`.
+pub fn written_lifetimes(ty: &Type) -> Vec<Lifetime> {
+    let mut found = Vec::new();
+    fn visit(ty: &Type, found: &mut Vec<Lifetime>) {
+        match ty {
+            Type::Reference(r) => {
+                if let Some(l) = &r.lifetime {
+                    found.push(l.clone());
+                }
+                visit(&r.elem, found);
+            }
+            Type::Path(p) => {
+                for segment in &p.path.segments {
+                    if let syn::PathArguments::AngleBracketed(args) = &segment.arguments {
+                        for arg in &args.args {
+                            match arg {
+                                syn::GenericArgument::Lifetime(l) => found.push(l.clone()),
+                                syn::GenericArgument::Type(t) => visit(t, found),
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+            }
+            Type::Paren(p) => visit(&p.elem, found),
+            Type::Group(g) => visit(&g.elem, found),
+            Type::Array(a) => visit(&a.elem, found),
+            Type::Slice(s) => visit(&s.elem, found),
+            _ => {}
+        }
+    }
+    visit(ty, &mut found);
+    found.retain(|l| l.ident != "static" && l.ident != "_");
+    found
 }

@@ -264,6 +264,9 @@ pub fn analyze(item: TokenStream, args: &Args, errors: &mut Errors) -> Option<In
                     format!("`{name}` is not a parameter of this function; `wrt` names parameters"),
                 ),
                 Some(param) if param.shape == Shape::Constant => {
+                    // Counted as differentiated where it holds floats, so that the stubs give
+                    // it the gradient a caller expects (its own type).
+                    param.active = mentions_float(&param.ty);
                     let ty = &param.ty;
                     errors.spanned(
                         name,
@@ -490,10 +493,17 @@ pub fn float_type_params(sig: &syn::Signature) -> Vec<Ident> {
         .collect()
 }
 
-/// The type parameter of a function generic over its float type alone (`fn f<T: Float>`).
-pub fn float_type_param(generics: &syn::Generics) -> Option<&Ident> {
-    match generics.params.len() {
-        1 => generics.type_params().next().map(|p| &p.ident),
+/// The type parameter of a function generic over its float type alone (`fn f<T: Float>`): its
+/// one generic parameter, where that is a float type ([`float_type_params`]).
+pub fn float_type_param(sig: &syn::Signature) -> Option<&Ident> {
+    let floats = float_type_params(sig);
+    match sig.generics.params.len() {
+        1 => sig
+            .generics
+            .type_params()
+            .next()
+            .map(|p| &p.ident)
+            .filter(|p| floats.contains(p)),
         _ => None,
     }
 }

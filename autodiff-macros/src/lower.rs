@@ -693,6 +693,7 @@ impl Lowerer<'_> {
         let name = path.to_token_stream().to_string().replace(' ', "");
         if let Some(owner) = path.segments.iter().rev().nth(1)
             && is_array_type_name(&owner.ident)
+            && is_constructor_name(&last.ident)
         {
             let constructor = format!("{}::{}", owner.ident, last.ident);
             self.errors.spanned(
@@ -976,6 +977,7 @@ impl Lowerer<'_> {
             }
             Output::SameAsFirst => {
                 if prim.syntax == Syntax::FloatMethod {
+                    self.types.is_a_float(first);
                     for (slot, kind) in rest.iter().zip(prim.args) {
                         if *kind == Arg::Float {
                             self.types.unify(first, *slot);
@@ -1152,6 +1154,31 @@ fn is_array_type_name(ident: &syn::Ident) -> bool {
         || name
             .strip_prefix("Array")
             .is_some_and(|rest| rest.is_empty() || rest == "D" || rest.parse::<u8>().is_ok())
+}
+
+/// `zeros`, `from_elem`, `new`, …: an associated function that makes an array.
+fn is_constructor_name(ident: &syn::Ident) -> bool {
+    let name = ident.to_string();
+    [
+        "zeros",
+        "ones",
+        "from_elem",
+        "from_vec",
+        "from_shape_vec",
+        "from_shape_fn",
+        "from_iter",
+        "eye",
+        "linspace",
+        "range",
+        "logspace",
+        "geomspace",
+        "default",
+        "new",
+        "with_capacity",
+        "from",
+        "uninit",
+    ]
+    .contains(&name.as_str())
 }
 
 fn strip(expr: &Expr) -> &Expr {

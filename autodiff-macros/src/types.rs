@@ -19,6 +19,9 @@ enum Known {
     Unknown,
     /// An unsuffixed float literal: `f64` unless unified with something else.
     FloatLiteral,
+    /// A float of a type the macro cannot see (`S0.cosh()` of a static `S0`): plain data, but no
+    /// type to write.
+    Float,
     /// An unsuffixed integer literal: `i32` unless unified with something else.
     IntLiteral,
     Written(Box<Type>),
@@ -43,6 +46,13 @@ impl Types {
 
     pub fn unknown(&mut self) -> Slot {
         self.slot(Known::Unknown)
+    }
+
+    /// Records that the slot is a float, of a type that may stay unknown (the receiver of a
+    /// float method).
+    pub fn is_a_float(&mut self, slot: Slot) {
+        let float = self.slot(Known::Float);
+        self.unify(slot, float);
     }
 
     pub fn written(&mut self, ty: &Type) -> Slot {
@@ -156,6 +166,7 @@ impl Types {
             (Known::Written(t), _) | (_, Known::Written(t)) => Known::Written(t),
             (Known::Array(e, n), _) | (_, Known::Array(e, n)) => Known::Array(e, n),
             (Known::FloatLiteral, _) | (_, Known::FloatLiteral) => Known::FloatLiteral,
+            (Known::Float, _) | (_, Known::Float) => Known::Float,
             (Known::IntLiteral, Known::IntLiteral) => Known::IntLiteral,
         };
         self.parent[rb] = ra;
@@ -224,8 +235,13 @@ impl Types {
     pub fn is_plain(&mut self, slot: Slot) -> bool {
         let root = self.root(slot);
         match self.known[root].clone() {
-            Known::FloatLiteral | Known::IntLiteral => true,
-            Known::Array(elem, _) => self.is_plain(elem),
+            Known::FloatLiteral | Known::IntLiteral | Known::Float => true,
+            // An array literal of constants whose type the macro cannot see (`[C0]`) holds
+            // plain data: only floats and integers are written in array literals.
+            Known::Array(elem, _) => {
+                let root = self.root(elem);
+                matches!(self.known[root], Known::Unknown) || self.is_plain(elem)
+            }
             Known::Written(ty) => is_plain_written(&ty) || is_opaque(&ty),
             Known::Unknown | Known::NdArray(..) => false,
         }
@@ -248,7 +264,7 @@ impl Types {
                 }
                 _ => None,
             },
-            Known::Unknown | Known::FloatLiteral | Known::IntLiteral => None,
+            Known::Unknown | Known::FloatLiteral | Known::IntLiteral | Known::Float => None,
         }
     }
 
@@ -262,7 +278,7 @@ impl Types {
     pub fn resolve(&mut self, slot: Slot) -> Option<TokenStream> {
         let root = self.root(slot);
         match self.known[root].clone() {
-            Known::Unknown => None,
+            Known::Unknown | Known::Float => None,
             Known::FloatLiteral => Some(quote!(f64)),
             Known::IntLiteral => Some(quote!(i32)),
             Known::Written(ty) => Some(quote!(#ty)),
@@ -281,7 +297,7 @@ impl Types {
     pub fn determined(&mut self, slot: Slot) -> Option<TokenStream> {
         let root = self.root(slot);
         match self.known[root] {
-            Known::Unknown | Known::FloatLiteral | Known::IntLiteral => None,
+            Known::Unknown | Known::FloatLiteral | Known::IntLiteral | Known::Float => None,
             _ => self.resolve(slot),
         }
     }
@@ -291,7 +307,7 @@ impl Types {
         let root = self.root(slot);
         match self.known[root].clone() {
             Known::Unknown => None,
-            Known::FloatLiteral => Some(quote!(0.0)),
+            Known::FloatLiteral | Known::Float => Some(quote!(0.0)),
             Known::IntLiteral => None,
             Known::Written(ty) => zero_of_written(&ty),
             Known::Array(elem, len) => {

@@ -320,6 +320,12 @@ macro_rules! __callee_without_descriptor {
             fn backward(_: Self::Residuals<'_>, _: Self::BarOut) -> Self::Cotangents {
                 ::core::unreachable!()
             }
+        }
+
+        impl<F> $crate::__private::Ownable<F> for $alias
+        where
+            Self: $requirement<F>,
+        {
             fn forward_owned(_: Self::Args<'_>) -> (Self::Value, Self::Owned) {
                 ::core::unreachable!()
             }
@@ -438,9 +444,22 @@ pub mod __private {
         fn forward(args: Self::Args<'_>) -> (Self::Value, Self::Residuals<'_>);
         /// The reverse half, with a cotangent for every parameter.
         fn backward(residuals: Self::Residuals<'_>, bar_out: Self::BarOut) -> Self::Cotangents;
-        /// The forward half for a caller whose arguments are all plain data (floats, fixed-size
-        /// arrays, references to them), which may be its own locals: what it keeps borrows
-        /// nothing ([`Kept::Owned`]).
+    }
+
+    /// The halves for a caller whose arguments are all plain data (floats, fixed-size arrays,
+    /// references to them), which may be its own locals: what it keeps borrows nothing
+    /// ([`Kept::Owned`]). Every descriptor implements it whose parameters plain data can be
+    /// passed to (floats, fixed-size arrays, slices); a caller that takes an argument for plain
+    /// data where the callee wants an array fails to compile here, saying so.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` takes an ndarray array or another borrowed value, where #[grad] sees only \
+                   floats and fixed-size arrays passed to it",
+        label = "the arguments of this call",
+        note = "write the type of each argument on its `let` (an array a #[grad] function returns: \
+                `let h: Array1<f64> = layer(x);`)"
+    )]
+    pub trait Ownable<F>: Differentiable<F> {
+        /// The forward half, keeping what borrows nothing.
         fn forward_owned(args: Self::Args<'_>) -> (Self::Value, Self::Owned);
         /// The reverse half from what [`forward_owned`](Self::forward_owned) kept.
         fn backward_owned(owned: Self::Owned, bar_out: Self::BarOut) -> Self::Cotangents;
@@ -455,7 +474,8 @@ pub mod __private {
         /// What a caller passing only plain data keeps: the residuals themselves where they
         /// borrow nothing (parameters of plain data are kept as copies), and where they would
         /// borrow (a slice parameter, given a caller's fixed-size array), copies of the
-        /// arguments, from which [`Differentiable::backward_owned`] runs the forward half again.
+        /// arguments, from which [`Ownable::backward_owned`] runs the forward half again (`()`
+        /// where the function takes arguments plain data cannot be passed to).
         type Owned;
     }
 
@@ -481,6 +501,33 @@ pub mod __private {
                 ::std::panic!("the cotangent of a slice has {len} elements where its array has {N}")
             })
         }
+    }
+
+    /// A callee's cotangent as the type of the argument it is for, where the caller cannot see
+    /// that type (another callee's output): the cotangent itself, or, where the callee took a
+    /// fixed-size array as a slice, its `Vec` as the array.
+    pub trait CotangentOf<T> {
+        fn cotangent_of(self) -> T;
+    }
+
+    impl<T> CotangentOf<T> for T {
+        #[inline(always)]
+        fn cotangent_of(self) -> T {
+            self
+        }
+    }
+
+    impl<T, const N: usize> CotangentOf<[T; N]> for ::std::vec::Vec<T> {
+        #[inline]
+        fn cotangent_of(self) -> [T; N] {
+            ArrayCotangent::into_array(self)
+        }
+    }
+
+    /// [`CotangentOf::cotangent_of`], naming the type.
+    #[inline(always)]
+    pub fn cotangent_as<T, C: CotangentOf<T>>(cotangent: C) -> T {
+        cotangent.cotangent_of()
     }
 
     /// [`ArrayCotangent::into_array`], with the array's type inferred from where it goes.

@@ -10,7 +10,7 @@ use quote::{quote, quote_spanned};
 use super::Signature;
 use super::residuals::Layout;
 use crate::analysis::TypeTable;
-use crate::analysis::{is_borrowed, is_ndarray, may_be_borrowed, needed_after, used_in_forward};
+use crate::analysis::{is_borrowed, is_ndarray, keeps_owned, needed_after, used_in_forward};
 use crate::generics::is_view;
 use crate::input::Input;
 use crate::naming::Names;
@@ -61,8 +61,12 @@ pub(super) fn item(
                 residuals,
             } = &stmt.op
             {
-                let owned = !args.iter().any(|a| may_be_borrowed(types, a));
-                let descriptor = crate::descriptor::of(alias, float);
+                let owned = keeps_owned(types, args);
+                let descriptor = if owned {
+                    crate::descriptor::ownable(alias, float)
+                } else {
+                    crate::descriptor::of(alias, float)
+                };
                 return grad_call(
                     function,
                     path,
@@ -173,13 +177,27 @@ pub(super) fn item(
     }
 }
 
+/// Whether a type has an `impl Trait` in it (`impl Copy`, `&impl Float`, `(impl Copy, f64)`).
+fn mentions_impl(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Ident(i) => i == "impl",
+        proc_macro2::TokenTree::Group(g) => mentions_impl(g.stream()),
+        _ => false,
+    })
+}
+
 /// `let _ = f;` in the forward half: a user who calls only the companions (`f_grad`) has used
 /// `f`, and gets no `dead_code` warning for it; one who calls neither still gets one, for `f`
 /// (the companions' own warnings are silenced, as for every item a macro writes). Left out where
 /// a parameter has the function's name, which would shadow it.
 fn uses_original(input: &Input) -> TokenStream {
     let sig = &input.item.sig;
-    if input.params.iter().any(|p| p.ident == sig.ident) {
+    // An `impl Trait` parameter's type cannot be named in `f::<..>`.
+    let impl_trait = input.params.iter().any(|p| {
+        let ty = &p.ty;
+        mentions_impl(quote!(#ty))
+    });
+    if impl_trait || input.params.iter().any(|p| p.ident == sig.ident) {
         return TokenStream::new();
     }
     let name = &sig.ident;

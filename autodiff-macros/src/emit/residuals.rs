@@ -11,7 +11,7 @@ use syn::{Generics, Lifetime, Type};
 
 use super::Signature;
 use crate::analysis::TypeTable;
-use crate::analysis::may_be_borrowed;
+use crate::analysis::keeps_owned;
 use crate::generics::{companion_generics, has_elided_reference, with_lifetimes};
 use crate::input::Input;
 use crate::naming::Names;
@@ -77,7 +77,7 @@ impl Layout {
                     kept: crate::descriptor::kept(alias, float),
                     residuals: *residuals,
                     args,
-                    borrows: args.iter().any(|a| may_be_borrowed(types, a)),
+                    borrows: !keeps_owned(types, args),
                 }),
                 _ => None,
             })
@@ -221,16 +221,27 @@ impl ResidualGenerics {
         force_shared: bool,
         names: &mut Names,
     ) -> Self {
-        let mut generics = companion_generics(&input.item.sig.generics);
+        let mut generics = companion_generics(&input.item.sig);
         let mut param_types = std::collections::HashMap::new();
         let mut lifetimes: Vec<Lifetime> = Vec::new();
         // Views' lifetimes, each its own (views are invariant in it).
         let mut views: Vec<(usize, Lifetime)> = Vec::new();
         // References are covariant in their lifetime and share the first one.
         let mut shared: Option<Lifetime> = None;
+        // Lifetimes the user wrote on kept or passed parameters (`ArrayView1<'a, f64>`), which
+        // must outlive what callees' residuals borrow for.
+        let mut written: Vec<Lifetime> = Vec::new();
         for &i in stored {
             let ty = &input.params[i].ty;
-            if !has_elided_reference(ty) || copied_reference(ty).is_some() {
+            if copied_reference(ty).is_some() {
+                continue;
+            }
+            for lifetime in crate::generics::written_lifetimes(ty) {
+                if !written.contains(&lifetime) {
+                    written.push(lifetime);
+                }
+            }
+            if !has_elided_reference(ty) {
                 continue;
             }
             let mut fresh = |covariant: bool| {
@@ -263,7 +274,7 @@ impl ResidualGenerics {
         }
         // A view passed to a callee is reborrowed for the lifetime its residuals borrow for.
         if let Some(shared) = &shared {
-            for (_, view) in &views {
+            for view in views.iter().map(|(_, l)| l).chain(&written) {
                 generics
                     .make_where_clause()
                     .predicates

@@ -110,7 +110,7 @@ impl<'a> Signature<'a> {
             ..
         } = self;
         let vis = &input.item.vis;
-        let generics = companion_generics(&input.item.sig.generics);
+        let generics = companion_generics(&input.item.sig);
         let (impl_generics, _, where_clause) = generics.split_for_impl();
         let out = &input.output;
         let gradients = &self.gradients;

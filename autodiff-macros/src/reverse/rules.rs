@@ -5,7 +5,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
 use super::{Cx, Raw};
-use crate::analysis::{borrows_a_local, may_be_borrowed};
+use crate::analysis::{borrows_a_local, keeps_owned};
 use crate::primitives::{Arg, Primitive, Syntax};
 use crate::ssa::{BinOp, Let, Op, Operand, VarId};
 
@@ -21,7 +21,13 @@ fn grad_call_rule(
     residuals: VarId,
     bar: &Ident,
 ) {
-    let backward = if borrows_a_local(cx.types, args, borrowed) {
+    let backward = if keeps_owned(cx.types, args) {
+        // Plain data only: what the caller kept borrows nothing.
+        let residuals = cx.primal(&Operand::Var(residuals));
+        // At the callee's name, as `forward_owned` in the forward half.
+        let at = crate::descriptor::callee_span(descriptor, span);
+        quote_spanned!(at=> #descriptor::backward_owned(#residuals, #bar))
+    } else if borrows_a_local(cx.function, args, borrowed) {
         let name = cx.function.var(residuals).name.clone();
         let args: Vec<TokenStream> = args
             .iter()
@@ -35,14 +41,9 @@ fn grad_call_rule(
             let (_, #name) = #descriptor::forward((#(#args,)*));
             #descriptor::backward(#name, #bar)
         })
-    } else if args.iter().any(|a| may_be_borrowed(cx.types, a)) {
-        let residuals = cx.primal(&Operand::Var(residuals));
-        quote_spanned!(span=> #descriptor::backward(#residuals, #bar))
     } else {
         let residuals = cx.primal(&Operand::Var(residuals));
-        // At the callee's name, as `forward_owned` in the forward half.
-        let at = crate::descriptor::callee_span(descriptor, span);
-        quote_spanned!(at=> #descriptor::backward_owned(#residuals, #bar))
+        quote_spanned!(span=> #descriptor::backward(#residuals, #bar))
     };
     // `backward` returns a tuple, one cotangent per parameter. The cotangent for a fixed-size
     // array is the callee's `Vec` where it took the array as a slice.
@@ -56,22 +57,28 @@ fn grad_call_rule(
     });
     for (operand, name) in args.iter().zip(names) {
         let Some(name) = name else { continue };
-        let len = match operand {
-            Operand::Var(v) => cx.types.of(*v).fixed_len.clone(),
-            Operand::Const(_) => None,
-        };
-        let value = match len {
-            Some(len) => {
-                // A literal or a const parameter as it is; anything else in braces.
-                let simple = len.clone().into_iter().count() == 1
-                    && !matches!(
-                        len.clone().into_iter().next(),
-                        Some(proc_macro2::TokenTree::Group(_))
-                    );
-                let len = if simple { len } else { quote!({ #len }) };
-                quote_spanned!(span=> ::autodiff_runtime::__private::array_cotangent::<_, _, #len>(#name))
-            }
-            None => quote!(#name),
+        let Operand::Var(v) = operand else { continue };
+        let ty = cx.types.of(*v);
+        let value = if let Some(len) = &ty.fixed_len {
+            // A literal or a const parameter as it is; anything else in braces.
+            let simple = len.clone().into_iter().count() == 1
+                && !matches!(
+                    len.clone().into_iter().next(),
+                    Some(proc_macro2::TokenTree::Group(_))
+                );
+            let len = if simple {
+                len.clone()
+            } else {
+                quote!({ #len })
+            };
+            quote_spanned!(span=> ::autodiff_runtime::__private::array_cotangent::<_, _, #len>(#name))
+        } else if ty.opaque
+            && let Some(written) = &ty.written
+        {
+            // A callee's output, maybe a fixed-size array: the cotangent as its type.
+            quote_spanned!(span=> ::autodiff_runtime::__private::cotangent_as::<#written, _>(#name))
+        } else {
+            quote!(#name)
         };
         cx.add(operand, value);
     }
@@ -90,7 +97,11 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
     } = &stmt.op
     {
         let bar = cx.bar(stmt.var);
-        let descriptor = crate::descriptor::of(alias, float);
+        let descriptor = if keeps_owned(cx.types, args) {
+            crate::descriptor::ownable(alias, float)
+        } else {
+            crate::descriptor::of(alias, float)
+        };
         return grad_call_rule(cx, stmt.span, &descriptor, args, borrowed, *residuals, &bar);
     }
     let result = Operand::Var(stmt.var);
