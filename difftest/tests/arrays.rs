@@ -140,12 +140,10 @@ impl Problems {
         let mut f = f;
         let mut failures = Vec::new();
         for step in STEPS {
-            let checker = Checker {
-                step,
-                rel: REL,
-                abs: ABS * value.abs().max(1.0),
-                names: names.iter().map(|n| n.to_string()).collect(),
-            };
+            let checker = Checker::default()
+                .step(step)
+                .tolerance(REL, ABS * value.abs().max(1.0))
+                .names(names.iter().copied());
             let report = checker.check(&mut f, at, grad);
             if report.is_ok() {
                 return;
