@@ -28,12 +28,12 @@ use generated::*;
 const REL: f64 = 1e-10;
 const ABS: f64 = 1e-15;
 
+/// Within [`ABS`] absolutely or [`REL`] relatively.
 fn assert_close(what: &str, rust: f64, jax: f64) {
-    let error = (rust - jax).abs();
-    let allowed = REL * rust.abs().max(jax.abs()) + ABS;
     assert!(
-        error <= allowed,
-        "{what}: #[grad] gives {rust:e}, JAX {jax:e} (difference {error:e}, allowed {allowed:e})"
+        approx::relative_eq!(rust, jax, epsilon = ABS, max_relative = REL),
+        "{what}: #[grad] gives {rust:e}, JAX {jax:e} (difference {:e}, allowed rel {REL:e} or abs {ABS:e})",
+        (rust - jax).abs()
     );
 }
 

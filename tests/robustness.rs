@@ -39,10 +39,11 @@ fn assert_all_same<D: Dimension>(actual: &Array<f64, D>, expected: &Array<f64, D
     );
 }
 
+/// Within 1e-14, absolutely or relatively.
 #[track_caller]
 fn assert_close(actual: f64, expected: f64, what: &str) {
     assert!(
-        (actual - expected).abs() <= 1e-14 * expected.abs().max(1.0),
+        approx::relative_eq!(actual, expected, epsilon = 1e-14, max_relative = 1e-14),
         "{what}: got {actual:?}, expected {expected:?}"
     );
 }
