@@ -16,47 +16,29 @@ use autodiff_runtime::ndarray::{
     array,
 };
 use autodiff_runtime::{grad, nn};
+use testkit::SplitMix64;
 
 // ---------------------------------------------------------------------------------------------
 // Fixed random points.
 
-/// SplitMix64: deterministic and good enough to make test points.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [lo, hi).
-    fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * ((self.next_u64() >> 11) as f64 / (1u64 << 53) as f64)
-    }
-    /// Uniform in ±[0.1, 1.5): away from 0, where `relu` has its kink and `1/x` blows up.
-    fn away_from_zero(&mut self) -> f64 {
-        let magnitude = self.uniform(0.1, 1.5);
-        if self.next_u64() & 1 == 0 {
-            magnitude
-        } else {
-            -magnitude
-        }
+/// Uniform in ±[0.1, 1.5): away from 0, where `relu` has its kink and `1/x` blows up.
+fn away_from_zero(rng: &mut SplitMix64) -> f64 {
+    let magnitude = rng.range(0.1, 1.5);
+    if rng.next_u64() & 1 == 0 {
+        magnitude
+    } else {
+        -magnitude
     }
 }
 
 fn random<D: Dimension, Sh: ShapeBuilder<Dim = D>>(seed: u64, shape: Sh) -> Array<f64, D> {
-    let mut rng = Rng::new(seed);
-    Array::from_shape_simple_fn(shape, || rng.away_from_zero())
+    let mut rng = SplitMix64::new(seed);
+    Array::from_shape_simple_fn(shape, || away_from_zero(&mut rng))
 }
 
 fn positive<D: Dimension, Sh: ShapeBuilder<Dim = D>>(seed: u64, shape: Sh) -> Array<f64, D> {
-    let mut rng = Rng::new(seed);
-    Array::from_shape_simple_fn(shape, || rng.uniform(0.2, 2.0))
+    let mut rng = SplitMix64::new(seed);
+    Array::from_shape_simple_fn(shape, || rng.range(0.2, 2.0))
 }
 
 fn to_f32<D: Dimension>(a: &Array<f64, D>) -> Array<f32, D> {

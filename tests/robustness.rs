@@ -13,6 +13,7 @@
 use autodiff_runtime::check::{self, Checker};
 use autodiff_runtime::ndarray::{Array, Array1, Array2, Axis, Dimension, ShapeBuilder, array};
 use autodiff_runtime::{grad, nn};
+use testkit::SplitMix64;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers.
@@ -69,31 +70,19 @@ fn binary(
     r
 }
 
-/// SplitMix64, for fixed random test points.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Uniform in ±[0.2, 1.5): away from 0, the kink of `relu` and the pole of `1/x`.
-    fn away_from_zero(&mut self) -> f64 {
-        let magnitude = 0.2 + 1.3 * ((self.next_u64() >> 11) as f64 / (1u64 << 53) as f64);
-        if self.next_u64() & 1 == 0 {
-            magnitude
-        } else {
-            -magnitude
-        }
+/// Uniform in ±[0.2, 1.5): away from 0, the kink of `relu` and the pole of `1/x`.
+fn away_from_zero(rng: &mut SplitMix64) -> f64 {
+    let magnitude = 0.2 + 1.3 * rng.unit();
+    if rng.next_u64() & 1 == 0 {
+        magnitude
+    } else {
+        -magnitude
     }
 }
 
 fn random<D: Dimension, Sh: ShapeBuilder<Dim = D>>(seed: u64, shape: Sh) -> Array<f64, D> {
-    let mut rng = Rng(seed);
-    Array::from_shape_simple_fn(shape, || rng.away_from_zero())
+    let mut rng = SplitMix64::new(seed);
+    Array::from_shape_simple_fn(shape, || away_from_zero(&mut rng))
 }
 
 const NAN: f64 = f64::NAN;
