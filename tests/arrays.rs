@@ -16,7 +16,10 @@ use autodiff_runtime::ndarray::{
     array,
 };
 use autodiff_runtime::{grad, nn};
+use fixtures::{cross_entropy_of, cross_entropy_of_grad};
 use testkit::SplitMix64;
+
+mod fixtures;
 
 // ---------------------------------------------------------------------------------------------
 // Fixed random points.
@@ -760,11 +763,6 @@ fn nn_mse() {
     let (a, b) = (random(2502, 5), random(2503, 5));
     let (_, bar_a, bar_b) = mse_1d_grad(&a, &b);
     check::gradient(|(a, b)| mse_1d(a, b), &(a, b), &(bar_a, bar_b)).assert_ok();
-}
-
-#[grad(wrt(logits))]
-fn cross_entropy_of(logits: &Array2<f64>, labels: &[usize]) -> f64 {
-    nn::cross_entropy(logits, labels)
 }
 
 /// The logits computed inside the function, scaled, so the cotangent is not the seed.

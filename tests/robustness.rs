@@ -13,7 +13,10 @@
 use autodiff_runtime::check::{self, Checker};
 use autodiff_runtime::ndarray::{Array, Array1, Array2, Axis, Dimension, ShapeBuilder, array};
 use autodiff_runtime::{grad, nn};
+use fixtures::{cross_entropy_of, cross_entropy_of_grad};
 use testkit::SplitMix64;
+
+mod fixtures;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers.
@@ -400,11 +403,6 @@ fn log_softmax_weighted(x: &Array2<f64>, w: &Array2<f64>) -> f64 {
 fn logsumexp_weighted(x: &Array2<f64>, w: &Array1<f64>) -> f64 {
     let l = nn::logsumexp(x);
     (&l * w).sum()
-}
-
-#[grad(wrt(logits))]
-fn cross_entropy_of(logits: &Array2<f64>, labels: &[usize]) -> f64 {
-    nn::cross_entropy(logits, labels)
 }
 
 #[test]
