@@ -230,7 +230,12 @@ fn flat(value: &[f64], bar_cam: &[f64; 11], bar_x: &[f64; 3], bar_w: f64) -> Vec
 fn assert_close(what: &str, generated: &[f64], hand: &[f64]) {
     for (i, (&a, &b)) in generated.iter().zip(hand).enumerate() {
         assert!(
-            (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(f64::MIN_POSITIVE),
+            approx::relative_eq!(
+                a,
+                b,
+                epsilon = 1e-12 * f64::MIN_POSITIVE,
+                max_relative = 1e-12
+            ),
             "{what}, component {i}: generated {a:e} vs hand {b:e}"
         );
     }

@@ -16,7 +16,7 @@ fn bench(c: &mut Criterion) {
     for (inputs, hidden, classes) in [(64, 128, 10), (784, 256, 10)] {
         let mlp = Mlp::new(inputs, hidden, classes, 3);
         let mut rng = Rng::new(11);
-        let x = Array2::from_shape_simple_fn((BATCH, inputs), || rng.uniform());
+        let x = Array2::from_shape_simple_fn((BATCH, inputs), || rng.unit());
         let labels: Vec<usize> = (0..BATCH).map(|i| (i * 7) % classes).collect();
 
         // Equal work: the two gradients agree before they are timed.

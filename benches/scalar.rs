@@ -178,7 +178,7 @@ fn camera_fd(p: [f64; 6]) -> [f64; 6] {
 // ---------------------------------------------------------------------------------------------
 
 fn close(a: f64, b: f64, rel: f64) -> bool {
-    (a - b).abs() <= rel * a.abs().max(b.abs()).max(f64::MIN_POSITIVE)
+    approx::relative_eq!(a, b, epsilon = rel * f64::MIN_POSITIVE, max_relative = rel)
 }
 
 /// Finite differences carry an absolute error, so they are compared to the largest component.

@@ -48,7 +48,7 @@ impl Mlp {
     pub fn new(inputs: usize, hidden: usize, classes: usize, seed: u64) -> Mlp {
         let mut rng = Rng::new(seed);
         let mut uniform = |rows: usize, cols: usize, limit: f64| {
-            Array2::from_shape_simple_fn((rows, cols), || (2.0 * rng.uniform() - 1.0) * limit)
+            Array2::from_shape_simple_fn((rows, cols), || (2.0 * rng.unit() - 1.0) * limit)
         };
         let w1 = uniform(inputs, hidden, (6.0 / inputs as f64).sqrt());
         let w2 = uniform(hidden, classes, (6.0 / (hidden + classes) as f64).sqrt());

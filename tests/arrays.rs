@@ -16,47 +16,32 @@ use autodiff_runtime::ndarray::{
     array,
 };
 use autodiff_runtime::{grad, nn};
+use fixtures::{cross_entropy_of, cross_entropy_of_grad};
+use testkit::SplitMix64;
+
+mod fixtures;
 
 // ---------------------------------------------------------------------------------------------
 // Fixed random points.
 
-/// SplitMix64: deterministic and good enough to make test points.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [lo, hi).
-    fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * ((self.next_u64() >> 11) as f64 / (1u64 << 53) as f64)
-    }
-    /// Uniform in ±[0.1, 1.5): away from 0, where `relu` has its kink and `1/x` blows up.
-    fn away_from_zero(&mut self) -> f64 {
-        let magnitude = self.uniform(0.1, 1.5);
-        if self.next_u64() & 1 == 0 {
-            magnitude
-        } else {
-            -magnitude
-        }
+/// Uniform in ±[0.1, 1.5): away from 0, where `relu` has its kink and `1/x` blows up.
+fn away_from_zero(rng: &mut SplitMix64) -> f64 {
+    let magnitude = rng.range(0.1, 1.5);
+    if rng.next_u64() & 1 == 0 {
+        magnitude
+    } else {
+        -magnitude
     }
 }
 
 fn random<D: Dimension, Sh: ShapeBuilder<Dim = D>>(seed: u64, shape: Sh) -> Array<f64, D> {
-    let mut rng = Rng::new(seed);
-    Array::from_shape_simple_fn(shape, || rng.away_from_zero())
+    let mut rng = SplitMix64::new(seed);
+    Array::from_shape_simple_fn(shape, || away_from_zero(&mut rng))
 }
 
 fn positive<D: Dimension, Sh: ShapeBuilder<Dim = D>>(seed: u64, shape: Sh) -> Array<f64, D> {
-    let mut rng = Rng::new(seed);
-    Array::from_shape_simple_fn(shape, || rng.uniform(0.2, 2.0))
+    let mut rng = SplitMix64::new(seed);
+    Array::from_shape_simple_fn(shape, || rng.range(0.2, 2.0))
 }
 
 fn to_f32<D: Dimension>(a: &Array<f64, D>) -> Array<f32, D> {
@@ -778,11 +763,6 @@ fn nn_mse() {
     let (a, b) = (random(2502, 5), random(2503, 5));
     let (_, bar_a, bar_b) = mse_1d_grad(&a, &b);
     check::gradient(|(a, b)| mse_1d(a, b), &(a, b), &(bar_a, bar_b)).assert_ok();
-}
-
-#[grad(wrt(logits))]
-fn cross_entropy_of(logits: &Array2<f64>, labels: &[usize]) -> f64 {
-    nn::cross_entropy(logits, labels)
 }
 
 /// The logits computed inside the function, scaled, so the cotangent is not the seed.

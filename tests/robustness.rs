@@ -13,6 +13,10 @@
 use autodiff_runtime::check::{self, Checker};
 use autodiff_runtime::ndarray::{Array, Array1, Array2, Axis, Dimension, ShapeBuilder, array};
 use autodiff_runtime::{grad, nn};
+use fixtures::{cross_entropy_of, cross_entropy_of_grad};
+use testkit::SplitMix64;
+
+mod fixtures;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers.
@@ -39,10 +43,11 @@ fn assert_all_same<D: Dimension>(actual: &Array<f64, D>, expected: &Array<f64, D
     );
 }
 
+/// Within 1e-14, absolutely or relatively.
 #[track_caller]
 fn assert_close(actual: f64, expected: f64, what: &str) {
     assert!(
-        (actual - expected).abs() <= 1e-14 * expected.abs().max(1.0),
+        approx::relative_eq!(actual, expected, epsilon = 1e-14, max_relative = 1e-14),
         "{what}: got {actual:?}, expected {expected:?}"
     );
 }
@@ -68,31 +73,19 @@ fn binary(
     r
 }
 
-/// SplitMix64, for fixed random test points.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Uniform in ±[0.2, 1.5): away from 0, the kink of `relu` and the pole of `1/x`.
-    fn away_from_zero(&mut self) -> f64 {
-        let magnitude = 0.2 + 1.3 * ((self.next_u64() >> 11) as f64 / (1u64 << 53) as f64);
-        if self.next_u64() & 1 == 0 {
-            magnitude
-        } else {
-            -magnitude
-        }
+/// Uniform in ±[0.2, 1.5): away from 0, the kink of `relu` and the pole of `1/x`.
+fn away_from_zero(rng: &mut SplitMix64) -> f64 {
+    let magnitude = 0.2 + 1.3 * rng.unit();
+    if rng.next_u64() & 1 == 0 {
+        magnitude
+    } else {
+        -magnitude
     }
 }
 
 fn random<D: Dimension, Sh: ShapeBuilder<Dim = D>>(seed: u64, shape: Sh) -> Array<f64, D> {
-    let mut rng = Rng(seed);
-    Array::from_shape_simple_fn(shape, || rng.away_from_zero())
+    let mut rng = SplitMix64::new(seed);
+    Array::from_shape_simple_fn(shape, || away_from_zero(&mut rng))
 }
 
 const NAN: f64 = f64::NAN;
@@ -410,11 +403,6 @@ fn log_softmax_weighted(x: &Array2<f64>, w: &Array2<f64>) -> f64 {
 fn logsumexp_weighted(x: &Array2<f64>, w: &Array1<f64>) -> f64 {
     let l = nn::logsumexp(x);
     (&l * w).sum()
-}
-
-#[grad(wrt(logits))]
-fn cross_entropy_of(logits: &Array2<f64>, labels: &[usize]) -> f64 {
-    nn::cross_entropy(logits, labels)
 }
 
 #[test]

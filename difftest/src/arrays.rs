@@ -33,8 +33,8 @@
 //! `f_grad` against `autodiff_runtime::check` central differences, `f_vjp` with cotangent 0.5
 //! against half of `f_grad`, and `f_fwd`/`f_bwd` against `f_vjp`.
 //!
-//! Only `std` is used (and the [`Rng`] of the scalar generator), so that `build.rs` can include
-//! this file with `#[path]`.
+//! Only `std` is used (and the [`Rng`] of the scalar generator, `testkit`'s SplitMix64), so that
+//! `build.rs` can include this file with `#[path]`.
 
 use crate::generator::Rng;
 use std::fmt::Write as _;

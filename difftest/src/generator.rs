@@ -17,7 +17,8 @@
 //! magnitude. So the gradient is defined and smooth in a neighbourhood of each test point, and
 //! central differences are meaningful there.
 //!
-//! Only `std` is used, so that `build.rs` can include this file with `#[path]`.
+//! Only `std` and `testkit` (the shared SplitMix64) are used, so that `build.rs` can include this
+//! file with `#[path]`.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -58,58 +59,8 @@ pub const DEFAULT_SEED: u64 = 0x5eed_2026_0005;
 // Random numbers: SplitMix64.
 // ------------------------------------------------------------------------------------------------
 
-/// SplitMix64 (Steele, Lea, Flood 2014): small, fast and good enough for test generation.
-#[derive(Clone, Debug)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (`n > 0`).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-
-    /// Uniform in `[0, 1)`.
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.unit()
-    }
-
-    pub fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-
-    /// An index drawn with the given weights.
-    pub fn weighted(&mut self, weights: &[u32]) -> usize {
-        let total: u32 = weights.iter().sum();
-        let mut r = self.below(total as usize) as u32;
-        for (i, &w) in weights.iter().enumerate() {
-            if r < w {
-                return i;
-            }
-            r -= w;
-        }
-        weights.len() - 1
-    }
-}
+/// The workspace's one SplitMix64 ([`testkit::SplitMix64`]).
+pub use testkit::SplitMix64 as Rng;
 
 /// The seed of function `index` in a run seeded with `seed`.
 fn function_seed(seed: u64, index: usize) -> u64 {

@@ -24,6 +24,7 @@ use autodiff_runtime::check::{Checker, Point};
 use autodiff_runtime::ndarray::{Array, Array1, Array2, Axis, Dimension, ShapeBuilder};
 use autodiff_runtime::{grad, nn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use testkit::SplitMix64;
 
 include!(concat!(env!("OUT_DIR"), "/arrays.rs"));
 
@@ -41,32 +42,19 @@ const ABS: f64 = 1e-8;
 /// How far `f_vjp(.., 0.5)` may be from half of `f_grad`, relative.
 const HALF: f64 = 1e-14;
 
-/// SplitMix64, for the inputs.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Magnitude in [0.1, 1], either sign: bounded, and far from the kink of `relu`.
-    fn input(&mut self) -> f64 {
-        let m = 0.1 + 0.9 * self.next();
-        if self.next() < 0.5 { m } else { -m }
-    }
+/// Magnitude in [0.1, 1], either sign: bounded, and far from the kink of `relu`.
+fn random_input(rng: &mut SplitMix64) -> f64 {
+    let m = 0.1 + 0.9 * rng.unit();
+    if rng.unit() < 0.5 { m } else { -m }
 }
 
 fn input<D: Dimension, Sh: ShapeBuilder<Dim = D>>(seed: u64, shape: Sh) -> Array<f64, D> {
-    let mut rng = Rng(seed);
-    Array::from_shape_simple_fn(shape, || rng.input())
+    let mut rng = SplitMix64::new(seed);
+    Array::from_shape_simple_fn(shape, || random_input(&mut rng))
 }
 
 fn scalar_input(seed: u64) -> f64 {
-    Rng(seed).input()
+    random_input(&mut SplitMix64::new(seed))
 }
 
 /// Floats or arrays of floats, flattened for comparison.
@@ -140,12 +128,10 @@ impl Problems {
         let mut f = f;
         let mut failures = Vec::new();
         for step in STEPS {
-            let checker = Checker {
-                step,
-                rel: REL,
-                abs: ABS * value.abs().max(1.0),
-                names: names.iter().map(|n| n.to_string()).collect(),
-            };
+            let checker = Checker::default()
+                .step(step)
+                .tolerance(REL, ABS * value.abs().max(1.0))
+                .names(names.iter().copied());
             let report = checker.check(&mut f, at, grad);
             if report.is_ok() {
                 return;

@@ -21,6 +21,7 @@
     reason = "generated code: any construct the generator writes is fair game"
 )]
 
+use autodiff_runtime::check::{Checker, Stencil};
 use autodiff_runtime::grad;
 use num_dual::{Dual64 as D, DualNum};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -201,18 +202,19 @@ fn dual_vjp(c: &Case, p: &[f64], u: &[usize], bar: &[f64]) -> (Vec<f64>, Vec<f64
     (value, g)
 }
 
-/// `bar·f` differentiated along coordinate `k` by the fourth-order central stencil, at steps
-/// from 10⁻² to 10⁻⁶ (relative to the coordinate).
+/// `bar·f` differentiated along coordinate `k` by the fourth-order central stencil of
+/// `autodiff_runtime::check`, at steps from 10⁻² to 10⁻⁶ (relative to the coordinate).
 fn fd_partials(c: &Case, p: &[f64], u: &[usize], bar: &[f64], k: usize) -> [f64; 5] {
-    let at = |delta: f64| {
-        let mut q = p.to_vec();
-        q[k] += delta;
-        let out = (c.eval)(&q, u);
+    let f = |q: &Vec<f64>| {
+        let out = (c.eval)(q, u);
         out.iter().zip(bar).map(|(o, b)| o * b).sum::<f64>()
     };
-    [1e-2, 1e-3, 1e-4, 1e-5, 1e-6].map(|base: f64| {
-        let h = base * p[k].abs().max(1.0);
-        (at(-2.0 * h) - 8.0 * at(-h) + 8.0 * at(h) - at(2.0 * h)) / (12.0 * h)
+    let at = p.to_vec();
+    [1e-2, 1e-3, 1e-4, 1e-5, 1e-6].map(|step: f64| {
+        Checker::default()
+            .step(step)
+            .stencil(Stencil::FourthOrder)
+            .partial(f, &at, k)
     })
 }
 

@@ -1,10 +1,9 @@
 //! Finite-difference references for the gradient tests.
 //!
 //! Every gradient the tests check is compared either with a closed form worked by hand or with
-//! the central differences computed here, which evaluate only the *original* function (never the
-//! generated code), so they are an independent reference.
-//!
-//! The stencil is the fourth-order central difference
+//! central differences of the *original* function (never the generated code), so they are an
+//! independent reference. The differences are `autodiff_runtime::check`'s, with its
+//! fourth-order stencil
 //!
 //! ```text
 //! f'(x) ≈ (f(x − 2h) − 8 f(x − h) + 8 f(x + h) − f(x + 2h)) / 12h
@@ -13,14 +12,17 @@
 //! whose truncation error is O(h⁴). For `f64` with `h = 10⁻³·max(1, |x|)` the truncation error
 //! is about 10⁻¹² and the rounding error about ε·|f|/h ≈ 10⁻¹³·|f|, so the default tolerance
 //! below (relative 10⁻⁷, absolute 10⁻⁹) has several orders of margin while still catching any
-//! wrong rule (a wrong derivative is off by O(1)).
+//! wrong rule (a wrong derivative is off by O(1)). Closeness is `approx::relative_eq!`.
 
 // Each test binary includes this module and uses a different subset of it.
 #![allow(dead_code)]
 
 use std::fmt::Debug;
 
-/// `|autodiff − reference| ≤ abs + rel · max(|autodiff|, |reference|)`.
+use autodiff_runtime::check::{Checker, Stencil};
+
+/// `|autodiff − reference| ≤ abs`, or `≤ rel · max(|autodiff|, |reference|)`
+/// (`approx::relative_eq!` with `epsilon = abs`, `max_relative = rel`).
 #[derive(Clone, Copy, Debug)]
 pub struct Tol {
     pub rel: f64,
@@ -49,49 +51,28 @@ pub const F32_TOL: Tol = Tol {
     abs: 2e-4,
 };
 
-/// The step for a coordinate of size `x`, relative to its magnitude.
-fn step(x: f64, base: f64) -> f64 {
-    base * x.abs().max(1.0)
-}
-
-/// The fourth-order central difference of `f` along coordinate `i` at `x`.
-pub fn partial_f64(f: &dyn Fn(&[f64]) -> f64, x: &[f64], i: usize, h: f64) -> f64 {
-    let at = |delta: f64| {
-        let mut p = x.to_vec();
-        p[i] += delta;
-        f(&p)
-    };
-    (at(-2.0 * h) - 8.0 * at(-h) + 8.0 * at(h) - at(2.0 * h)) / (12.0 * h)
-}
-
 /// The gradient of `f` at `x` by fourth-order central differences, with `h = 10⁻³·max(1, |xᵢ|)`.
 pub fn fd_grad(f: impl Fn(&[f64]) -> f64, x: &[f64]) -> Vec<f64> {
-    (0..x.len())
-        .map(|i| partial_f64(&f, x, i, step(x[i], 1e-3)))
-        .collect()
+    Checker::default()
+        .step(1e-3)
+        .stencil(Stencil::FourthOrder)
+        .differences(|p: &Vec<f64>| f(p), &x.to_vec())
 }
 
 /// The gradient of an `f32` function at an `f32` point, by the same stencil evaluated in `f32`
 /// with a step suited to it: `h` the power of two nearest `10⁻²·max(1, |xᵢ|)`, so that `xᵢ ± h`
 /// and `xᵢ ± 2h` are (all but always) exact in `f32`. The differences are combined in `f64`.
 pub fn fd_grad_f32(f: impl Fn(&[f32]) -> f32, x: &[f32]) -> Vec<f64> {
-    (0..x.len())
-        .map(|i| {
-            let h = step(f64::from(x[i]), 1e-2).log2().round().exp2() as f32;
-            let at = |k: f32| {
-                let mut p = x.to_vec();
-                p[i] += k * h;
-                f64::from(f(&p))
-            };
-            (at(-2.0) - 8.0 * at(-1.0) + 8.0 * at(1.0) - at(2.0)) / (12.0 * f64::from(h))
-        })
-        .collect()
+    Checker::default()
+        .step(1e-2)
+        .power_of_two()
+        .stencil(Stencil::FourthOrder)
+        .differences(|p: &Vec<f32>| f64::from(f(p)), &x.to_vec())
 }
 
 /// Whether `ad` and `reference` agree within `tol`.
 pub fn close(ad: f64, reference: f64, tol: Tol) -> bool {
-    let diff = (ad - reference).abs();
-    diff <= tol.abs + tol.rel * ad.abs().max(reference.abs())
+    approx::relative_eq!(ad, reference, epsilon = tol.abs, max_relative = tol.rel)
 }
 
 /// Panics unless each `grad[i]` is within `tol` of `reference[i]`, naming the function, the

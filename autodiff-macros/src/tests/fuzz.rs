@@ -387,29 +387,16 @@ fn count(toks: &[Tok]) -> usize {
         .sum()
 }
 
-/// SplitMix64.
-struct Rng(u64);
+// The workspace's SplitMix64, with the fuzzer's two extra draws.
+use testkit::SplitMix64 as Rng;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-    fn pick_str(&mut self, items: &[&'static str]) -> &'static str {
-        items[self.below(items.len())]
-    }
+/// True with probability `p`, inclusive (`unit() <= p`), as the fuzzer has always drawn.
+fn chance(rng: &mut Rng, p: f64) -> bool {
+    rng.unit() <= p
+}
+
+fn pick_str(rng: &mut Rng, items: &[&'static str]) -> &'static str {
+    items[rng.below(items.len())]
 }
 
 /// Every sequence in the tree (the top level and each group's contents), as paths of child
@@ -446,10 +433,10 @@ fn delimiter(rng: &mut Rng) -> Delimiter {
 
 fn random_leaf(rng: &mut Rng) -> Vec<Tok> {
     match rng.below(4) {
-        0 => parse_toks(rng.pick_str(IDENTS)),
-        1 => parse_toks(rng.pick_str(LITERALS)),
+        0 => parse_toks(pick_str(rng, IDENTS)),
+        1 => parse_toks(pick_str(rng, LITERALS)),
         2 => {
-            let spacing = if rng.chance(0.5) {
+            let spacing = if chance(rng, 0.5) {
                 Spacing::Joint
             } else {
                 Spacing::Alone
@@ -459,7 +446,7 @@ fn random_leaf(rng: &mut Rng) -> Vec<Tok> {
                 spacing,
             )))]
         }
-        _ => parse_toks(rng.pick_str(FRAGMENTS)),
+        _ => parse_toks(pick_str(rng, FRAGMENTS)),
     }
 }
 
@@ -475,7 +462,7 @@ fn mutate_once(rng: &mut Rng, toks: &mut Vec<Tok>, donor: &[Tok]) {
         // Delete one token or a short range.
         0 | 1 if n > 0 => {
             let i = i.min(n - 1);
-            let j = (i + 1 + if rng.chance(0.3) { rng.below(4) } else { 0 }).min(n);
+            let j = (i + 1 + if chance(rng, 0.3) { rng.below(4) } else { 0 }).min(n);
             seq.drain(i..j);
         }
         // Insert a random token or fragment.
@@ -487,13 +474,13 @@ fn mutate_once(rng: &mut Rng, toks: &mut Vec<Tok>, donor: &[Tok]) {
         4 | 5 if n > 0 => {
             let i = i.min(n - 1);
             let new = match &seq[i] {
-                Tok::Leaf(TokenTree::Ident(_)) if rng.chance(0.7) => {
-                    parse_toks(rng.pick_str(IDENTS))
+                Tok::Leaf(TokenTree::Ident(_)) if chance(rng, 0.7) => {
+                    parse_toks(pick_str(rng, IDENTS))
                 }
-                Tok::Leaf(TokenTree::Literal(_)) if rng.chance(0.7) => {
-                    parse_toks(rng.pick_str(LITERALS))
+                Tok::Leaf(TokenTree::Literal(_)) if chance(rng, 0.7) => {
+                    parse_toks(pick_str(rng, LITERALS))
                 }
-                Tok::Leaf(TokenTree::Punct(p)) if rng.chance(0.7) => {
+                Tok::Leaf(TokenTree::Punct(p)) if chance(rng, 0.7) => {
                     vec![Tok::Leaf(TokenTree::Punct(Punct::new(
                         *rng.pick(PUNCTS),
                         p.spacing(),
@@ -568,7 +555,7 @@ fn mutate_once(rng: &mut Rng, toks: &mut Vec<Tok>, donor: &[Tok]) {
 }
 
 fn mutate(rng: &mut Rng, toks: &mut Vec<Tok>, donor: &[Tok]) {
-    let most = if rng.chance(0.2) { 8 } else { 3 };
+    let most = if chance(rng, 0.2) { 8 } else { 3 };
     let edits = 1 + rng.below(most);
     for _ in 0..edits {
         mutate_once(rng, toks, donor);
@@ -804,7 +791,7 @@ fn split_attribute(source: &str) -> (String, String) {
 }
 
 fn fuzz(seed: u64, budget: Budget, progress: &AtomicU64, current: &Mutex<String>) -> Stats {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let generated: Vec<(String, String)> = generated_functions(seed, 300)
         .iter()
         .map(|s| split_attribute(s))
@@ -833,18 +820,18 @@ fn fuzz(seed: u64, budget: Budget, progress: &AtomicU64, current: &Mutex<String>
         let which = rng.below(seeds.len());
         let (seed_args, seed_item) = &seeds[which];
         let donor = &seeds[rng.below(seeds.len())].1;
-        let unmutated_generated = which >= SEED_ITEMS.len() && rng.chance(0.05);
+        let unmutated_generated = which >= SEED_ITEMS.len() && chance(&mut rng, 0.05);
         let mut item = seed_item.clone();
-        let mut args = if unmutated_generated || rng.chance(0.7) {
+        let mut args = if unmutated_generated || chance(&mut rng, 0.7) {
             seed_args.clone()
         } else {
-            parse_toks(rng.pick_str(SEED_ARGS))
+            parse_toks(pick_str(&mut rng, SEED_ARGS))
         };
         if !unmutated_generated {
-            if rng.chance(0.9) {
+            if chance(&mut rng, 0.9) {
                 mutate(&mut rng, &mut item, donor);
             }
-            if rng.chance(0.15) {
+            if chance(&mut rng, 0.15) {
                 mutate(&mut rng, &mut args, &item);
             }
         }

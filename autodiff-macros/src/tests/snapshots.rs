@@ -1,7 +1,37 @@
 //! Expansion snapshots: every change to the generated code shows in review.
 //! Regenerate with `cargo insta test --accept -p autodiff-macros` (or `INSTA_UPDATE=always`).
 
+use quote::ToTokens;
+
 use super::expand;
+
+/// The `#[grad]` functions shared by the integration tests (`tests/fixtures/mod.rs`).
+const FIXTURES: &str = include_str!("../../../tests/fixtures/mod.rs");
+
+/// The fixture function `name`, as the arguments of its `#[grad(..)]` and its item without
+/// attributes, ready for [`expand`].
+fn fixture(name: &str) -> (String, String) {
+    let file = syn::parse_file(FIXTURES).expect("tests/fixtures/mod.rs parses");
+    let mut item = file
+        .items
+        .into_iter()
+        .find_map(|item| match item {
+            syn::Item::Fn(f) if f.sig.ident == name => Some(f),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no function `{name}` in tests/fixtures/mod.rs"));
+    let args = item
+        .attrs
+        .iter()
+        .find(|a| a.path().is_ident("grad"))
+        .map(|a| match &a.meta {
+            syn::Meta::List(list) => list.tokens.to_string(),
+            _ => String::new(),
+        })
+        .unwrap_or_else(|| panic!("fixture `{name}` has no #[grad]"));
+    item.attrs.clear();
+    (args, item.into_token_stream().to_string())
+}
 
 macro_rules! snapshot {
     ($name:ident, $args:literal, $($item:tt)*) => {
@@ -82,22 +112,12 @@ snapshot!(
     }
 );
 
-snapshot!(
-    mlp_loss,
-    "wrt(w1, b1, w2, b2)",
-    pub fn loss(
-        x: &Array2<f64>,
-        labels: &[usize],
-        w1: &Array2<f64>,
-        b1: &Array1<f64>,
-        w2: &Array2<f64>,
-        b2: &Array1<f64>,
-    ) -> f64 {
-        let h = nn::relu(&(x.dot(w1) + b1));
-        let logits = h.dot(w2) + b2;
-        nn::cross_entropy(&logits, labels)
-    }
-);
+// The MLP of the README, shared with `tests/nn_reference.rs` (the fixture `loss`).
+#[test]
+fn mlp_loss() {
+    let (args, item) = fixture("loss");
+    insta::assert_snapshot!(expand(&args, &item));
+}
 
 snapshot!(
     array_output,
