@@ -2,7 +2,12 @@
 //!
 //! The forwards are ordinary functions, valid to call anywhere; inside a `#[grad]` function the
 //! macro pairs each with its `<name>_pullback`. Softmax-like functions work along the last axis.
-//! Pullbacks take the output cotangent by value and reuse its buffer.
+//! Pullbacks take the output cotangent by value and reuse its buffer. The elementwise pullbacks
+//! (`relu`, `tanh`, `exp`, `ln`) are each one scalar rule `(x, y, bar) -> bar_x`, applied
+//! element by element in the cotangent's buffer by one helper: the rules of [`crate::scalar`]
+//! (`scalar::tanh_pullback` for [`tanh`], so `nn::tanh` and `x.tanh()` agree bit for bit),
+//! `relu`'s written beside it (floats have no `relu` method). `sigmoid` keeps a loop of its own:
+//! it has no scalar rule to share.
 //!
 //! ```
 //! use autodiff_runtime::{grad, nn, ndarray::{array, Array2}};
@@ -52,6 +57,8 @@
 use ndarray::{Array, Array1, ArrayBase, Axis, Data, Dimension, Ix1, Ix2, RemoveAxis, Zip};
 use num_traits::Float;
 
+use crate::scalar;
+
 fn last_axis<D: Dimension>(dim: &D) -> Axis {
     assert!(
         dim.ndim() > 0,
@@ -66,6 +73,35 @@ fn count<A: Float>(n: usize) -> A {
 
 fn same_shape(op: &str, a: &[usize], b: &[usize]) {
     assert!(a == b, "{op}: shapes {a:?} and {b:?} differ");
+}
+
+/// The pullback of an elementwise function from its scalar rule `rule(x, y, bar) -> bar_x`
+/// (the signature of the pullbacks in [`crate::scalar`]): each element of `bar` becomes
+/// `rule(x, y, bar)` of the elements at its position, in `bar`'s own buffer.
+///
+/// # Panics
+///
+/// If `x` or `y` does not have `bar`'s shape; the message names `op` and both shapes.
+#[inline]
+fn elementwise_pullback<A, S, D>(
+    op: &str,
+    x: &ArrayBase<S, D>,
+    y: &Array<A, D>,
+    mut bar: Array<A, D>,
+    rule: impl Fn(A, A, A) -> A,
+) -> Array<A, D>
+where
+    A: Float,
+    S: Data<Elem = A>,
+    D: Dimension,
+{
+    same_shape(op, x.shape(), bar.shape());
+    same_shape(op, y.shape(), bar.shape());
+    Zip::from(&mut bar)
+        .and(x)
+        .and(y)
+        .for_each(|b, &x, &y| *b = rule(x, y, *b));
+    bar
 }
 
 /// `max(x, 0)` element-wise; a NaN stays NaN.
@@ -92,16 +128,12 @@ pub fn relu<A: Float, S: Data<Elem = A>, D: Dimension>(x: &ArrayBase<S, D>) -> A
 /// ```
 pub fn relu_pullback<A: Float, S: Data<Elem = A>, D: Dimension>(
     x: &ArrayBase<S, D>,
-    _y: &Array<A, D>,
-    mut bar: Array<A, D>,
+    y: &Array<A, D>,
+    bar: Array<A, D>,
 ) -> Array<A, D> {
-    same_shape("relu pullback", x.shape(), bar.shape());
-    Zip::from(&mut bar).and(x).for_each(|b, &x| {
-        if x <= A::zero() {
-            *b = A::zero();
-        }
-    });
-    bar
+    elementwise_pullback("relu pullback", x, y, bar, |x, _y, bar| {
+        if x <= A::zero() { A::zero() } else { bar }
+    })
 }
 
 /// `1 / (1 + e⁻ˣ)` element-wise, without overflow for large `|x|`.
@@ -150,7 +182,7 @@ pub fn tanh<A: Float, S: Data<Elem = A>, D: Dimension>(x: &ArrayBase<S, D>) -> A
     x.mapv(A::tanh)
 }
 
-/// Pullback of [`tanh`]: `bar · (1 − y²)`.
+/// Pullback of [`tanh`]: `bar · (1 − y²)`, [`scalar::tanh_pullback`] elementwise.
 ///
 /// ```
 /// use autodiff_runtime::{nn, ndarray::array};
@@ -158,15 +190,11 @@ pub fn tanh<A: Float, S: Data<Elem = A>, D: Dimension>(x: &ArrayBase<S, D>) -> A
 /// assert_eq!(nn::tanh_pullback(&x, &nn::tanh(&x), array![3.0]), array![3.0]);
 /// ```
 pub fn tanh_pullback<A: Float, S: Data<Elem = A>, D: Dimension>(
-    _x: &ArrayBase<S, D>,
+    x: &ArrayBase<S, D>,
     y: &Array<A, D>,
-    mut bar: Array<A, D>,
+    bar: Array<A, D>,
 ) -> Array<A, D> {
-    same_shape("tanh pullback", y.shape(), bar.shape());
-    Zip::from(&mut bar)
-        .and(y)
-        .for_each(|b, &y| *b = *b * (A::one() - y * y));
-    bar
+    elementwise_pullback("tanh pullback", x, y, bar, scalar::tanh_pullback)
 }
 
 /// `eˣ` element-wise.
@@ -179,7 +207,7 @@ pub fn exp<A: Float, S: Data<Elem = A>, D: Dimension>(x: &ArrayBase<S, D>) -> Ar
     x.mapv(A::exp)
 }
 
-/// Pullback of [`exp`]: `bar · y`.
+/// Pullback of [`exp`]: `bar · y`, [`scalar::exp_pullback`] elementwise.
 ///
 /// ```
 /// use autodiff_runtime::{nn, ndarray::array};
@@ -187,13 +215,11 @@ pub fn exp<A: Float, S: Data<Elem = A>, D: Dimension>(x: &ArrayBase<S, D>) -> Ar
 /// assert_eq!(nn::exp_pullback(&x, &nn::exp(&x), array![3.0]), array![3.0]);
 /// ```
 pub fn exp_pullback<A: Float, S: Data<Elem = A>, D: Dimension>(
-    _x: &ArrayBase<S, D>,
+    x: &ArrayBase<S, D>,
     y: &Array<A, D>,
-    mut bar: Array<A, D>,
+    bar: Array<A, D>,
 ) -> Array<A, D> {
-    same_shape("exp pullback", y.shape(), bar.shape());
-    Zip::from(&mut bar).and(y).for_each(|b, &y| *b = *b * y);
-    bar
+    elementwise_pullback("exp pullback", x, y, bar, scalar::exp_pullback)
 }
 
 /// `ln x` element-wise.
@@ -206,7 +232,8 @@ pub fn ln<A: Float, S: Data<Elem = A>, D: Dimension>(x: &ArrayBase<S, D>) -> Arr
     x.mapv(A::ln)
 }
 
-/// Pullback of [`ln`]: `bar / x`.
+/// Pullback of [`ln`]: `bar · x⁻¹`, [`scalar::ln_pullback`] elementwise (the reciprocal does not
+/// wait for the cotangent; the result may differ from `bar / x` in the last bit).
 ///
 /// ```
 /// use autodiff_runtime::{nn, ndarray::array};
@@ -215,12 +242,10 @@ pub fn ln<A: Float, S: Data<Elem = A>, D: Dimension>(x: &ArrayBase<S, D>) -> Arr
 /// ```
 pub fn ln_pullback<A: Float, S: Data<Elem = A>, D: Dimension>(
     x: &ArrayBase<S, D>,
-    _y: &Array<A, D>,
-    mut bar: Array<A, D>,
+    y: &Array<A, D>,
+    bar: Array<A, D>,
 ) -> Array<A, D> {
-    same_shape("ln pullback", x.shape(), bar.shape());
-    Zip::from(&mut bar).and(x).for_each(|b, &x| *b = *b / x);
-    bar
+    elementwise_pullback("ln pullback", x, y, bar, scalar::ln_pullback)
 }
 
 /// Softmax along the last axis, computed as `exp(x − max)` normalised so it never overflows.
