@@ -158,6 +158,7 @@ table! {
     mse: NnFunction(Float, Float) -> Element;
     cross_entropy: NnFunction(Float, Labels) -> Element;
     layer_norm: NnFunction(Float, Float, Float, Float) -> SameAsFirst;
+    gelu: NnFunction(Float) -> SameAsFirst;
 
     erf: ScalarFunction(Float) -> SameAsFirst;
 }
