@@ -80,6 +80,7 @@ returned! {
     tanh(Array2<f64>, false): |x, w, s| { nn::tanh(&(x * s).dot(w)) };
     exp(Array2<f64>, false): |x, w, s| { nn::exp(&(x * s - w)) };
     ln(Array2<f64>, true): |x, w, s| { nn::ln(&(x * s + w)) };
+    gelu(Array2<f64>, false): |x, w, s| { nn::gelu(&(x * s + w)) };
     softmax(Array2<f64>, false): |x, w, s| { nn::softmax(&(x * s + w)) };
     log_softmax(Array2<f64>, false): |x, w, s| { nn::log_softmax(&(x * s + w)) };
     logsumexp(Array1<f64>, false): |x, w, s| { nn::logsumexp(&(x * s + w)) };

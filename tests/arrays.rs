@@ -641,6 +641,12 @@ fn ln_2d(x: &Array2<f64>, w: &Array2<f64>) -> f64 {
 }
 
 #[grad(wrt(x))]
+fn gelu_2d(x: &Array2<f64>, w: &Array2<f64>) -> f64 {
+    let y = nn::gelu(x);
+    (&y * w).sum()
+}
+
+#[grad(wrt(x))]
 fn softmax_2d(x: &Array2<f64>, w: &Array2<f64>) -> f64 {
     let y = nn::softmax(x);
     (&y * w).sum()
@@ -657,12 +663,13 @@ type Unary2Grad = fn(&Array2<f64>, &Array2<f64>) -> (f64, Array2<f64>);
 
 #[test]
 fn nn_elementwise_and_softmax_like_2d() {
-    let cases: [(&str, Unary2, Unary2Grad, bool); 7] = [
+    let cases: [(&str, Unary2, Unary2Grad, bool); 8] = [
         ("relu", relu_2d, relu_2d_grad, false),
         ("sigmoid", sigmoid_2d, sigmoid_2d_grad, false),
         ("tanh", tanh_2d, tanh_2d_grad, false),
         ("exp", exp_2d, exp_2d_grad, false),
         ("ln", ln_2d, ln_2d_grad, true),
+        ("gelu", gelu_2d, gelu_2d_grad, false),
         ("softmax", softmax_2d, softmax_2d_grad, false),
         ("log_softmax", log_softmax_2d, log_softmax_2d_grad, false),
     ];
@@ -1183,6 +1190,39 @@ fn paths_tuples_returns_vec_labels_and_three_axes() {
     let (a, b) = (random(3802, (2, 3, 4)), random(3803, 4));
     let (_, bar_a, bar_b) = three_axes_grad(&a, &b);
     check::gradient(|(a, b)| three_axes(a, b), &(a, b), &(bar_a, bar_b)).assert_ok();
+}
+
+/// `gelu` on 1-D arrays of both float types (generic, as a callee), over a wide range of inputs
+/// (both tails, where `Φ` is near 0 and 1), composed with arithmetic.
+#[grad]
+fn gelu_generic<T>(x: &Array1<T>, w: &Array1<T>) -> T
+where
+    T: autodiff_runtime::Float
+        + autodiff_runtime::ndarray::ScalarOperand
+        + autodiff_runtime::ndarray::LinalgScalar
+        + std::ops::AddAssign,
+{
+    let y = nn::gelu(&(x * w));
+    (&nn::gelu(&y) * w).sum()
+}
+
+#[test]
+fn gelu_f64_and_f32_over_both_tails() {
+    let x = array![-6.0, -3.5, -1.2, -0.3, 0.0, 0.4, 1.5, 4.0];
+    let w = random(3950, 8).mapv(|v| v + 1.5 * v.signum());
+    let (value, bar_x, bar_w) = gelu_generic_grad(&x, &w);
+    assert_eq!(value, gelu_generic(&x, &w));
+    check::gradient(
+        |(x, w)| gelu_generic(x, w),
+        &(x.clone(), w.clone()),
+        &(bar_x, bar_w),
+    )
+    .assert_ok();
+    let (x, w) = (to_f32(&x), to_f32(&w));
+    let (_, bar_x, bar_w) = gelu_generic_grad(&x, &w);
+    Checker::f32()
+        .check(|(x, w)| gelu_generic(x, w).into(), &(x, w), &(bar_x, bar_w))
+        .assert_ok();
 }
 
 /// A generic element type.

@@ -15,7 +15,7 @@
 
 mod common;
 
-use autodiff_runtime::grad;
+use autodiff_runtime::{grad, scalar};
 use common::{ValueAndGrad, check_f32, check_f32_by_f64, check_f64};
 
 /// `prim!(name, (x, y) => body, [[x0, y0], [x1, y1], ..])` defines `mod name` holding the
@@ -131,6 +131,15 @@ prim!(cbrt, (x) => x.cbrt(), [[-2.0], [0.5], [27.0]]);
 prim!(recip, (x) => x.recip(), [[-2.0], [0.5], [3.0]]);
 prim!(abs, (x) => x.abs(), [[-2.0], [0.5], [3.0]]);
 prim!(signum, (x) => x.signum(), [[-2.0], [0.5], [3.0]]);
+
+// ---------------------------------------------------------------------------------------------
+// Scalar functions of the runtime (`scalar::erf`), written as calls.
+// ---------------------------------------------------------------------------------------------
+
+prim!(erf, (x) => autodiff_runtime::scalar::erf(x), [[-2.0], [-0.4], [0.0], [0.7], [1.8]]);
+// Both path forms, nested, on a product and times a parameter.
+prim!(erf_composed, (x, y) => scalar::erf(autodiff_runtime::scalar::erf(x * y)) * x,
+      [[0.5, -1.25], [1.5, 0.8]]);
 
 // `powi`: literal exponents of both signs, and an integer parameter (a constant).
 prim!(powi_3, (x) => x.powi(3), [[-1.5], [0.5], [2.0]]);
@@ -301,4 +310,62 @@ fn powi_with_the_most_negative_exponent() {
     // 2^i32::MIN underflows to 0, and so does its derivative n·2^(n−1) (to −0).
     assert_eq!(powi_param::g64(2.0, i32::MIN), 0.0);
     assert_eq!(powi_param::g64_grad(2.0, i32::MIN), (0.0, 0.0));
+}
+
+#[test]
+fn erf_closed_form_and_limits() {
+    use std::f64::consts::FRAC_2_SQRT_PI;
+    // d/dx erf x = 2/√π · e^(−x²): at 0 exactly 2/√π.
+    assert_eq!(erf::g64_grad(0.0), (0.0, FRAC_2_SQRT_PI));
+    assert_eq!(erf::g32_grad(0.0), (0.0, FRAC_2_SQRT_PI as f32));
+    // erf 1 = 0.8427007929497149 (to 16 digits), slope 2/(e√π).
+    let (v, d) = erf::g64_grad(1.0);
+    common::assert_close("erf(1)", v, 0.842_700_792_949_714_9, common::EXACTISH);
+    common::assert_close(
+        "erf'(1)",
+        d,
+        FRAC_2_SQRT_PI / std::f64::consts::E,
+        common::EXACTISH,
+    );
+    // Odd: erf(−x) = −erf(x) exactly.
+    assert_eq!(erf::g64(-0.7), -erf::g64(0.7));
+    // At ±∞ the value is ±1 and the slope e^(−∞) = 0; a NaN reaches both.
+    assert_eq!(erf::g64_grad(f64::INFINITY), (1.0, 0.0));
+    assert_eq!(erf::g64_grad(f64::NEG_INFINITY), (-1.0, 0.0));
+    let (v, d) = erf::g64_grad(f64::NAN);
+    assert!(v.is_nan() && d.is_nan());
+}
+
+/// `scalar::erf` in a callee generic over its float type, called from `f64` and `f32` code.
+#[grad]
+fn erf_generic<T: autodiff_runtime::Float>(x: T) -> T {
+    scalar::erf(x) * x
+}
+
+#[grad]
+fn erf_generic_caller_64(x: f64) -> f64 {
+    erf_generic(x)
+}
+
+#[grad]
+fn erf_generic_caller_32(x: f32) -> f32 {
+    erf_generic(x)
+}
+
+#[test]
+fn erf_in_a_generic_callee() {
+    for x in [-1.2, 0.3, 2.1] {
+        let (v, d) = erf_generic_caller_64_grad(x);
+        assert_eq!(v.to_bits(), erf_generic(x).to_bits());
+        check_f64("erf generic (f64)", |q| erf_generic(q[0]), &[x], &[d]);
+        let x = x as f32;
+        let (v, d) = erf_generic_caller_32_grad(x);
+        assert_eq!(v.to_bits(), erf_generic(x).to_bits());
+        check_f32_by_f64(
+            "erf generic (f32 vs f64)",
+            |q| erf_generic(q[0]),
+            &[x],
+            &[d],
+        );
+    }
 }

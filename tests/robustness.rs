@@ -318,6 +318,11 @@ fn ln_sum(x: &Array1<f64>) -> f64 {
     nn::ln(x).sum()
 }
 
+#[grad]
+fn gelu_sum(x: &Array1<f64>) -> f64 {
+    nn::gelu(x).sum()
+}
+
 type Elementwise = fn(&Array1<f64>) -> f64;
 type ElementwiseGrad = fn(&Array1<f64>) -> (f64, Array1<f64>);
 
@@ -381,6 +386,15 @@ fn nn_elementwise_at_infinities_and_nan() {
         ln_sum_grad,
         [INF, NAN, NAN, -INF],
         [0.0, -0.0, NAN, INF],
+    );
+    // gelu = x·Φ(x): ∞·1 = ∞, −∞·0 = NaN, NaN, 0; ∂ = Φ(x) + x·φ(x), whose second term is
+    // ∞·0 = NaN at ±∞: NaN, NaN, NaN, Φ(0) = 1/2.
+    expect(
+        "gelu",
+        gelu_sum,
+        gelu_sum_grad,
+        [INF, NAN, NAN, 0.0],
+        [NAN, NAN, NAN, 0.5],
     );
 }
 

@@ -534,11 +534,13 @@ impl Lowerer<'_> {
                         let args: Vec<&Expr> = call.args.iter().skip(1).collect();
                         return self.method(ident, receiver, &args, hint, annotation, span);
                     }
-                    let is_nn = path.path.segments.len() >= 2
-                        && path.path.segments[path.path.segments.len() - 2].ident == "nn";
-                    if is_nn {
+                    let module = path.path.segments.iter().rev().nth(1);
+                    if let Some(syntax) =
+                        module.and_then(|m| Syntax::of_function_module(&m.ident.to_string()))
+                    {
                         let args: Vec<&Expr> = call.args.iter().collect();
-                        return self.nn_call(&path.path, &args, hint, annotation, span);
+                        return self
+                            .function_call(&path.path, syntax, &args, hint, annotation, span);
                     }
                     let args: Vec<&Expr> = call.args.iter().collect();
                     return self.grad_call(&path.path, &args, hint, annotation, span);
@@ -789,30 +791,47 @@ impl Lowerer<'_> {
         Some(Operand::Var(self.push(op, hint, annotation, span)))
     }
 
-    /// `nn::name(args)`.
-    fn nn_call(
+    /// `nn::name(args)` or `scalar::name(args)`: a function of the runtime module `syntax`
+    /// names, from the table.
+    fn function_call(
         &mut self,
         path: &syn::Path,
+        syntax: Syntax,
         args: &[&Expr],
         hint: Option<Hint>,
         annotation: Option<Box<Type>>,
         span: Span,
     ) -> Option<Operand> {
         let ident = &path.segments.last().expect("a path has a segment").ident;
-        let Some(prim) = primitives::lookup(&ident.to_string(), Syntax::NnFunction) else {
+        let Some(prim) = primitives::lookup(&ident.to_string(), syntax) else {
             self.errors.spanned(
                 ident,
                 format!(
-                    "`{ident}` is not a function of `autodiff_runtime::nn`; the differentiable ones are {}",
-                    primitives::names(Syntax::NnFunction)
+                    "`{ident}` is not a function of `autodiff_runtime::{}`; the differentiable ones are {}",
+                    syntax.module(),
+                    primitives::names(syntax)
                 ),
             );
             return None;
         };
         let operands = self.arguments(prim, ident, args)?;
-        // A callee's output of unknown type here is an array it returns, unannotated.
         for (operand, expr) in operands.iter().zip(args) {
             let slot = self.slot_of(operand);
+            if syntax == Syntax::ScalarFunction {
+                if self.types.as_ndarray(slot).is_some() {
+                    self.errors.spanned(
+                        expr,
+                        format!(
+                            "`scalar::{ident}` takes a float, not an ndarray array; for arrays, \
+                             use the functions of `autodiff_runtime::nn`"
+                        ),
+                    );
+                    return None;
+                }
+                // A callee's output of unknown type is a float here, as for float methods.
+                continue;
+            }
+            // A callee's output of unknown type here is an array it returns, unannotated.
             if self.types.is_opaque(slot) {
                 self.errors.spanned(
                     expr,

@@ -1,10 +1,10 @@
 //! The table of operations `#[grad]` knows beyond `+ - * /`.
 //!
-//! In: a method or `nn::` function name from the user's body. Out: a [`Primitive`] row: how it is
-//! written, which arguments carry a cotangent, what its result is, and which runtime pullback
-//! differentiates it. This table is the only place the macro knows about a primitive: adding
-//! one is a row here and its `<name>_pullback` (forward and rule side by side) in the runtime's
-//! `scalar`, `array` or `nn` module.
+//! In: a method, `nn::` or `scalar::` function name from the user's body. Out: a [`Primitive`]
+//! row: how it is written, which arguments carry a cotangent, what its result is, and which
+//! runtime pullback differentiates it. This table is the only place the macro knows about a
+//! primitive: adding one is a row here and its `<name>_pullback` (forward and rule side by side)
+//! in the runtime's `scalar`, `array` or `nn` module.
 
 /// What an argument is, for differentiation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +28,35 @@ pub enum Syntax {
     ArrayMethod,
     /// `nn::name(args)`, a function of `autodiff_runtime::nn`.
     NnFunction,
+    /// `scalar::name(args)`, a function of floats in `autodiff_runtime::scalar` (`erf`).
+    ScalarFunction,
+}
+
+impl Syntax {
+    /// Written as a call of a runtime function (all arguments in the row's `args`), not as a
+    /// method on a receiver.
+    pub fn is_function(self) -> bool {
+        matches!(self, Syntax::NnFunction | Syntax::ScalarFunction)
+    }
+
+    /// The runtime module holding the forward (for functions) and the `<name>_pullback`.
+    pub fn module(self) -> &'static str {
+        match self {
+            Syntax::FloatMethod | Syntax::ScalarFunction => "scalar",
+            Syntax::ArrayMethod => "array",
+            Syntax::NnFunction => "nn",
+        }
+    }
+
+    /// The syntax of a call whose path's second-to-last segment is `module` (`nn::relu`,
+    /// `autodiff_runtime::scalar::erf`), if it names one of the runtime's modules of functions.
+    pub fn of_function_module(module: &str) -> Option<Syntax> {
+        match module {
+            "nn" => Some(Syntax::NnFunction),
+            "scalar" => Some(Syntax::ScalarFunction),
+            _ => None,
+        }
+    }
 }
 
 /// The result of a primitive, given its first argument (the receiver for methods).
@@ -129,6 +158,9 @@ table! {
     mse: NnFunction(Float, Float) -> Element;
     cross_entropy: NnFunction(Float, Labels) -> Element;
     layer_norm: NnFunction(Float, Float, Float, Float) -> SameAsFirst;
+    gelu: NnFunction(Float) -> SameAsFirst;
+
+    erf: ScalarFunction(Float) -> SameAsFirst;
 }
 
 /// The row for `name` written as `syntax`.

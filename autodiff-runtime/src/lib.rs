@@ -23,8 +23,8 @@
 //! ```
 //!
 //! What `#[grad]` emits and which bodies it accepts is described on [`grad`]; the pullbacks of the
-//! float methods, with their conventions at nonsmooth points and at NaN and ±∞, are in
-//! [`scalar`]; empty arrays and non-finite logits in [`nn`].
+//! float methods and the scalar functions (`scalar::erf`), with their conventions at nonsmooth
+//! points and at NaN and ±∞, are in [`scalar`]; empty arrays and non-finite logits in [`nn`].
 
 /// Differentiates a function: emits its gradient beside it, at compile time.
 ///
@@ -183,9 +183,30 @@
 /// `let (c, s) = (t.cos(), t.sin());`, and `let mut` reassignment with `=`, `+=`, `-=`, `*=`,
 /// `/=`), `+ - * /`, unary `-`, literals, constants and paths (`std::f64::consts::PI`), the float
 /// methods `sin cos tan asin acos atan atan2 sinh cosh tanh exp exp2 exp_m1 ln ln_1p log2 log10
-/// log sqrt cbrt powi powf recip abs hypot mul_add max min signum` (also as `f64::sin(x)`),
-/// indexing of arrays and slices by an integer literal or an integer parameter, array literals,
-/// `as` casts of constants, and a tail expression or a final `return`.
+/// log sqrt cbrt powi powf recip abs hypot mul_add max min signum` (also as `f64::sin(x)`), the
+/// functions of floats of [`scalar`] (`scalar::erf(x)`), indexing of arrays and slices by an
+/// integer literal or an integer parameter, array literals, `as` casts of constants, and a tail
+/// expression or a final `return`. On ndarray arrays: broadcasting arithmetic, the methods `dot
+/// t sum sum_axis`, and the functions of [`nn`]: `relu sigmoid tanh exp ln gelu softmax
+/// log_softmax logsumexp mean mse cross_entropy layer_norm`. A call whose path ends in
+/// `nn::name` or `scalar::name` is the runtime's function of that name (a module of your own
+/// called `nn` or `scalar` is not reached that way), and a name the table does not have is an
+/// error listing those it has.
+///
+/// ```
+/// use autodiff_runtime::{grad, nn, scalar, ndarray::{array, Array1}};
+///
+/// #[grad]
+/// fn f(x: f64, a: &Array1<f64>) -> f64 {
+///     scalar::erf(x) * nn::gelu(a).sum()
+/// }
+///
+/// let (value, dx, bar_a) = f_grad(0.0, &array![1.0, 2.0]);
+/// // erf 0 = 0, erf′(0) = 2/√π.
+/// assert_eq!(value, 0.0);
+/// assert_eq!(dx, std::f64::consts::FRAC_2_SQRT_PI * nn::gelu(&array![1.0, 2.0]).sum());
+/// assert_eq!(bar_a, array![0.0, 0.0]);
+/// ```
 ///
 /// Anything else (`if`, `match`, loops, closures, macros, calls to other functions) is a compile
 /// error under the offending tokens that says what to write instead.

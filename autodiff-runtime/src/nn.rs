@@ -2,7 +2,12 @@
 //!
 //! The forwards are ordinary functions, valid to call anywhere; inside a `#[grad]` function the
 //! macro pairs each with its `<name>_pullback`. Softmax-like functions work along the last axis.
-//! Pullbacks take the output cotangent by value and reuse its buffer.
+//! Pullbacks take the output cotangent by value and reuse its buffer. The elementwise pullbacks
+//! (`relu`, `tanh`, `exp`, `ln`, `gelu`) are each one scalar rule `(x, y, bar) -> bar_x`,
+//! applied element by element in the cotangent's buffer by one helper: the rules of
+//! [`crate::scalar`] (`scalar::tanh_pullback` for [`tanh`], so `nn::tanh` and `x.tanh()` agree
+//! bit for bit), `relu`'s written beside it (floats have no `relu` method), `gelu`'s composed
+//! from `scalar::erf_pullback`. `sigmoid` keeps a loop of its own: it has no scalar rule to share.
 //!
 //! ```
 //! use autodiff_runtime::{grad, nn, ndarray::{array, Array2}};
@@ -52,6 +57,8 @@
 use ndarray::{Array, Array1, ArrayBase, Axis, Data, Dimension, Ix1, Ix2, RemoveAxis, Zip};
 use num_traits::Float;
 
+use crate::scalar;
+
 fn last_axis<D: Dimension>(dim: &D) -> Axis {
     assert!(
         dim.ndim() > 0,
@@ -66,6 +73,35 @@ fn count<A: Float>(n: usize) -> A {
 
 fn same_shape(op: &str, a: &[usize], b: &[usize]) {
     assert!(a == b, "{op}: shapes {a:?} and {b:?} differ");
+}
+
+/// The pullback of an elementwise function from its scalar rule `rule(x, y, bar) -> bar_x`
+/// (the signature of the pullbacks in [`crate::scalar`]): each element of `bar` becomes
+/// `rule(x, y, bar)` of the elements at its position, in `bar`'s own buffer.
+///
+/// # Panics
+///
+/// If `x` or `y` does not have `bar`'s shape; the message names `op` and both shapes.
+#[inline]
+fn elementwise_pullback<A, S, D>(
+    op: &str,
+    x: &ArrayBase<S, D>,
+    y: &Array<A, D>,
+    mut bar: Array<A, D>,
+    rule: impl Fn(A, A, A) -> A,
+) -> Array<A, D>
+where
+    A: Float,
+    S: Data<Elem = A>,
+    D: Dimension,
+{
+    same_shape(op, x.shape(), bar.shape());
+    same_shape(op, y.shape(), bar.shape());
+    Zip::from(&mut bar)
+        .and(x)
+        .and(y)
+        .for_each(|b, &x, &y| *b = rule(x, y, *b));
+    bar
 }
 
 /// `max(x, 0)` element-wise; a NaN stays NaN.
@@ -92,16 +128,12 @@ pub fn relu<A: Float, S: Data<Elem = A>, D: Dimension>(x: &ArrayBase<S, D>) -> A
 /// ```
 pub fn relu_pullback<A: Float, S: Data<Elem = A>, D: Dimension>(
     x: &ArrayBase<S, D>,
-    _y: &Array<A, D>,
-    mut bar: Array<A, D>,
+    y: &Array<A, D>,
+    bar: Array<A, D>,
 ) -> Array<A, D> {
-    same_shape("relu pullback", x.shape(), bar.shape());
-    Zip::from(&mut bar).and(x).for_each(|b, &x| {
-        if x <= A::zero() {
-            *b = A::zero();
-        }
-    });
-    bar
+    elementwise_pullback("relu pullback", x, y, bar, |x, _y, bar| {
+        if x <= A::zero() { A::zero() } else { bar }
+    })
 }
 
 /// `1 / (1 + e⁻ˣ)` element-wise, without overflow for large `|x|`.
@@ -150,7 +182,7 @@ pub fn tanh<A: Float, S: Data<Elem = A>, D: Dimension>(x: &ArrayBase<S, D>) -> A
     x.mapv(A::tanh)
 }
 
-/// Pullback of [`tanh`]: `bar · (1 − y²)`.
+/// Pullback of [`tanh`]: `bar · (1 − y²)`, [`scalar::tanh_pullback`] elementwise.
 ///
 /// ```
 /// use autodiff_runtime::{nn, ndarray::array};
@@ -158,15 +190,11 @@ pub fn tanh<A: Float, S: Data<Elem = A>, D: Dimension>(x: &ArrayBase<S, D>) -> A
 /// assert_eq!(nn::tanh_pullback(&x, &nn::tanh(&x), array![3.0]), array![3.0]);
 /// ```
 pub fn tanh_pullback<A: Float, S: Data<Elem = A>, D: Dimension>(
-    _x: &ArrayBase<S, D>,
+    x: &ArrayBase<S, D>,
     y: &Array<A, D>,
-    mut bar: Array<A, D>,
+    bar: Array<A, D>,
 ) -> Array<A, D> {
-    same_shape("tanh pullback", y.shape(), bar.shape());
-    Zip::from(&mut bar)
-        .and(y)
-        .for_each(|b, &y| *b = *b * (A::one() - y * y));
-    bar
+    elementwise_pullback("tanh pullback", x, y, bar, scalar::tanh_pullback)
 }
 
 /// `eˣ` element-wise.
@@ -179,7 +207,7 @@ pub fn exp<A: Float, S: Data<Elem = A>, D: Dimension>(x: &ArrayBase<S, D>) -> Ar
     x.mapv(A::exp)
 }
 
-/// Pullback of [`exp`]: `bar · y`.
+/// Pullback of [`exp`]: `bar · y`, [`scalar::exp_pullback`] elementwise.
 ///
 /// ```
 /// use autodiff_runtime::{nn, ndarray::array};
@@ -187,13 +215,11 @@ pub fn exp<A: Float, S: Data<Elem = A>, D: Dimension>(x: &ArrayBase<S, D>) -> Ar
 /// assert_eq!(nn::exp_pullback(&x, &nn::exp(&x), array![3.0]), array![3.0]);
 /// ```
 pub fn exp_pullback<A: Float, S: Data<Elem = A>, D: Dimension>(
-    _x: &ArrayBase<S, D>,
+    x: &ArrayBase<S, D>,
     y: &Array<A, D>,
-    mut bar: Array<A, D>,
+    bar: Array<A, D>,
 ) -> Array<A, D> {
-    same_shape("exp pullback", y.shape(), bar.shape());
-    Zip::from(&mut bar).and(y).for_each(|b, &y| *b = *b * y);
-    bar
+    elementwise_pullback("exp pullback", x, y, bar, scalar::exp_pullback)
 }
 
 /// `ln x` element-wise.
@@ -206,7 +232,8 @@ pub fn ln<A: Float, S: Data<Elem = A>, D: Dimension>(x: &ArrayBase<S, D>) -> Arr
     x.mapv(A::ln)
 }
 
-/// Pullback of [`ln`]: `bar / x`.
+/// Pullback of [`ln`]: `bar · x⁻¹`, [`scalar::ln_pullback`] elementwise (the reciprocal does not
+/// wait for the cotangent; the result may differ from `bar / x` in the last bit).
 ///
 /// ```
 /// use autodiff_runtime::{nn, ndarray::array};
@@ -215,12 +242,82 @@ pub fn ln<A: Float, S: Data<Elem = A>, D: Dimension>(x: &ArrayBase<S, D>) -> Arr
 /// ```
 pub fn ln_pullback<A: Float, S: Data<Elem = A>, D: Dimension>(
     x: &ArrayBase<S, D>,
-    _y: &Array<A, D>,
-    mut bar: Array<A, D>,
+    y: &Array<A, D>,
+    bar: Array<A, D>,
 ) -> Array<A, D> {
-    same_shape("ln pullback", x.shape(), bar.shape());
-    Zip::from(&mut bar).and(x).for_each(|b, &x| *b = *b / x);
-    bar
+    elementwise_pullback("ln pullback", x, y, bar, scalar::ln_pullback)
+}
+
+/// The exact GELU, `x · Φ(x)` element-wise, with `Φ(x) = (1 + erf(x/√2))/2` the standard normal
+/// distribution function (not the `tanh` approximation).
+///
+/// `Φ(x)` is computed as `erfc(−x/√2)/2` (`libm::erfc`, in `f64` like [`scalar::erf`]), equal
+/// to `(1 + erf(x/√2))/2` but without its cancellation for large negative `x`, where
+/// `1 + erf` would round to 0: `gelu(−10) ≈ −7.6·10⁻²³`, not `−0`. As everywhere, values go
+/// through IEEE arithmetic: `gelu(∞) = ∞`, `gelu(−∞) = −∞ · 0 = NaN`, a NaN stays NaN.
+///
+/// ```
+/// use autodiff_runtime::{grad, nn, ndarray::{array, Array1}};
+///
+/// let y = nn::gelu(&array![0.0_f64, 1.0, -10.0]);
+/// assert_eq!(y[0], 0.0);
+/// assert!((y[1] - 0.841_344_746_068_542_9).abs() < 1e-15); // Φ(1)
+/// assert!(y[2] < 0.0 && y[2] > -1e-22);
+///
+/// #[grad]
+/// fn f(x: &Array1<f32>) -> f32 {
+///     nn::gelu(x).sum()
+/// }
+/// let (_, bar_x) = f_grad(&array![0.0_f32]);
+/// assert_eq!(bar_x, array![0.5]); // gelu′(0) = Φ(0) = 1/2
+/// ```
+pub fn gelu<A: Float, S: Data<Elem = A>, D: Dimension>(x: &ArrayBase<S, D>) -> Array<A, D> {
+    x.mapv(|v| v * normal_cdf(v))
+}
+
+/// `Φ(x) = erfc(−x/√2)/2`, computed in `f64`.
+fn normal_cdf<A: Float>(x: A) -> A {
+    match x.to_f64() {
+        Some(x) => {
+            A::from(0.5 * libm::erfc(-x * std::f64::consts::FRAC_1_SQRT_2)).unwrap_or_else(A::nan)
+        }
+        None => A::nan(),
+    }
+}
+
+/// The scalar rule of [`gelu`], by the chain rule through `x · (1 + erf(u))/2` with
+/// `u = x/√2` and the rule of [`scalar::erf`]: `bar · Φ(x) + erf_pullback(u, erf u, bar · x/2)/√2`,
+/// that is `bar · (Φ(x) + x · φ(x))` with `φ` the standard normal density.
+fn gelu_rule<A: Float>(x: A, y: A, bar: A) -> A {
+    let _ = y;
+    let (one, half) = (A::one(), A::from(0.5).unwrap_or_else(A::nan));
+    let frac_1_sqrt_2 = A::from(std::f64::consts::FRAC_1_SQRT_2).unwrap_or_else(A::nan);
+    let phi = normal_cdf(x);
+    let u = x * frac_1_sqrt_2;
+    let erf_u = phi + phi - one;
+    bar * phi + scalar::erf_pullback(u, erf_u, bar * x * half) * frac_1_sqrt_2
+}
+
+/// Pullback of [`gelu`]: `bar · (Φ(x) + x · φ(x))`, with `φ(x) = e^(−x²/2)/√(2π)` the standard
+/// normal density, derived from [`scalar::erf_pullback`] by the chain rule and applied
+/// elementwise. `Φ(x)` is computed again from `x` (dividing `y` by `x` would fail at 0). At ±∞
+/// the term `x · φ(x)` is `∞ · 0 = NaN`, as IEEE arithmetic of the formula gives.
+///
+/// ```
+/// use autodiff_runtime::{nn, ndarray::array};
+/// let x = array![0.0_f64, 1.0];
+/// let bar = nn::gelu_pullback(&x, &nn::gelu(&x), array![2.0, 1.0]);
+/// assert_eq!(bar[0], 1.0); // 2 · Φ(0)
+/// // Φ(1) + φ(1)
+/// let expected = 0.841_344_746_068_542_9 + (-0.5_f64).exp() / (2.0 * std::f64::consts::PI).sqrt();
+/// assert!((bar[1] - expected).abs() < 1e-15);
+/// ```
+pub fn gelu_pullback<A: Float, S: Data<Elem = A>, D: Dimension>(
+    x: &ArrayBase<S, D>,
+    y: &Array<A, D>,
+    bar: Array<A, D>,
+) -> Array<A, D> {
+    elementwise_pullback("gelu pullback", x, y, bar, gelu_rule)
 }
 
 /// Softmax along the last axis, computed as `exp(x − max)` normalised so it never overflows.

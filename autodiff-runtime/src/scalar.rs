@@ -1,11 +1,14 @@
-//! Pullbacks of the float methods `#[grad]` differentiates.
+//! Pullbacks of the float methods `#[grad]` differentiates, and the scalar functions it knows
+//! beyond `std`'s methods ([`erf`]), each forward beside its pullback.
 //!
 //! Every pullback has the signature the crate uses for all rules, including user-written
 //! `#[custom_vjp]` ones: it receives the primal inputs, then the primal output, then the output
 //! cotangent, and returns the input cotangents in parameter order (a tuple when there are several).
 //! Inputs that are not floats (the integer exponent of `powi`) are passed but get no cotangent.
 //!
-//! The generated code calls `autodiff_runtime::scalar::<method>_pullback`; for `x.sin()`:
+//! The generated code calls `autodiff_runtime::scalar::<method>_pullback`; for `x.sin()`
+//! (and `scalar::<function>_pullback` for a function of this module written
+//! `scalar::erf(x)` in a `#[grad]` body):
 //!
 //! ```
 //! use autodiff_runtime::scalar::sin_pullback;
@@ -351,4 +354,54 @@ pub fn min_pullback<T: Float>(a: T, b: T, y: T, bar_y: T) -> (T, T) {
     } else {
         (T::zero(), bar_y)
     }
+}
+
+/// The error function `erf x = 2/√π ∫₀ˣ e^(−t²) dt`, for any [`Float`] type.
+///
+/// The value is `libm::erf` (musl's `f64` implementation, ported by the `libm` crate, within
+/// about 1 ulp) of `x` converted to `f64`, converted back to `T`: for `f32` that is `erf` computed in `f64` and
+/// rounded once, at least as accurate as `libm::erff`; going through `f64` rather than a trait
+/// implemented for `f32` and `f64` lets a `#[grad]` function generic over `T: Float` call it
+/// with no further bound. `erf(±∞) = ±1`, `erf(NaN) = NaN`, and `erf(−x) = −erf(x)` exactly.
+///
+/// In a `#[grad]` function it is written `scalar::erf(x)` (a path ending in `scalar::erf`, that
+/// names this function), and differentiated by [`erf_pullback`]:
+///
+/// ```
+/// use autodiff_runtime::{grad, scalar};
+///
+/// #[grad]
+/// fn f(x: f64) -> f64 {
+///     scalar::erf(x) * 3.0
+/// }
+///
+/// assert_eq!(scalar::erf(0.0_f64), 0.0);
+/// assert!((scalar::erf(1.0_f64) - 0.842_700_792_949_714_9).abs() < 1e-16);
+/// assert!((scalar::erf(1.0_f32) - 0.842_700_8).abs() < 1e-7);
+/// let (value, dx) = f_grad(0.0);
+/// // d/dx erf x = 2/√π at 0.
+/// assert_eq!((value, dx), (0.0, 3.0 * std::f64::consts::FRAC_2_SQRT_PI));
+/// ```
+#[inline]
+pub fn erf<T: Float>(x: T) -> T {
+    match x.to_f64() {
+        Some(x) => T::from(libm::erf(x)).unwrap_or_else(T::nan),
+        None => T::nan(),
+    }
+}
+
+/// Pullback of [`erf`]: `bar_y · 2/√π · e^(−x²)`. It is 0 at ±∞ (`e^(−∞) = 0`) and NaN at a NaN.
+///
+/// ```
+/// use autodiff_runtime::scalar::{erf, erf_pullback};
+/// let two_over_sqrt_pi = std::f64::consts::FRAC_2_SQRT_PI;
+/// assert_eq!(erf_pullback(0.0_f64, 0.0, 2.0), 2.0 * two_over_sqrt_pi);
+/// assert_eq!(erf_pullback(1.0_f64, erf(1.0), 1.0), two_over_sqrt_pi * (-1.0_f64).exp());
+/// assert_eq!(erf_pullback(f64::INFINITY, 1.0, 1.0), 0.0);
+/// ```
+#[inline]
+pub fn erf_pullback<T: Float>(x: T, y: T, bar_y: T) -> T {
+    let _ = y;
+    let two_over_sqrt_pi = T::from(std::f64::consts::FRAC_2_SQRT_PI).unwrap_or_else(T::nan);
+    bar_y * (two_over_sqrt_pi * (-(x * x)).exp())
 }

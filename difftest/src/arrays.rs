@@ -15,7 +15,7 @@
 //! - `dot` chains (matrix·matrix, matrix·vector, vector·matrix, vector·vector) with compatible
 //!   random shapes, `1×n` and `n×1` included, and `.t()` both bound with `let` and inline;
 //! - `sum_axis(Axis(k))` followed by broadcasting the result back against its source;
-//! - `nn::{relu, sigmoid, tanh, exp, ln, softmax, log_softmax, logsumexp, layer_norm}`, and the
+//! - `nn::{relu, sigmoid, tanh, exp, ln, gelu, softmax, log_softmax, logsumexp, layer_norm}`, and the
 //!   reductions `sum`, `nn::mean`, `nn::mse`, `nn::logsumexp(..).sum()` and `nn::cross_entropy`
 //!   with fixed labels; the function returns a sum of such reductions of its last value and of
 //!   every value never used (so that every gradient path is checked).
@@ -502,9 +502,16 @@ impl Gen {
                 }
             };
         }
-        match self.rng.below(7) {
+        match self.rng.below(8) {
             0 => Val::compound(format!("nn::sigmoid({})", x.operand), true, s, 1.0),
             1 => Val::compound(format!("nn::tanh({})", x.operand), true, s, 1.0),
+            // |x · Φ(x)| ≤ |x|, and gelu ≥ −0.17 everywhere.
+            7 => Val::compound(
+                format!("nn::gelu({})", x.operand),
+                true,
+                s,
+                x.bound.max(0.2),
+            ),
             2 => exp(x),
             3 => self.ln(x),
             4 => {

@@ -9,7 +9,7 @@
 //!   and the dual twin, with the test points and output cotangents baked in.
 //!
 //! The generator evaluates every expression it builds at the function's test points (in `f64`, with
-//! the same `std` functions as the compiled code) and keeps every domain-restricted or nonsmooth
+//! the same `std` functions as the compiled code, and `libm::erf` for `scalar::erf`) and keeps every domain-restricted or nonsmooth
 //! primitive away from the edge of its domain and from its kinks by a margin: an argument that is
 //! not safely inside is wrapped in a form that is inside for *every* input (`ln(a*a + 0.5)`,
 //! `asin(tanh(a) * 0.9)`), and a kink that would come near a test point (`abs`, `max`, `signum`,
@@ -17,8 +17,9 @@
 //! magnitude. So the gradient is defined and smooth in a neighbourhood of each test point, and
 //! central differences are meaningful there.
 //!
-//! Only `std` and `testkit` (the shared SplitMix64) are used, so that `build.rs` can include this
-//! file with `#[path]`.
+//! Only `std`, `testkit` (the shared SplitMix64) and `libm` are used, so that `build.rs` (and the
+//! macro's fuzz test) can include this file with `#[path]`, each with those among its
+//! dependencies.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -326,7 +327,7 @@ fn bounded(x: f64) -> Result<f64, Bad> {
 
 const UNARY: &[&str] = &[
     "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "exp", "exp2", "exp_m1",
-    "ln", "ln_1p", "log2", "log10", "sqrt", "cbrt", "recip", "abs", "signum",
+    "ln", "ln_1p", "log2", "log10", "sqrt", "cbrt", "recip", "abs", "signum", "erf",
 ];
 
 const BINARY: &[&str] = &["atan2", "hypot", "max", "min", "powf", "log"];
@@ -334,7 +335,7 @@ const BINARY: &[&str] = &["atan2", "hypot", "max", "min", "powf", "log"];
 /// Checks the argument of a one-argument primitive, then evaluates it.
 pub fn apply_un(name: &str, a: f64) -> Result<f64, Bad> {
     let ok = match name {
-        "sin" | "cos" | "atan" | "tanh" => true,
+        "sin" | "cos" | "atan" | "tanh" | "erf" => true,
         "tan" => a.cos().abs() >= 0.15,
         "asin" | "acos" => a.abs() <= 0.95,
         "sinh" | "cosh" | "exp" | "exp2" | "exp_m1" => a.abs() <= 8.0,
@@ -371,6 +372,8 @@ pub fn apply_un(name: &str, a: f64) -> Result<f64, Bad> {
         "recip" => a.recip(),
         "abs" => a.abs(),
         "signum" => a.signum(),
+        // `scalar::erf`, whose forward is `libm::erf`.
+        "erf" => libm::erf(a),
         _ => unreachable!(),
     })
 }
@@ -943,6 +946,14 @@ impl Gen<'_> {
     // ---- safe node constructors: wrap arguments into the domain -------------------------------
 
     fn unary(&mut self, name: &'static str, a: V) -> V {
+        // `scalar::erf(2.0)` would not know its float type (a literal's `{float}` does not pick
+        // the generic `T` before a method call on the result); an argument of literals alone is
+        // a constant anyway, so such an `erf` becomes a `sin`.
+        let name = if name == "erf" && !anchored(&a.e) {
+            "sin"
+        } else {
+            name
+        };
         let a = match name {
             "tan" => self.fit(a, |x| x.cos().abs() >= 0.15, |g, v| g.squash1(v)),
             "asin" | "acos" => self.fit(
@@ -1803,6 +1814,10 @@ pub fn src(e: &E) -> String {
             // Left-associative: the right operand needs parentheses at equal precedence.
             format!("{} {} {}", src_at(a, p), op.symbol(), src_at(b, p + 1))
         }
+        // A function of the runtime's `scalar` module, not a method: `scalar::erf(x)`, or the
+        // full path.
+        E::Un(name @ "erf", a, Style::Method) => format!("scalar::{name}({})", src(a)),
+        E::Un(name @ "erf", a, _) => format!("autodiff_runtime::scalar::{name}({})", src(a)),
         // A receiver Rust cannot type by itself is written `f64::name(receiver, ..)`.
         E::Un(name, a, Style::Method) if method_ok(a) => format!("{}.{name}()", receiver(a)),
         E::Un(name, a, _) => format!("f64::{name}({})", src(a)),
@@ -2004,7 +2019,7 @@ fn dual(e: &E) -> String {
         E::Neg(a) => format!("(-{})", dual(a)),
         E::Bin(op, a, b) => format!("({} {} {})", dual(a), op.symbol(), dual(b)),
         E::Un(name, a, _) => match *name {
-            "abs" | "signum" | "tanh" => format!("dl_{name}({})", dual(a)),
+            "abs" | "signum" | "tanh" | "erf" => format!("dl_{name}({})", dual(a)),
             _ => format!("{}.{name}()", dual(a)),
         },
         E::Bi(name, a, b, _) => match *name {

@@ -377,7 +377,8 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
             });
             // The user's path, checked at compile time to name the runtime's function (whose
             // pullback the reverse sweep uses) and not a function of their own.
-            quote_spanned!(span=> ::autodiff_runtime::__private::runtime_fn(#path, ::autodiff_runtime::nn::#name)(#(#args),*))
+            let module = Ident::new(prim.syntax.module(), span);
+            quote_spanned!(span=> ::autodiff_runtime::__private::runtime_fn(#path, ::autodiff_runtime::#module::#name)(#(#args),*))
         }
         Op::Index { base, index } => {
             let (base, index) = (o(base), o(index));

@@ -270,11 +270,12 @@ fn array_primitive(cx: &mut Cx, stmt: &Let, prim: &Primitive, args: &[&Operand],
     let span = stmt.span;
     let result = Operand::Var(stmt.var);
     let result_is_array = cx.is_array(&result);
-    let kinds: Vec<Arg> = match prim.syntax {
-        Syntax::NnFunction => prim.args.to_vec(),
-        _ => std::iter::once(Arg::Float)
+    let kinds: Vec<Arg> = if prim.syntax.is_function() {
+        prim.args.to_vec()
+    } else {
+        std::iter::once(Arg::Float)
             .chain(prim.args.iter().copied())
-            .collect(),
+            .collect()
     };
     match (prim.syntax, prim.name) {
         (Syntax::ArrayMethod, "dot") => {
@@ -330,7 +331,7 @@ fn array_primitive(cx: &mut Cx, stmt: &Let, prim: &Primitive, args: &[&Operand],
             let output = cx.argument(&result);
             let call = pullback_call(
                 cx,
-                module_of(prim),
+                prim.syntax.module(),
                 prim.name,
                 inputs,
                 output,
@@ -339,14 +340,6 @@ fn array_primitive(cx: &mut Cx, stmt: &Let, prim: &Primitive, args: &[&Operand],
             );
             distribute(cx, &floats, call, span);
         }
-    }
-}
-
-fn module_of(prim: &Primitive) -> &'static str {
-    match prim.syntax {
-        Syntax::FloatMethod => "scalar",
-        Syntax::ArrayMethod => "array",
-        Syntax::NnFunction => "nn",
     }
 }
 

@@ -1,14 +1,14 @@
 use autodiff_runtime::grad;
 
 mod nn {
-    pub fn gelu(x: f64) -> f64 {
+    pub fn softplus(x: f64) -> f64 {
         x
     }
 }
 
 #[grad]
 fn f(x: f64) -> f64 {
-    nn::gelu(x)
+    nn::softplus(x)
 }
 
 fn main() {
