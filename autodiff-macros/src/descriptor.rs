@@ -30,9 +30,14 @@ pub fn of(alias: &Ident, float: &syn::Type) -> TokenStream {
     quote_spanned!(alias.span()=> <#alias as ::autodiff_runtime::__private::Differentiable<#float>>)
 }
 
-/// `<alias as Ownable<F>>`: the halves a caller passing only plain data uses.
-pub fn ownable(alias: &Ident, float: &syn::Type) -> TokenStream {
-    quote_spanned!(alias.span()=> <#alias as ::autodiff_runtime::__private::Ownable<#float>>)
+/// `<alias as Ownable<F>>`, the halves a caller passing only plain data uses (`owned`), or
+/// [`of`].
+pub fn for_call(alias: &Ident, float: &syn::Type, owned: bool) -> TokenStream {
+    if owned {
+        quote_spanned!(alias.span()=> <#alias as ::autodiff_runtime::__private::Ownable<#float>>)
+    } else {
+        of(alias, float)
+    }
 }
 
 /// The callee's name in the call, where [`of`] puts it (`or` where the tokens are empty).

@@ -22,6 +22,9 @@ enum Known {
     /// A float of a type the macro cannot see (`S0.cosh()` of a static `S0`): plain data, but no
     /// type to write.
     Float,
+    /// A `const` or `static` of a type the macro cannot see (`S0`, `C`): plain data (they hold
+    /// numbers and arrays of them), but no type to write.
+    Constant,
     /// An unsuffixed integer literal: `i32` unless unified with something else.
     IntLiteral,
     Written(Box<Type>),
@@ -115,7 +118,8 @@ impl Types {
                 return self.written(&ty);
             }
         }
-        self.unknown()
+        // A `const` or `static` of a type it does not name.
+        self.slot(Known::Constant)
     }
 
     fn literal(&mut self, lit: &syn::Lit) -> Slot {
@@ -147,7 +151,9 @@ impl Types {
     /// Records that `a` and `b` have the same type.
     pub fn unify(&mut self, a: Slot, b: Slot) {
         let (ra, rb) = (self.root(a), self.root(b));
-        if ra == rb {
+        // A type containing itself (`x = [x]`, which rustc rejects in the original function)
+        // is never made: it would be infinite.
+        if ra == rb || self.occurs(ra, rb) || self.occurs(rb, ra) {
             return;
         }
         let merged = match (self.known[ra].clone(), self.known[rb].clone()) {
@@ -161,6 +167,7 @@ impl Types {
             }
             (Known::NdArray(e, r), _) | (_, Known::NdArray(e, r)) => Known::NdArray(e, r),
             (Known::Unknown, other) | (other, Known::Unknown) => other,
+            (Known::Constant, other) | (other, Known::Constant) => other,
             // What the user wrote says more than a callee's opaque output type.
             (Known::Written(a), Known::Written(b)) if is_opaque(&a) => Known::Written(b),
             (Known::Written(t), _) | (_, Known::Written(t)) => Known::Written(t),
@@ -171,6 +178,18 @@ impl Types {
         };
         self.parent[rb] = ra;
         self.known[ra] = merged;
+    }
+
+    /// Whether the type with root `root` appears inside the type with root `inside` (as an
+    /// element, at any depth).
+    fn occurs(&mut self, root: usize, inside: usize) -> bool {
+        match self.known[inside].clone() {
+            Known::Array(elem, _) | Known::NdArray(elem, _) => {
+                let elem = self.root(elem);
+                elem == root || self.occurs(root, elem)
+            }
+            _ => false,
+        }
     }
 
     /// Records that `elem` is the element type of the indexable `base`.
@@ -235,7 +254,7 @@ impl Types {
     pub fn is_plain(&mut self, slot: Slot) -> bool {
         let root = self.root(slot);
         match self.known[root].clone() {
-            Known::FloatLiteral | Known::IntLiteral | Known::Float => true,
+            Known::FloatLiteral | Known::IntLiteral | Known::Float | Known::Constant => true,
             // An array literal of constants whose type the macro cannot see (`[C0]`) holds
             // plain data: only floats and integers are written in array literals.
             Known::Array(elem, _) => {
@@ -264,7 +283,11 @@ impl Types {
                 }
                 _ => None,
             },
-            Known::Unknown | Known::FloatLiteral | Known::IntLiteral | Known::Float => None,
+            Known::Unknown
+            | Known::FloatLiteral
+            | Known::IntLiteral
+            | Known::Float
+            | Known::Constant => None,
         }
     }
 
@@ -278,7 +301,7 @@ impl Types {
     pub fn resolve(&mut self, slot: Slot) -> Option<TokenStream> {
         let root = self.root(slot);
         match self.known[root].clone() {
-            Known::Unknown | Known::Float => None,
+            Known::Unknown | Known::Float | Known::Constant => None,
             Known::FloatLiteral => Some(quote!(f64)),
             Known::IntLiteral => Some(quote!(i32)),
             Known::Written(ty) => Some(quote!(#ty)),
@@ -297,7 +320,11 @@ impl Types {
     pub fn determined(&mut self, slot: Slot) -> Option<TokenStream> {
         let root = self.root(slot);
         match self.known[root] {
-            Known::Unknown | Known::FloatLiteral | Known::IntLiteral | Known::Float => None,
+            Known::Unknown
+            | Known::FloatLiteral
+            | Known::IntLiteral
+            | Known::Float
+            | Known::Constant => None,
             _ => self.resolve(slot),
         }
     }
@@ -306,7 +333,7 @@ impl Types {
     pub fn zero(&mut self, slot: Slot) -> Option<TokenStream> {
         let root = self.root(slot);
         match self.known[root].clone() {
-            Known::Unknown => None,
+            Known::Unknown | Known::Constant => None,
             Known::FloatLiteral | Known::Float => Some(quote!(0.0)),
             Known::IntLiteral => None,
             Known::Written(ty) => zero_of_written(&ty),

@@ -62,11 +62,7 @@ pub(super) fn item(
             } = &stmt.op
             {
                 let owned = keeps_owned(types, args);
-                let descriptor = if owned {
-                    crate::descriptor::ownable(alias, float)
-                } else {
-                    crate::descriptor::of(alias, float)
-                };
+                let descriptor = crate::descriptor::for_call(alias, float, owned);
                 return grad_call(
                     function,
                     path,

@@ -97,11 +97,7 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
     } = &stmt.op
     {
         let bar = cx.bar(stmt.var);
-        let descriptor = if keeps_owned(cx.types, args) {
-            crate::descriptor::ownable(alias, float)
-        } else {
-            crate::descriptor::of(alias, float)
-        };
+        let descriptor = crate::descriptor::for_call(alias, float, keeps_owned(cx.types, args));
         return grad_call_rule(cx, stmt.span, &descriptor, args, borrowed, *residuals, &bar);
     }
     let result = Operand::Var(stmt.var);

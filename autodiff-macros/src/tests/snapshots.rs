@@ -5,13 +5,14 @@ use quote::ToTokens;
 
 use super::expand;
 
-/// The `#[grad]` functions shared by the integration tests (`tests/fixtures/mod.rs`).
-const FIXTURES: &str = include_str!("../../../tests/fixtures/mod.rs");
+/// The network of the digits example (`src/mlp.rs`), whose `loss` the JAX reference test
+/// (`tests/nn_reference.rs`, through `tests/fixtures`) checks too.
+const FIXTURES: &str = include_str!("../../../src/mlp.rs");
 
 /// The fixture function `name`, as the arguments of its `#[grad(..)]` and its item without
 /// attributes, ready for [`expand`].
 fn fixture(name: &str) -> (String, String) {
-    let file = syn::parse_file(FIXTURES).expect("tests/fixtures/mod.rs parses");
+    let file = syn::parse_file(FIXTURES).expect("src/mlp.rs parses");
     let mut item = file
         .items
         .into_iter()
@@ -19,7 +20,7 @@ fn fixture(name: &str) -> (String, String) {
             syn::Item::Fn(f) if f.sig.ident == name => Some(f),
             _ => None,
         })
-        .unwrap_or_else(|| panic!("no function `{name}` in tests/fixtures/mod.rs"));
+        .unwrap_or_else(|| panic!("no function `{name}` in src/mlp.rs"));
     let args = item
         .attrs
         .iter()

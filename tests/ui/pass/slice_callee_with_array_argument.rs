@@ -51,7 +51,15 @@ fn k(s: &[f64], a: &Array1<f64>) -> f64 {
     s[0] * a.sum()
 }
 
-/// A value from a static, annotated: plain data (without the annotation, the error asks for it).
+/// A static bound to a name, passed with a temporary array (seed 0xd64c2702, function 462: once
+/// "cannot infer the type of `x1_1`"): a constant is plain data.
+#[grad]
+fn bound_static(x: f64) -> f64 {
+    let c = S0;
+    g(c, &[x, x])
+}
+
+/// A value from a static, annotated.
 #[grad]
 fn unknown_typed_argument(x: f64) -> f64 {
     let v: f64 = S0.abs().ln();
@@ -83,6 +91,9 @@ fn main() {
     let v = 0.3_f64.ln();
     let (value, dx) = unknown_typed_argument_grad(2.0);
     assert!((value - v * 8.0).abs() < 1e-12 && (dx - 3.0 * v * 4.0).abs() < 1e-12);
+    // 0.3 x²: ∂x = 0.6 x.
+    let (value, dx) = bound_static_grad(2.0);
+    assert!((value - 1.2).abs() < 1e-12 && (dx - 1.2).abs() < 1e-12);
     // x · Σa: ∂x = Σa, ∂a = x.
     let a = array![1.0, 2.0];
     assert_eq!(with_an_array_grad(2.0, &a), (6.0, 3.0, array![2.0, 2.0]));
