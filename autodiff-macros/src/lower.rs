@@ -969,7 +969,9 @@ impl Lowerer<'_> {
             // A call none of whose arguments is differentiated is a constant: any function
             // will do, `#[grad]` or not, and its type is whatever the body makes of it (a
             // plain function's descriptor, the fallback, has none to give).
-            Op::GradCall { .. } if !active => self.types.unknown(),
+            // Taken for plain data, as a `const` is: where it is an array passed on to a callee
+            // that takes one, the call fails to compile asking for its type.
+            Op::GradCall { .. } if !active => self.types.unseen_constant(),
             op => self.result_type(op),
         };
         if let Some(ty) = &annotation {

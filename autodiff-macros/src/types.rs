@@ -51,6 +51,12 @@ impl Types {
         self.slot(Known::Unknown)
     }
 
+    /// A constant of a type the macro cannot see (a `const`, a `static`, the result of a call
+    /// with constant arguments): plain data, with no type to write.
+    pub fn unseen_constant(&mut self) -> Slot {
+        self.slot(Known::Constant)
+    }
+
     /// Records that the slot is a float, of a type that may stay unknown (the receiver of a
     /// float method).
     pub fn is_a_float(&mut self, slot: Slot) {
@@ -119,7 +125,7 @@ impl Types {
             }
         }
         // A `const` or `static` of a type it does not name.
-        self.slot(Known::Constant)
+        self.unseen_constant()
     }
 
     fn literal(&mut self, lit: &syn::Lit) -> Slot {

@@ -59,6 +59,18 @@ fn bound_static(x: f64) -> f64 {
     g(c, &[x, x])
 }
 
+/// The result of a call with constant arguments, which may be any function, is taken for plain
+/// data like a constant (seed 0xcdd8c401, function 1129: once "cannot infer the type").
+fn plain_helper(a: f64) -> f64 {
+    a * 2.0
+}
+
+#[grad]
+fn constant_call(x: f64) -> f64 {
+    let c = plain_helper(0.5);
+    g(c, &[x, x])
+}
+
 /// A value from a static, annotated.
 #[grad]
 fn unknown_typed_argument(x: f64) -> f64 {
@@ -94,6 +106,8 @@ fn main() {
     // 0.3 x²: ∂x = 0.6 x.
     let (value, dx) = bound_static_grad(2.0);
     assert!((value - 1.2).abs() < 1e-12 && (dx - 1.2).abs() < 1e-12);
+    // c x² with c = 1: ∂x = 2x.
+    assert_eq!(constant_call_grad(3.0), (9.0, 6.0));
     // x · Σa: ∂x = Σa, ∂a = x.
     let a = array![1.0, 2.0];
     assert_eq!(with_an_array_grad(2.0, &a), (6.0, 3.0, array![2.0, 2.0]));
