@@ -47,19 +47,13 @@ fn grad_call_rule(
     };
     // `backward` returns a tuple, one cotangent per parameter. The cotangent for a fixed-size
     // array is the callee's `Vec` where it took the array as a slice.
-    let names: Vec<Option<Ident>> = args
-        .iter()
-        .map(|o| cx.function.is_active(o).then(|| cx.names.temp(span)))
-        .collect();
-    cx.raw.push(Raw::Bind {
-        names: names.clone(),
-        value: backward,
-    });
-    for (operand, name) in args.iter().zip(names) {
-        let Some(name) = name else { continue };
-        let Operand::Var(v) = operand else { continue };
+    let args: Vec<&Operand> = args.iter().collect();
+    bind_and_add_with(cx, &args, backward, span, |cx, operand, name| {
+        let Operand::Var(v) = operand else {
+            return quote!(#name);
+        };
         let ty = cx.types.of(*v);
-        let value = if let Some(len) = &ty.fixed_len {
+        if let Some(len) = &ty.fixed_len {
             // A literal or a const parameter as it is; anything else in braces.
             let simple = len.clone().into_iter().count() == 1
                 && !matches!(
@@ -79,9 +73,8 @@ fn grad_call_rule(
             quote_spanned!(span=> ::autodiff_runtime::__private::cotangent_as::<#written, _>(#name))
         } else {
             quote!(#name)
-        };
-        cx.add(operand, value);
-    }
+        }
+    });
 }
 
 /// Appends the contributions of one statement, whose result's cotangent is needed.
@@ -245,6 +238,17 @@ fn distribute(cx: &mut Cx, floats: &[&Operand], call: TokenStream, span: Span) {
 /// Binds the tuple `value` to a temporary per active operand (`_` for the others) and adds each
 /// into its operand's cotangent.
 fn bind_and_add(cx: &mut Cx, operands: &[&Operand], value: TokenStream, span: Span) {
+    bind_and_add_with(cx, operands, value, span, |_, _, name| quote!(#name));
+}
+
+/// [`bind_and_add`], adding `contribution(cx, operand, name)` for each bound name.
+fn bind_and_add_with(
+    cx: &mut Cx,
+    operands: &[&Operand],
+    value: TokenStream,
+    span: Span,
+    contribution: impl Fn(&Cx, &Operand, &Ident) -> TokenStream,
+) {
     let names: Vec<Option<Ident>> = operands
         .iter()
         .map(|o| cx.function.is_active(o).then(|| cx.names.temp(span)))
@@ -255,7 +259,8 @@ fn bind_and_add(cx: &mut Cx, operands: &[&Operand], value: TokenStream, span: Sp
     });
     for (operand, name) in operands.iter().zip(names) {
         if let Some(name) = name {
-            cx.add(operand, quote!(#name));
+            let value = contribution(cx, operand, &name);
+            cx.add(operand, value);
         }
     }
 }
