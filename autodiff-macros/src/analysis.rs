@@ -258,43 +258,23 @@ pub fn forward_liveness(
     live
 }
 
-/// Whether `var` is read by the forward sweep (a live statement, the output) or kept for the
-/// reverse sweep.
-pub fn used_in_forward(
+/// Whether the forward sweep reads `var` (in a live statement after the one binding `after`, or
+/// anywhere with `None`, or as the output), or the residuals keep it (`reads`, `dims`).
+pub fn read_in_forward(
     function: &Function,
     live: &[bool],
     reads: &BTreeSet<VarId>,
     dims: &BTreeMap<VarId, Ident>,
     var: VarId,
+    after: Option<VarId>,
 ) -> bool {
     let mentions = |o: &Operand| matches!(o, Operand::Var(v) if *v == var);
-    function
-        .body
-        .lets()
-        .any(|s| live[s.var.0] && s.op.operands().into_iter().any(mentions))
-        || reads.contains(&var)
-        || dims.contains_key(&var)
-        || mentions(&function.body.output)
-}
-
-/// Whether the forward sweep reads `var` after the statement binding `after`, or the residuals
-/// or the output keep it.
-pub fn needed_after(
-    function: &Function,
-    live: &[bool],
-    reads: &BTreeSet<VarId>,
-    dims: &BTreeMap<VarId, Ident>,
-    var: VarId,
-    after: VarId,
-) -> bool {
-    let mentions = |o: &Operand| matches!(o, Operand::Var(v) if *v == var);
+    let mut lets = function.body.lets();
+    if let Some(after) = after {
+        lets.by_ref().find(|s| s.var == after);
+    }
     reads.contains(&var)
         || dims.contains_key(&var)
         || mentions(&function.body.output)
-        || function
-            .body
-            .lets()
-            .skip_while(|s| s.var != after)
-            .skip(1)
-            .any(|s| live[s.var.0] && s.op.operands().into_iter().any(mentions))
+        || lets.any(|s| live[s.var.0] && s.op.operands().into_iter().any(mentions))
 }

@@ -157,15 +157,9 @@ pub fn callable(input: &Input) -> bool {
 
 /// Why a caller cannot differentiate through this function, if it cannot.
 fn not_callable(input: &Input) -> Option<&'static str> {
-    // `impl Trait` parameters are generics too.
-    let impl_trait = input.params.iter().any(|p| {
-        let ty = &p.ty;
-        quote!(#ty)
-            .into_iter()
-            .any(|t| matches!(t, proc_macro2::TokenTree::Ident(i) if i == "impl"))
-    });
     let generics = &input.item.sig.generics;
-    if impl_trait {
+    // `impl Trait` parameters are generics too.
+    if crate::generics::takes_impl_trait(input) {
         Some("it takes an `impl Trait` parameter")
     } else if !generics.params.is_empty() && float_type_param(&input.item.sig).is_none() {
         Some("it has generic parameters other than one float type")
@@ -309,9 +303,9 @@ pub fn descriptor(
             .iter()
             .zip(&arg_types)
             .zip(&params)
-            .map(|((p, ty), name)| match copied_reference(&p.ty) {
-                Some(pointee) => (quote!(#pointee), quote!(*#name), quote!(&#name)),
-                None => (quote!(#ty), quote!(#name), quote!(#name)),
+            .map(|((p, ty), name)| {
+                kept_argument(&p.ty, ty, name, None)
+                    .unwrap_or_else(|| (quote!(#ty), quote!(#name), quote!(#name)))
             });
         let (kept_types, (kept, passed)): (Vec<_>, (Vec<_>, Vec<_>)) =
             kept.map(|(ty, keep, pass)| (ty, (keep, pass))).unzip();
@@ -460,29 +454,17 @@ fn owned_residuals(
     let mut kept = Vec::new();
     let mut passed = Vec::new();
     for ((param, ty), p) in input.params.iter().zip(arg_types).zip(params) {
-        if let Some(pointee) = copied_reference(&param.ty) {
-            types.push(quote!(#pointee));
-            kept.push(quote!(*#p));
-            passed.push(quote!(&#p));
-        } else if let syn::Type::Reference(r) = &*param.ty
-            && let syn::Type::Slice(slice) = &*r.elem
-        {
-            let elem = &slice.elem;
-            types.push(quote!(::std::vec::Vec<#elem>));
-            kept.push(quote!(#p.to_vec()));
-            passed.push(quote!(&#p[..]));
-        } else if crate::types::is_plain_value(&param.ty, &floats) {
-            types.push(quote!(#ty));
-            kept.push(quote!(#p));
-            passed.push(quote!(#p));
-        } else {
+        let Some((ty, keep, pass)) = kept_argument(&param.ty, ty, p, Some(&floats)) else {
             return Owned {
                 ty: quote!(()),
                 keep: TokenStream::new(),
                 again: TokenStream::new(),
                 ownable: false,
             };
-        }
+        };
+        types.push(ty);
+        kept.push(keep);
+        passed.push(pass);
     }
     Owned {
         ty: quote!((#(#types,)*)),
@@ -497,6 +479,34 @@ fn owned_residuals(
         },
         ownable: true,
     }
+}
+
+/// How a descriptor keeps an argument `p` of written type `written` (`ty` with its lifetimes
+/// named) to run the forward half again: its type, the expression keeping it, and the one
+/// passing it again. Plain data behind a reference is kept as a copy. With `owned` (the float
+/// type parameters), what is kept must borrow nothing: a slice is kept as a `Vec`, plain data
+/// by value as it is, and anything else cannot be (`None`); without, `None` means "as it is".
+fn kept_argument(
+    written: &syn::Type,
+    ty: &syn::Type,
+    p: &Ident,
+    owned: Option<&[Ident]>,
+) -> Option<(TokenStream, TokenStream, TokenStream)> {
+    if let Some(pointee) = copied_reference(written) {
+        return Some((quote!(#pointee), quote!(*#p), quote!(&#p)));
+    }
+    let floats = owned?;
+    if let syn::Type::Reference(r) = written
+        && let syn::Type::Slice(slice) = &*r.elem
+    {
+        let elem = &slice.elem;
+        return Some((
+            quote!(::std::vec::Vec<#elem>),
+            quote!(#p.to_vec()),
+            quote!(&#p[..]),
+        ));
+    }
+    crate::types::is_plain_value(written, floats).then(|| (quote!(#ty), quote!(#p), quote!(#p)))
 }
 
 /// Whether the tokens name the lifetime `'r` the descriptor's types borrow for.

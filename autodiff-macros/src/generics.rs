@@ -65,7 +65,7 @@ fn elided_view_lifetime(ty: &Type) -> bool {
     let Some(last) = p.path.segments.last() else {
         return false;
     };
-    if !last.ident.to_string().starts_with("ArrayView") {
+    if !is_view(ty) {
         return false;
     }
     match &last.arguments {
@@ -150,4 +150,20 @@ pub fn written_lifetimes(ty: &Type) -> Vec<Lifetime> {
     visit(ty, &mut found);
     found.retain(|l| l.ident != "static" && l.ident != "_");
     found
+}
+
+/// Whether a parameter's type has an `impl Trait` in it (`impl Copy`, `&impl Float`,
+/// `(impl Copy, f64)`): a generic parameter that cannot be named.
+pub fn takes_impl_trait(input: &crate::input::Input) -> bool {
+    fn mentions_impl(tokens: proc_macro2::TokenStream) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => i == "impl",
+            proc_macro2::TokenTree::Group(g) => mentions_impl(g.stream()),
+            _ => false,
+        })
+    }
+    input.params.iter().any(|p| {
+        let ty = &p.ty;
+        mentions_impl(quote::quote!(#ty))
+    })
 }

@@ -10,7 +10,7 @@ use quote::{quote, quote_spanned};
 use super::Signature;
 use super::residuals::Layout;
 use crate::analysis::TypeTable;
-use crate::analysis::{is_borrowed, is_ndarray, keeps_owned, needed_after, used_in_forward};
+use crate::analysis::{is_borrowed, is_ndarray, keeps_owned, read_in_forward};
 use crate::generics::is_view;
 use crate::input::Input;
 use crate::naming::Names;
@@ -82,31 +82,27 @@ pub(super) fn item(
             if let Op::Use(source @ Operand::Var(a)) = &stmt.op
                 && is_ndarray(types, source)
                 && !is_borrowed(function, *a)
-                && needed_after(
+                && read_in_forward(
                     function,
                     &reverse.live,
                     &reverse.reads,
                     &reverse.dims,
                     *a,
-                    stmt.var,
+                    Some(stmt.var),
                 )
             {
                 value = quote_spanned!(stmt.span=> #value.clone());
             }
             // A literal's type where inference knows it (`m = -1.5` after `let mut m = c.ln()`
             // of a constant `c: f64`): rustc could not call a method on `{float}`.
-            let literal_type = match &stmt.op {
-                Op::Use(Operand::Const(tokens))
-                    if stmt.annotation.is_none() && is_float_literal(tokens) =>
-                {
+            let annotation = match (&stmt.annotation, &stmt.op) {
+                (Some(ty), _) => Some(quote!(#ty)),
+                (None, Op::Use(Operand::Const(tokens))) if is_float_literal(tokens) => {
                     types.of(stmt.var).determined.clone()
                 }
                 _ => None,
             };
-            if let Some(ty) = literal_type {
-                return quote_spanned!(stmt.span=> let #name: #ty = #value;);
-            }
-            match &stmt.annotation {
+            match annotation {
                 Some(ty) => quote_spanned!(stmt.span=> let #name: #ty = #value;),
                 None => quote_spanned!(stmt.span=> let #name = #value;),
             }
@@ -139,8 +135,16 @@ pub(super) fn item(
         }
         _ => quote!((#returned_value, #residuals_value)),
     };
-    let used_in_forward =
-        |var| used_in_forward(function, &reverse.live, &reverse.reads, &reverse.dims, var);
+    let used_in_forward = |var| {
+        read_in_forward(
+            function,
+            &reverse.live,
+            &reverse.reads,
+            &reverse.dims,
+            var,
+            None,
+        )
+    };
     let fwd_params: Vec<TokenStream> = input
         .params
         .iter()
@@ -173,15 +177,6 @@ pub(super) fn item(
     }
 }
 
-/// Whether a type has an `impl Trait` in it (`impl Copy`, `&impl Float`, `(impl Copy, f64)`).
-fn mentions_impl(tokens: TokenStream) -> bool {
-    tokens.into_iter().any(|t| match t {
-        proc_macro2::TokenTree::Ident(i) => i == "impl",
-        proc_macro2::TokenTree::Group(g) => mentions_impl(g.stream()),
-        _ => false,
-    })
-}
-
 /// `let _ = f;` in the forward half: a user who calls only the companions (`f_grad`) has used
 /// `f`, and gets no `dead_code` warning for it; one who calls neither still gets one, for `f`
 /// (the companions' own warnings are silenced, as for every item a macro writes). Left out where
@@ -189,11 +184,8 @@ fn mentions_impl(tokens: TokenStream) -> bool {
 fn uses_original(input: &Input) -> TokenStream {
     let sig = &input.item.sig;
     // An `impl Trait` parameter's type cannot be named in `f::<..>`.
-    let impl_trait = input.params.iter().any(|p| {
-        let ty = &p.ty;
-        mentions_impl(quote!(#ty))
-    });
-    if impl_trait || input.params.iter().any(|p| p.ident == sig.ident) {
+    if crate::generics::takes_impl_trait(input) || input.params.iter().any(|p| p.ident == sig.ident)
+    {
         return TokenStream::new();
     }
     let name = &sig.ident;
