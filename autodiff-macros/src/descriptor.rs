@@ -27,14 +27,16 @@ use crate::types::{PRIMITIVE_TYPES, copied_reference};
 /// ([`Input::float_type`]).
 pub fn of(alias: &Ident, float: &syn::Type) -> TokenStream {
     // At the callee's name, where an error about the callee belongs.
-    quote_spanned!(alias.span()=> <#alias as ::autodiff_runtime::__private::Differentiable<#float>>)
+    let private = crate::naming::private(alias.span());
+    quote_spanned!(alias.span()=> <#alias as #private::Differentiable<#float>>)
 }
 
 /// `<alias as Ownable<F>>`, the halves a caller passing only plain data uses (`owned`), or
 /// [`of`].
 pub fn for_call(alias: &Ident, float: &syn::Type, owned: bool) -> TokenStream {
+    let private = crate::naming::private(alias.span());
     if owned {
-        quote_spanned!(alias.span()=> <#alias as ::autodiff_runtime::__private::Ownable<#float>>)
+        quote_spanned!(alias.span()=> <#alias as #private::Ownable<#float>>)
     } else {
         of(alias, float)
     }
@@ -52,7 +54,8 @@ pub fn callee_span(descriptor: &TokenStream, or: Span) -> Span {
 /// `<alias as Kept<F>>`: the callee's output and residuals types, for the caller's residuals
 /// struct, named even where the callee turns out to have no descriptor.
 pub fn kept(alias: &Ident, float: &syn::Type) -> TokenStream {
-    quote_spanned!(alias.span()=> <#alias as ::autodiff_runtime::__private::Kept<#float>>)
+    let private = crate::naming::private(alias.span());
+    quote_spanned!(alias.span()=> <#alias as #private::Kept<#float>>)
 }
 
 /// The imports and the hidden module of fallbacks a caller declares beside itself, under its
@@ -131,8 +134,9 @@ fn fallback(path: &syn::Path, alias: &Ident, called: &str) -> TokenStream {
         &format!("{called}_is_marked_grad_or_custom_vjp"),
         last.span(),
     );
+    let private = crate::naming::private(last.span());
     quote! {
-        ::autodiff_runtime::__private::callee_without_descriptor! {
+        #private::callee_without_descriptor! {
             pub #alias,
             #requirement,
             message = #message,
@@ -189,9 +193,10 @@ pub fn uncallable(function: &syn::ItemFn, reason: &str) -> TokenStream {
                 outside, or split it into such functions";
     let attrs = cfg_attrs(function);
     let vis = &function.vis;
+    let private = crate::naming::private(Span::call_site());
     quote! {
         #(#attrs)*
-        ::autodiff_runtime::__private::callee_without_descriptor! {
+        #private::callee_without_descriptor! {
             #vis #name,
             #requirement,
             message = #message,
@@ -211,6 +216,7 @@ pub fn descriptor(
     residual_lifetimes: usize,
     bodies: bool,
 ) -> TokenStream {
+    let private = crate::naming::private(Span::call_site());
     let name = &input.item.sig.ident;
     // A function may be named like a primitive type; an `enum f64` would shadow the type in the
     // whole module.
@@ -282,7 +288,7 @@ pub fn descriptor(
         // that passes an active value there fail to compile, naming the reason.
         let none = match param.shape {
             Shape::Constant => quote!(()),
-            _ => quote!(::autodiff_runtime::__private::NoDerivative),
+            _ => quote!(#private::NoDerivative),
         };
         cotangent_types.push(none.clone());
         cotangents.push(none);
@@ -336,7 +342,7 @@ pub fn descriptor(
         &arg_types,
         &residuals_ty,
         [&args, &residuals_name, &bar_out],
-        &quote!(<Self as ::autodiff_runtime::__private::Differentiable<#float>>),
+        &quote!(<Self as #private::Differentiable<#float>>),
     );
     // `f_bwd` takes an array output's cotangent by reference; callers hand theirs over owned.
     let bar_out_arg = match input.output_shape {
@@ -368,7 +374,7 @@ pub fn descriptor(
     let ownable = ownable.then(|| {
         quote! {
             #[allow(unused_variables)]
-            impl #impl_generics ::autodiff_runtime::__private::Ownable<#float> for #name #where_clause {
+            impl #impl_generics #private::Ownable<#float> for #name #where_clause {
                 #[inline(always)]
                 fn forward_owned(#args: Self::Args<'_>) -> (Self::Value, Self::Owned) {
                     #forward_owned
@@ -388,14 +394,14 @@ pub fn descriptor(
         #(#attrs)*
         #vis enum #name {}
 
-        impl #impl_generics ::autodiff_runtime::__private::Kept<#float> for #name #where_clause {
+        impl #impl_generics #private::Kept<#float> for #name #where_clause {
             type Output = #out;
             type Residuals<'r> = #residuals_ty;
             type Owned = #owned_ty;
         }
 
         #[allow(unused_variables)]
-        impl #impl_generics ::autodiff_runtime::__private::Differentiable<#float> for #name #where_clause {
+        impl #impl_generics #private::Differentiable<#float> for #name #where_clause {
             type Value = #out;
             type BarOut = #out;
             type Args<'r> = (#(#arg_types,)*);

@@ -544,17 +544,19 @@ pub fn owned_ndarray(elem: &TokenStream, rank: Option<usize>) -> TokenStream {
         Some(n) => quote::format_ident!("Array{}", n),
         None => quote::format_ident!("ArrayD"),
     };
-    quote::quote!(::autodiff_runtime::ndarray::#alias<#elem>)
+    let runtime = crate::naming::runtime(proc_macro2::Span::call_site());
+    quote::quote!(#runtime::ndarray::#alias<#elem>)
 }
 
 /// The dimension type for `rank` axes (`Ix2`, or `IxDyn`).
 pub fn ndarray_dim(rank: Option<usize>) -> TokenStream {
+    let runtime = crate::naming::runtime(proc_macro2::Span::call_site());
     match rank {
         Some(n) => {
             let ix = quote::format_ident!("Ix{}", n);
-            quote::quote!(::autodiff_runtime::ndarray::#ix)
+            quote::quote!(#runtime::ndarray::#ix)
         }
-        None => quote::quote!(::autodiff_runtime::ndarray::IxDyn),
+        None => quote::quote!(#runtime::ndarray::IxDyn),
     }
 }
 

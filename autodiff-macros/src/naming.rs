@@ -133,3 +133,14 @@ pub fn upper_camel(snake: &str) -> String {
         })
         .collect()
 }
+
+/// `::autodiff_runtime`, the crate generated code names the runtime by, located at `span`.
+pub fn runtime(span: Span) -> TokenStream {
+    quote::quote_spanned!(span=> ::autodiff_runtime)
+}
+
+/// `::autodiff_runtime::__private`, the runtime's items for generated code only, located at
+/// `span`. The one place the macro writes this path.
+pub fn private(span: Span) -> TokenStream {
+    quote::quote_spanned!(span=> ::autodiff_runtime::__private)
+}

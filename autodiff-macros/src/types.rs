@@ -208,7 +208,8 @@ impl Types {
                     Some(e) => e.clone(),
                     // A type the macro cannot see into (a callee's output).
                     None if is_opaque(&ty) => {
-                        syn::parse_quote!(<#ty as ::autodiff_runtime::__private::Element>::Type)
+                        let private = crate::naming::private(proc_macro2::Span::call_site());
+                        syn::parse_quote!(<#ty as #private::Element>::Type)
                     }
                     None => return,
                 };
@@ -431,10 +432,12 @@ pub fn zero_of_written(ty: &Type) -> Option<TokenStream> {
         }
         Type::Path(p) if p.path.is_ident("f32") || p.path.is_ident("f64") => Some(quote!(0.0)),
         Type::Path(p) if p.qself.is_some() => {
-            Some(quote!(<#ty as ::autodiff_runtime::__private::Zeros>::zeros()))
+            let private = crate::naming::private(proc_macro2::Span::call_site());
+            Some(quote!(<#ty as #private::Zeros>::zeros()))
         }
         Type::Path(p) if p.path.get_ident().is_some() => {
-            Some(quote!(<#ty as ::autodiff_runtime::__private::Zero>::zero()))
+            let private = crate::naming::private(proc_macro2::Span::call_site());
+            Some(quote!(<#ty as #private::Zero>::zero()))
         }
         _ => None,
     }

@@ -48,7 +48,12 @@ pub(super) fn item(
                     quote!(let #bar = #value;)
                 }
             }
-            Adjoint::Add { target, index, value, how } => {
+            Adjoint::Add {
+                target,
+                index,
+                value,
+                how,
+            } => {
                 let bar = &reverse.bars[target];
                 let place = match index {
                     Some(index) => quote!(#bar[#index]),
@@ -59,7 +64,8 @@ pub(super) fn item(
                     Accumulation::Plus => quote!(#place = #place + #value;),
                     Accumulation::Set => quote!(#place = #value;),
                     Accumulation::Array => {
-                        quote!(::autodiff_runtime::__private::Accumulate::accumulate(&mut #place, #value);)
+                        let private = crate::naming::private(Span::call_site());
+                        quote!(#private::Accumulate::accumulate(&mut #place, #value);)
                     }
                 }
             }

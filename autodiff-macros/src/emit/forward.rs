@@ -317,7 +317,8 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
                     BinOp::Div => "div",
                 };
                 let name = Ident::new(name, Span::mixed_site().located_at(span));
-                return quote_spanned!(span=> ::autodiff_runtime::__private::array::#name(#a, #b));
+                let private = crate::naming::private(span);
+                return quote_spanned!(span=> #private::array::#name(#a, #b));
             }
             let op = match op {
                 BinOp::Add => quote_spanned!(span=> +),
@@ -343,7 +344,8 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
                 .map(|(a, kind)| match kind {
                     Arg::Axis => {
                         let axis = o(a);
-                        quote!(::autodiff_runtime::ndarray::Axis(#axis))
+                        let runtime = crate::naming::runtime(Span::call_site());
+                        quote!(#runtime::ndarray::Axis(#axis))
                     }
                     _ => argument(function, types, a),
                 })
@@ -366,7 +368,8 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
             // The user's path, checked at compile time to name the runtime's function (whose
             // pullback the reverse sweep uses) and not a function of their own.
             let module = Ident::new(prim.syntax.module(), span);
-            quote_spanned!(span=> ::autodiff_runtime::__private::runtime_fn(#path, ::autodiff_runtime::#module::#name)(#(#args),*))
+            let (private, runtime) = (crate::naming::private(span), crate::naming::runtime(span));
+            quote_spanned!(span=> #private::runtime_fn(#path, #runtime::#module::#name)(#(#args),*))
         }
         Op::Index { base, index } => {
             let (base, index) = (o(base), o(index));

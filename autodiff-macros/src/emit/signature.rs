@@ -175,7 +175,10 @@ impl<'a> Signature<'a> {
         if input.output_shape == Shape::Scalar {
             let one = match &*input.output {
                 Type::Path(p) if p.path.is_ident("f32") || p.path.is_ident("f64") => quote!(1.0),
-                ty => quote!(<#ty as ::autodiff_runtime::__private::One>::one()),
+                ty => {
+                    let private = crate::naming::private(Span::call_site());
+                    quote!(<#ty as #private::One>::one())
+                }
             };
             let doc_grad = format!(
                 " The value of {} and its gradient: the partial derivatives with respect to the \

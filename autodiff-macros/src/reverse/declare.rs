@@ -160,7 +160,8 @@ fn zero(cx: &mut Cx, input: &Input, var: VarId) -> TokenStream {
             } else {
                 quote!(&#value)
             };
-            return quote!(::autodiff_runtime::__private::zeros_like(#value));
+            let private = crate::naming::private(proc_macro2::Span::call_site());
+            return quote!(#private::zeros_like(#value));
         }
         if let Some(zero) = zero_of_written(&param.ty) {
             return zero;
@@ -170,7 +171,8 @@ fn zero(cx: &mut Cx, input: &Input, var: VarId) -> TokenStream {
     } else if cx.types.of(var).array {
         // A local bound to a slice or an array whose size is known at run time only.
         let value = cx.primal(&Operand::Var(var));
-        return quote!(::autodiff_runtime::__private::zeros_like(&#value));
+        let private = crate::naming::private(proc_macro2::Span::call_site());
+        return quote!(#private::zeros_like(&#value));
     }
     // `analysis::validate` reported this type as unknown, and the companions become stubs.
     quote!(::core::unreachable!())

@@ -21,6 +21,7 @@ fn grad_call_rule(
     residuals: VarId,
     bar: &Ident,
 ) {
+    let private = crate::naming::private(span);
     let backward = if keeps_owned(cx.types, args) {
         // Plain data only: what the caller kept borrows nothing.
         let residuals = cx.primal(&Operand::Var(residuals));
@@ -65,12 +66,12 @@ fn grad_call_rule(
             } else {
                 quote!({ #len })
             };
-            quote_spanned!(span=> ::autodiff_runtime::__private::array_cotangent::<_, _, #len>(#name))
+            quote_spanned!(span=> #private::array_cotangent::<_, _, #len>(#name))
         } else if ty.opaque
             && let Some(written) = &ty.written
         {
             // A callee's output, maybe a fixed-size array: the cotangent as its type.
-            quote_spanned!(span=> ::autodiff_runtime::__private::cotangent_as::<#written, _>(#name))
+            quote_spanned!(span=> #private::cotangent_as::<#written, _>(#name))
         } else {
             quote!(#name)
         }
@@ -220,9 +221,10 @@ fn pullback_call(
 ) -> TokenStream {
     let _ = cx;
     let located = Span::mixed_site().located_at(span);
+    let private = crate::naming::private(span);
     let module = Ident::new(module, located);
     let pullback = format_ident!("{}_pullback", name, span = located);
-    quote_spanned!(span=> ::autodiff_runtime::__private::#module::#pullback(#(#inputs,)* #output, #bar))
+    quote_spanned!(span=> #private::#module::#pullback(#(#inputs,)* #output, #bar))
 }
 
 /// Adds a pullback's result into the cotangents of `floats`: directly for one, through a tuple
@@ -269,6 +271,7 @@ fn bind_and_add_with(
 /// `(inputs.., output, bar) -> input cotangents`.
 fn array_primitive(cx: &mut Cx, stmt: &Let, prim: &Primitive, args: &[&Operand], bar: Ident) {
     let span = stmt.span;
+    let (private, runtime) = (crate::naming::private(span), crate::naming::runtime(span));
     let result = Operand::Var(stmt.var);
     let result_is_array = cx.is_array(&result);
     let kinds: Vec<Arg> = if prim.syntax.is_function() {
@@ -292,7 +295,7 @@ fn array_primitive(cx: &mut Cx, stmt: &Let, prim: &Primitive, args: &[&Operand],
                     );
                     cx.add(
                         operand,
-                        quote_spanned!(span=> ::autodiff_runtime::__private::array::#pullback(#l, #r, &#bar)),
+                        quote_spanned!(span=> #private::array::#pullback(#l, #r, &#bar)),
                     );
                 }
             }
@@ -302,17 +305,23 @@ fn array_primitive(cx: &mut Cx, stmt: &Let, prim: &Primitive, args: &[&Operand],
         }
         (Syntax::ArrayMethod, "t") => cx.add(
             args[0],
-            quote_spanned!(span=> ::autodiff_runtime::__private::array::t_pullback(#bar)),
+            quote_spanned!(span=> #private::array::t_pullback(#bar)),
         ),
         (Syntax::ArrayMethod, "sum") => {
             let dim = cx.dim(args[0]);
-            cx.add(args[0], quote_spanned!(span=> ::autodiff_runtime::__private::array::sum_pullback(&#dim, #bar)));
+            cx.add(
+                args[0],
+                quote_spanned!(span=> #private::array::sum_pullback(&#dim, #bar)),
+            );
         }
         (Syntax::ArrayMethod, "sum_axis") => {
             let dim = cx.dim(args[0]);
             let axis = cx.primal(args[1]);
-            let axis = quote!(::autodiff_runtime::ndarray::Axis(#axis));
-            cx.add(args[0], quote_spanned!(span=> ::autodiff_runtime::__private::array::sum_axis_pullback(#bar, #axis, &#dim)));
+            let axis = quote!(#runtime::ndarray::Axis(#axis));
+            cx.add(
+                args[0],
+                quote_spanned!(span=> #private::array::sum_axis_pullback(#bar, #axis, &#dim)),
+            );
         }
         _ => {
             let mut inputs = Vec::new();
@@ -349,6 +358,7 @@ fn array_primitive(cx: &mut Cx, stmt: &Let, prim: &Primitive, args: &[&Operand],
 fn array_rule(cx: &mut Cx, stmt: &Let) {
     let bar = cx.bar(stmt.var);
     let span = stmt.span;
+    let private = crate::naming::private(span);
     let result = Operand::Var(stmt.var);
     match &stmt.op {
         Op::Use(a) | Op::Deref(a) => cx.add(a, quote!(#bar)),
@@ -398,9 +408,9 @@ fn array_rule(cx: &mut Cx, stmt: &Let) {
                 let value = if cx.is_array(target) {
                     let dim = cx.dim(target);
                     if plain && !last {
-                        quote_spanned!(span=> ::autodiff_runtime::__private::array::unbroadcast_ref(#contribution, &#dim))
+                        quote_spanned!(span=> #private::array::unbroadcast_ref(#contribution, &#dim))
                     } else {
-                        quote_spanned!(span=> ::autodiff_runtime::__private::array::unbroadcast(#contribution, &#dim))
+                        quote_spanned!(span=> #private::array::unbroadcast(#contribution, &#dim))
                     }
                 } else {
                     // A float operand broadcast over the whole array.
