@@ -5,14 +5,14 @@
 //! which a callee may borrow, and which the forward sweep must compute (liveness). Each is a function over the body's statements, written so that a
 //! fixpoint per loop drops in when bodies nest.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use proc_macro2::Ident;
 
 use proc_macro2::TokenStream;
 
 use crate::errors::Errors;
-use crate::ssa::{Function, Op, Operand, Stmt, VarId};
+use crate::ssa::{Body, Function, Op, Operand, Stmt, VarId};
 use crate::types::Types;
 
 /// A variable's type as the reverse pass and the emitter read it, resolved once after lowering
@@ -72,8 +72,64 @@ pub fn resolve_types(function: &Function, types: &mut Types) -> TypeTable {
     )
 }
 
+/// Where a variable is defined: the function's body, an arm of an `if` or a loop's body (each
+/// named by its record variable). A value the reverse sweep reads is kept in the residuals
+/// struct, the arm's record or the iteration's record accordingly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scope {
+    Function,
+    Then(VarId),
+    Else(VarId),
+    Loop(VarId),
+}
+
+/// Every variable's [`Scope`] (parameters: the function's).
+pub fn scopes(function: &Function) -> HashMap<VarId, Scope> {
+    fn walk(body: &Body, scope: Scope, out: &mut HashMap<VarId, Scope>) {
+        for stmt in &body.stmts {
+            match stmt {
+                Stmt::Let(l) => {
+                    out.insert(l.var, scope);
+                    if let Op::GradCall { residuals, .. } = &l.op {
+                        out.insert(*residuals, scope);
+                    }
+                }
+                Stmt::If(branch) => {
+                    out.insert(branch.record, scope);
+                    for phi in &branch.merges {
+                        out.insert(phi.var, scope);
+                    }
+                    walk(&branch.then, Scope::Then(branch.record), out);
+                    walk(&branch.else_, Scope::Else(branch.record), out);
+                }
+                Stmt::For(looped) => {
+                    out.insert(looped.records, scope);
+                    let inner = Scope::Loop(looped.records);
+                    for c in &looped.carried {
+                        out.insert(c.after, scope);
+                        out.insert(c.inside, inner);
+                    }
+                    if let Some(index) = looped.index {
+                        out.insert(index, inner);
+                    }
+                    walk(&looped.body, inner, out);
+                }
+            }
+        }
+    }
+    let mut out: HashMap<VarId, Scope> = function
+        .params
+        .iter()
+        .map(|p| (p.var, Scope::Function))
+        .collect();
+    walk(&function.body, Scope::Function, &mut out);
+    out
+}
+
 /// Which variables' cotangents the reverse sweep needs: the output's, if it is differentiated,
-/// then those of the active operands of statements whose cotangent is needed.
+/// then those of the active operands of statements whose cotangent is needed. Over a loop, to a
+/// fixpoint: a carried variable needed at the start of an iteration is needed at the end of the
+/// one before.
 pub fn adjoint_needed(function: &Function) -> Vec<bool> {
     let mut needed = vec![false; function.vars.len()];
     if let Operand::Var(v) = &function.body.output
@@ -81,18 +137,54 @@ pub fn adjoint_needed(function: &Function) -> Vec<bool> {
     {
         needed[v.0] = true;
     }
-    for stmt in function.body.lets().rev() {
-        if !needed[stmt.var.0] {
-            continue;
-        }
-        for operand in stmt.op.operands() {
-            if let Operand::Var(v) = operand
-                && function.var(*v).active
-            {
+    let need = |needed: &mut Vec<bool>, operand: &Operand| -> bool {
+        match operand {
+            Operand::Var(v) if function.var(*v).active && !needed[v.0] => {
                 needed[v.0] = true;
+                true
+            }
+            _ => false,
+        }
+    };
+    fn walk(
+        body: &Body,
+        needed: &mut Vec<bool>,
+        need: &dyn Fn(&mut Vec<bool>, &Operand) -> bool,
+    ) -> bool {
+        let mut changed = false;
+        for stmt in body.stmts.iter().rev() {
+            match stmt {
+                Stmt::Let(stmt) => {
+                    if needed[stmt.var.0] {
+                        for operand in stmt.op.operands() {
+                            changed |= need(needed, operand);
+                        }
+                    }
+                }
+                Stmt::If(branch) => {
+                    for phi in &branch.merges {
+                        if needed[phi.var.0] {
+                            changed |= need(needed, &phi.then);
+                            changed |= need(needed, &phi.else_);
+                        }
+                    }
+                    changed |= walk(&branch.then, needed, need);
+                    changed |= walk(&branch.else_, needed, need);
+                }
+                Stmt::For(looped) => {
+                    for c in &looped.carried {
+                        if needed[c.after.0] || needed[c.inside.0] {
+                            changed |= need(needed, &c.next);
+                            changed |= need(needed, &c.before);
+                        }
+                    }
+                    changed |= walk(&looped.body, needed, need);
+                }
             }
         }
+        changed
     }
+    while walk(&function.body, &mut needed, &need) {}
     needed
 }
 
@@ -102,6 +194,24 @@ pub fn adjoint_needed(function: &Function) -> Vec<bool> {
 pub fn validate(function: &Function, table: &TypeTable, errors: &mut Errors) {
     let needed = adjoint_needed(function);
     for stmt in function.body.lets() {
+        // What activity over loops found active only now.
+        let message = match &stmt.op {
+            Op::Binary(crate::ssa::BinOp::Rem, ..) if function.var(stmt.var).active => {
+                Some("`%` of a differentiated value has no derivative here; use it on integers")
+            }
+            Op::Cast(a, _) if function.is_active(a) => Some(
+                "casting a differentiated value is not supported; write the function in one \
+                 float type",
+            ),
+            Op::Index { index, .. } if function.is_active(index) => {
+                Some("an index must be an integer: a literal or an integer parameter")
+            }
+            _ => None,
+        };
+        if let Some(message) = message {
+            errors.push(syn::Error::new(stmt.span, message));
+            continue;
+        }
         if !needed[stmt.var.0] {
             continue;
         }
@@ -149,7 +259,12 @@ pub fn check_kept(
         let residuals = function
             .body
             .lets()
-            .any(|s| matches!(&s.op, Op::GradCall { residuals, .. } if *residuals == var));
+            .any(|s| matches!(&s.op, Op::GradCall { residuals, .. } if *residuals == var))
+            || function.body.compounds().into_iter().any(|s| match s {
+                Stmt::If(branch) => branch.record == var,
+                Stmt::For(looped) => looped.records == var,
+                Stmt::Let(_) => false,
+            });
         if !param && !residuals && table.of(var).written.is_none() {
             let name = &function.var(var).name;
             errors.spanned(
@@ -208,27 +323,69 @@ pub fn may_be_borrowed(table: &TypeTable, arg: &Operand) -> bool {
 /// activity: the lowering asks as it binds each variable (its errors about differentiated
 /// indices, exponents and casts need it there), and [`activity`] over the whole body.
 pub fn is_active(function: &Function, op: &Op) -> bool {
-    match op {
-        Op::Method { prim, .. } if prim.is_constant() => false,
-        Op::Cast(..) => false,
-        op => op.operands().iter().any(|o| function.is_active(o)),
-    }
+    op_is_active(op, |o| function.is_active(o))
 }
 
 /// Every variable's activity, from the parameters' over the body. In straight-line code one
-/// pass in order is exact; a loop will iterate its body to a fixpoint over its carried
-/// variables.
+/// pass in order is exact; over a loop, passes repeat to a fixpoint, since a carried variable
+/// may become active only in a later iteration.
 pub fn activity(function: &mut Function) {
+    let mut active = vec![false; function.vars.len()];
     for param in &function.params {
-        function.vars[param.var.0].active = param.active;
+        active[param.var.0] = param.active;
     }
-    for at in 0..function.body.stmts.len() {
-        match &function.body.stmts[at] {
-            Stmt::Let(stmt) => {
-                let active = is_active(function, &stmt.op);
-                function.vars[stmt.var.0].active = active;
+    fn of(active: &[bool], operand: &Operand) -> bool {
+        matches!(operand, Operand::Var(v) if active[v.0])
+    }
+    fn set(active: &mut [bool], var: VarId, value: bool) -> bool {
+        let changed = value && !active[var.0];
+        active[var.0] |= value;
+        changed
+    }
+    fn walk(body: &Body, active: &mut Vec<bool>) -> bool {
+        let mut changed = false;
+        for stmt in &body.stmts {
+            match stmt {
+                Stmt::Let(stmt) => {
+                    let value = op_is_active(&stmt.op, |o| of(active, o));
+                    changed |= set(active, stmt.var, value);
+                }
+                Stmt::If(branch) => {
+                    changed |= walk(&branch.then, active);
+                    changed |= walk(&branch.else_, active);
+                    for phi in &branch.merges {
+                        let value = of(active, &phi.then) || of(active, &phi.else_);
+                        changed |= set(active, phi.var, value);
+                    }
+                }
+                Stmt::For(looped) => {
+                    for c in &looped.carried {
+                        let value = of(active, &c.before) || of(active, &c.next);
+                        changed |= set(active, c.inside, value);
+                    }
+                    changed |= walk(&looped.body, active);
+                    for c in &looped.carried {
+                        let value = of(active, &c.before) || of(active, &c.next);
+                        changed |= set(active, c.inside, value);
+                        changed |= set(active, c.after, value);
+                    }
+                }
             }
         }
+        changed
+    }
+    while walk(&function.body, &mut active) {}
+    for (var, active) in function.vars.iter_mut().zip(active) {
+        var.active = active;
+    }
+}
+
+/// [`is_active`], with the operands' activity from `operand_active`.
+fn op_is_active(op: &Op, operand_active: impl Fn(&Operand) -> bool) -> bool {
+    match op {
+        Op::Method { prim, .. } if prim.is_constant() => false,
+        Op::Cast(..) | Op::Compare(..) | Op::Not(_) => false,
+        op => op.operands().into_iter().any(operand_active),
     }
 }
 
@@ -246,15 +403,77 @@ pub fn forward_liveness(
     for v in reads.iter().chain(dims.keys()) {
         live[v.0] = true;
     }
-    for stmt in function.body.lets().rev() {
-        if live[stmt.var.0] {
-            for operand in stmt.op.operands() {
-                if let Operand::Var(v) = operand {
-                    live[v.0] = true;
+    fn mark(live: &mut [bool], operand: &Operand) -> bool {
+        match operand {
+            Operand::Var(v) if !live[v.0] => {
+                live[v.0] = true;
+                true
+            }
+            _ => false,
+        }
+    }
+    /// One pass backwards; whether anything became live, and whether anything in the body is.
+    fn walk(body: &Body, live: &mut Vec<bool>) -> (bool, bool) {
+        let mut changed = false;
+        let mut any = false;
+        for stmt in body.stmts.iter().rev() {
+            match stmt {
+                Stmt::Let(stmt) => {
+                    if live[stmt.var.0] {
+                        any = true;
+                        for operand in stmt.op.operands() {
+                            changed |= mark(live, operand);
+                        }
+                    }
+                }
+                Stmt::If(branch) => {
+                    let mut used = live[branch.record.0];
+                    for phi in &branch.merges {
+                        if live[phi.var.0] {
+                            used = true;
+                            changed |= mark(live, &phi.then);
+                            changed |= mark(live, &phi.else_);
+                        }
+                    }
+                    let (c, then) = walk(&branch.then, live);
+                    changed |= c;
+                    let (c, else_) = walk(&branch.else_, live);
+                    changed |= c;
+                    if used || then || else_ {
+                        any = true;
+                        changed |= mark(live, &branch.cond);
+                    }
+                }
+                Stmt::For(looped) => {
+                    let mut used = live[looped.records.0];
+                    for c in &looped.carried {
+                        if live[c.after.0] {
+                            changed |= mark(live, &Operand::Var(c.inside));
+                        }
+                        if live[c.inside.0] {
+                            used = true;
+                            changed |= mark(live, &c.before);
+                            changed |= mark(live, &c.next);
+                        }
+                    }
+                    let (c, inner) = walk(&looped.body, live);
+                    changed |= c;
+                    if used || inner {
+                        any = true;
+                        changed |= mark(live, &looped.range.start);
+                        changed |= mark(live, &looped.range.end);
+                        for adaptor in &looped.range.adaptors {
+                            if let crate::ssa::Adaptor::StepBy(step) = adaptor {
+                                changed |= mark(live, step);
+                            }
+                        }
+                    }
                 }
             }
         }
+        (changed, any)
     }
+    while walk(&function.body, &mut live).0 {}
     live
 }
 
@@ -269,12 +488,14 @@ pub fn read_in_forward(
     after: Option<VarId>,
 ) -> bool {
     let mentions = |o: &Operand| matches!(o, Operand::Var(v) if *v == var);
-    let mut lets = function.body.lets();
+    let mut uses = function.body.uses();
     if let Some(after) = after {
-        lets.by_ref().find(|s| s.var == after);
+        uses.by_ref().find(|(defines, _)| *defines == Some(after));
     }
     reads.contains(&var)
         || dims.contains_key(&var)
         || mentions(&function.body.output)
-        || lets.any(|s| live[s.var.0] && s.op.operands().into_iter().any(mentions))
+        || uses.any(|(defines, operands)| {
+            defines.is_none_or(|d| live[d.0]) && operands.into_iter().any(mentions)
+        })
 }

@@ -12,6 +12,14 @@
 //! operand  := var                      a variable bound exactly once (a parameter or a `let`)
 //!           | const                    a literal or a path (`2.0`, `3`, `PI`, `consts::E`)
 //! stmt     := let var = op             Stmt::Let
+//!           | if operand { body } else { body } ; merges
+//!                                      Stmt::If: `merges` are φ-variables, `var = φ(a, b)` the
+//!                                      value `a` of the `then` arm or `b` of the `else` arm
+//!           | for var in range { body } ; carried
+//!                                      Stmt::For over `a..b`, `a..=b`, `.rev()`, `.step_by(k)`;
+//!                                      each carried variable is `inside` in the body (`before`
+//!                                      on the first iteration, `next` of the one before),
+//!                                      `after` once the loop has run
 //! op       := operand                  Use: rebinding (`let a = x;`, `s = s0;`)
 //!           | *operand                 Deref: the value behind a reference parameter
 //!           | operand ⊕ operand        Binary, ⊕ ∈ { + - * / }
@@ -23,6 +31,8 @@
 //!           | [operand, ..]            Array literal
 //!           | (operand, ..)            Tuple (the outputs of a function returning several)
 //!           | operand as type          Cast, of an inactive operand only
+//!           | operand ⋈ operand        Compare, ⋈ ∈ { == != < <= > >= }: a `bool`
+//!           | !operand                 Not, of a `bool`
 //! body     := stmt* ; output operand
 //! ```
 //!
@@ -36,10 +46,12 @@
 //! `sum_axis`) are `Method`s. A `GradCall` names its callee by the alias [`Callees`] gives it
 //! and the float type it asks the callee's descriptor for; `descriptor.rs` writes the tokens.
 //!
-//! Control flow will be statements that own bodies, beside `Let`: `If { cond, then, else_,
-//! merges }` with the φ-variables assigned in either branch, `Match`, and loops with their
-//! carried variables (`../shared/design/IR.md`). Code that walks statements matches on `Stmt`,
-//! so each of them is a place the compiler points at when a form is added.
+//! `a && b` is `if a { b } else { false }` and `a || b` is `if a { true } else { b }`, so `b` runs
+//! only where Rust runs it. Each `if` and loop has a record variable: the enum of the arm that
+//! ran, or the `Vec` of per-iteration records, which the residuals keep where the reverse sweep
+//! reads them (`analysis::Scope` says where each variable lives). `match`, `while` and `loop`
+//! are to come beside these (`../shared/design/IR.md`); code that walks statements matches on
+//! `Stmt`, so each is a place the compiler points at when a form is added.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::ToTokens;
@@ -75,6 +87,19 @@ pub enum BinOp {
     Sub,
     Mul,
     Div,
+    /// `%`, of integers only (inactive operands).
+    Rem,
+}
+
+/// A comparison, giving a `bool` (never differentiated).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
 }
 
 #[derive(Debug)]
@@ -113,14 +138,18 @@ pub enum Op {
     Array(Vec<Operand>),
     Tuple(Vec<Operand>),
     Cast(Operand, Box<Type>),
+    /// `a < b` and the other comparisons: a `bool`, with no derivative.
+    Compare(CmpOp, Operand, Operand),
+    /// `!c` of a `bool`.
+    Not(Operand),
 }
 
 impl Op {
     /// The operands in order (receiver first for methods).
     pub fn operands(&self) -> Vec<&Operand> {
         match self {
-            Op::Use(a) | Op::Deref(a) | Op::Neg(a) | Op::Cast(a, _) => vec![a],
-            Op::Binary(_, a, b) => vec![a, b],
+            Op::Use(a) | Op::Deref(a) | Op::Neg(a) | Op::Cast(a, _) | Op::Not(a) => vec![a],
+            Op::Binary(_, a, b) | Op::Compare(_, a, b) => vec![a, b],
             Op::Method { receiver, args, .. } => std::iter::once(receiver).chain(args).collect(),
             Op::Index { base, index } => vec![base, index],
             Op::Array(items)
@@ -136,6 +165,75 @@ impl Op {
 pub enum Stmt {
     /// `let var = op;`
     Let(Let),
+    /// `if cond { then } else { else_ }`, merging the variables either arm assigns.
+    If(If),
+    /// `for index in range { body }`, carrying the variables the body assigns.
+    For(For),
+}
+
+/// `if cond { then } else { else_ }`. An `if` without `else` has an empty `else_`; `else if`
+/// is an `If` alone in `else_`.
+#[derive(Debug)]
+pub struct If {
+    /// Numbers the record types in the order `cargo expand` shows them (`<F>If0`).
+    pub id: usize,
+    /// A `bool` operand, evaluated before either arm.
+    pub cond: Operand,
+    pub then: Body,
+    pub else_: Body,
+    /// The variables after the `if`, each from the arm that ran.
+    pub merges: Vec<Phi>,
+    /// The record of the arm that ran (an enum), where the reverse sweep reads one.
+    pub record: VarId,
+    pub span: Span,
+}
+
+/// `var = φ(then, else_)`: `var` is `then` if the `then` arm ran, `else_` otherwise.
+#[derive(Debug)]
+pub struct Phi {
+    pub var: VarId,
+    pub then: Operand,
+    pub else_: Operand,
+}
+
+/// `for index in range { body }` over a range of integers.
+#[derive(Debug)]
+pub struct For {
+    /// Numbers the record types (`<F>Loop0`).
+    pub id: usize,
+    /// The loop variable, if named; it is recomputed in the reverse sweep, never kept.
+    pub index: Option<VarId>,
+    pub range: Range,
+    pub body: Body,
+    pub carried: Vec<Carried>,
+    /// One record per iteration (a `Vec`), where the reverse sweep reads one.
+    pub records: VarId,
+    pub span: Span,
+}
+
+/// `start..end`, `start..=end`, with `.rev()` and `.step_by(step)` after it.
+#[derive(Clone, Debug)]
+pub struct Range {
+    pub start: Operand,
+    pub end: Operand,
+    pub inclusive: bool,
+    pub adaptors: Vec<Adaptor>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Adaptor {
+    Rev,
+    StepBy(Operand),
+}
+
+/// A variable a loop body assigns: `inside` is its value at the start of an iteration
+/// (`before` on the first), `next` at the end, `after` once the loop has run.
+#[derive(Debug)]
+pub struct Carried {
+    pub before: Operand,
+    pub inside: VarId,
+    pub next: Operand,
+    pub after: VarId,
 }
 
 /// `let var = op;`
@@ -167,11 +265,84 @@ pub struct Body {
 }
 
 impl Body {
-    /// Every `let` of the body, in execution order.
+    /// Every `let` of the body and of the bodies inside it, in the order they appear.
     pub fn lets(&self) -> impl DoubleEndedIterator<Item = &Let> {
-        self.stmts.iter().map(|stmt| match stmt {
-            Stmt::Let(l) => l,
-        })
+        let mut all = Vec::new();
+        self.collect_lets(&mut all);
+        all.into_iter()
+    }
+
+    fn collect_lets<'a>(&'a self, all: &mut Vec<&'a Let>) {
+        for stmt in &self.stmts {
+            match stmt {
+                Stmt::Let(l) => all.push(l),
+                Stmt::If(i) => {
+                    i.then.collect_lets(all);
+                    i.else_.collect_lets(all);
+                }
+                Stmt::For(f) => f.body.collect_lets(all),
+            }
+        }
+    }
+
+    /// Every place the body reads operands, in the order they appear, with the variable the
+    /// reading statement binds (`None` for a condition, a range or a loop's carried values).
+    pub fn uses(&self) -> impl Iterator<Item = (Option<VarId>, Vec<&Operand>)> {
+        let mut all = Vec::new();
+        self.collect_uses(&mut all);
+        all.into_iter()
+    }
+
+    fn collect_uses<'a>(&'a self, all: &mut Vec<(Option<VarId>, Vec<&'a Operand>)>) {
+        for stmt in &self.stmts {
+            match stmt {
+                Stmt::Let(l) => all.push((Some(l.var), l.op.operands())),
+                Stmt::If(i) => {
+                    all.push((None, vec![&i.cond]));
+                    i.then.collect_uses(all);
+                    i.else_.collect_uses(all);
+                    for phi in &i.merges {
+                        all.push((Some(phi.var), vec![&phi.then, &phi.else_]));
+                    }
+                }
+                Stmt::For(f) => {
+                    let mut range = vec![&f.range.start, &f.range.end];
+                    for adaptor in &f.range.adaptors {
+                        if let Adaptor::StepBy(step) = adaptor {
+                            range.push(step);
+                        }
+                    }
+                    all.push((None, range));
+                    all.push((None, f.carried.iter().map(|c| &c.before).collect()));
+                    f.body.collect_uses(all);
+                    all.push((None, f.carried.iter().map(|c| &c.next).collect()));
+                }
+            }
+        }
+    }
+
+    /// Every `if` and loop of the body and of the bodies inside it, in the order they appear.
+    pub fn compounds(&self) -> Vec<&Stmt> {
+        let mut all = Vec::new();
+        self.collect_compounds(&mut all);
+        all
+    }
+
+    fn collect_compounds<'a>(&'a self, all: &mut Vec<&'a Stmt>) {
+        for stmt in &self.stmts {
+            match stmt {
+                Stmt::Let(_) => {}
+                Stmt::If(i) => {
+                    all.push(stmt);
+                    i.then.collect_compounds(all);
+                    i.else_.collect_compounds(all);
+                }
+                Stmt::For(f) => {
+                    all.push(stmt);
+                    f.body.collect_compounds(all);
+                }
+            }
+        }
     }
 }
 

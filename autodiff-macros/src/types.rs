@@ -134,6 +134,7 @@ impl Types {
             syn::Lit::Int(i) if i.suffix().is_empty() => self.slot(Known::IntLiteral),
             syn::Lit::Float(f) => self.suffixed(f.suffix()),
             syn::Lit::Int(i) => self.suffixed(i.suffix()),
+            syn::Lit::Bool(_) => self.suffixed("bool"),
             _ => self.unknown(),
         }
     }

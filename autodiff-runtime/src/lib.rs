@@ -208,15 +208,45 @@
 /// assert_eq!(bar_a, array![0.0, 0.0]);
 /// ```
 ///
-/// Anything else (`if`, `match`, loops, closures, macros, calls to other functions) is a compile
+/// # Loops and branches
+///
+/// `if` / `else if` / `else`, as a statement (also without `else`) or an expression, with
+/// conditions made of comparisons, `&&`, `||`, `!` and `bool` values; and `for` loops over
+/// integer ranges (`a..b`, `a..=b`, `(a..b).rev()`, `(a..b).step_by(k)`) whose bodies may
+/// assign variables of the function (`s += ..`). The gradient is that of the path that ran: a
+/// condition or a trip count has no derivative, and the arm that did not run is never
+/// evaluated, in either sweep. The forward sweep keeps one record per iteration (a struct
+/// holding only what that iteration's adjoint reads) and one per `if` (an enum, a variant an
+/// arm); the reverse sweep walks the records backwards, recomputing the loop index.
+///
+/// ```
+/// use autodiff_runtime::grad;
+///
+/// #[grad]
+/// fn huber(r: &[f64], delta: f64) -> f64 {
+///     let mut total = 0.0;
+///     for i in 0..r.len() {
+///         let v = r[i];
+///         total += if v.abs() <= delta { 0.5 * v * v } else { delta * (v.abs() - 0.5 * delta) };
+///     }
+///     total
+/// }
+///
+/// let (_, bar_r, bar_delta) = huber_grad(&[0.5, -3.0], 1.0);
+/// // Inside the band the residual itself; outside, ±delta, and ∂/∂delta = |v| - delta.
+/// assert_eq!((bar_r, bar_delta), (vec![0.5, -1.0], 2.0));
+/// ```
+///
+/// Anything else (`match`, `while`, closures, macros, calls to other functions) is a compile
 /// error under the offending tokens that says what to write instead.
 ///
 /// ```compile_fail
 /// use autodiff_runtime::grad;
 ///
 /// #[grad]
-/// fn relu(x: f64) -> f64 {
-///     if x > 0.0 { x } else { 0.0 } // error: `if` is not supported in a #[grad] function yet
+/// fn square(x: f64) -> f64 {
+///     let f = |y: f64| y * y; // error: closures are not supported in a #[grad] function
+///     f(x)
 /// }
 /// ```
 ///

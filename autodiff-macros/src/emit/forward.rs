@@ -16,7 +16,7 @@ use crate::input::Input;
 use crate::naming::Names;
 use crate::primitives::{Arg, Syntax};
 use crate::reverse::Reverse;
-use crate::ssa::{BinOp, Function, Op, Operand};
+use crate::ssa::{BinOp, Body, CmpOp, For, Function, If, Let, Op, Operand, Phi, Stmt};
 
 /// `f_fwd`.
 pub(super) fn item(
@@ -46,68 +46,14 @@ pub(super) fn item(
         .filter(|&i| is_view(&input.params[i].ty))
         .map(param_var)
         .collect();
-    let forward: Vec<TokenStream> = function
-        .body
-        .lets()
-        .filter(|stmt| reverse.live[stmt.var.0])
-        .map(|stmt| {
-            let name = &function.var(stmt.var).name;
-            if let Op::GradCall {
-                path,
-                alias,
-                float,
-                args,
-                borrowed,
-                residuals,
-            } = &stmt.op
-            {
-                let owned = keeps_owned(types, args);
-                let descriptor = crate::descriptor::for_call(alias, float, owned);
-                return grad_call(
-                    function,
-                    path,
-                    &descriptor,
-                    args,
-                    borrowed,
-                    name,
-                    *residuals,
-                    reverse,
-                    &views,
-                    owned,
-                    stmt.span,
-                );
-            }
-            let mut value = forward_expr(function, types, &stmt.op, stmt.span);
-            // `let b = a;` of an owned array moves it: a copy where `a` is still needed.
-            if let Op::Use(source @ Operand::Var(a)) = &stmt.op
-                && is_ndarray(types, source)
-                && !is_borrowed(function, *a)
-                && read_in_forward(
-                    function,
-                    &reverse.live,
-                    &reverse.reads,
-                    &reverse.dims,
-                    *a,
-                    Some(stmt.var),
-                )
-            {
-                value = quote_spanned!(stmt.span=> #value.clone());
-            }
-            // A literal's type where inference knows it (`m = -1.5` after `let mut m = c.ln()`
-            // of a constant `c: f64`): rustc could not call a method on `{float}`.
-            let annotation = match (&stmt.annotation, &stmt.op) {
-                (Some(ty), _) => Some(quote!(#ty)),
-                (None, Op::Use(Operand::Const(tokens))) if is_float_literal(tokens) => {
-                    types.of(stmt.var).determined.clone()
-                }
-                _ => None,
-            };
-            match annotation {
-                Some(ty) => quote_spanned!(stmt.span=> let #name: #ty = #value;),
-                None => quote_spanned!(stmt.span=> let #name = #value;),
-            }
-        })
-        .collect();
+    let cx = Forward {
+        function,
+        types,
+        reverse,
+        layout,
+        views: &views,
+    };
+    let forward = cx.body(&function.body);
     let output = operand(function, &function.body.output);
     // An array output the residuals also keep is returned as a copy; one whose shape they
     // keep moves out after the shape is read.
@@ -165,15 +111,273 @@ pub(super) fn item(
         sig.docs_name()
     );
     let uses_original = uses_original(input);
+    let loop_lints = loop_lints(function);
     quote! {
         #[doc = #fwd_doc]
         #(#attrs)*
+        #loop_lints
         #[inline(always)]
         #vis fn #fwd #impl_generics (#(#fwd_params),*) -> (#out, #residuals_ty #ty_generics) #where_clause {
             #uses_original
             #(#forward)*
             #forward_tail
         }
+    }
+}
+
+/// What writing the forward statements reads.
+struct Forward<'a> {
+    function: &'a Function,
+    types: &'a TypeTable,
+    reverse: &'a Reverse,
+    layout: &'a Layout,
+    views: &'a [crate::ssa::VarId],
+}
+
+impl Forward<'_> {
+    /// The statements of `body` that the output or the reverse sweep needs, in order.
+    fn body(&self, body: &Body) -> Vec<TokenStream> {
+        let mut out = Vec::new();
+        for stmt in &body.stmts {
+            match stmt {
+                Stmt::Let(stmt) => {
+                    if self.reverse.live[stmt.var.0] {
+                        out.push(self.let_stmt(stmt));
+                    }
+                }
+                Stmt::If(branch) => out.extend(self.if_stmt(branch)),
+                Stmt::For(looped) => out.extend(self.for_stmt(looped)),
+            }
+        }
+        out
+    }
+
+    /// `let var = op;`
+    fn let_stmt(&self, stmt: &Let) -> TokenStream {
+        let Forward {
+            function,
+            types,
+            reverse,
+            views,
+            ..
+        } = *self;
+        let name = &function.var(stmt.var).name;
+        if let Op::GradCall {
+            path,
+            alias,
+            float,
+            args,
+            borrowed,
+            residuals,
+        } = &stmt.op
+        {
+            let owned = keeps_owned(types, args);
+            let descriptor = crate::descriptor::for_call(alias, float, owned);
+            return grad_call(
+                function,
+                path,
+                &descriptor,
+                args,
+                borrowed,
+                name,
+                *residuals,
+                reverse,
+                views,
+                owned,
+                stmt.span,
+            );
+        }
+        let mut value = forward_expr(function, types, &stmt.op, stmt.span);
+        // `let b = a;` of an owned array moves it: a copy where `a` is still needed.
+        if let Op::Use(source @ Operand::Var(a)) = &stmt.op
+            && is_ndarray(types, source)
+            && !is_borrowed(function, *a)
+            && read_in_forward(
+                function,
+                &reverse.live,
+                &reverse.reads,
+                &reverse.dims,
+                *a,
+                Some(stmt.var),
+            )
+        {
+            value = quote_spanned!(stmt.span=> #value.clone());
+        }
+        // A literal's type where inference knows it (`m = -1.5` after `let mut m = c.ln()`
+        // of a constant `c: f64`): rustc could not call a method on `{float}`.
+        let annotation = match (&stmt.annotation, &stmt.op) {
+            (Some(ty), _) => Some(quote!(#ty)),
+            (None, Op::Use(Operand::Const(tokens))) if is_float_literal(tokens) => {
+                types.of(stmt.var).determined.clone()
+            }
+            _ => None,
+        };
+        match annotation {
+            Some(ty) => quote_spanned!(stmt.span=> let #name: #ty = #value;),
+            None => quote_spanned!(stmt.span=> let #name = #value;),
+        }
+    }
+
+    /// `let (merged.., if0) = if cond { ..; (values.., record) } else { .. };`
+    fn if_stmt(&self, branch: &If) -> Option<TokenStream> {
+        let function = self.function;
+        let live = &self.reverse.live;
+        let merges: Vec<&Phi> = branch.merges.iter().filter(|phi| live[phi.var.0]).collect();
+        let record = self.layout.records.get(&branch.record);
+        let then = self.body(&branch.then);
+        let else_ = self.body(&branch.else_);
+        if merges.is_empty() && record.is_none() && then.is_empty() && else_.is_empty() {
+            return None;
+        }
+        let cond = operand(function, &branch.cond);
+        let mut bound: Vec<TokenStream> = merges
+            .iter()
+            .map(|phi| {
+                let name = &function.var(phi.var).name;
+                quote!(#name)
+            })
+            .collect();
+        let arm = |stmts: Vec<TokenStream>, then: bool| {
+            let mut values: Vec<TokenStream> = merges
+                .iter()
+                .map(|phi| {
+                    let value = if then { &phi.then } else { &phi.else_ };
+                    self.moved(value)
+                })
+                .collect();
+            if let Some(record) = record {
+                values.push(record.literal(if then { 0 } else { 1 }));
+            }
+            let value = match values.as_slice() {
+                [] => quote!(),
+                [single] => single.clone(),
+                many => quote!((#(#many),*)),
+            };
+            quote!({ #(#stmts)* #value })
+        };
+        let (then, else_) = (arm(then, true), arm(else_, false));
+        if record.is_some() {
+            let name = &function.var(branch.record).name;
+            bound.push(quote!(#name));
+        }
+        let span = branch.span;
+        Some(match bound.as_slice() {
+            [] => quote_spanned!(span=> if #cond #then else #else_),
+            [single] => quote_spanned!(span=> let #single = if #cond #then else #else_;),
+            many => quote_spanned!(span=> let (#(#many),*) = if #cond #then else #else_;),
+        })
+    }
+
+    /// The loop, pushing one record per iteration where the reverse sweep reads them.
+    fn for_stmt(&self, looped: &For) -> Vec<TokenStream> {
+        let function = self.function;
+        let live = &self.reverse.live;
+        let carried: Vec<_> = looped
+            .carried
+            .iter()
+            .filter(|c| live[c.inside.0] || live[c.after.0])
+            .collect();
+        let body = self.body(&looped.body);
+        let record = self.layout.records.get(&looped.records);
+        if carried.is_empty() && record.is_none() && body.is_empty() {
+            return Vec::new();
+        }
+        let span = looped.span;
+        let mut out = Vec::new();
+        for c in &carried {
+            let inside = &function.var(c.inside).name;
+            let before = self.moved(&c.before);
+            out.push(quote_spanned!(span=> let mut #inside = #before;));
+        }
+        let range = crate::reverse::forward_range(&looped.range, |o| operand(function, o));
+        let index = match looped.index {
+            Some(index) if self.used(index) => {
+                let name = &function.var(index).name;
+                quote!(#name)
+            }
+            _ => quote!(_),
+        };
+        let mut push = TokenStream::new();
+        if let Some(record) = record {
+            let name = &function.var(looped.records).name;
+            out.push(quote_spanned!(span=>
+                let mut #name = ::std::vec::Vec::with_capacity(::core::iter::Iterator::size_hint(&(#range)).0);
+            ));
+            let literal = record.literal(0);
+            push = quote!(#name.push(#literal););
+        }
+        let updates: Vec<_> = carried
+            .iter()
+            .filter(|c| !matches!(c.next, Operand::Var(v) if v == c.inside))
+            .collect();
+        let update = match updates.as_slice() {
+            [] => quote!(),
+            [c] => {
+                let inside = &function.var(c.inside).name;
+                let next = operand(function, &c.next);
+                quote!(#inside = #next;)
+            }
+            many => {
+                let insides = many.iter().map(|c| &function.var(c.inside).name);
+                let nexts = many.iter().map(|c| operand(function, &c.next));
+                quote!((#(#insides),*) = (#(#nexts),*);)
+            }
+        };
+        out.push(quote_spanned!(span=>
+            for #index in #range {
+                #(#body)*
+                #push
+                #update
+            }
+        ));
+        for c in &carried {
+            if live[c.after.0] {
+                let after = &function.var(c.after).name;
+                let inside = &function.var(c.inside).name;
+                out.push(quote_spanned!(span=> let #after = #inside;));
+            }
+        }
+        out
+    }
+
+    /// Whether the forward sweep reads `var`.
+    fn used(&self, var: crate::ssa::VarId) -> bool {
+        let reverse = self.reverse;
+        read_in_forward(
+            self.function,
+            &reverse.live,
+            &reverse.reads,
+            &reverse.dims,
+            var,
+            None,
+        )
+    }
+
+    /// An operand given away (into a merge or a carried variable): ndarray arrays are cloned
+    /// where they are used again.
+    fn moved(&self, value: &Operand) -> TokenStream {
+        let tokens = operand(self.function, value);
+        match value {
+            Operand::Var(v) if is_ndarray(self.types, value) && !is_borrowed(self.function, *v) => {
+                quote!(#tokens.clone())
+            }
+            _ => tokens,
+        }
+    }
+}
+
+/// On halves with loops: the loops run over indices as the user's did, which clippy would
+/// otherwise flag in generated code (`for i in 0..n { .. x[i] .. }`).
+pub(super) fn loop_lints(function: &Function) -> TokenStream {
+    let loops = function
+        .body
+        .compounds()
+        .iter()
+        .any(|s| matches!(s, Stmt::For(_)));
+    if loops {
+        quote!(#[allow(clippy::needless_range_loop)])
+    } else {
+        TokenStream::new()
     }
 }
 
@@ -315,6 +519,7 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
                     BinOp::Sub => "sub",
                     BinOp::Mul => "mul",
                     BinOp::Div => "div",
+                    BinOp::Rem => "rem",
                 };
                 let name = Ident::new(name, Span::mixed_site().located_at(span));
                 let private = crate::naming::private(span);
@@ -325,6 +530,7 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
                 BinOp::Sub => quote_spanned!(span=> -),
                 BinOp::Mul => quote_spanned!(span=> *),
                 BinOp::Div => quote_spanned!(span=> /),
+                BinOp::Rem => quote_spanned!(span=> %),
             };
             quote_spanned!(span=> #a #op #b)
         }
@@ -387,6 +593,22 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
         Op::Cast(a, ty) => {
             let a = o(a);
             quote_spanned!(span=> #a as #ty)
+        }
+        Op::Compare(cmp, a, b) => {
+            let (a, b) = (o(a), o(b));
+            let cmp = match cmp {
+                CmpOp::Eq => quote_spanned!(span=> ==),
+                CmpOp::Ne => quote_spanned!(span=> !=),
+                CmpOp::Lt => quote_spanned!(span=> <),
+                CmpOp::Le => quote_spanned!(span=> <=),
+                CmpOp::Gt => quote_spanned!(span=> >),
+                CmpOp::Ge => quote_spanned!(span=> >=),
+            };
+            quote_spanned!(span=> #a #cmp #b)
+        }
+        Op::Not(a) => {
+            let a = o(a);
+            quote_spanned!(span=> !#a)
         }
     }
 }

@@ -10,13 +10,14 @@ use quote::quote;
 use syn::{Generics, Lifetime, Type};
 
 use super::Signature;
+use crate::analysis::Scope;
 use crate::analysis::TypeTable;
 use crate::analysis::keeps_owned;
 use crate::generics::{companion_generics, has_elided_reference, with_lifetimes};
 use crate::input::Input;
 use crate::naming::Names;
 use crate::reverse::Reverse;
-use crate::ssa::{Function, Op, Operand};
+use crate::ssa::{Function, Op, Operand, Stmt, VarId};
 use crate::types::copied_reference;
 
 /// A call to a `#[grad]` function whose residuals the reverse sweep needs.
@@ -36,8 +37,50 @@ pub(super) struct Layout {
     pub fields: Vec<(Ident, TokenStream, TokenStream)>,
     /// Parameters kept as copies of what they point to, borrowed again in the reverse half.
     pub copied: Vec<Ident>,
-    /// The struct item.
+    /// The struct item, and the record types of the `if`s and loops.
     pub item: TokenStream,
+    /// The record type of each `if` and loop whose records the reverse sweep reads, by its
+    /// record variable.
+    pub records: std::collections::HashMap<VarId, Record>,
+}
+
+/// The record of an `if` (an enum, a variant an arm) or of a loop's iteration (a struct).
+pub(super) struct Record {
+    /// `FIf0`, `FLoop1`.
+    pub name: Ident,
+    pub is_if: bool,
+    /// Each arm's fields (one list for a loop): name, type and initialiser.
+    pub arms: Vec<Vec<(Ident, TokenStream, TokenStream)>>,
+    pub marker: Option<Ident>,
+}
+
+impl Record {
+    fn path(&self, arm: usize) -> TokenStream {
+        let name = &self.name;
+        match (self.is_if, arm) {
+            (false, _) => quote!(#name),
+            (true, 0) => quote!(#name::Then),
+            (true, _) => quote!(#name::Else),
+        }
+    }
+
+    /// The value built at the end of the arm (iteration).
+    pub fn literal(&self, arm: usize) -> TokenStream {
+        let path = self.path(arm);
+        let inits = self.arms[arm].iter().map(|(_, _, init)| init);
+        let marker = self
+            .marker
+            .as_ref()
+            .map(|m| quote!(#m: ::core::marker::PhantomData,));
+        quote!(#path { #(#inits,)* #marker })
+    }
+
+    /// The pattern taking it apart in the reverse sweep.
+    pub fn pattern(&self, arm: usize) -> TokenStream {
+        let path = self.path(arm);
+        let names = self.arms[arm].iter().map(|(name, _, _)| name);
+        quote!(#path { #(#names,)* .. })
+    }
 }
 
 impl Layout {
@@ -109,7 +152,162 @@ impl Layout {
         let mut fields = Vec::new();
         // Parameters kept as copies of what they point to, borrowed again in the reverse half.
         let mut copied = Vec::new();
+        let scope_of = |var: VarId| reverse.scopes.get(&var).copied().unwrap_or(Scope::Function);
+        // Records: the type of each `if`'s and loop's, and the fields of each scope.
+        let camel = sig.residuals.to_string();
+        let (stem, suffix) = match camel.strip_suffix("ResidualsFull") {
+            Some(stem) => (stem.to_owned(), "Full"),
+            None => (camel.trim_end_matches("Residuals").to_owned(), ""),
+        };
+        let record_generics = crate::generics::companion_generics(&input.item.sig);
+        let (record_impl, record_ty, record_where) = record_generics.split_for_impl();
+        let record_marker = (!record_generics.params.is_empty()).then(|| {
+            let used: Vec<TokenStream> = record_generics
+                .params
+                .iter()
+                .map(|p| match p {
+                    syn::GenericParam::Lifetime(l) => {
+                        let l = &l.lifetime;
+                        quote!(&#l ())
+                    }
+                    syn::GenericParam::Type(t) => {
+                        let t = &t.ident;
+                        quote!(#t)
+                    }
+                    syn::GenericParam::Const(c) => {
+                        let c = &c.ident;
+                        quote!([(); #c])
+                    }
+                })
+                .collect();
+            (
+                names.fresh("marker", Span::call_site()),
+                quote!(::core::marker::PhantomData<fn() -> (#(#used,)*)>),
+            )
+        });
+        let mut record_types: std::collections::HashMap<VarId, (Ident, bool)> = Default::default();
+        let mut indices = Vec::new();
+        for stmt in function.body.compounds() {
+            let (var, base, id, is_if) = match stmt {
+                Stmt::If(branch) => (branch.record, "If", branch.id, true),
+                Stmt::For(looped) => {
+                    if let Some(index) = looped.index {
+                        indices.push(index);
+                    }
+                    (looped.records, "Loop", looped.id, false)
+                }
+                Stmt::Let(_) => continue,
+            };
+            if reverse.reads.contains(&var) {
+                let name = Ident::new(&format!("{stem}{base}{id}{suffix}"), sig.residuals.span());
+                record_types.insert(var, (name, is_if));
+            }
+        }
+        let var_type = |var: VarId| -> TokenStream {
+            if let Some((name, is_if)) = record_types.get(&var) {
+                return if *is_if {
+                    quote!(#name #record_ty)
+                } else {
+                    quote!(::std::vec::Vec<#name #record_ty>)
+                };
+            }
+            match calls.iter().find(|call| call.residuals == var) {
+                Some(call) => {
+                    let kept = &call.kept;
+                    if call.borrows && scope_of(var) == Scope::Function {
+                        let lifetime = rg
+                            .shared
+                            .clone()
+                            .expect("a shared lifetime for callee residuals");
+                        quote!(#kept::Residuals<#lifetime>)
+                    } else {
+                        quote!(#kept::Owned)
+                    }
+                }
+                // `analysis::check_kept` reported an unknown type; the companions become
+                // stubs.
+                None => types.of(var).written.clone().unwrap_or_else(|| quote!(())),
+            }
+        };
+        let scope_fields = |scope: Scope| -> Vec<(Ident, TokenStream, TokenStream)> {
+            let mut fields = Vec::new();
+            for (&var, dim) in &reverse.dims {
+                if scope_of(var) == scope {
+                    let rank = types.of(var).ndarray.flatten();
+                    let ty = crate::input::ndarray_dim(rank);
+                    let array = &function.var(var).name;
+                    fields.push((dim.clone(), ty, quote!(#dim: #array.raw_dim())));
+                }
+            }
+            for &var in &reverse.reads {
+                if scope_of(var) == scope && !indices.contains(&var) {
+                    let name = function.var(var).name.clone();
+                    let init = quote!(#name);
+                    fields.push((name, var_type(var), init));
+                }
+            }
+            fields
+        };
+        let mut records = std::collections::HashMap::new();
+        let mut record_items = Vec::new();
+        for (&var, (name, is_if)) in &record_types {
+            let arms: Vec<Vec<(Ident, TokenStream, TokenStream)>> = if *is_if {
+                vec![
+                    scope_fields(Scope::Then(var)),
+                    scope_fields(Scope::Else(var)),
+                ]
+            } else {
+                vec![scope_fields(Scope::Loop(var))]
+            };
+            let marker_decl = record_marker.as_ref().map(|(m, ty)| quote!(#m: #ty,));
+            let decls = |fields: &Vec<(Ident, TokenStream, TokenStream)>| {
+                let decls = fields.iter().map(|(n, t, _)| quote!(#n: #t));
+                quote!({ #(#decls,)* #marker_decl })
+            };
+            let doc = format!(
+                " What the reverse sweep of {} keeps of {}. Generated by `#[grad]`.",
+                sig.docs_name(),
+                if *is_if {
+                    "the arm of an `if` that ran"
+                } else {
+                    "one iteration of a loop"
+                }
+            );
+            record_items.push(if *is_if {
+                let (then, else_) = (decls(&arms[0]), decls(&arms[1]));
+                quote! {
+                    #[doc = #doc]
+                    #(#attrs)*
+                    #vis enum #name #record_impl #record_where {
+                        /// The `then` arm ran.
+                        Then #then,
+                        /// The `else` arm ran.
+                        Else #else_,
+                    }
+                }
+            } else {
+                let fields = decls(&arms[0]);
+                quote! {
+                    #[doc = #doc]
+                    #(#attrs)*
+                    #vis struct #name #record_impl #record_where #fields
+                }
+            });
+            records.insert(
+                var,
+                Record {
+                    name: name.clone(),
+                    is_if: *is_if,
+                    arms,
+                    marker: record_marker.as_ref().map(|(m, _)| m.clone()),
+                },
+            );
+        }
+        record_items.sort_by_key(|item| item.to_string());
         for &var in &reverse.reads {
+            if scope_of(var) != Scope::Function {
+                continue;
+            }
             let name = &function.var(var).name;
             let ty = match function.params.iter().position(|p| p.var == var) {
                 Some(i) => match copied_reference(&input.params[i].ty) {
@@ -123,28 +321,15 @@ impl Layout {
                         quote!(#ty)
                     }
                 },
-                None => match calls.iter().find(|call| call.residuals == var) {
-                    Some(call) => {
-                        let kept = &call.kept;
-                        if call.borrows {
-                            let lifetime = rg
-                                .shared
-                                .clone()
-                                .expect("a shared lifetime for callee residuals");
-                            quote!(#kept::Residuals<#lifetime>)
-                        } else {
-                            quote!(#kept::Owned)
-                        }
-                    }
-                    // `analysis::check_kept` reported an unknown type; the companions become
-                    // stubs.
-                    None => types.of(var).written.clone().unwrap_or_else(|| quote!(())),
-                },
+                None => var_type(var),
             };
             fields.push((name.clone(), ty, quote!(#name)));
         }
         // Shapes go first: the struct literal evaluates them before the arrays move in.
         for (&var, dim) in reverse.dims.iter().rev() {
+            if scope_of(var) != Scope::Function {
+                continue;
+            }
             let rank = types.of(var).ndarray.flatten();
             let ty = crate::input::ndarray_dim(rank);
             let array = &function.var(var).name;
@@ -165,6 +350,7 @@ impl Layout {
                 #(#field_decls,)*
                 #marker_decl
             }
+            #(#record_items)*
         };
 
         Layout {
@@ -172,6 +358,7 @@ impl Layout {
             fields,
             copied,
             item: residual_struct,
+            records,
         }
     }
 

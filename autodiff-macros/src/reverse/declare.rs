@@ -8,6 +8,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Accumulation, Adjoint, Cx, Raw};
+use crate::analysis::Scope;
 use crate::analysis::TypeTable;
 use crate::analysis::is_borrowed;
 use crate::input::{Input, Shape};
@@ -18,33 +19,178 @@ use crate::types::zero_of_written;
 /// seeded output cotangent receives further contributions (so the parameter is `mut`).
 pub(super) fn declare(cx: &mut Cx, input: &Input, seeded: Option<VarId>) -> (Vec<Adjoint>, bool) {
     let function = cx.function;
-    // Decide declarations: the first contribution to a cotangent declares it.
-    let mut remaining: HashMap<VarId, usize> = HashMap::new();
-    for raw in &cx.raw {
-        if let Raw::Add { target, .. } = raw {
-            *remaining.entry(*target).or_default() += 1;
-        }
-    }
-    let seed_mutable = seeded.is_some_and(|v| remaining.contains_key(&v));
-    let mut declared: BTreeSet<VarId> = seeded.into_iter().collect();
-    // For cotangents declared zero by an indexed contribution: the literal indices written so
-    // far, while every contribution has had a literal index (`None` after any other).
-    let mut written: HashMap<VarId, Option<BTreeSet<usize>>> = HashMap::new();
+    let raw = std::mem::take(&mut cx.raw);
+    let mut state = State {
+        remaining: count(&raw),
+        declared: seeded.into_iter().collect(),
+        written: HashMap::new(),
+    };
+    let seed_mutable = seeded.is_some_and(|v| state.remaining.contains_key(&v));
     let mut stmts: Vec<Adjoint> = std::mem::take(&mut cx.recips)
         .into_iter()
         .map(|(_, name, value)| Adjoint::Let { name, value })
         .collect();
-    for raw in std::mem::take(&mut cx.raw) {
+    stmts.extend(scope(cx, input, raw, &mut state));
+    // Active parameters that received nothing have a zero gradient.
+    for param in &function.params {
+        if param.active && !state.declared.contains(&param.var) {
+            cx.bar(param.var);
+            let zero = zero(cx, input, param.var);
+            stmts.push(Adjoint::Declare {
+                target: param.var,
+                mutable: false,
+                value: zero,
+            });
+        }
+    }
+
+    (stmts, seed_mutable)
+}
+
+/// What is decided so far, walking the contributions in order.
+struct State {
+    /// For each cotangent, the contributions (and assignments) still to come.
+    remaining: HashMap<VarId, usize>,
+    declared: BTreeSet<VarId>,
+    /// For cotangents declared zero by an indexed contribution: the literal indices written so
+    /// far, while every contribution has had a literal index (`None` after any other).
+    written: HashMap<VarId, Option<BTreeSet<usize>>>,
+}
+
+/// How many contributions and assignments each cotangent gets in `raw`, at any depth.
+fn count(raw: &[Raw]) -> HashMap<VarId, usize> {
+    fn walk(raw: &[Raw], counts: &mut HashMap<VarId, usize>) {
+        for r in raw {
+            match r {
+                Raw::Add { target, .. } | Raw::Assign { target, .. } => {
+                    *counts.entry(*target).or_default() += 1;
+                }
+                Raw::If { then, else_, .. } => {
+                    walk(then, counts);
+                    walk(else_, counts);
+                }
+                Raw::For { body, .. } => walk(body, counts),
+                Raw::Bind { .. } | Raw::Drop(_) | Raw::Let { .. } => {}
+            }
+        }
+    }
+    let mut counts = HashMap::new();
+    walk(raw, &mut counts);
+    counts
+}
+
+/// Whether `var` is defined inside the `if` or loop whose record is `record`.
+fn defined_within(cx: &Cx, var: VarId, record: VarId) -> bool {
+    let mut scope = cx.scopes.get(&var).copied();
+    while let Some(Scope::Then(r) | Scope::Else(r) | Scope::Loop(r)) = scope {
+        if r == record {
+            return true;
+        }
+        scope = cx.scopes.get(&r).copied();
+    }
+    false
+}
+
+/// Before an `if` or a loop: declares (zero) every cotangent it adds into that is defined
+/// outside it and not declared yet, and forgets which elements of those were written.
+fn declare_outer(
+    cx: &mut Cx,
+    input: &Input,
+    nested: &Raw,
+    record: VarId,
+    state: &mut State,
+    stmts: &mut Vec<Adjoint>,
+) {
+    let mut targets = Vec::new();
+    nested.targets(&mut targets);
+    for target in targets {
+        if defined_within(cx, target, record) {
+            continue;
+        }
+        if let Some(tracked) = state.written.get_mut(&target) {
+            *tracked = None;
+        }
+        if state.declared.insert(target) {
+            let zero = zero(cx, input, target);
+            stmts.push(Adjoint::Declare {
+                target,
+                mutable: true,
+                value: zero,
+            });
+        }
+    }
+}
+
+/// The adjoint statements of one body's contributions.
+fn scope(cx: &mut Cx, input: &Input, raw: Vec<Raw>, state: &mut State) -> Vec<Adjoint> {
+    let function = cx.function;
+    let mut stmts = Vec::new();
+    for raw in raw {
         match raw {
             Raw::Bind { names, value } => stmts.push(Adjoint::Bind { names, value }),
             Raw::Drop(name) => stmts.push(Adjoint::Drop(name)),
+            Raw::Let { name, value } => stmts.push(Adjoint::Let { name, value }),
+            Raw::Assign { target, value } => {
+                if let Some(left) = state.remaining.get_mut(&target) {
+                    *left -= 1;
+                }
+                let value = match value {
+                    Some(value) => value,
+                    None => zero(cx, input, target),
+                };
+                stmts.push(Adjoint::Assign { target, value });
+            }
+            nested @ Raw::If { record, .. } => {
+                declare_outer(cx, input, &nested, record, state, &mut stmts);
+                let Raw::If { then, else_, .. } = nested else {
+                    unreachable!("matched above")
+                };
+                let mut arms = Vec::new();
+                for arm in [then, else_] {
+                    // Declarations inside an arm stay inside it.
+                    let declared = state.declared.clone();
+                    for (target, n) in count(&arm) {
+                        if defined_within(cx, target, record) {
+                            state.remaining.insert(target, n);
+                        }
+                    }
+                    arms.push(scope(cx, input, arm, state));
+                    state.declared = declared;
+                }
+                let else_ = arms.pop().expect("two arms");
+                let then = arms.pop().expect("two arms");
+                stmts.push(Adjoint::If {
+                    record,
+                    then,
+                    else_,
+                });
+            }
+            nested @ Raw::For { record, .. } => {
+                declare_outer(cx, input, &nested, record, state, &mut stmts);
+                let Raw::For {
+                    keeps, index, body, ..
+                } = nested
+                else {
+                    unreachable!("matched above")
+                };
+                let declared = state.declared.clone();
+                let body = scope(cx, input, body, state);
+                state.declared = declared;
+                stmts.push(Adjoint::For {
+                    record,
+                    keeps,
+                    index,
+                    body,
+                });
+            }
             Raw::Add {
                 target,
                 index,
                 value,
             } => {
-                let left = remaining.get_mut(&target).expect("counted above");
+                let left = state.remaining.get_mut(&target).expect("counted above");
                 *left -= 1;
+                let left = *left;
                 let mut how = if is_array(input, function, cx.types, target) && index.is_none() {
                     Accumulation::Array
                 } else if is_generic_float(input, function, cx.types, target) {
@@ -52,11 +198,11 @@ pub(super) fn declare(cx: &mut Cx, input: &Input, seeded: Option<VarId>) -> (Vec
                 } else {
                     Accumulation::AddAssign
                 };
-                if declared.insert(target) {
+                if state.declared.insert(target) {
                     if index.is_none() {
                         stmts.push(Adjoint::Declare {
                             target,
-                            mutable: *left > 0,
+                            mutable: left > 0,
                             value,
                         });
                         continue;
@@ -67,9 +213,9 @@ pub(super) fn declare(cx: &mut Cx, input: &Input, seeded: Option<VarId>) -> (Vec
                         mutable: true,
                         value: zero,
                     });
-                    written.insert(target, Some(BTreeSet::new()));
+                    state.written.insert(target, Some(BTreeSet::new()));
                 }
-                if let Some(tracked) = written.get_mut(&target) {
+                if let Some(tracked) = state.written.get_mut(&target) {
                     let literal = index
                         .as_ref()
                         .and_then(|i| syn::parse2::<syn::LitInt>(i.clone()).ok())
@@ -93,20 +239,7 @@ pub(super) fn declare(cx: &mut Cx, input: &Input, seeded: Option<VarId>) -> (Vec
             }
         }
     }
-    // Active parameters that received nothing have a zero gradient.
-    for param in &function.params {
-        if param.active && !declared.contains(&param.var) {
-            cx.bar(param.var);
-            let zero = zero(cx, input, param.var);
-            stmts.push(Adjoint::Declare {
-                target: param.var,
-                mutable: false,
-                value: zero,
-            });
-        }
-    }
-
-    (stmts, seed_mutable)
+    stmts
 }
 
 fn param_of<'a>(

@@ -11,6 +11,9 @@
 //! element of an array (from indexing) declares a zero array first. Statements whose result does
 //! not reach the output, or does not depend on a differentiated parameter, get no adjoint.
 
+mod control;
+
+pub use control::forward_range;
 mod declare;
 mod drops;
 mod rules;
@@ -50,6 +53,26 @@ pub enum Adjoint {
     },
     /// `let b_recip = b.recip();`: a value contributions share, computed before the sweep.
     Let { name: Ident, value: TokenStream },
+    /// `bar_v = value;`: a loop's carried cotangent, handed to the iteration before.
+    Assign { target: VarId, value: TokenStream },
+    /// `match if0 { Then { .. } => { .. } Else { .. } => { .. } }`: the reverse of the arm that
+    /// ran, from the `if`'s record.
+    If {
+        record: VarId,
+        then: Vec<Adjoint>,
+        else_: Vec<Adjoint>,
+    },
+    /// `for (i, record) in range.rev().zip(records.into_iter().rev()) { .. }`: the iterations in
+    /// reverse.
+    For {
+        /// The loop's record variable, naming it.
+        record: VarId,
+        /// Whether the reverse sweep reads the records.
+        keeps: bool,
+        /// The index, where the reverse sweep reads it, with the range reversed.
+        index: Option<(Option<VarId>, TokenStream)>,
+        body: Vec<Adjoint>,
+    },
 }
 
 pub struct Reverse {
@@ -70,6 +93,8 @@ pub struct Reverse {
     pub bar_out: Option<Ident>,
     /// Whether the seeded cotangent receives further contributions (so the parameter is `mut`).
     pub seed_mutable: bool,
+    /// Where each variable is defined, which decides where a value the sweep reads is kept.
+    pub scopes: HashMap<VarId, crate::analysis::Scope>,
 }
 
 /// How a contribution is added into a declared cotangent.
@@ -100,6 +125,65 @@ pub(super) enum Raw {
         value: TokenStream,
     },
     Drop(Ident),
+    /// `let name = value;`
+    Let {
+        name: Ident,
+        value: TokenStream,
+    },
+    /// `bar_v = value;` (a zero of `v`'s type where `None`).
+    Assign {
+        target: VarId,
+        value: Option<TokenStream>,
+    },
+    If {
+        record: VarId,
+        /// Cotangents declared (zero) before it if not yet.
+        ensure: Vec<VarId>,
+        then: Vec<Raw>,
+        else_: Vec<Raw>,
+    },
+    For {
+        /// The loop's record variable, naming it.
+        record: VarId,
+        /// Whether the reverse sweep reads the records.
+        keeps: bool,
+        index: Option<(Option<VarId>, TokenStream)>,
+        ensure: Vec<VarId>,
+        body: Vec<Raw>,
+    },
+}
+
+impl Raw {
+    /// Every target this contribution (and those inside it) adds into or assigns.
+    pub(super) fn targets(&self, out: &mut Vec<VarId>) {
+        match self {
+            Raw::Add { target, .. } | Raw::Assign { target, .. } => out.push(*target),
+            Raw::Bind { .. } | Raw::Drop(_) | Raw::Let { .. } => {}
+            Raw::If {
+                ensure,
+                then,
+                else_,
+                ..
+            } => {
+                out.extend(ensure);
+                for raw in then.iter().chain(else_) {
+                    raw.targets(out);
+                }
+            }
+            Raw::For { ensure, body, .. } => {
+                out.extend(ensure);
+                for raw in body {
+                    raw.targets(out);
+                }
+            }
+        }
+    }
+}
+
+/// What [`Cx::enter`] saves of the enclosing body.
+pub(super) struct Saved {
+    raw: Vec<Raw>,
+    recips: Vec<(VarId, Ident, TokenStream)>,
 }
 
 pub(super) struct Cx<'a> {
@@ -112,11 +196,44 @@ pub(super) struct Cx<'a> {
     pub dims: BTreeMap<VarId, Ident>,
     pub bars: HashMap<VarId, Ident>,
     pub raw: Vec<Raw>,
-    /// `let b_recip = b.recip();` for each divisor, written before the sweep.
+    /// `let b_recip = b.recip();` for each divisor, written before the sweep (of the body being
+    /// reversed).
     pub recips: Vec<(VarId, Ident, TokenStream)>,
+    /// Where each variable is defined.
+    pub scopes: HashMap<VarId, crate::analysis::Scope>,
+    /// How deep in `if`s and loops the rule being written is.
+    pub depth: usize,
+    /// Where the outermost `if` or loop being reversed goes in the function's sweep: reads
+    /// inside it count as reads there, for dropping arrays.
+    pub compound_at: usize,
 }
 
 impl Cx<'_> {
+    /// Starts the reverse of a nested body: contributions go to a list of their own.
+    pub fn enter(&mut self) -> Saved {
+        if self.depth == 0 {
+            self.compound_at = self.raw.len();
+        }
+        self.depth += 1;
+        Saved {
+            raw: std::mem::take(&mut self.raw),
+            recips: std::mem::take(&mut self.recips),
+        }
+    }
+
+    /// Ends the reverse of a nested body: its contributions, with its shared reciprocals first.
+    pub fn leave(&mut self, saved: Saved) -> Vec<Raw> {
+        self.depth -= 1;
+        let raw = std::mem::replace(&mut self.raw, saved.raw);
+        let recips = std::mem::replace(&mut self.recips, saved.recips);
+        let mut body: Vec<Raw> = recips
+            .into_iter()
+            .map(|(_, name, value)| Raw::Let { name, value })
+            .collect();
+        body.extend(raw);
+        body
+    }
+
     /// `1 / b` for the variable `b`, computed once, where the reverse sweep starts: it depends
     /// on nothing the sweep computes, so its latency overlaps the sweep, where `bar / b` would
     /// put a division's on the sweep's critical path.
@@ -136,7 +253,12 @@ impl Cx<'_> {
         match operand {
             Operand::Var(v) => {
                 self.reads.insert(*v);
-                self.last_read.insert(*v, self.raw.len());
+                let at = if self.depth == 0 {
+                    self.raw.len()
+                } else {
+                    self.compound_at
+                };
+                self.last_read.insert(*v, at);
                 let name = &self.function.var(*v).name;
                 // A float behind a reference parameter (`x: &f64`) is passed by value.
                 if is_borrowed(self.function, *v) && !self.types.of(*v).array {
@@ -218,6 +340,9 @@ pub fn reverse(
         bars: HashMap::new(),
         raw: Vec::new(),
         recips: Vec::new(),
+        scopes: crate::analysis::scopes(function),
+        depth: 0,
+        compound_at: 0,
     };
 
     // Which cotangents the sweep needs: the output's, then those of active operands of
@@ -240,12 +365,7 @@ pub fn reverse(
         }
         _ => None,
     };
-    for stmt in function.body.lets().rev() {
-        if !needs_bar[stmt.var.0] {
-            continue;
-        }
-        rules::rule(&mut cx, stmt);
-    }
+    control::body(&mut cx, &function.body, &needs_bar);
 
     drops::insert(&mut cx);
 
@@ -262,5 +382,6 @@ pub fn reverse(
         seeded,
         bar_out,
         seed_mutable,
+        scopes: cx.scopes,
     }
 }

@@ -147,6 +147,7 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
                         cx.add(a, quote_spanned!(span=> #bar / #b_value));
                     }
                 }
+                BinOp::Rem => unreachable!("`analysis::validate` rejects `%` of active values"),
             }
         }
         Op::Method {
@@ -205,6 +206,7 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
             }
         }
         Op::Cast(..) => unreachable!("a cast of an active value is rejected while lowering"),
+        Op::Compare(..) | Op::Not(_) => unreachable!("a `bool` is never active"),
         Op::GradCall { .. } => unreachable!("calls have one rule, in `rule`"),
     }
 }
@@ -404,6 +406,9 @@ fn array_rule(cx: &mut Cx, stmt: &Let) {
                         let b_value = cx.argument(b);
                         (quote_spanned!(span=> -(#bar_use * #r / #b_value)), false)
                     }
+                    BinOp::Rem => {
+                        unreachable!("`analysis::validate` rejects `%` of active values")
+                    }
                 };
                 let value = if cx.is_array(target) {
                     let dim = cx.dim(target);
@@ -431,7 +436,12 @@ fn array_rule(cx: &mut Cx, stmt: &Let) {
             let all: Vec<&Operand> = args.iter().collect();
             array_primitive(cx, stmt, prim, &all, bar);
         }
-        Op::Index { .. } | Op::Array(_) | Op::Tuple(_) | Op::Cast(..) => {
+        Op::Index { .. }
+        | Op::Array(_)
+        | Op::Tuple(_)
+        | Op::Cast(..)
+        | Op::Compare(..)
+        | Op::Not(_) => {
             unreachable!("`analysis::validate` rejects these where they give an ndarray array")
         }
         Op::GradCall { .. } => unreachable!("calls have one rule, in `rule`"),

@@ -109,7 +109,8 @@ snapshot!(
     error_keeps_original_and_stubs,
     "",
     fn bad(x: f64) -> f64 {
-        if x > 0.0 { x } else { -x }
+        let square = |y: f64| y * y;
+        square(x)
     }
 );
 
@@ -159,3 +160,59 @@ fn custom_vjp_softplus() {
     let file: syn::File = syn::parse2(output).expect("the expansion parses");
     insta::assert_snapshot!(prettyplease::unparse(&file));
 }
+
+// Control flow: the forward loop pushes one record per iteration, the reverse loop walks them
+// backwards; a branch's record is an enum.
+snapshot!(
+    loop_over_a_slice,
+    "",
+    fn rosenbrock(x: &[f64]) -> f64 {
+        let mut s = 0.0;
+        for i in 0..x.len() - 1 {
+            s += (1.0 - x[i]).powi(2) + 100.0 * (x[i + 1] - x[i] * x[i]).powi(2);
+        }
+        s
+    }
+);
+
+snapshot!(
+    branch,
+    "",
+    fn leaky(x: f64) -> f64 {
+        let y = if x > 0.0 { x.sqrt() } else { 0.1 * x };
+        y * y
+    }
+);
+
+snapshot!(
+    loop_with_a_branch,
+    "",
+    fn huber(r: &[f64], delta: f64) -> f64 {
+        let mut total = 0.0;
+        for i in 0..r.len() {
+            let v = r[i];
+            if v.abs() <= delta {
+                total += 0.5 * v * v;
+            } else {
+                total += delta * (v.abs() - 0.5 * delta);
+            }
+        }
+        total
+    }
+);
+
+snapshot!(
+    nested_loop,
+    "",
+    fn power_sums(x: &[f64], n: usize) -> f64 {
+        let mut s = 0.0;
+        for i in 0..x.len() {
+            let mut p = 1.0;
+            for _ in 0..n {
+                p = p * x[i];
+            }
+            s += p;
+        }
+        s
+    }
+);

@@ -4,7 +4,7 @@ use autodiff_runtime::grad;
 fn f(x: f64) -> f64 {
     let a = x % 2.0;
     let b = x.to_degrees();
-    let c = if a > b { a } else { b };
+    let c = (|y: f64| y)(a + b);
     c
 }
 

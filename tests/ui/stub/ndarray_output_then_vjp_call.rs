@@ -4,7 +4,7 @@ use autodiff_runtime::ndarray::{Array1, array};
 #[grad]
 pub fn f(a: &Array1<f64>, s: f64) -> Array1<f64> {
     let b = a * s;
-    let c = if s > 0.0 { b } else { -b };
+    let c = (|v: Array1<f64>| v)(b);
     c
 }
 

@@ -18,6 +18,8 @@ use crate::primitives::{self, Arg, Output, Syntax};
 use crate::ssa::{BinOp, Body, Function, Let, Op, Operand, Param, Stmt, Var, VarId};
 use crate::types::{Slot, Types};
 
+mod control;
+
 pub struct Lowered {
     pub function: Function,
     pub types: Types,
@@ -43,6 +45,8 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
         float: input.float_type(),
         type_params: crate::input::float_type_params(&input.item.sig),
         caller: input.item.sig.ident.clone(),
+        stmts: Vec::new(),
+        compounds: 0,
     };
     for param in &input.params {
         let slot = cx.types.written(&param.ty);
@@ -59,6 +63,7 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
         });
     }
     let output = cx.body(&input.item.block.stmts, input.item.block.span());
+    cx.function.body.stmts = std::mem::take(&mut cx.stmts);
     if let Some(output) = output {
         let declared = cx.types.written(&input.output);
         let slot = cx.slot_of(&output);
@@ -89,6 +94,10 @@ struct Lowerer<'a> {
     type_params: Vec<syn::Ident>,
     /// The function's name, which the aliases of its callees start with.
     caller: syn::Ident,
+    /// The statements of the body being lowered (the function's, or an arm's or a loop's).
+    stmts: Vec<Stmt>,
+    /// How many `if`s and loops have been lowered, which numbers their records.
+    compounds: usize,
 }
 
 /// The name the result of an expression should get: a user variable's or a temporary.
@@ -312,6 +321,10 @@ impl Lowerer<'_> {
                 );
                 self.env.insert(name, var);
             }
+            Expr::If(if_expr) => {
+                self.if_expr(if_expr, false, None);
+            }
+            Expr::ForLoop(for_loop) => self.for_loop(for_loop),
             Expr::Return(ret) => self.errors.spanned(
                 ret,
                 "an early `return` is not supported in a #[grad] function; `return` may only \
@@ -398,7 +411,9 @@ impl Lowerer<'_> {
             Expr::Paren(e) => self.expr_with(&e.expr, hint, annotation),
             Expr::Group(e) => self.expr_with(&e.expr, hint, annotation),
             Expr::Lit(lit) => match &lit.lit {
-                Lit::Float(_) | Lit::Int(_) => Some(Operand::Const(lit.to_token_stream())),
+                Lit::Float(_) | Lit::Int(_) | Lit::Bool(_) => {
+                    Some(Operand::Const(lit.to_token_stream()))
+                }
                 other => {
                     self.errors.spanned(
                         other,
@@ -456,6 +471,7 @@ impl Lowerer<'_> {
                         span,
                     )))
                 }
+                UnOp::Not(_) => self.condition(expr),
                 _ => {
                     self.errors.spanned(
                         unary.op,
@@ -470,14 +486,12 @@ impl Lowerer<'_> {
             Expr::Reference(reference) if reference.mutability.is_none() => {
                 self.expr_with(&reference.expr, hint, annotation)
             }
+            Expr::If(if_expr) => self.if_expr(if_expr, true, hint),
+            Expr::Binary(binary) if is_comparison(&binary.op) => self.condition(expr),
             Expr::Binary(binary) => {
                 let Some(op) = arithmetic(&binary.op) else {
                     let message = if compound(&binary.op).is_some() {
                         "a compound assignment must be a statement of its own: `s += x;`".to_owned()
-                    } else if is_comparison(&binary.op) {
-                        "comparisons and boolean operators need control flow, which #[grad] does \
-                         not support yet; use `max`, `min`, `abs` or `signum` for simple cases"
-                            .to_owned()
                     } else {
                         format!(
                             "the operator `{}` is not supported in a #[grad] function; use `+`, \
@@ -934,8 +948,6 @@ impl Lowerer<'_> {
             return;
         }
         let Some(Stmt::Let(stmt)) = self
-            .function
-            .body
             .stmts
             .iter_mut()
             .find(|s| matches!(s, Stmt::Let(l) if l.var == var))
@@ -979,7 +991,7 @@ impl Lowerer<'_> {
             self.types.unify(slot, written);
         }
         let var = self.new_var(name, active, slot);
-        self.function.body.stmts.push(Stmt::Let(Let {
+        self.stmts.push(Stmt::Let(Let {
             var,
             op,
             annotation,
@@ -1113,6 +1125,10 @@ impl Lowerer<'_> {
                 self.types.array(elem, items.len())
             }
             Op::Cast(_, ty) => self.types.written(ty),
+            Op::Compare(..) | Op::Not(_) => {
+                let bool_ty: Type = syn::parse_quote!(bool);
+                self.types.written(&bool_ty)
+            }
             // Unified with the declared output type, the only place a tuple goes.
             Op::Tuple(_) => self.types.unknown(),
         }
@@ -1216,6 +1232,7 @@ fn arithmetic(op: &syn::BinOp) -> Option<BinOp> {
         syn::BinOp::Sub(_) => BinOp::Sub,
         syn::BinOp::Mul(_) => BinOp::Mul,
         syn::BinOp::Div(_) => BinOp::Div,
+        syn::BinOp::Rem(_) => BinOp::Rem,
         _ => return None,
     })
 }
@@ -1226,6 +1243,7 @@ fn compound(op: &syn::BinOp) -> Option<BinOp> {
         syn::BinOp::SubAssign(_) => BinOp::Sub,
         syn::BinOp::MulAssign(_) => BinOp::Mul,
         syn::BinOp::DivAssign(_) => BinOp::Div,
+        syn::BinOp::RemAssign(_) => BinOp::Rem,
         _ => return None,
     })
 }
@@ -1241,15 +1259,14 @@ fn is_comparison(op: &syn::BinOp) -> bool {
 /// The message for an expression kind outside the straight-line subset.
 fn unsupported(expr: &Expr) -> String {
     match expr {
-        Expr::If(_) => "`if` is not supported in a #[grad] function yet; for a simple choice use \
-                        `max`, `min`, `abs` or `signum`, or branch outside the function"
-            .into(),
         Expr::Match(_) => "`match` is not supported in a #[grad] function; for a simple choice \
                            use `max`, `min`, `abs` or `signum`, or match outside the function"
             .into(),
-        Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => "loops are not supported in a \
-            #[grad] function yet; unroll the loop into `let` statements, or loop outside the \
-            function and combine the gradients"
+        Expr::ForLoop(_) => "a `for` loop is a statement of its own in a #[grad] function; \
+                             accumulate into a `let mut` variable and use that"
+            .into(),
+        Expr::While(_) | Expr::Loop(_) => "`while` and `loop` are not supported in a #[grad] \
+            function yet; write a `for` loop over a range of integers"
             .into(),
         Expr::Closure(_) => "closures are not supported in a #[grad] function; write the \
                              computation as `let` statements"

@@ -1,0 +1,467 @@
+//! Lowering of control flow: `if` (statement and expression), `for` over integer ranges,
+//! comparisons and `&&`, `||`, `!`.
+//!
+//! Each arm and loop body is lowered into a [`Body`] of its own, from a copy of the
+//! environment. Where the arms leave a user name bound to different variables, the `if` merges
+//! them into a fresh variable ([`Phi`]); a loop carries the names its body assigns
+//! ([`Carried`]), found before the body is lowered so that it reads them through `inside`.
+
+use std::collections::HashMap;
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{Expr, Pat, Stmt as SynStmt};
+
+use super::{Hint, Lowerer, strip};
+use crate::ssa::{Adaptor, Body, Carried, CmpOp, For, If, Op, Operand, Phi, Range, Stmt, VarId};
+
+impl Lowerer<'_> {
+    /// Lowers `stmts` as a body of their own, from the current environment; returns the body,
+    /// the environment at its end (restoring the current one) and, where `value` asks for it,
+    /// the operand of its tail expression.
+    fn nested(
+        &mut self,
+        stmts: &[SynStmt],
+        value: bool,
+        span: Span,
+    ) -> (Body, HashMap<String, VarId>, Option<Operand>) {
+        let outer_stmts = std::mem::take(&mut self.stmts);
+        let outer_env = self.env.clone();
+        let mut output = None;
+        match stmts.split_last() {
+            Some((SynStmt::Expr(last, None), init)) if value => {
+                for stmt in init {
+                    self.statement(stmt);
+                }
+                output = self.expr(last, None);
+            }
+            _ if value => {
+                for stmt in stmts {
+                    self.statement(stmt);
+                }
+                self.errors.push(syn::Error::new(
+                    span,
+                    "this block must end with an expression giving its value (no `;` after it)",
+                ));
+            }
+            _ => {
+                for stmt in stmts {
+                    self.statement(stmt);
+                }
+            }
+        }
+        let body = Body {
+            stmts: std::mem::replace(&mut self.stmts, outer_stmts),
+            output: Operand::Const(quote::quote!(())),
+        };
+        let env = std::mem::replace(&mut self.env, outer_env);
+        (body, env, output)
+    }
+
+    fn next_compound(&mut self) -> usize {
+        self.compounds += 1;
+        self.compounds - 1
+    }
+
+    /// A variable for the record of an `if` or a loop (`if0`, `loop1`).
+    fn record_var(&mut self, base: &str, span: Span) -> VarId {
+        let name = self.names.fresh(base, span);
+        let slot = self.types.unknown();
+        self.new_var(name, false, slot)
+    }
+
+    /// `if cond { .. } else { .. }`; with `value`, the operand it gives.
+    pub(super) fn if_expr(
+        &mut self,
+        expr: &syn::ExprIf,
+        value: bool,
+        hint: Option<Hint>,
+    ) -> Option<Operand> {
+        let cond = self.condition(&expr.cond)?;
+        let span = expr.span();
+        // Numbered before the arms, so records read in the order of the source.
+        let id = self.next_compound();
+        let record = self.record_var(&format!("if{id}"), span);
+        let (then, then_env, then_value) =
+            self.nested(&expr.then_branch.stmts, value, expr.then_branch.span());
+        let (else_, else_env, else_value) = match &expr.else_branch {
+            Some((_, else_expr)) => match strip(else_expr) {
+                Expr::Block(block) => self.nested(&block.block.stmts, value, block.span()),
+                Expr::If(nested) => {
+                    // `else if`: the nested `if` alone in the `else` arm.
+                    let outer_stmts = std::mem::take(&mut self.stmts);
+                    let outer_env = self.env.clone();
+                    let value = self.if_expr(nested, value, None);
+                    let body = Body {
+                        stmts: std::mem::replace(&mut self.stmts, outer_stmts),
+                        output: Operand::Const(quote::quote!(())),
+                    };
+                    let env = std::mem::replace(&mut self.env, outer_env);
+                    (body, env, value)
+                }
+                other => {
+                    self.errors
+                        .spanned(other, "expected a block or `if` after `else`");
+                    return None;
+                }
+            },
+            None if value => {
+                self.errors.spanned(
+                    expr,
+                    "an `if` that gives a value needs an `else` giving one of the same type",
+                );
+                return None;
+            }
+            None => (
+                Body {
+                    stmts: Vec::new(),
+                    output: Operand::Const(quote::quote!(())),
+                },
+                self.env.clone(),
+                None,
+            ),
+        };
+        let mut merges = Vec::new();
+        // The names either arm rebinds, in a deterministic order.
+        let mut names: Vec<&String> = self
+            .env
+            .keys()
+            .filter(|n| {
+                then_env.get(*n) != self.env.get(*n) || else_env.get(*n) != self.env.get(*n)
+            })
+            .collect();
+        names.sort();
+        let names: Vec<String> = names.into_iter().cloned().collect();
+        for name in names {
+            let (Some(&a), Some(&b)) = (then_env.get(&name), else_env.get(&name)) else {
+                // An arm failed to bind it after an error.
+                self.env.remove(&name);
+                continue;
+            };
+            let phi = self.phi(&name, Operand::Var(a), Operand::Var(b), span);
+            self.env.insert(name, phi.var);
+            merges.push(phi);
+        }
+        let mut output = None;
+        if value {
+            let (a, b) = (then_value?, else_value?);
+            let user = hint.map(|h| h.user).unwrap_or_default();
+            let phi = self.phi(&user, a, b, span);
+            output = Some(Operand::Var(phi.var));
+            merges.push(phi);
+        }
+        self.stmts.push(Stmt::If(If {
+            id,
+            cond,
+            then,
+            else_,
+            merges,
+            record,
+            span,
+        }));
+        output
+    }
+
+    /// A fresh variable merging `then` and `else_`, named after the user name `user` (a
+    /// temporary where empty).
+    fn phi(&mut self, user: &str, then: Operand, else_: Operand, span: Span) -> Phi {
+        let name = if user.is_empty() {
+            self.names.temp(span)
+        } else {
+            let first = self.bound.insert(user.to_owned());
+            self.names.variable(user, span, first)
+        };
+        let (a, b) = (self.slot_of(&then), self.slot_of(&else_));
+        self.types.unify(a, b);
+        let active = self.function.is_active(&then) || self.function.is_active(&else_);
+        let var = self.new_var(name, active, a);
+        Phi { var, then, else_ }
+    }
+
+    /// A condition: an operand giving a `bool`. `a && b` and `a || b` are `if`s, so that `b` is
+    /// evaluated only where Rust would.
+    pub(super) fn condition(&mut self, expr: &Expr) -> Option<Operand> {
+        match strip(expr) {
+            Expr::Binary(binary) => {
+                let span = binary.span();
+                let cmp = match binary.op {
+                    syn::BinOp::Eq(_) => Some(CmpOp::Eq),
+                    syn::BinOp::Ne(_) => Some(CmpOp::Ne),
+                    syn::BinOp::Lt(_) => Some(CmpOp::Lt),
+                    syn::BinOp::Le(_) => Some(CmpOp::Le),
+                    syn::BinOp::Gt(_) => Some(CmpOp::Gt),
+                    syn::BinOp::Ge(_) => Some(CmpOp::Ge),
+                    _ => None,
+                };
+                if let Some(cmp) = cmp {
+                    let a = self.expr(&binary.left, None);
+                    let b = self.expr(&binary.right, None);
+                    let (a, b) = (a?, b?);
+                    let (sa, sb) = (self.slot_of(&a), self.slot_of(&b));
+                    self.types.unify(sa, sb);
+                    return Some(Operand::Var(self.push(
+                        Op::Compare(cmp, a, b),
+                        None,
+                        None,
+                        span,
+                    )));
+                }
+                let and = match binary.op {
+                    syn::BinOp::And(_) => true,
+                    syn::BinOp::Or(_) => false,
+                    _ => {
+                        self.errors.spanned(
+                            expr,
+                            "a condition must be a comparison, `&&`, `||`, `!` or a `bool`",
+                        );
+                        return None;
+                    }
+                };
+                // `a && b` is `if a { b } else { false }`; `a || b` is `if a { true } else { b }`.
+                let a = self.condition(&binary.left)?;
+                let outer_stmts = std::mem::take(&mut self.stmts);
+                let b = self.condition(&binary.right);
+                let rhs = std::mem::replace(&mut self.stmts, outer_stmts);
+                let b = b?;
+                let constant = Operand::Const(if and {
+                    quote::quote!(false)
+                } else {
+                    quote::quote!(true)
+                });
+                let empty = Body {
+                    stmts: Vec::new(),
+                    output: Operand::Const(quote::quote!(())),
+                };
+                let rhs = Body {
+                    stmts: rhs,
+                    output: Operand::Const(quote::quote!(())),
+                };
+                let (then, else_, phi) = if and {
+                    (rhs, empty, self.phi("", b, constant, span))
+                } else {
+                    (empty, rhs, self.phi("", constant, b, span))
+                };
+                let var = phi.var;
+                let id = self.next_compound();
+                let record = self.record_var(&format!("if{id}"), span);
+                self.stmts.push(Stmt::If(If {
+                    id,
+                    cond: a,
+                    then,
+                    else_,
+                    merges: vec![phi],
+                    record,
+                    span,
+                }));
+                Some(Operand::Var(var))
+            }
+            Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => {
+                let a = self.condition(&unary.expr)?;
+                Some(Operand::Var(self.push(
+                    Op::Not(a),
+                    None,
+                    None,
+                    unary.span(),
+                )))
+            }
+            other => {
+                let operand = self.expr(other, None)?;
+                if self.function.is_active(&operand) {
+                    self.errors.spanned(other, "a condition must be a `bool`");
+                    return None;
+                }
+                Some(operand)
+            }
+        }
+    }
+
+    /// `for pat in range { .. }`.
+    pub(super) fn for_loop(&mut self, expr: &syn::ExprForLoop) {
+        let span = expr.span();
+        if let Some(label) = &expr.label {
+            self.errors.spanned(
+                label,
+                "labelled loops are not supported in a #[grad] function yet",
+            );
+            return;
+        }
+        let Some(range) = self.range(&expr.expr) else {
+            return;
+        };
+        let id = self.next_compound();
+        let records = self.record_var(&format!("loop{id}"), span);
+        let carried_names = assigned_names(&expr.body.stmts, &self.env);
+        // The index: a name or `_`.
+        let index_name = match &*expr.pat {
+            Pat::Ident(ident)
+                if ident.by_ref.is_none()
+                    && ident.subpat.is_none()
+                    && ident.mutability.is_none() =>
+            {
+                Some(ident.ident.clone())
+            }
+            Pat::Wild(_) => None,
+            other => {
+                self.errors.spanned(
+                    other,
+                    "a `for` loop over a range in a #[grad] function binds a name or `_`",
+                );
+                return;
+            }
+        };
+        let outer_stmts = std::mem::take(&mut self.stmts);
+        let outer_env = self.env.clone();
+        let mut carried = Vec::new();
+        for name in &carried_names {
+            let before = self.env[name];
+            let first = self.bound.insert(name.clone());
+            let ident = self
+                .names
+                .variable(name, self.function.var(before).name.span(), first);
+            let slot = self.function.var(before).ty;
+            let active = self.function.var(before).active;
+            let inside = self.new_var(ident, active, slot);
+            self.env.insert(name.clone(), inside);
+            carried.push((name.clone(), before, inside));
+        }
+        let index = index_name.map(|ident| {
+            let first = self.bound.insert(ident.to_string());
+            let name = self.names.variable(&ident.to_string(), ident.span(), first);
+            let slot = self.slot_of(&range.start);
+            let end = self.slot_of(&range.end);
+            self.types.unify(slot, end);
+            let var = self.new_var(name, false, slot);
+            self.env.insert(ident.to_string(), var);
+            var
+        });
+        for stmt in &expr.body.stmts {
+            self.statement(stmt);
+        }
+        let body = Body {
+            stmts: std::mem::replace(&mut self.stmts, outer_stmts),
+            output: Operand::Const(quote::quote!(())),
+        };
+        let inner_env = std::mem::replace(&mut self.env, outer_env);
+        let mut carried_vars = Vec::new();
+        for (name, before, inside) in carried {
+            let Some(&next) = inner_env.get(&name) else {
+                self.env.remove(&name);
+                continue;
+            };
+            let next_slot = self.function.var(next).ty;
+            self.types.unify(self.function.var(inside).ty, next_slot);
+            let first = self.bound.insert(name.clone());
+            let ident = self
+                .names
+                .variable(&name, self.function.var(before).name.span(), first);
+            let slot = self.function.var(inside).ty;
+            let active = self.function.var(inside).active || self.function.var(next).active;
+            let after = self.new_var(ident, active, slot);
+            self.env.insert(name, after);
+            carried_vars.push(Carried {
+                before: Operand::Var(before),
+                inside,
+                next: Operand::Var(next),
+                after,
+            });
+        }
+        self.stmts.push(Stmt::For(For {
+            id,
+            index,
+            range,
+            body,
+            carried: carried_vars,
+            records,
+            span,
+        }));
+    }
+
+    /// `a..b`, `a..=b`, with `.rev()` and `.step_by(k)` after it.
+    fn range(&mut self, expr: &Expr) -> Option<Range> {
+        const RANGES: &str = "a `for` loop in a #[grad] function runs over a range of integers: \
+                              `a..b`, `a..=b`, `(a..b).rev()` or `(a..b).step_by(k)`";
+        match strip(expr) {
+            Expr::Range(range) => {
+                let (Some(start), Some(end)) = (&range.start, &range.end) else {
+                    self.errors.spanned(range, RANGES);
+                    return None;
+                };
+                let start = self.expr(start, None);
+                let end = self.expr(end, None);
+                let (start, end) = (start?, end?);
+                for operand in [&start, &end] {
+                    if self.function.is_active(operand) {
+                        self.errors
+                            .spanned(range, "the bounds of a range must be integers");
+                        return None;
+                    }
+                }
+                Some(Range {
+                    start,
+                    end,
+                    inclusive: matches!(range.limits, syn::RangeLimits::Closed(_)),
+                    adaptors: Vec::new(),
+                })
+            }
+            Expr::MethodCall(call) if call.method == "rev" && call.args.is_empty() => {
+                let mut range = self.range(&call.receiver)?;
+                range.adaptors.push(Adaptor::Rev);
+                Some(range)
+            }
+            Expr::MethodCall(call) if call.method == "step_by" && call.args.len() == 1 => {
+                let mut range = self.range(&call.receiver)?;
+                let step = self.expr(&call.args[0], None)?;
+                range.adaptors.push(Adaptor::StepBy(step));
+                Some(range)
+            }
+            other => {
+                self.errors.spanned(other, RANGES);
+                None
+            }
+        }
+    }
+}
+
+/// The names of `env` that `stmts` assign (`x = ..`, `x += ..`), at any depth, in the order
+/// they first appear. A name a `let` inside rebinds first is the body's own, not carried.
+fn assigned_names(stmts: &[SynStmt], env: &HashMap<String, VarId>) -> Vec<String> {
+    use syn::visit::Visit;
+    struct Finder<'a> {
+        env: &'a HashMap<String, VarId>,
+        found: Vec<String>,
+    }
+    impl<'ast> Visit<'ast> for Finder<'_> {
+        fn visit_expr_assign(&mut self, assign: &'ast syn::ExprAssign) {
+            self.assignee(&assign.left);
+            syn::visit::visit_expr_assign(self, assign);
+        }
+        fn visit_expr_binary(&mut self, binary: &'ast syn::ExprBinary) {
+            if super::compound(&binary.op).is_some() {
+                self.assignee(&binary.left);
+            }
+            syn::visit::visit_expr_binary(self, binary);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    impl Finder<'_> {
+        fn assignee(&mut self, left: &Expr) {
+            if let Expr::Path(path) = strip(left)
+                && let Some(ident) = path.path.get_ident()
+            {
+                let name = ident.to_string();
+                if self.env.contains_key(&name) && !self.found.contains(&name) {
+                    self.found.push(name);
+                }
+            }
+        }
+    }
+    let mut finder = Finder {
+        env,
+        found: Vec::new(),
+    };
+    for stmt in stmts {
+        finder.visit_stmt(stmt);
+    }
+    finder.found
+}

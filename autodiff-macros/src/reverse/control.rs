@@ -1,0 +1,165 @@
+//! The reverse of control flow: a body's statements backwards, an `if` as a `match` on the
+//! record of the arm that ran, a loop as its iterations backwards.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{Cx, Raw, rules};
+use crate::analysis::Scope;
+use crate::ssa::{Adaptor, Body, For, If, Operand, Range, Stmt};
+
+/// Appends the contributions of every statement of `body` whose cotangent is needed, last
+/// statement first.
+pub(super) fn body(cx: &mut Cx, body: &Body, needed: &[bool]) {
+    for stmt in body.stmts.iter().rev() {
+        match stmt {
+            Stmt::Let(stmt) => {
+                if needed[stmt.var.0] {
+                    rules::rule(cx, stmt);
+                }
+            }
+            Stmt::If(branch) => if_rule(cx, branch, needed),
+            Stmt::For(looped) => for_rule(cx, looped, needed),
+        }
+    }
+}
+
+/// The arm that ran, from the record: each merged cotangent goes to the value that arm gave.
+fn if_rule(cx: &mut Cx, branch: &If, needed: &[bool]) {
+    let merges: Vec<_> = branch
+        .merges
+        .iter()
+        .filter(|phi| needed[phi.var.0])
+        .collect();
+    if merges.is_empty() {
+        return;
+    }
+    cx.primal(&Operand::Var(branch.record));
+    let mut arms = Vec::new();
+    for then in [true, false] {
+        let saved = cx.enter();
+        for phi in &merges {
+            let bar = cx.bar(phi.var);
+            let value = if then { &phi.then } else { &phi.else_ };
+            cx.add(value, quote!(#bar));
+        }
+        body(cx, if then { &branch.then } else { &branch.else_ }, needed);
+        arms.push(cx.leave(saved));
+    }
+    let else_ = arms.pop().expect("two arms");
+    let then = arms.pop().expect("two arms");
+    cx.raw.push(Raw::If {
+        record: branch.record,
+        ensure: merges.iter().map(|phi| phi.var).collect(),
+        then,
+        else_,
+    });
+}
+
+/// The iterations backwards. The cotangent of each carried variable's `after` carries it: an
+/// iteration starts by adding it into `next`'s and ends by setting it to `inside`'s.
+fn for_rule(cx: &mut Cx, looped: &For, needed: &[bool]) {
+    let carried: Vec<_> = looped
+        .carried
+        .iter()
+        .filter(|c| cx.function.var(c.inside).active && (needed[c.after.0] || needed[c.inside.0]))
+        .collect();
+    if carried.is_empty() {
+        return;
+    }
+    let saved = cx.enter();
+    for c in &carried {
+        let bar = cx.bar(c.after);
+        cx.add(&c.next, quote!(#bar));
+    }
+    body(cx, &looped.body, needed);
+    for c in &carried {
+        let mut targets = Vec::new();
+        for raw in &cx.raw {
+            raw.targets(&mut targets);
+        }
+        let value = targets.contains(&c.inside).then(|| {
+            let bar = cx.bar(c.inside);
+            quote!(#bar)
+        });
+        cx.bar(c.after);
+        cx.raw.push(Raw::Assign {
+            target: c.after,
+            value,
+        });
+    }
+    let body_raw = cx.leave(saved);
+    // What the body's reverse read that the body defines: kept in the records, except the
+    // index, which the reversed range gives again.
+    let index_read = looped.index.is_some_and(|i| cx.reads.contains(&i));
+    let scope = Scope::Loop(looped.records);
+    let keeps_records = cx
+        .reads
+        .iter()
+        .chain(cx.dims.keys())
+        .any(|v| cx.scopes.get(v) == Some(&scope) && Some(*v) != looped.index);
+    if keeps_records {
+        cx.primal(&Operand::Var(looped.records));
+    }
+    let index = (index_read || !keeps_records).then(|| {
+        let range = reversed(cx, &looped.range);
+        (looped.index.filter(|_| index_read), range)
+    });
+    cx.raw.push(Raw::For {
+        record: looped.records,
+        keeps: keeps_records,
+        index,
+        ensure: carried.iter().map(|c| c.after).collect(),
+        body: body_raw,
+    });
+    for c in &carried {
+        let bar = cx.bar(c.after);
+        cx.add(&c.before, quote!(#bar));
+    }
+}
+
+/// The range run backwards: `(a..b).rev()`, and `(a..b).rev()` reversed is `(a..b)`.
+fn reversed(cx: &mut Cx, range: &Range) -> TokenStream {
+    if let Some(Adaptor::Rev) = range.adaptors.last() {
+        let mut without = range.clone();
+        without.adaptors.pop();
+        let tokens = forward_range(&without, |o| cx.primal(o));
+        return if without.adaptors.is_empty() {
+            quote!((#tokens))
+        } else {
+            tokens
+        };
+    }
+    let tokens = forward_range(range, |o| cx.primal(o));
+    if range.adaptors.is_empty() {
+        quote!((#tokens).rev())
+    } else {
+        quote!(#tokens.rev())
+    }
+}
+
+/// The range as the forward sweep writes it, each operand through `operand`.
+pub fn forward_range(
+    range: &Range,
+    mut operand: impl FnMut(&Operand) -> TokenStream,
+) -> TokenStream {
+    let (start, end) = (operand(&range.start), operand(&range.end));
+    let mut tokens = if range.inclusive {
+        quote!(#start..=#end)
+    } else {
+        quote!(#start..#end)
+    };
+    if !range.adaptors.is_empty() {
+        tokens = quote!((#tokens));
+    }
+    for adaptor in &range.adaptors {
+        tokens = match adaptor {
+            Adaptor::Rev => quote!(#tokens.rev()),
+            Adaptor::StepBy(step) => {
+                let step = operand(step);
+                quote!(#tokens.step_by(#step))
+            }
+        };
+    }
+    tokens
+}
