@@ -13,6 +13,7 @@
 //! differences of the original function (`check_f64`, relative 1e-7).
 
 #![allow(
+    clippy::ptr_arg,
     clippy::needless_range_loop,
     clippy::assign_op_pattern,
     clippy::let_and_return,

@@ -10,6 +10,7 @@
 //! where it is cheap, also against central differences of the original function.
 
 #![allow(
+    clippy::assign_op_pattern,
     clippy::needless_return,
     clippy::let_and_return,
     clippy::collapsible_else_if,

@@ -6,6 +6,7 @@
 //! (derivation in the comment above each function) at a value of the scrutinee for every arm.
 
 #![allow(
+    clippy::assign_op_pattern,
     clippy::match_like_matches_macro,
     clippy::match_bool,
     clippy::needless_range_loop,
