@@ -184,33 +184,34 @@ fn range_inclusive(x: &[f64], a: f64, lo: usize, hi: usize) -> f64 {
 
 #[test]
 fn exclusive_and_inclusive_ranges_including_empty_ones() {
-    let x = [0.4, -1.2, 0.9, 2.1, -0.3];
-    // (lo, hi): ordinary, the whole slice, one element, empty (lo = hi), empty (lo > hi).
-    for (lo, hi) in [(1, 4), (0, 5), (2, 3), (2, 2), (4, 2)] {
-        let (v, d) = range_exclusive_grad(&x, lo, hi);
-        assert_eq!(v, range_exclusive(&x, lo, hi));
-        let e: Vec<f64> = (0..5)
-            .map(|i| {
-                if (lo..hi).contains(&i) {
-                    i as f64 * x[i].cos()
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        assert_grad_close(&format!("{lo}..{hi}"), x, &d, &e, EXACTISH);
-    }
-    let a = 1.7;
-    for (lo, hi) in [(1, 3), (0, 4), (2, 2), (3, 1)] {
-        let (v, dx, da) = range_inclusive_grad(&x, a, lo, hi);
-        assert_eq!(v, range_inclusive(&x, a, lo, hi));
-        let inside = |i: usize| (lo..=hi).contains(&i);
-        let ex: Vec<f64> = (0..5)
-            .map(|i| if inside(i) { 2.0 * a * x[i] } else { 0.0 })
-            .collect();
-        let ea: f64 = (0..5).filter(|&i| inside(i)).map(|i| x[i] * x[i]).sum();
-        assert_grad_close(&format!("{lo}..={hi}"), x, &dx, &ex, EXACTISH);
-        assert_close(&format!("∂a over {lo}..={hi}"), da, ea, EXACTISH);
+    for x in [[0.4, -1.2, 0.9, 2.1, -0.3], [-0.8, 0.5, 1.7, -0.6, 1.1]] {
+        // (lo, hi): ordinary, the whole slice, one element, empty (lo = hi), empty (lo > hi).
+        for (lo, hi) in [(1, 4), (0, 5), (2, 3), (2, 2), (4, 2)] {
+            let (v, d) = range_exclusive_grad(&x, lo, hi);
+            assert_eq!(v, range_exclusive(&x, lo, hi));
+            let e: Vec<f64> = (0..5)
+                .map(|i| {
+                    if (lo..hi).contains(&i) {
+                        i as f64 * x[i].cos()
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            assert_grad_close(&format!("{lo}..{hi}"), x, &d, &e, EXACTISH);
+        }
+        let a = 1.7;
+        for (lo, hi) in [(1, 3), (0, 4), (2, 2), (3, 1)] {
+            let (v, dx, da) = range_inclusive_grad(&x, a, lo, hi);
+            assert_eq!(v, range_inclusive(&x, a, lo, hi));
+            let inside = |i: usize| (lo..=hi).contains(&i);
+            let ex: Vec<f64> = (0..5)
+                .map(|i| if inside(i) { 2.0 * a * x[i] } else { 0.0 })
+                .collect();
+            let ea: f64 = (0..5).filter(|&i| inside(i)).map(|i| x[i] * x[i]).sum();
+            assert_grad_close(&format!("{lo}..={hi}"), x, &dx, &ex, EXACTISH);
+            assert_close(&format!("∂a over {lo}..={hi}"), da, ea, EXACTISH);
+        }
     }
 }
 
@@ -271,18 +272,22 @@ fn step_by_pairs(x: &[f64], k: usize) -> f64 {
 
 #[test]
 fn step_by_visits_every_kth_index() {
-    let x = [0.4, -1.2, 0.9, 2.1, -0.3, 1.5, 0.8];
-    for k in [1, 2, 3, 10] {
-        let (v, d) = step_by_pairs_grad(&x, k);
-        assert_eq!(v, step_by_pairs(&x, k));
-        let mut e = vec![0.0; x.len()];
-        let mut i = 1;
-        while i < x.len() {
-            e[i] += x[i - 1];
-            e[i - 1] += x[i];
-            i += k;
+    for x in [
+        [0.4, -1.2, 0.9, 2.1, -0.3, 1.5, 0.8],
+        [1.1, 0.3, -0.7, 0.6, -1.4, 0.2, 0.9],
+    ] {
+        for k in [1, 2, 3, 10] {
+            let (v, d) = step_by_pairs_grad(&x, k);
+            assert_eq!(v, step_by_pairs(&x, k));
+            let mut e = vec![0.0; x.len()];
+            let mut i = 1;
+            while i < x.len() {
+                e[i] += x[i - 1];
+                e[i - 1] += x[i];
+                i += k;
+            }
+            assert_grad_close(&format!("step_by({k})"), x, &d, &e, EXACTISH);
         }
-        assert_grad_close(&format!("step_by({k})"), x, &d, &e, EXACTISH);
     }
 }
 
@@ -341,14 +346,18 @@ fn literal_const_runtime_and_zero_trip_counts() {
         assert_close("literal", d, e, EXACTISH);
     }
 
-    let x = [0.4, -1.2, 0.9, 2.1, -0.3, 1.5];
-    let (v, d) = const_trip_count_grad(x);
-    let d: [f64; N] = d;
-    assert_eq!(v, const_trip_count(x));
-    let e: Vec<f64> = (0..N)
-        .map(|i| x[(i + 1) % N] + x[(i + N - 1) % N])
-        .collect();
-    assert_grad_close("const", x, &d, &e, EXACTISH);
+    for x in [
+        [0.4, -1.2, 0.9, 2.1, -0.3, 1.5],
+        [1.3, 0.2, -0.8, -1.5, 0.6, 0.1],
+    ] {
+        let (v, d) = const_trip_count_grad(x);
+        let d: [f64; N] = d;
+        assert_eq!(v, const_trip_count(x));
+        let e: Vec<f64> = (0..N)
+            .map(|i| x[(i + 1) % N] + x[(i + N - 1) % N])
+            .collect();
+        assert_grad_close("const", x, &d, &e, EXACTISH);
+    }
 
     for (x, n) in [(1.3, 0), (1.3, 1), (-0.8, 5), (1.1, 12)] {
         let (v, d) = runtime_trip_count_grad(x, n);
@@ -361,16 +370,17 @@ fn literal_const_runtime_and_zero_trip_counts() {
         assert_close(&format!("x^{n}"), d, e, EXACTISH);
     }
 
-    let (x, a) = ([0.5, -2.0, 1.5, 0.8], 1.2);
-    for n in [0, 1, 3, 4] {
-        let (v, dx, da) = zero_trip_grad(&x, a, n);
-        assert_eq!(v, zero_trip(&x, a, n));
-        let p: f64 = x[..n].iter().product();
-        let ex: Vec<f64> = (0..4)
-            .map(|j| if j < n { a * a * p / x[j] } else { 0.0 })
-            .collect();
-        assert_grad_close(&format!("∂x, n = {n}"), x, &dx, &ex, EXACTISH);
-        assert_close(&format!("∂a, n = {n}"), da, 2.0 * a * p, EXACTISH);
+    for (x, a) in [([0.5, -2.0, 1.5, 0.8], 1.2), ([-1.1, 0.7, 2.2, -0.4], -0.6)] {
+        for n in [0, 1, 3, 4] {
+            let (v, dx, da) = zero_trip_grad(&x, a, n);
+            assert_eq!(v, zero_trip(&x, a, n));
+            let p: f64 = x[..n].iter().product();
+            let ex: Vec<f64> = (0..4)
+                .map(|j| if j < n { a * a * p / x[j] } else { 0.0 })
+                .collect();
+            assert_grad_close(&format!("∂x, n = {n}"), x, &dx, &ex, EXACTISH);
+            assert_close(&format!("∂a, n = {n}"), da, 2.0 * a * p, EXACTISH);
+        }
     }
 }
 
@@ -824,60 +834,61 @@ fn local_array_elements(x: f64, y: f64) -> f64 {
 
 #[test]
 fn loops_over_elements() {
-    let x = [0.4, -1.2, 0.9, 2.1];
-    let a = 0.6;
-    let (v, dx, da) = iter_elements_grad(&x, a);
-    assert_eq!(v, iter_elements(&x, a));
-    let ex: Vec<f64> = x.iter().map(|&xi| 2.0 * a * xi).collect();
-    assert_grad_close("iter ∂x", x, &dx, &ex, EXACTISH);
-    assert_close("iter ∂a", da, x.iter().map(|v| v * v).sum(), EXACTISH);
+    for x in [[0.4, -1.2, 0.9, 2.1], [-0.7, 0.3, 1.6, -1.0]] {
+        let a = 0.6;
+        let (v, dx, da) = iter_elements_grad(&x, a);
+        assert_eq!(v, iter_elements(&x, a));
+        let ex: Vec<f64> = x.iter().map(|&xi| 2.0 * a * xi).collect();
+        assert_grad_close("iter ∂x", x, &dx, &ex, EXACTISH);
+        assert_close("iter ∂a", da, x.iter().map(|v| v * v).sum(), EXACTISH);
 
-    let (v, d) = pattern_elements_grad(&x);
-    assert_eq!(v, pattern_elements(&x));
-    let e: Vec<f64> = (0..4)
-        .map(|i| 0.5_f64.powi(3 - i as i32) * x[i].cos())
-        .collect();
-    assert_grad_close("for &v in x", x, &d, &e, EXACTISH);
+        let (v, d) = pattern_elements_grad(&x);
+        assert_eq!(v, pattern_elements(&x));
+        let e: Vec<f64> = (0..4)
+            .map(|i| 0.5_f64.powi(3 - i as i32) * x[i].cos())
+            .collect();
+        assert_grad_close("for &v in x", x, &d, &e, EXACTISH);
 
-    let y = -0.8;
-    let (v, dx, dy) = borrowed_array_elements_grad(x, y);
-    let dx: [f64; 4] = dx;
-    assert_eq!(v, borrowed_array_elements(x, y));
-    let ex: Vec<f64> = x.iter().map(|&xi| y * (xi * y).exp()).collect();
-    assert_grad_close("for v in &x", x, &dx, &ex, EXACTISH);
-    assert_close(
-        "for v in &x ∂y",
-        dy,
-        x.iter().map(|&xi| xi * (xi * y).exp()).sum(),
-        EXACTISH,
-    );
+        let y = -0.8;
+        let (v, dx, dy) = borrowed_array_elements_grad(x, y);
+        let dx: [f64; 4] = dx;
+        assert_eq!(v, borrowed_array_elements(x, y));
+        let ex: Vec<f64> = x.iter().map(|&xi| y * (xi * y).exp()).collect();
+        assert_grad_close("for v in &x", x, &dx, &ex, EXACTISH);
+        assert_close(
+            "for v in &x ∂y",
+            dy,
+            x.iter().map(|&xi| xi * (xi * y).exp()).sum(),
+            EXACTISH,
+        );
 
-    let xv = x.to_vec();
-    let (v, d) = enumerate_elements_grad(&xv);
-    assert_eq!(v, enumerate_elements(&xv));
-    let e: Vec<f64> = (0..4).map(|i| 2.0 * (i as f64 + 1.0) * x[i]).collect();
-    assert_grad_close("enumerate", x, &d, &e, EXACTISH);
+        let xv = x.to_vec();
+        let (v, d) = enumerate_elements_grad(&xv);
+        assert_eq!(v, enumerate_elements(&xv));
+        let e: Vec<f64> = (0..4).map(|i| 2.0 * (i as f64 + 1.0) * x[i]).collect();
+        assert_grad_close("enumerate", x, &d, &e, EXACTISH);
 
-    let ys = [1.5, -0.3, 0.7];
-    let (v, dx, dy) = zip_elements_grad(&x, &ys);
-    assert_eq!(v, zip_elements(&x, &ys));
-    let ex = [
-        ys[0] + 2.0 * x[0] * ys[0],
-        ys[1] + 2.0 * x[1] * ys[1],
-        ys[2] + 2.0 * x[2] * ys[2],
-        0.0,
-    ];
-    let ey: Vec<f64> = (0..3).map(|i| x[i] + x[i] * x[i]).collect();
-    assert_grad_close("zip ∂x", x, &dx, &ex, EXACTISH);
-    assert_grad_close("zip ∂y", ys, &dy, &ey, EXACTISH);
+        let ys = [1.5, -0.3, 0.7];
+        let (v, dx, dy) = zip_elements_grad(&x, &ys);
+        assert_eq!(v, zip_elements(&x, &ys));
+        let ex = [
+            ys[0] + 2.0 * x[0] * ys[0],
+            ys[1] + 2.0 * x[1] * ys[1],
+            ys[2] + 2.0 * x[2] * ys[2],
+            0.0,
+        ];
+        let ey: Vec<f64> = (0..3).map(|i| x[i] + x[i] * x[i]).collect();
+        assert_grad_close("zip ∂x", x, &dx, &ex, EXACTISH);
+        assert_grad_close("zip ∂y", ys, &dy, &ey, EXACTISH);
 
-    for (x, y) in [(0.7, -1.1), (1.3, 0.4)] {
-        let (v, dx, dy) = local_array_elements_grad(x, y);
-        assert_eq!(v, local_array_elements(x, y));
-        let ex = 2.0 * x * y * y + 2.0 * (x + y) + 4.0 * x * x * x;
-        let ey = 2.0 * x * x * y + 2.0 * (x + y);
-        assert_close("local ∂x", dx, ex, EXACTISH);
-        assert_close("local ∂y", dy, ey, EXACTISH);
+        for (x, y) in [(0.7, -1.1), (1.3, 0.4)] {
+            let (v, dx, dy) = local_array_elements_grad(x, y);
+            assert_eq!(v, local_array_elements(x, y));
+            let ex = 2.0 * x * y * y + 2.0 * (x + y) + 4.0 * x * x * x;
+            let ey = 2.0 * x * x * y + 2.0 * (x + y);
+            assert_close("local ∂x", dx, ex, EXACTISH);
+            assert_close("local ∂y", dy, ey, EXACTISH);
+        }
     }
 }
 

@@ -188,21 +188,22 @@ fn integer_conditions(x: f64, n: usize, k: i32) -> f64 {
 
 #[test]
 fn integer_conditions_with_and_or_not() {
-    let x: f64 = 0.9;
-    // (n, k, expected f') with each arm taken at least once, `||` by either side.
-    let cases = [
-        (3, 2, 2.0),
-        (4, -5, -5.0),
-        (0, 0, 2.0 * x),
-        (2, -3, 2.0 * x),
-        (2, 0, x.cos()),
-        (1, -1, x.exp()),
-        (1, 7, x.exp()),
-    ];
-    for (n, k, expected) in cases {
-        let (v, d) = integer_conditions_grad(x, n, k);
-        assert_eq!(v, integer_conditions(x, n, k));
-        assert_close(&format!("f' at n = {n}, k = {k}"), d, expected, EXACTISH);
+    for x in [0.9_f64, -1.7] {
+        // (n, k, expected f') with each arm taken at least once, `||` by either side.
+        let cases = [
+            (3, 2, 2.0),
+            (4, -5, -5.0),
+            (0, 0, 2.0 * x),
+            (2, -3, 2.0 * x),
+            (2, 0, x.cos()),
+            (1, -1, x.exp()),
+            (1, 7, x.exp()),
+        ];
+        for (n, k, expected) in cases {
+            let (v, d) = integer_conditions_grad(x, n, k);
+            assert_eq!(v, integer_conditions(x, n, k));
+            assert_close(&format!("f' at n = {n}, k = {k}"), d, expected, EXACTISH);
+        }
     }
 }
 
@@ -222,19 +223,20 @@ fn bool_parameters(x: f64, y: f64, square: bool, negate: bool) -> f64 {
 
 #[test]
 fn bool_parameters_choose_the_branch() {
-    let (x, y) = (1.3, -0.6);
-    for square in [false, true] {
-        for negate in [false, true] {
-            let (v, dx, dy) = bool_parameters_grad(x, y, square, negate);
-            assert_eq!(v, bool_parameters(x, y, square, negate));
-            let (ex, ey) = match (square, negate) {
-                (false, false) => (y, x),
-                (true, false) => (2.0 * x * y * y, 2.0 * x * x * y),
-                (false, true) => (-2.0 * x * y, -x * x),
-                (true, true) => (-3.0 * x * x * y * y, -2.0 * x * x * x * y),
-            };
-            assert_close("∂x", dx, ex, EXACTISH);
-            assert_close("∂y", dy, ey, EXACTISH);
+    for (x, y) in [(1.3, -0.6), (-0.8, 2.1)] {
+        for square in [false, true] {
+            for negate in [false, true] {
+                let (v, dx, dy) = bool_parameters_grad(x, y, square, negate);
+                assert_eq!(v, bool_parameters(x, y, square, negate));
+                let (ex, ey) = match (square, negate) {
+                    (false, false) => (y, x),
+                    (true, false) => (2.0 * x * y * y, 2.0 * x * x * y),
+                    (false, true) => (-2.0 * x * y, -x * x),
+                    (true, true) => (-3.0 * x * x * y * y, -2.0 * x * x * x * y),
+                };
+                assert_close("∂x", dx, ex, EXACTISH);
+                assert_close("∂y", dy, ey, EXACTISH);
+            }
         }
     }
 }
@@ -585,13 +587,14 @@ fn only_in_untaken_branch(x: f64, y: f64, use_y: bool) -> f64 {
 
 #[test]
 fn parameter_read_only_in_the_untaken_branch_has_zero_gradient() {
-    let (x, y) = (1.5, -0.4);
-    let (_, dx, dy) = only_in_untaken_branch_grad(x, y, false);
-    assert_close("∂x", dx, 2.0 * x, EXACTISH);
-    assert_eq!(dy, 0.0);
-    let (_, dx, dy) = only_in_untaken_branch_grad(x, y, true);
-    assert_close("∂x", dx, y.exp(), EXACTISH);
-    assert_close("∂y", dy, x * y.exp(), EXACTISH);
+    for (x, y) in [(1.5, -0.4), (-0.6, 1.3)] {
+        let (_, dx, dy) = only_in_untaken_branch_grad(x, y, false);
+        assert_close("∂x", dx, 2.0 * x, EXACTISH);
+        assert_eq!(dy, 0.0);
+        let (_, dx, dy) = only_in_untaken_branch_grad(x, y, true);
+        assert_close("∂x", dx, y.exp(), EXACTISH);
+        assert_close("∂y", dy, x * y.exp(), EXACTISH);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -712,20 +712,21 @@ fn list_of_vectors(vs: &[Array1<f64>], w: &Array1<f64>) -> f64 {
 #[test]
 fn list_of_vectors_indexed_in_a_loop() {
     let vs = vec![array![0.5, -1.0], array![2.0, 0.25], array![-0.75, 1.5]];
-    let w = array![0.3, -0.6];
-    let (v, dvs, dw) = list_of_vectors_grad(&vs, &w);
-    let dvs: Vec<Array1<f64>> = dvs;
-    assert_eq!(v, list_of_vectors(&vs, &w));
-    let evs: Vec<Array1<f64>> = (0..3).map(|l| &w * (l as f64 + 1.0)).collect();
-    let ew = &vs[0] + &(&vs[1] * 2.0) + &(&vs[2] * 3.0);
-    assert_grad_close("∂vs", 0, &flatten(&dvs), &flatten(&evs), EXACTISH);
-    assert_grad_close(
-        "∂w",
-        0,
-        dw.as_slice().unwrap(),
-        ew.as_slice().unwrap(),
-        EXACTISH,
-    );
+    for w in [array![0.3, -0.6], array![-1.2, 0.8]] {
+        let (v, dvs, dw) = list_of_vectors_grad(&vs, &w);
+        let dvs: Vec<Array1<f64>> = dvs;
+        assert_eq!(v, list_of_vectors(&vs, &w));
+        let evs: Vec<Array1<f64>> = (0..3).map(|l| &w * (l as f64 + 1.0)).collect();
+        let ew = &vs[0] + &(&vs[1] * 2.0) + &(&vs[2] * 3.0);
+        assert_grad_close("∂vs", 0, &flatten(&dvs), &flatten(&evs), EXACTISH);
+        assert_grad_close(
+            "∂w",
+            0,
+            dw.as_slice().unwrap(),
+            ew.as_slice().unwrap(),
+            EXACTISH,
+        );
+    }
 }
 
 // Squared distances of 3-D points to a centre, the points a `&[[f64; 3]]` indexed as

@@ -70,19 +70,20 @@ fn match_ranges(x: f64, y: f64, n: i32) -> f64 {
 
 #[test]
 fn match_on_integer_ranges_and_alternatives() {
-    let (x, y) = (0.8, -1.4);
-    for n in [-10, -3, -1, 0, 1, 2, 4, 5, -20, -11, 100] {
-        let (v, dx, dy) = match_ranges_grad(x, y, n);
-        assert_eq!(v, match_ranges(x, y, n));
-        let (ex, ey) = match n {
-            -10..=-1 => (y, x),
-            0 | 1 => (1.0, 2.0 * y),
-            2..5 => (y * (x * y).cos(), x * (x * y).cos()),
-            -20 => (2.0 * x, 0.0),
-            _ => (x.exp() * y, x.exp()),
-        };
-        assert_close(&format!("∂x, n = {n}"), dx, ex, EXACTISH);
-        assert_close(&format!("∂y, n = {n}"), dy, ey, EXACTISH);
+    for (x, y) in [(0.8, -1.4), (-1.2, 0.5)] {
+        for n in [-10, -3, -1, 0, 1, 2, 4, 5, -20, -11, 100] {
+            let (v, dx, dy) = match_ranges_grad(x, y, n);
+            assert_eq!(v, match_ranges(x, y, n));
+            let (ex, ey) = match n {
+                -10..=-1 => (y, x),
+                0 | 1 => (1.0, 2.0 * y),
+                2..5 => (y * (x * y).cos(), x * (x * y).cos()),
+                -20 => (2.0 * x, 0.0),
+                _ => (x.exp() * y, x.exp()),
+            };
+            assert_close(&format!("∂x, n = {n}"), dx, ex, EXACTISH);
+            assert_close(&format!("∂y, n = {n}"), dy, ey, EXACTISH);
+        }
     }
 }
 
@@ -140,17 +141,18 @@ fn match_array_arms(x: f64, y: f64, k: u8) -> f64 {
 
 #[test]
 fn match_arms_producing_arrays() {
-    let (x, y) = (1.3, -0.7);
-    for k in 0..3 {
-        let (v, dx, dy) = match_array_arms_grad(x, y, k);
-        assert_eq!(v, match_array_arms(x, y, k));
-        let (ex, ey) = match k {
-            0 => (y + 1.0, x),
-            1 => (2.0 * x * y, x * x + 1.0),
-            _ => (1.0, 0.0),
-        };
-        assert_close(&format!("∂x, k = {k}"), dx, ex, EXACTISH);
-        assert_close(&format!("∂y, k = {k}"), dy, ey, EXACTISH);
+    for (x, y) in [(1.3, -0.7), (-0.4, 1.9)] {
+        for k in 0..3 {
+            let (v, dx, dy) = match_array_arms_grad(x, y, k);
+            assert_eq!(v, match_array_arms(x, y, k));
+            let (ex, ey) = match k {
+                0 => (y + 1.0, x),
+                1 => (2.0 * x * y, x * x + 1.0),
+                _ => (1.0, 0.0),
+            };
+            assert_close(&format!("∂x, k = {k}"), dx, ex, EXACTISH);
+            assert_close(&format!("∂y, k = {k}"), dy, ey, EXACTISH);
+        }
     }
 }
 
@@ -387,10 +389,11 @@ fn match_f32(x: f32, y: f32, k: i64) -> f32 {
 
 #[test]
 fn match_in_f32() {
-    for k in [0, 2, 7] {
-        let p = [1.25_f32, -0.75];
-        let (v, dx, dy) = match_f32_grad(p[0], p[1], k);
-        assert_eq!(v, match_f32(p[0], p[1], k));
-        check_f32("match_f32", |q| match_f32(q[0], q[1], k), &p, &[dx, dy]);
+    for p in [[1.25_f32, -0.75], [-0.5, 1.5]] {
+        for k in [0, 2, 7] {
+            let (v, dx, dy) = match_f32_grad(p[0], p[1], k);
+            assert_eq!(v, match_f32(p[0], p[1], k));
+            check_f32("match_f32", |q| match_f32(q[0], q[1], k), &p, &[dx, dy]);
+        }
     }
 }

@@ -274,16 +274,17 @@ fn for_continue_gradient(x: &[f64]) -> Vec<f64> {
 #[test]
 fn continue_in_while_loop_and_for() {
     let x = [0.5, -1.2, 0.9, 2.0, -0.3, 1.1];
-    let a = 0.7;
-    let (v, dx, da) = while_continue_grad(&x, a);
-    assert_eq!(v, while_continue(&x, a));
-    let ex: Vec<f64> = x
-        .iter()
-        .map(|&v| if v < 0.0 { 0.0 } else { 3.0 * a * v * v })
-        .collect();
-    let ea: f64 = x.iter().filter(|&&v| v >= 0.0).map(|v| v.powi(3)).sum();
-    assert_grad_close("while continue ∂x", x, &dx, &ex, EXACTISH);
-    assert_close("while continue ∂a", da, ea, EXACTISH);
+    for a in [0.7, -1.6] {
+        let (v, dx, da) = while_continue_grad(&x, a);
+        assert_eq!(v, while_continue(&x, a));
+        let ex: Vec<f64> = x
+            .iter()
+            .map(|&v| if v < 0.0 { 0.0 } else { 3.0 * a * v * v })
+            .collect();
+        let ea: f64 = x.iter().filter(|&&v| v >= 0.0).map(|v| v.powi(3)).sum();
+        assert_grad_close("while continue ∂x", x, &dx, &ex, EXACTISH);
+        assert_close("while continue ∂a", da, ea, EXACTISH);
+    }
 
     for x in [&x[..], &x[..5]] {
         let (v, d) = loop_continue_grad(x);
