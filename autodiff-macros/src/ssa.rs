@@ -33,6 +33,7 @@
 //!           | operand as type          Cast, of an inactive operand only
 //!           | operand ⋈ operand        Compare, ⋈ ∈ { == != < <= > >= }: a `bool`
 //!           | !operand                 Not, of a `bool`
+//!           | min(operand, operand)    MinLen, of two lengths (how far `zip` runs)
 //! body     := stmt* ; output operand
 //! ```
 //!
@@ -142,6 +143,8 @@ pub enum Op {
     Compare(CmpOp, Operand, Operand),
     /// `!c` of a `bool`.
     Not(Operand),
+    /// `min(a, b)` of two lengths: how far `zip` runs.
+    MinLen(Operand, Operand),
 }
 
 impl Op {
@@ -149,7 +152,7 @@ impl Op {
     pub fn operands(&self) -> Vec<&Operand> {
         match self {
             Op::Use(a) | Op::Deref(a) | Op::Neg(a) | Op::Cast(a, _) | Op::Not(a) => vec![a],
-            Op::Binary(_, a, b) | Op::Compare(_, a, b) => vec![a, b],
+            Op::Binary(_, a, b) | Op::Compare(_, a, b) | Op::MinLen(a, b) => vec![a, b],
             Op::Method { receiver, args, .. } => std::iter::once(receiver).chain(args).collect(),
             Op::Index { base, index } => vec![base, index],
             Op::Array(items)

@@ -246,7 +246,12 @@ impl Forward<'_> {
                 })
                 .collect();
             if let Some(record) = record {
-                values.push(record.literal(if then { 0 } else { 1 }));
+                let cloned = self.given_away(
+                    merges
+                        .iter()
+                        .map(|phi| if then { &phi.then } else { &phi.else_ }),
+                );
+                values.push(record.literal(if then { 0 } else { 1 }, &cloned));
             }
             let value = match values.as_slice() {
                 [] => quote!(),
@@ -303,7 +308,8 @@ impl Forward<'_> {
             out.push(quote_spanned!(span=>
                 let mut #name = ::std::vec::Vec::with_capacity(::core::iter::Iterator::size_hint(&(#range)).0);
             ));
-            let literal = record.literal(0);
+            let cloned = self.given_away(carried.iter().map(|c| &c.next));
+            let literal = record.literal(0, &cloned);
             push = quote!(#name.push(#literal););
         }
         let updates: Vec<_> = carried
@@ -338,6 +344,20 @@ impl Forward<'_> {
             }
         }
         out
+    }
+
+    /// The names of the ndarray arrays among `values`, which are moved after a record is built.
+    fn given_away<'b>(&'b self, values: impl Iterator<Item = &'b Operand>) -> Vec<&'b Ident> {
+        values
+            .filter_map(|value| match value {
+                Operand::Var(v)
+                    if is_ndarray(self.types, value) && !is_borrowed(self.function, *v) =>
+                {
+                    Some(&self.function.var(*v).name)
+                }
+                _ => None,
+            })
+            .collect()
     }
 
     /// Whether the forward sweep reads `var`.
@@ -609,6 +629,10 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
         Op::Not(a) => {
             let a = o(a);
             quote_spanned!(span=> !#a)
+        }
+        Op::MinLen(a, b) => {
+            let (a, b) = (o(a), o(b));
+            quote_spanned!(span=> ::core::cmp::min(#a, #b))
         }
     }
 }

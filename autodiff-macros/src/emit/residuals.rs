@@ -64,10 +64,17 @@ impl Record {
         }
     }
 
-    /// The value built at the end of the arm (iteration).
-    pub fn literal(&self, arm: usize) -> TokenStream {
+    /// The value built at the end of the arm (iteration); the fields named in `cloned` are
+    /// copies, for values the arm (iteration) still gives away after it.
+    pub fn literal(&self, arm: usize, cloned: &[&Ident]) -> TokenStream {
         let path = self.path(arm);
-        let inits = self.arms[arm].iter().map(|(_, _, init)| init);
+        let inits = self.arms[arm].iter().map(|(name, _, init)| {
+            if cloned.contains(&name) {
+                quote!(#name: #name.clone())
+            } else {
+                init.clone()
+            }
+        });
         let marker = self
             .marker
             .as_ref()

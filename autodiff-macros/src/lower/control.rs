@@ -13,6 +13,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, Pat, Stmt as SynStmt};
 
 use super::{Hint, Lowerer, strip};
+use crate::primitives;
 use crate::ssa::{Adaptor, Body, Carried, CmpOp, For, If, Op, Operand, Phi, Range, Stmt, VarId};
 
 impl Lowerer<'_> {
@@ -285,29 +286,18 @@ impl Lowerer<'_> {
             );
             return;
         }
-        let Some(range) = self.range(&expr.expr) else {
+        let Some(Iteration { range, item }) = self.iteration(&expr.expr) else {
             return;
         };
         let id = self.next_compound();
         let records = self.record_var(&format!("loop{id}"), span);
         let carried_names = assigned_names(&expr.body.stmts, &self.env);
-        // The index: a name or `_`.
-        let index_name = match &*expr.pat {
-            Pat::Ident(ident)
-                if ident.by_ref.is_none()
-                    && ident.subpat.is_none()
-                    && ident.mutability.is_none() =>
-            {
-                Some(ident.ident.clone())
-            }
-            Pat::Wild(_) => None,
-            other => {
-                self.errors.spanned(
-                    other,
-                    "a `for` loop over a range in a #[grad] function binds a name or `_`",
-                );
-                return;
-            }
+        // The index: the name the pattern gives it, a fresh one where the loop runs over
+        // elements, or none for `for _ in a..b`.
+        let index_name = match (&item, index_pattern(&expr.pat, &item)) {
+            (_, Some(ident)) => Some(ident.clone()),
+            (Item::Index, None) => None,
+            (_, None) => Some(syn::Ident::new("index", expr.pat.span())),
         };
         let outer_stmts = std::mem::take(&mut self.stmts);
         let outer_env = self.env.clone();
@@ -334,6 +324,11 @@ impl Lowerer<'_> {
             self.env.insert(ident.to_string(), var);
             var
         });
+        if !self.bind_item(&expr.pat, &item, index) {
+            self.stmts = outer_stmts;
+            self.env = outer_env;
+            return;
+        }
         for stmt in &expr.body.stmts {
             self.statement(stmt);
         }
@@ -374,6 +369,178 @@ impl Lowerer<'_> {
             records,
             span,
         }));
+    }
+
+    /// What a `for` loop runs over: a range of integers, or the elements of arrays, slices and
+    /// `Vec`s (`x`, `&x`, `x.iter()`), enumerated or zipped, as an index range and what each
+    /// index gives.
+    fn iteration(&mut self, expr: &Expr) -> Option<Iteration> {
+        const OVER: &str = "a `for` loop in a #[grad] function runs over a range of integers \
+                            (`a..b`, `a..=b`, `.rev()`, `.step_by(k)`) or the elements of float \
+                            arrays, slices and `Vec`s (`x.iter()`, `&x`, with `.enumerate()` and \
+                            `.zip(..)`)";
+        match strip(expr) {
+            Expr::Range(_) => Some(Iteration {
+                range: self.range(expr)?,
+                item: Item::Index,
+            }),
+            Expr::MethodCall(call) => {
+                let method = call.method.to_string();
+                match (method.as_str(), call.args.len()) {
+                    ("iter" | "into_iter" | "copied" | "cloned", 0) => {
+                        self.iteration(&call.receiver)
+                    }
+                    ("rev", 0) => {
+                        let mut inner = self.iteration(&call.receiver)?;
+                        inner.range.adaptors.push(Adaptor::Rev);
+                        Some(inner)
+                    }
+                    ("step_by", 1) => {
+                        let mut inner = self.iteration(&call.receiver)?;
+                        let step = self.expr(&call.args[0], None)?;
+                        inner.range.adaptors.push(Adaptor::StepBy(step));
+                        Some(inner)
+                    }
+                    ("enumerate", 0) => {
+                        let inner = self.iteration(&call.receiver)?;
+                        if matches!(inner.item, Item::Index) || !inner.range.adaptors.is_empty() {
+                            self.errors.spanned(
+                                &call.method,
+                                "`enumerate` is supported directly on the elements of an array \
+                                 or slice (`x.iter().enumerate()`, then `.rev()` if needed)",
+                            );
+                            return None;
+                        }
+                        Some(Iteration {
+                            range: inner.range,
+                            item: Item::Pair(Box::new(Item::Index), Box::new(inner.item)),
+                        })
+                    }
+                    ("zip", 1) => {
+                        let a = self.iteration(&call.receiver)?;
+                        let b = self.iteration(&call.args[0])?;
+                        if matches!(a.item, Item::Index)
+                            || matches!(b.item, Item::Index)
+                            || !a.range.adaptors.is_empty()
+                            || !b.range.adaptors.is_empty()
+                        {
+                            self.errors.spanned(
+                                &call.method,
+                                "`zip` is supported between the elements of two arrays or \
+                                 slices (`x.iter().zip(y.iter())`, then `.rev()` if needed)",
+                            );
+                            return None;
+                        }
+                        let span = call.span();
+                        let end = Operand::Var(self.push(
+                            Op::MinLen(a.range.end, b.range.end),
+                            None,
+                            None,
+                            span,
+                        ));
+                        Some(Iteration {
+                            range: Range {
+                                start: a.range.start,
+                                end,
+                                inclusive: false,
+                                adaptors: Vec::new(),
+                            },
+                            item: Item::Pair(Box::new(a.item), Box::new(b.item)),
+                        })
+                    }
+                    _ => {
+                        self.errors.spanned(expr, OVER);
+                        None
+                    }
+                }
+            }
+            Expr::Reference(reference) if reference.mutability.is_none() => {
+                self.iteration(&reference.expr)
+            }
+            Expr::Path(_) => {
+                let span = expr.span();
+                let array = self.expr(expr, None)?;
+                let slot = self.slot_of(&array);
+                if self.types.as_ndarray(slot).is_some() {
+                    self.errors.spanned(
+                        expr,
+                        "iterating over an ndarray array is not supported in a #[grad] function \
+                         yet; loop over a slice or a `Vec`, or use the array methods",
+                    );
+                    return None;
+                }
+                let len = primitives::lookup("len", primitives::Syntax::FloatMethod)
+                    .expect("`len` is in the table");
+                let end = Operand::Var(self.push(
+                    Op::Method {
+                        prim: len,
+                        receiver: array.clone(),
+                        args: Vec::new(),
+                    },
+                    None,
+                    None,
+                    span,
+                ));
+                Some(Iteration {
+                    range: Range {
+                        start: Operand::Const(quote::quote!(0)),
+                        end,
+                        inclusive: false,
+                        adaptors: Vec::new(),
+                    },
+                    item: Item::Element(array),
+                })
+            }
+            other => {
+                self.errors.spanned(other, OVER);
+                None
+            }
+        }
+    }
+
+    /// Binds the loop pattern to what each index gives: the index itself, or elements read at
+    /// it (`let v = x[i];` at the start of the body). False after an error.
+    fn bind_item(&mut self, pat: &Pat, item: &Item, index: Option<VarId>) -> bool {
+        const PATTERN: &str = "this pattern does not match what the loop gives: write a name, \
+                               `_`, `&name`, or a tuple of those for `enumerate` and `zip`";
+        match (pat, item) {
+            (Pat::Wild(_), _) => true,
+            (Pat::Ident(_), Item::Index) => true,
+            (Pat::Reference(reference), Item::Element(_)) if reference.mutability.is_none() => {
+                self.bind_item(&reference.pat, item, index)
+            }
+            (Pat::Ident(ident), Item::Element(array))
+                if ident.by_ref.is_none() && ident.subpat.is_none() =>
+            {
+                let Some(index) = index else {
+                    return false;
+                };
+                let hint = Hint {
+                    user: ident.ident.to_string(),
+                    span: ident.ident.span(),
+                };
+                let var = self.push(
+                    Op::Index {
+                        base: array.clone(),
+                        index: Operand::Var(index),
+                    },
+                    Some(hint),
+                    None,
+                    ident.span(),
+                );
+                self.env.insert(ident.ident.to_string(), var);
+                true
+            }
+            (Pat::Tuple(tuple), Item::Pair(a, b)) if tuple.elems.len() == 2 => {
+                self.bind_item(&tuple.elems[0], a, index)
+                    && self.bind_item(&tuple.elems[1], b, index)
+            }
+            (Pat::Paren(paren), _) => self.bind_item(&paren.pat, item, index),
+            (other, _) => {
+                self.errors.spanned(other, PATTERN);
+                false
+            }
+        }
     }
 
     /// `a..b`, `a..=b`, with `.rev()` and `.step_by(k)` after it.
@@ -419,6 +586,35 @@ impl Lowerer<'_> {
                 None
             }
         }
+    }
+}
+
+/// A loop over a range of indices, each giving `item`.
+struct Iteration {
+    range: Range,
+    item: Item,
+}
+
+/// What one index of a loop gives.
+enum Item {
+    /// The index itself (a range of integers, or `enumerate`'s count).
+    Index,
+    /// The element of an array or slice at the index.
+    Element(Operand),
+    /// `enumerate` and `zip`.
+    Pair(Box<Item>, Box<Item>),
+}
+
+/// The name the pattern gives the index, if it names it (`i` of `for i in 0..n` or of
+/// `for (i, v) in x.iter().enumerate()`).
+fn index_pattern<'p>(pat: &'p Pat, item: &Item) -> Option<&'p syn::Ident> {
+    match (pat, item) {
+        (Pat::Ident(ident), Item::Index) => Some(&ident.ident),
+        (Pat::Tuple(tuple), Item::Pair(a, b)) if tuple.elems.len() == 2 => {
+            index_pattern(&tuple.elems[0], a).or_else(|| index_pattern(&tuple.elems[1], b))
+        }
+        (Pat::Paren(paren), _) => index_pattern(&paren.pat, item),
+        _ => None,
     }
 }
 

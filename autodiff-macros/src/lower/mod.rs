@@ -1129,6 +1129,10 @@ impl Lowerer<'_> {
                 let bool_ty: Type = syn::parse_quote!(bool);
                 self.types.written(&bool_ty)
             }
+            Op::MinLen(..) => {
+                let usize_ty: Type = syn::parse_quote!(usize);
+                self.types.written(&usize_ty)
+            }
             // Unified with the declared output type, the only place a tuple goes.
             Op::Tuple(_) => self.types.unknown(),
         }

@@ -18,7 +18,9 @@ pub(super) fn insert(cx: &mut Cx) {
     last_read.sort();
     for (var, at) in last_read {
         let operand = Operand::Var(var);
-        if cx.is_array(&operand) && !is_borrowed(function, var) {
+        // A value of an `if`'s arm or a loop's iteration lives in its record, dropped with it.
+        let in_function = cx.scopes.get(&var) == Some(&crate::analysis::Scope::Function);
+        if in_function && cx.is_array(&operand) && !is_borrowed(function, var) {
             drops
                 .entry(at)
                 .or_default()

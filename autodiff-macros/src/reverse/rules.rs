@@ -206,7 +206,9 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
             }
         }
         Op::Cast(..) => unreachable!("a cast of an active value is rejected while lowering"),
-        Op::Compare(..) | Op::Not(_) => unreachable!("a `bool` is never active"),
+        Op::Compare(..) | Op::Not(_) | Op::MinLen(..) => {
+            unreachable!("a `bool` or a length is never active")
+        }
         Op::GradCall { .. } => unreachable!("calls have one rule, in `rule`"),
     }
 }
@@ -441,7 +443,8 @@ fn array_rule(cx: &mut Cx, stmt: &Let) {
         | Op::Tuple(_)
         | Op::Cast(..)
         | Op::Compare(..)
-        | Op::Not(_) => {
+        | Op::Not(_)
+        | Op::MinLen(..) => {
             unreachable!("`analysis::validate` rejects these where they give an ndarray array")
         }
         Op::GradCall { .. } => unreachable!("calls have one rule, in `rule`"),
