@@ -384,7 +384,7 @@ pub fn activity(function: &mut Function) {
 fn op_is_active(op: &Op, operand_active: impl Fn(&Operand) -> bool) -> bool {
     match op {
         Op::Method { prim, .. } if prim.is_constant() => false,
-        Op::Cast(..) | Op::Compare(..) | Op::Not(_) | Op::MinLen(..) => false,
+        Op::Cast(..) | Op::Compare(..) | Op::Not(_) | Op::MinLen(..) | Op::Matches(..) => false,
         op => op.operands().into_iter().any(operand_active),
     }
 }

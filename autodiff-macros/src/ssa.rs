@@ -34,6 +34,8 @@
 //!           | operand ⋈ operand        Compare, ⋈ ∈ { == != < <= > >= }: a `bool`
 //!           | !operand                 Not, of a `bool`
 //!           | min(operand, operand)    MinLen, of two lengths (how far `zip` runs)
+//!           | matches!(operand, pat)   Matches: a `match` arm's test (a `match` is a chain of
+//!                                      `if`s, its last arm the final `else`)
 //! body     := stmt* ; output operand
 //! ```
 //!
@@ -145,13 +147,20 @@ pub enum Op {
     Not(Operand),
     /// `min(a, b)` of two lengths: how far `zip` runs.
     MinLen(Operand, Operand),
+    /// `matches!(a, pattern)`: a `match` arm's test.
+    Matches(Operand, Box<syn::Pat>),
 }
 
 impl Op {
     /// The operands in order (receiver first for methods).
     pub fn operands(&self) -> Vec<&Operand> {
         match self {
-            Op::Use(a) | Op::Deref(a) | Op::Neg(a) | Op::Cast(a, _) | Op::Not(a) => vec![a],
+            Op::Use(a)
+            | Op::Deref(a)
+            | Op::Neg(a)
+            | Op::Cast(a, _)
+            | Op::Not(a)
+            | Op::Matches(a, _) => vec![a],
             Op::Binary(_, a, b) | Op::Compare(_, a, b) | Op::MinLen(a, b) => vec![a, b],
             Op::Method { receiver, args, .. } => std::iter::once(receiver).chain(args).collect(),
             Op::Index { base, index } => vec![base, index],

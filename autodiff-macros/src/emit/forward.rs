@@ -630,6 +630,10 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
             let a = o(a);
             quote_spanned!(span=> !#a)
         }
+        Op::Matches(a, pat) => {
+            let a = o(a);
+            quote_spanned!(span=> ::core::matches!(#a, #pat))
+        }
         Op::MinLen(a, b) => {
             let (a, b) = (o(a), o(b));
             quote_spanned!(span=> ::core::cmp::min(#a, #b))

@@ -17,46 +17,43 @@ use crate::primitives;
 use crate::ssa::{Adaptor, Body, Carried, CmpOp, For, If, Op, Operand, Phi, Range, Stmt, VarId};
 
 impl Lowerer<'_> {
-    /// Lowers `stmts` as a body of their own, from the current environment; returns the body,
-    /// the environment at its end (restoring the current one) and, where `value` asks for it,
-    /// the operand of its tail expression.
-    fn nested(
-        &mut self,
-        stmts: &[SynStmt],
-        value: bool,
-        span: Span,
-    ) -> (Body, HashMap<String, VarId>, Option<Operand>) {
+    /// Runs `lower` on a body of its own, from the current environment; returns the body,
+    /// the environment at its end (restoring the current one) and what `lower` returned.
+    fn scoped<T>(&mut self, lower: impl FnOnce(&mut Self) -> T) -> (Body, Env, T) {
         let outer_stmts = std::mem::take(&mut self.stmts);
         let outer_env = self.env.clone();
-        let mut output = None;
-        match stmts.split_last() {
-            Some((SynStmt::Expr(last, None), init)) if value => {
-                for stmt in init {
-                    self.statement(stmt);
-                }
-                output = self.expr(last, None);
-            }
-            _ if value => {
-                for stmt in stmts {
-                    self.statement(stmt);
-                }
-                self.errors.push(syn::Error::new(
-                    span,
-                    "this block must end with an expression giving its value (no `;` after it)",
-                ));
-            }
-            _ => {
-                for stmt in stmts {
-                    self.statement(stmt);
-                }
-            }
-        }
+        let result = lower(self);
         let body = Body {
             stmts: std::mem::replace(&mut self.stmts, outer_stmts),
             output: Operand::Const(quote::quote!(())),
         };
         let env = std::mem::replace(&mut self.env, outer_env);
-        (body, env, output)
+        (body, env, result)
+    }
+
+    /// The statements of a block; with `value`, the operand of its tail expression.
+    fn block(&mut self, stmts: &[SynStmt], value: bool, span: Span) -> Option<Operand> {
+        match stmts.split_last() {
+            Some((SynStmt::Expr(last, None), init)) if value => {
+                for stmt in init {
+                    self.statement(stmt);
+                }
+                self.expr(last, None)
+            }
+            _ => {
+                for stmt in stmts {
+                    self.statement(stmt);
+                }
+                if value {
+                    self.errors.push(syn::Error::new(
+                        span,
+                        "this block must end with an expression giving its value (no `;` after \
+                         it)",
+                    ));
+                }
+                None
+            }
+        }
     }
 
     fn next_compound(&mut self) -> usize {
@@ -78,50 +75,140 @@ impl Lowerer<'_> {
         value: bool,
         hint: Option<Hint>,
     ) -> Option<Operand> {
+        if value && expr.else_branch.is_none() {
+            self.errors.spanned(
+                expr,
+                "an `if` that gives a value needs an `else` giving one of the same type",
+            );
+            return None;
+        }
         let cond = self.condition(&expr.cond)?;
-        let span = expr.span();
-        // Numbered before the arms, so records read in the order of the source.
-        let id = self.next_compound();
-        let record = self.record_var(&format!("if{id}"), span);
-        let (then, then_env, then_value) =
-            self.nested(&expr.then_branch.stmts, value, expr.then_branch.span());
-        let (else_, else_env, else_value) = match &expr.else_branch {
+        let then =
+            |cx: &mut Self| cx.block(&expr.then_branch.stmts, value, expr.then_branch.span());
+        let else_ = |cx: &mut Self| match &expr.else_branch {
             Some((_, else_expr)) => match strip(else_expr) {
-                Expr::Block(block) => self.nested(&block.block.stmts, value, block.span()),
-                Expr::If(nested) => {
-                    // `else if`: the nested `if` alone in the `else` arm.
-                    let outer_stmts = std::mem::take(&mut self.stmts);
-                    let outer_env = self.env.clone();
-                    let value = self.if_expr(nested, value, None);
-                    let body = Body {
-                        stmts: std::mem::replace(&mut self.stmts, outer_stmts),
-                        output: Operand::Const(quote::quote!(())),
-                    };
-                    let env = std::mem::replace(&mut self.env, outer_env);
-                    (body, env, value)
-                }
+                Expr::Block(block) => cx.block(&block.block.stmts, value, block.span()),
+                // `else if`: the nested `if` alone in the `else` arm.
+                Expr::If(nested) => cx.if_expr(nested, value, None),
                 other => {
-                    self.errors
+                    cx.errors
                         .spanned(other, "expected a block or `if` after `else`");
-                    return None;
+                    None
                 }
             },
-            None if value => {
+            None => None,
+        };
+        self.branch(cond, expr.span(), value, hint, then, else_)
+    }
+
+    /// `match scrutinee { .. }` on an integer, a `bool` or a field-less enum: a chain of `if`s
+    /// testing each arm's pattern in turn (`matches!`), the last arm the final `else`.
+    pub(super) fn match_expr(
+        &mut self,
+        expr: &syn::ExprMatch,
+        value: bool,
+        hint: Option<Hint>,
+    ) -> Option<Operand> {
+        let scrutinee = self.expr(&expr.expr, None)?;
+        if self.function.is_active(&scrutinee) {
+            self.errors.spanned(
+                &expr.expr,
+                "a `match` on a differentiated value has no derivative to follow; compare it \
+                 with `if` instead, or match on an integer, a `bool` or an enum",
+            );
+            return None;
+        }
+        for (i, arm) in expr.arms.iter().enumerate() {
+            let last = i + 1 == expr.arms.len();
+            if let Some((_, guard)) = &arm.guard {
                 self.errors.spanned(
-                    expr,
-                    "an `if` that gives a value needs an `else` giving one of the same type",
+                    guard,
+                    "match guards are not supported in a #[grad] function; write an `if` \
+                     inside the arm",
                 );
                 return None;
             }
-            None => (
-                Body {
-                    stmts: Vec::new(),
-                    output: Operand::Const(quote::quote!(())),
-                },
-                self.env.clone(),
-                None,
-            ),
+            if !binds_nothing(&arm.pat) && !(last && binding(&arm.pat).is_some()) {
+                self.errors.spanned(
+                    &arm.pat,
+                    "a `match` in a #[grad] function takes literal, range, `|`, path and `_` \
+                     patterns; bind the value before the `match` instead",
+                );
+                return None;
+            }
+        }
+        if expr.arms.is_empty() {
+            self.errors
+                .spanned(expr, "a `match` needs at least one arm");
+            return None;
+        }
+        self.match_arms(&scrutinee, &expr.arms, value, hint, expr.span())
+    }
+
+    fn match_arms(
+        &mut self,
+        scrutinee: &Operand,
+        arms: &[syn::Arm],
+        value: bool,
+        hint: Option<Hint>,
+        span: Span,
+    ) -> Option<Operand> {
+        let (first, rest) = arms.split_first().expect("at least one arm");
+        let arm_body = |cx: &mut Self, arm: &syn::Arm| match strip(&arm.body) {
+            Expr::Block(block) if block.label.is_none() => {
+                cx.block(&block.block.stmts, value, block.span())
+            }
+            body if value => cx.expr(body, None),
+            body => {
+                cx.expr_statement(body);
+                None
+            }
         };
+        if rest.is_empty() {
+            // Rust checked the match exhaustive: the last arm runs if no other did.
+            if let Some(ident) = binding(&first.pat) {
+                let hint = Hint {
+                    user: ident.to_string(),
+                    span: ident.span(),
+                };
+                let var = self.push(Op::Use(scrutinee.clone()), Some(hint), None, ident.span());
+                self.env.insert(ident.to_string(), var);
+            }
+            return arm_body(self, first);
+        }
+        let pat = &first.pat;
+        let cond = Operand::Var(self.push(
+            Op::Matches(scrutinee.clone(), Box::new(pat.clone())),
+            None,
+            None,
+            pat.span(),
+        ));
+        self.branch(
+            cond,
+            span,
+            value,
+            hint,
+            |cx| arm_body(cx, first),
+            |cx| cx.match_arms(scrutinee, rest, value, None, span),
+        )
+    }
+
+    /// `if cond { then } else { else_ }`, each arm lowered by its function in a body of its own,
+    /// with the user names the arms rebind merged after it; with `value`, the operand it gives.
+    fn branch(
+        &mut self,
+        cond: Operand,
+        span: Span,
+        value: bool,
+        hint: Option<Hint>,
+        then: impl FnOnce(&mut Self) -> Option<Operand>,
+        else_: impl FnOnce(&mut Self) -> Option<Operand>,
+    ) -> Option<Operand> {
+        // Numbered before the arms, so records read in the order of the source.
+        let id = self.next_compound();
+        let record = self.record_var(&format!("if{id}"), span);
+        let (then, then_env, then_value) = self.scoped(then);
+        let (else_, else_env, else_value) = self.scoped(else_);
         let mut merges = Vec::new();
         // The names either arm rebinds, in a deterministic order.
         let mut names: Vec<&String> = self
@@ -586,6 +673,39 @@ impl Lowerer<'_> {
                 None
             }
         }
+    }
+}
+
+/// The environment: the variable each user name denotes.
+type Env = HashMap<String, VarId>;
+
+/// Whether a pattern binds no name (literals, ranges, paths, `|`, `_`).
+fn binds_nothing(pat: &Pat) -> bool {
+    match pat {
+        Pat::Lit(_) | Pat::Range(_) | Pat::Path(_) | Pat::Wild(_) => true,
+        Pat::Or(or) => or.cases.iter().all(binds_nothing),
+        Pat::Paren(paren) => binds_nothing(&paren.pat),
+        // A bare name that resolves to a constant or a unit variant is a path to rustc; a
+        // binding would be the last arm, which `match_arms` never tests.
+        Pat::Ident(ident) => {
+            ident.subpat.is_none()
+                && ident.by_ref.is_none()
+                && ident.mutability.is_none()
+                && ident.ident.to_string().starts_with(char::is_uppercase)
+        }
+        _ => false,
+    }
+}
+
+/// The name a catch-all pattern binds (`n => ..`).
+fn binding(pat: &Pat) -> Option<&syn::Ident> {
+    match pat {
+        Pat::Ident(ident)
+            if ident.subpat.is_none() && ident.by_ref.is_none() && !binds_nothing(pat) =>
+        {
+            Some(&ident.ident)
+        }
+        _ => None,
     }
 }
 

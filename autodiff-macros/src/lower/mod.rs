@@ -282,7 +282,7 @@ impl Lowerer<'_> {
     }
 
     /// An expression statement: an assignment to a `let mut` variable, or an error.
-    fn expr_statement(&mut self, expr: &Expr) {
+    pub(super) fn expr_statement(&mut self, expr: &Expr) {
         match expr {
             Expr::Assign(assign) => {
                 let Some(name) = self.assignee(&assign.left) else {
@@ -323,6 +323,9 @@ impl Lowerer<'_> {
             }
             Expr::If(if_expr) => {
                 self.if_expr(if_expr, false, None);
+            }
+            Expr::Match(match_expr) => {
+                self.match_expr(match_expr, false, None);
             }
             Expr::ForLoop(for_loop) => self.for_loop(for_loop),
             Expr::Return(ret) => self.errors.spanned(
@@ -487,6 +490,7 @@ impl Lowerer<'_> {
                 self.expr_with(&reference.expr, hint, annotation)
             }
             Expr::If(if_expr) => self.if_expr(if_expr, true, hint),
+            Expr::Match(match_expr) => self.match_expr(match_expr, true, hint),
             Expr::Binary(binary) if is_comparison(&binary.op) => self.condition(expr),
             Expr::Binary(binary) => {
                 let Some(op) = arithmetic(&binary.op) else {
@@ -1125,7 +1129,7 @@ impl Lowerer<'_> {
                 self.types.array(elem, items.len())
             }
             Op::Cast(_, ty) => self.types.written(ty),
-            Op::Compare(..) | Op::Not(_) => {
+            Op::Compare(..) | Op::Not(_) | Op::Matches(..) => {
                 let bool_ty: Type = syn::parse_quote!(bool);
                 self.types.written(&bool_ty)
             }

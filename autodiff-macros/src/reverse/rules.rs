@@ -206,7 +206,7 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
             }
         }
         Op::Cast(..) => unreachable!("a cast of an active value is rejected while lowering"),
-        Op::Compare(..) | Op::Not(_) | Op::MinLen(..) => {
+        Op::Compare(..) | Op::Not(_) | Op::MinLen(..) | Op::Matches(..) => {
             unreachable!("a `bool` or a length is never active")
         }
         Op::GradCall { .. } => unreachable!("calls have one rule, in `rule`"),
@@ -444,7 +444,8 @@ fn array_rule(cx: &mut Cx, stmt: &Let) {
         | Op::Cast(..)
         | Op::Compare(..)
         | Op::Not(_)
-        | Op::MinLen(..) => {
+        | Op::MinLen(..)
+        | Op::Matches(..) => {
             unreachable!("`analysis::validate` rejects these where they give an ndarray array")
         }
         Op::GradCall { .. } => unreachable!("calls have one rule, in `rule`"),
