@@ -102,7 +102,7 @@ pub fn scopes(function: &Function) -> HashMap<VarId, Scope> {
                     walk(&branch.then, Scope::Then(branch.record), out);
                     walk(&branch.else_, Scope::Else(branch.record), out);
                 }
-                Stmt::For(looped) => {
+                Stmt::Loop(looped) => {
                     out.insert(looped.records, scope);
                     let inner = Scope::Loop(looped.records);
                     for c in &looped.carried {
@@ -111,6 +111,9 @@ pub fn scopes(function: &Function) -> HashMap<VarId, Scope> {
                     }
                     if let Some(index) = looped.index {
                         out.insert(index, inner);
+                    }
+                    if let Some(cond) = &looped.cond {
+                        walk(&cond.body, inner, out);
                     }
                     walk(&looped.body, inner, out);
                 }
@@ -171,12 +174,15 @@ pub fn adjoint_needed(function: &Function) -> Vec<bool> {
                     changed |= walk(&branch.then, needed, need);
                     changed |= walk(&branch.else_, needed, need);
                 }
-                Stmt::For(looped) => {
+                Stmt::Loop(looped) => {
                     for c in &looped.carried {
                         if needed[c.after.0] || needed[c.inside.0] {
                             changed |= need(needed, &c.next);
                             changed |= need(needed, &c.before);
                         }
+                    }
+                    if let Some(cond) = &looped.cond {
+                        changed |= walk(&cond.body, needed, need);
                     }
                     changed |= walk(&looped.body, needed, need);
                 }
@@ -262,7 +268,7 @@ pub fn check_kept(
             .any(|s| matches!(&s.op, Op::GradCall { residuals, .. } if *residuals == var))
             || function.body.compounds().into_iter().any(|s| match s {
                 Stmt::If(branch) => branch.record == var,
-                Stmt::For(looped) => looped.records == var,
+                Stmt::Loop(looped) => looped.records == var,
                 Stmt::Let(_) => false,
             });
         if !param && !residuals && table.of(var).written.is_none() {
@@ -358,10 +364,13 @@ pub fn activity(function: &mut Function) {
                         changed |= set(active, phi.var, value);
                     }
                 }
-                Stmt::For(looped) => {
+                Stmt::Loop(looped) => {
                     for c in &looped.carried {
                         let value = of(active, &c.before) || of(active, &c.next);
                         changed |= set(active, c.inside, value);
+                    }
+                    if let Some(cond) = &looped.cond {
+                        changed |= walk(&cond.body, active);
                     }
                     changed |= walk(&looped.body, active);
                     for c in &looped.carried {
@@ -384,7 +393,12 @@ pub fn activity(function: &mut Function) {
 fn op_is_active(op: &Op, operand_active: impl Fn(&Operand) -> bool) -> bool {
     match op {
         Op::Method { prim, .. } if prim.is_constant() => false,
-        Op::Cast(..) | Op::Compare(..) | Op::Not(_) | Op::MinLen(..) | Op::Matches(..) => false,
+        Op::Cast(..)
+        | Op::Compare(..)
+        | Op::Not(_)
+        | Op::Or(..)
+        | Op::MinLen(..)
+        | Op::Matches(..) => false,
         op => op.operands().into_iter().any(operand_active),
     }
 }
@@ -444,7 +458,7 @@ pub fn forward_liveness(
                         changed |= mark(live, &branch.cond);
                     }
                 }
-                Stmt::For(looped) => {
+                Stmt::Loop(looped) => {
                     let mut used = live[looped.records.0];
                     for c in &looped.carried {
                         if live[c.after.0] {
@@ -460,13 +474,20 @@ pub fn forward_liveness(
                     changed |= c;
                     if used || inner {
                         any = true;
-                        changed |= mark(live, &looped.range.start);
-                        changed |= mark(live, &looped.range.end);
-                        for adaptor in &looped.range.adaptors {
-                            if let crate::ssa::Adaptor::StepBy(step) = adaptor {
-                                changed |= mark(live, step);
-                            }
+                        // What decides how many iterations run.
+                        for operand in looped.range.iter().flat_map(|r| r.operands()) {
+                            changed |= mark(live, operand);
                         }
+                        for &flag in &looped.exits {
+                            changed |= mark(live, &Operand::Var(flag));
+                        }
+                        if let Some(cond) = &looped.cond {
+                            changed |= mark(live, &cond.value);
+                        }
+                    }
+                    if let Some(cond) = &looped.cond {
+                        let (c, _) = walk(&cond.body, live);
+                        changed |= c;
                     }
                 }
             }

@@ -16,7 +16,7 @@
 //!                                      Stmt::If: `merges` are φ-variables, `var = φ(a, b)` the
 //!                                      value `a` of the `then` arm or `b` of the `else` arm
 //!           | for var in range { body } ; carried
-//!                                      Stmt::For over `a..b`, `a..=b`, `.rev()`, `.step_by(k)`;
+//!                                      Stmt::Loop over `a..b`, `a..=b`, `.rev()`, `.step_by(k)`;
 //!                                      each carried variable is `inside` in the body (`before`
 //!                                      on the first iteration, `next` of the one before),
 //!                                      `after` once the loop has run
@@ -33,6 +33,8 @@
 //!           | operand as type          Cast, of an inactive operand only
 //!           | operand ⋈ operand        Compare, ⋈ ∈ { == != < <= > >= }: a `bool`
 //!           | !operand                 Not, of a `bool`
+//!           | operand || operand       Or, of two flags (`break`, `continue`, `return` set
+//!                                      flags; what follows a jump runs under `if !flag`)
 //!           | min(operand, operand)    MinLen, of two lengths (how far `zip` runs)
 //!           | matches!(operand, pat)   Matches: a `match` arm's test (a `match` is a chain of
 //!                                      `if`s, its last arm the final `else`)
@@ -145,6 +147,8 @@ pub enum Op {
     Compare(CmpOp, Operand, Operand),
     /// `!c` of a `bool`.
     Not(Operand),
+    /// `a || b` of two `bool` variables (flags of jumps; `||` the user writes is an `if`).
+    Or(Operand, Operand),
     /// `min(a, b)` of two lengths: how far `zip` runs.
     MinLen(Operand, Operand),
     /// `matches!(a, pattern)`: a `match` arm's test.
@@ -161,7 +165,9 @@ impl Op {
             | Op::Cast(a, _)
             | Op::Not(a)
             | Op::Matches(a, _) => vec![a],
-            Op::Binary(_, a, b) | Op::Compare(_, a, b) | Op::MinLen(a, b) => vec![a, b],
+            Op::Binary(_, a, b) | Op::Compare(_, a, b) | Op::MinLen(a, b) | Op::Or(a, b) => {
+                vec![a, b]
+            }
             Op::Method { receiver, args, .. } => std::iter::once(receiver).chain(args).collect(),
             Op::Index { base, index } => vec![base, index],
             Op::Array(items)
@@ -180,7 +186,7 @@ pub enum Stmt {
     /// `if cond { then } else { else_ }`, merging the variables either arm assigns.
     If(If),
     /// `for index in range { body }`, carrying the variables the body assigns.
-    For(For),
+    Loop(Loop),
 }
 
 /// `if cond { then } else { else_ }`. An `if` without `else` has an empty `else_`; `else if`
@@ -208,19 +214,56 @@ pub struct Phi {
     pub else_: Operand,
 }
 
-/// `for index in range { body }` over a range of integers.
+/// A loop: `for index in range { body }` over a range of integers, `while cond { body }`, or
+/// `loop { body }`, each iteration ending early where a `break` or `continue` set a flag (the
+/// statements after it are guarded by `if`s on the flags).
 #[derive(Debug)]
-pub struct For {
+pub struct Loop {
     /// Numbers the record types (`<F>Loop0`).
     pub id: usize,
-    /// The loop variable, if named; it is recomputed in the reverse sweep, never kept.
+    /// The loop variable, if named; the reverse sweep recomputes it from the range where the
+    /// loop always runs to its end, and keeps it in the records otherwise.
     pub index: Option<VarId>,
-    pub range: Range,
+    /// `for` loops: the range.
+    pub range: Option<Range>,
+    /// `while` loops: the condition, computed at the start of every iteration.
+    pub cond: Option<Cond>,
     pub body: Body,
     pub carried: Vec<Carried>,
+    /// Carried flags (`inside` variables) that end the loop after the iteration that set them:
+    /// its own `break`, and jumps out of it to an enclosing loop or out of the function.
+    pub exits: Vec<VarId>,
     /// One record per iteration (a `Vec`), where the reverse sweep reads one.
     pub records: VarId,
     pub span: Span,
+}
+
+/// A `while` loop's condition: statements, then the `bool` operand.
+#[derive(Debug)]
+pub struct Cond {
+    pub body: Body,
+    pub value: Operand,
+}
+
+impl Range {
+    /// The bounds and the step.
+    pub fn operands(&self) -> Vec<&Operand> {
+        let mut operands = vec![&self.start, &self.end];
+        for adaptor in &self.adaptors {
+            if let Adaptor::StepBy(step) = adaptor {
+                operands.push(step);
+            }
+        }
+        operands
+    }
+}
+
+impl Loop {
+    /// Whether the reverse sweep can run the range backwards for the index: a `for` loop with
+    /// no early exit.
+    pub fn recomputes_index(&self) -> bool {
+        self.range.is_some() && self.exits.is_empty()
+    }
 }
 
 /// `start..end`, `start..=end`, with `.rev()` and `.step_by(step)` after it.
@@ -292,7 +335,12 @@ impl Body {
                     i.then.collect_lets(all);
                     i.else_.collect_lets(all);
                 }
-                Stmt::For(f) => f.body.collect_lets(all),
+                Stmt::Loop(f) => {
+                    if let Some(cond) = &f.cond {
+                        cond.body.collect_lets(all);
+                    }
+                    f.body.collect_lets(all);
+                }
             }
         }
     }
@@ -317,15 +365,15 @@ impl Body {
                         all.push((Some(phi.var), vec![&phi.then, &phi.else_]));
                     }
                 }
-                Stmt::For(f) => {
-                    let mut range = vec![&f.range.start, &f.range.end];
-                    for adaptor in &f.range.adaptors {
-                        if let Adaptor::StepBy(step) = adaptor {
-                            range.push(step);
-                        }
+                Stmt::Loop(f) => {
+                    if let Some(range) = &f.range {
+                        all.push((None, range.operands()));
                     }
-                    all.push((None, range));
                     all.push((None, f.carried.iter().map(|c| &c.before).collect()));
+                    if let Some(cond) = &f.cond {
+                        cond.body.collect_uses(all);
+                        all.push((None, vec![&cond.value]));
+                    }
                     f.body.collect_uses(all);
                     all.push((None, f.carried.iter().map(|c| &c.next).collect()));
                 }
@@ -349,8 +397,11 @@ impl Body {
                     i.then.collect_compounds(all);
                     i.else_.collect_compounds(all);
                 }
-                Stmt::For(f) => {
+                Stmt::Loop(f) => {
                     all.push(stmt);
+                    if let Some(cond) = &f.cond {
+                        cond.body.collect_compounds(all);
+                    }
                     f.body.collect_compounds(all);
                 }
             }

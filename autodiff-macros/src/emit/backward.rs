@@ -153,7 +153,7 @@ fn adjoints(
                     }
                 }
             }
-            Adjoint::For {
+            Adjoint::Loop {
                 record,
                 keeps,
                 index,

@@ -16,7 +16,7 @@ use crate::input::Input;
 use crate::naming::Names;
 use crate::primitives::{Arg, Syntax};
 use crate::reverse::Reverse;
-use crate::ssa::{BinOp, Body, CmpOp, For, Function, If, Let, Op, Operand, Phi, Stmt};
+use crate::ssa::{BinOp, Body, CmpOp, Function, If, Let, Loop, Op, Operand, Phi, Stmt};
 
 /// `f_fwd`.
 pub(super) fn item(
@@ -146,7 +146,7 @@ impl Forward<'_> {
                     }
                 }
                 Stmt::If(branch) => out.extend(self.if_stmt(branch)),
-                Stmt::For(looped) => out.extend(self.for_stmt(looped)),
+                Stmt::Loop(looped) => out.extend(self.loop_stmt(looped)),
             }
         }
         out
@@ -274,7 +274,7 @@ impl Forward<'_> {
     }
 
     /// The loop, pushing one record per iteration where the reverse sweep reads them.
-    fn for_stmt(&self, looped: &For) -> Vec<TokenStream> {
+    fn loop_stmt(&self, looped: &Loop) -> Vec<TokenStream> {
         let function = self.function;
         let live = &self.reverse.live;
         let carried: Vec<_> = looped
@@ -294,7 +294,10 @@ impl Forward<'_> {
             let before = self.moved(&c.before);
             out.push(quote_spanned!(span=> let mut #inside = #before;));
         }
-        let range = crate::reverse::forward_range(&looped.range, |o| operand(function, o));
+        let range = looped
+            .range
+            .as_ref()
+            .map(|range| crate::reverse::forward_range(range, |o| operand(function, o)));
         let index = match looped.index {
             Some(index) if self.used(index) => {
                 let name = &function.var(index).name;
@@ -305,9 +308,14 @@ impl Forward<'_> {
         let mut push = TokenStream::new();
         if let Some(record) = record {
             let name = &function.var(looped.records).name;
-            out.push(quote_spanned!(span=>
-                let mut #name = ::std::vec::Vec::with_capacity(::core::iter::Iterator::size_hint(&(#range)).0);
-            ));
+            out.push(match &range {
+                Some(range) => quote_spanned!(span=>
+                    let mut #name = ::std::vec::Vec::with_capacity(
+                        ::core::iter::Iterator::size_hint(&(#range)).0,
+                    );
+                ),
+                None => quote_spanned!(span=> let mut #name = ::std::vec::Vec::new();),
+            });
             let cloned = self.given_away(carried.iter().map(|c| &c.next));
             let literal = record.literal(0, &cloned);
             push = quote!(#name.push(#literal););
@@ -329,13 +337,29 @@ impl Forward<'_> {
                 quote!((#(#insides),*) = (#(#nexts),*);)
             }
         };
-        out.push(quote_spanned!(span=>
-            for #index in #range {
-                #(#body)*
-                #push
-                #update
+        // After the iteration that set a `break` (or a jump further out) flag.
+        let exit = if looped.exits.is_empty() {
+            TokenStream::new()
+        } else {
+            let flags = looped.exits.iter().map(|f| &function.var(*f).name);
+            quote!(if #(#flags)||* { break; })
+        };
+        let iteration = quote!(#(#body)* #push #update #exit);
+        out.push(match (&range, &looped.cond) {
+            (Some(range), _) => quote_spanned!(span=> for #index in #range { #iteration }),
+            (None, Some(cond)) => {
+                let test = self.body(&cond.body);
+                let value = operand(function, &cond.value);
+                quote_spanned!(span=> loop {
+                    #(#test)*
+                    if !#value {
+                        break;
+                    }
+                    #iteration
+                })
             }
-        ));
+            (None, None) => quote_spanned!(span=> loop { #iteration }),
+        });
         for c in &carried {
             if live[c.after.0] {
                 let after = &function.var(c.after).name;
@@ -393,7 +417,7 @@ pub(super) fn loop_lints(function: &Function) -> TokenStream {
         .body
         .compounds()
         .iter()
-        .any(|s| matches!(s, Stmt::For(_)));
+        .any(|s| matches!(s, Stmt::Loop(_)));
     if loops {
         quote!(#[allow(clippy::needless_range_loop)])
     } else {
@@ -633,6 +657,10 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
         Op::Matches(a, pat) => {
             let a = o(a);
             quote_spanned!(span=> ::core::matches!(#a, #pat))
+        }
+        Op::Or(a, b) => {
+            let (a, b) = (o(a), o(b));
+            quote_spanned!(span=> #a || #b)
         }
         Op::MinLen(a, b) => {
             let (a, b) = (o(a), o(b));

@@ -197,8 +197,10 @@ impl Layout {
         for stmt in function.body.compounds() {
             let (var, base, id, is_if) = match stmt {
                 Stmt::If(branch) => (branch.record, "If", branch.id, true),
-                Stmt::For(looped) => {
-                    if let Some(index) = looped.index {
+                Stmt::Loop(looped) => {
+                    if looped.recomputes_index()
+                        && let Some(index) = looped.index
+                    {
                         indices.push(index);
                     }
                     (looped.records, "Loop", looped.id, false)

@@ -12,9 +12,9 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{Expr, Pat, Stmt as SynStmt};
 
-use super::{Hint, Lowerer, strip};
+use super::{Hint, Lowerer, jumps, strip};
 use crate::primitives;
-use crate::ssa::{Adaptor, Body, Carried, CmpOp, For, If, Op, Operand, Phi, Range, Stmt, VarId};
+use crate::ssa::{Adaptor, Body, Carried, CmpOp, If, Loop, Op, Operand, Phi, Range, Stmt, VarId};
 
 impl Lowerer<'_> {
     /// Runs `lower` on a body of its own, from the current environment; returns the body,
@@ -34,16 +34,15 @@ impl Lowerer<'_> {
     /// The statements of a block; with `value`, the operand of its tail expression.
     fn block(&mut self, stmts: &[SynStmt], value: bool, span: Span) -> Option<Operand> {
         match stmts.split_last() {
-            Some((SynStmt::Expr(last, None), init)) if value => {
-                for stmt in init {
-                    self.statement(stmt);
-                }
-                self.expr(last, None)
+            Some((SynStmt::Expr(last, None), init)) if value && !jumps::is_jump(last) => {
+                self.sequence(init, Some(&mut |cx| cx.expr(last, None)), true)
+            }
+            // A block that jumps gives no value: a placeholder never read.
+            Some((SynStmt::Expr(last, _), _)) if value && jumps::is_jump(last) => {
+                self.sequence(stmts, None, true)
             }
             _ => {
-                for stmt in stmts {
-                    self.statement(stmt);
-                }
+                self.sequence(stmts, None, false);
                 if value {
                     self.errors.push(syn::Error::new(
                         span,
@@ -128,7 +127,8 @@ impl Lowerer<'_> {
                 );
                 return None;
             }
-            if !binds_nothing(&arm.pat) && !(last && binding(&arm.pat).is_some()) {
+            let allowed = binds_nothing(&arm.pat) || (last && binding(&arm.pat).is_some());
+            if !allowed {
                 self.errors.spanned(
                     &arm.pat,
                     "a `match` in a #[grad] function takes literal, range, `|`, path and `_` \
@@ -157,6 +157,10 @@ impl Lowerer<'_> {
         let arm_body = |cx: &mut Self, arm: &syn::Arm| match strip(&arm.body) {
             Expr::Block(block) if block.label.is_none() => {
                 cx.block(&block.block.stmts, value, block.span())
+            }
+            body if jumps::is_jump(body) => {
+                cx.jump(body);
+                value.then(jumps::placeholder)
             }
             body if value => cx.expr(body, None),
             body => {
@@ -195,7 +199,7 @@ impl Lowerer<'_> {
 
     /// `if cond { then } else { else_ }`, each arm lowered by its function in a body of its own,
     /// with the user names the arms rebind merged after it; with `value`, the operand it gives.
-    fn branch(
+    pub(super) fn branch(
         &mut self,
         cond: Operand,
         span: Span,
@@ -226,7 +230,12 @@ impl Lowerer<'_> {
                 self.env.remove(&name);
                 continue;
             };
-            let phi = self.phi(&name, Operand::Var(a), Operand::Var(b), span);
+            let phi = self.phi(
+                jumps::base_name(&name),
+                Operand::Var(a),
+                Operand::Var(b),
+                span,
+            );
             self.env.insert(name, phi.var);
             merges.push(phi);
         }
@@ -365,20 +374,9 @@ impl Lowerer<'_> {
 
     /// `for pat in range { .. }`.
     pub(super) fn for_loop(&mut self, expr: &syn::ExprForLoop) {
-        let span = expr.span();
-        if let Some(label) = &expr.label {
-            self.errors.spanned(
-                label,
-                "labelled loops are not supported in a #[grad] function yet",
-            );
-            return;
-        }
         let Some(Iteration { range, item }) = self.iteration(&expr.expr) else {
             return;
         };
-        let id = self.next_compound();
-        let records = self.record_var(&format!("loop{id}"), span);
-        let carried_names = assigned_names(&expr.body.stmts, &self.env);
         // The index: the name the pattern gives it, a fresh one where the loop runs over
         // elements, or none for `for _ in a..b`.
         let index_name = match (&item, index_pattern(&expr.pat, &item)) {
@@ -386,39 +384,229 @@ impl Lowerer<'_> {
             (Item::Index, None) => None,
             (_, None) => Some(syn::Ident::new("index", expr.pat.span())),
         };
+        let shape = Shape::For {
+            range,
+            item,
+            pat: &expr.pat,
+            index_name,
+        };
+        self.lower_loop(shape, expr.label.as_ref(), &expr.body.stmts, expr.span());
+    }
+
+    /// `while cond { .. }`.
+    pub(super) fn while_loop(&mut self, expr: &syn::ExprWhile) {
+        let assigned = assigned_names(&[SynStmt::Expr((*expr.cond).clone(), None)], &self.env);
+        if let Expr::Let(_) = strip(&expr.cond) {
+            self.errors.spanned(
+                &expr.cond,
+                "`while let` is not supported in a #[grad] function; write `loop` with a \
+                 `match` or an `if` that `break`s",
+            );
+            return;
+        }
+        if !assigned.is_empty() {
+            self.errors.spanned(
+                &expr.cond,
+                format!(
+                    "a `while` condition in a #[grad] function may not assign `{}`; assign it \
+                     in the loop's body",
+                    assigned[0]
+                ),
+            );
+            return;
+        }
+        let shape = Shape::While { cond: &expr.cond };
+        self.lower_loop(shape, expr.label.as_ref(), &expr.body.stmts, expr.span());
+    }
+
+    /// `loop { .. }`; the value of its `break value`, if it gives one.
+    pub(super) fn loop_expr(&mut self, expr: &syn::ExprLoop) -> Option<Operand> {
+        self.lower_loop(
+            Shape::Loop,
+            expr.label.as_ref(),
+            &expr.body.stmts,
+            expr.span(),
+        )
+    }
+
+    /// A loop of any shape: carried variables (what the body assigns, and the flags its jumps
+    /// set), the body with its jumps made structured, and the flags that end it early.
+    fn lower_loop(
+        &mut self,
+        shape: Shape<'_>,
+        label: Option<&syn::Label>,
+        stmts: &[SynStmt],
+        span: Span,
+    ) -> Option<Operand> {
+        let id = self.next_compound();
+        let records = self.record_var(&format!("loop{id}"), span);
+        let label = label.map(|l| l.name.ident.to_string());
+        let jumps = jumps::jumps_in(stmts);
+        let own = |want: fn(&jumps::Jump) -> bool| {
+            jumps
+                .iter()
+                .any(|(j, inner)| want(j) && jumps::targets_this(j, inner, label.as_deref()))
+        };
+        let breaks = own(|j| matches!(j, jumps::Jump::Break { .. }));
+        let breaks_with_value = own(|j| matches!(j, jumps::Jump::Break { value: true, .. }));
+        let continues = own(|j| matches!(j, jumps::Jump::Continue { .. }));
+        if matches!(shape, Shape::Loop)
+            && !breaks
+            && !jumps.iter().any(|(j, _)| *j == jumps::Jump::Return)
+        {
+            self.errors.push(syn::Error::new(
+                span,
+                "a `loop` in a #[grad] function needs a `break`",
+            ));
+            return None;
+        }
+        let frame = jumps::LoopFrame {
+            label: label.clone(),
+            broke: format!("\u{1}broke{id}"),
+            continued: format!("\u{1}continued{id}"),
+            value: breaks_with_value.then(|| format!("\u{1}value{id}")),
+        };
+        // Flags (and values) set inside: its own `break`'s, and those of jumps out of it.
+        let mut flag_keys: Vec<String> = Vec::new();
+        if breaks {
+            self.assign_key(
+                &frame.broke,
+                "broke",
+                Operand::Const(quote::quote!(false)),
+                span,
+            );
+            flag_keys.push(frame.broke.clone());
+        }
+        if let Some(key) = &frame.value {
+            self.assign_key(key, "value", jumps::placeholder(), span);
+        }
+        let outer_flags = {
+            // Jumps in the body to enclosing loops, and returns.
+            let escaping: Vec<_> = jumps
+                .iter()
+                .filter(|(j, inner)| {
+                    !jumps::targets_this(j, inner, label.as_deref()) && jumps::escapes(j, inner)
+                })
+                .cloned()
+                .collect();
+            let mut keys = Vec::new();
+            for (jump, _) in &escaping {
+                let found = match jump {
+                    jumps::Jump::Return => self
+                        .returns
+                        .as_ref()
+                        .map(|r| vec![(r.returned.clone(), true), (r.value.clone(), false)]),
+                    jumps::Jump::Break {
+                        label: Some(l),
+                        value,
+                        ..
+                    } => self
+                        .loops
+                        .iter()
+                        .rev()
+                        .find(|f| f.label.as_ref() == Some(l))
+                        .map(|f| {
+                            let mut keys = vec![(f.broke.clone(), true)];
+                            if *value && let Some(v) = &f.value {
+                                keys.push((v.clone(), false));
+                            }
+                            keys
+                        }),
+                    jumps::Jump::Continue { label: Some(l), .. } => self
+                        .loops
+                        .iter()
+                        .rev()
+                        .find(|f| f.label.as_ref() == Some(l))
+                        .map(|f| vec![(f.continued.clone(), true)]),
+                    _ => None,
+                };
+                for key in found.into_iter().flatten() {
+                    if !keys.contains(&key) {
+                        keys.push(key);
+                    }
+                }
+            }
+            keys
+        };
+        let mut carried_names = assigned_names(stmts, &self.env);
+        for key in flag_keys.iter().chain(frame.value.iter()) {
+            carried_names.push(key.clone());
+        }
+        for (key, is_flag) in &outer_flags {
+            if self.env.contains_key(key) && !carried_names.contains(key) {
+                carried_names.push(key.clone());
+                if *is_flag {
+                    flag_keys.push(key.clone());
+                }
+            }
+        }
         let outer_stmts = std::mem::take(&mut self.stmts);
         let outer_env = self.env.clone();
         let mut carried = Vec::new();
         for name in &carried_names {
             let before = self.env[name];
-            let first = self.bound.insert(name.clone());
+            let base = jumps::base_name(name).to_owned();
+            let first = self.bound.insert(base.clone());
             let ident = self
                 .names
-                .variable(name, self.function.var(before).name.span(), first);
+                .variable(&base, self.function.var(before).name.span(), first);
             let slot = self.function.var(before).ty;
             let active = self.function.var(before).active;
             let inside = self.new_var(ident, active, slot);
             self.env.insert(name.clone(), inside);
             carried.push((name.clone(), before, inside));
         }
-        let index = index_name.map(|ident| {
-            let first = self.bound.insert(ident.to_string());
-            let name = self.names.variable(&ident.to_string(), ident.span(), first);
-            let slot = self.slot_of(&range.start);
-            let end = self.slot_of(&range.end);
-            self.types.unify(slot, end);
-            let var = self.new_var(name, false, slot);
-            self.env.insert(ident.to_string(), var);
-            var
-        });
-        if !self.bind_item(&expr.pat, &item, index) {
-            self.stmts = outer_stmts;
-            self.env = outer_env;
-            return;
+        let exits: Vec<VarId> = carried
+            .iter()
+            .filter(|(name, ..)| flag_keys.contains(name))
+            .map(|(_, _, inside)| *inside)
+            .collect();
+        // The shape's own part: the index and the pattern, or the condition.
+        let mut index = None;
+        let mut range_out = None;
+        let mut cond_out = None;
+        match shape {
+            Shape::For {
+                range,
+                item,
+                pat,
+                index_name,
+            } => {
+                index = index_name.map(|ident| {
+                    let first = self.bound.insert(ident.to_string());
+                    let name = self.names.variable(&ident.to_string(), ident.span(), first);
+                    let slot = self.slot_of(&range.start);
+                    let end = self.slot_of(&range.end);
+                    self.types.unify(slot, end);
+                    let var = self.new_var(name, false, slot);
+                    self.env.insert(ident.to_string(), var);
+                    var
+                });
+                if !self.bind_item(pat, &item, index) {
+                    self.stmts = outer_stmts;
+                    self.env = outer_env;
+                    return None;
+                }
+                range_out = Some(range);
+            }
+            Shape::While { cond } => {
+                let (body, _, value) = self.scoped(|cx| cx.condition(cond));
+                let value = value?;
+                cond_out = Some(crate::ssa::Cond { body, value });
+            }
+            Shape::Loop => {}
         }
-        for stmt in &expr.body.stmts {
-            self.statement(stmt);
+        if continues {
+            self.assign_key(
+                &frame.continued,
+                "continued",
+                Operand::Const(quote::quote!(false)),
+                span,
+            );
         }
+        self.loops.push(frame);
+        self.sequence(stmts, None, false);
+        self.loops.pop();
         let body = Body {
             stmts: std::mem::replace(&mut self.stmts, outer_stmts),
             output: Operand::Const(quote::quote!(())),
@@ -432,10 +620,11 @@ impl Lowerer<'_> {
             };
             let next_slot = self.function.var(next).ty;
             self.types.unify(self.function.var(inside).ty, next_slot);
-            let first = self.bound.insert(name.clone());
+            let base = jumps::base_name(&name).to_owned();
+            let first = self.bound.insert(base.clone());
             let ident = self
                 .names
-                .variable(&name, self.function.var(before).name.span(), first);
+                .variable(&base, self.function.var(before).name.span(), first);
             let slot = self.function.var(inside).ty;
             let active = self.function.var(inside).active || self.function.var(next).active;
             let after = self.new_var(ident, active, slot);
@@ -447,15 +636,22 @@ impl Lowerer<'_> {
                 after,
             });
         }
-        self.stmts.push(Stmt::For(For {
+        let value = breaks_with_value
+            .then(|| self.env.get(&format!("\u{1}value{id}")).copied())
+            .flatten()
+            .map(Operand::Var);
+        self.stmts.push(Stmt::Loop(Loop {
             id,
             index,
-            range,
+            range: range_out,
+            cond: cond_out,
             body,
             carried: carried_vars,
+            exits,
             records,
             span,
         }));
+        value
     }
 
     /// What a `for` loop runs over: a range of integers, or the elements of arrays, slices and
@@ -536,7 +732,10 @@ impl Lowerer<'_> {
                         })
                     }
                     _ => {
-                        self.errors.spanned(expr, OVER);
+                        self.errors.spanned(
+                            &call.method,
+                            format!("`{method}` is not supported here: {OVER}"),
+                        );
                         None
                     }
                 }
@@ -707,6 +906,20 @@ fn binding(pat: &Pat) -> Option<&syn::Ident> {
         }
         _ => None,
     }
+}
+
+/// What kind of loop [`Lowerer::lower_loop`] lowers.
+enum Shape<'a> {
+    For {
+        range: Range,
+        item: Item,
+        pat: &'a Pat,
+        index_name: Option<syn::Ident>,
+    },
+    While {
+        cond: &'a Expr,
+    },
+    Loop,
 }
 
 /// A loop over a range of indices, each giving `item`.

@@ -19,6 +19,7 @@ use crate::ssa::{BinOp, Body, Function, Let, Op, Operand, Param, Stmt, Var, VarI
 use crate::types::{Slot, Types};
 
 mod control;
+mod jumps;
 
 pub struct Lowered {
     pub function: Function,
@@ -47,6 +48,8 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
         caller: input.item.sig.ident.clone(),
         stmts: Vec::new(),
         compounds: 0,
+        loops: Vec::new(),
+        returns: None,
     };
     for param in &input.params {
         let slot = cx.types.written(&param.ty);
@@ -98,6 +101,10 @@ struct Lowerer<'a> {
     stmts: Vec<Stmt>,
     /// How many `if`s and loops have been lowered, which numbers their records.
     compounds: usize,
+    /// The loops around the statement being lowered, innermost last.
+    loops: Vec<jumps::LoopFrame>,
+    /// Where the body returns early: its flag and value.
+    returns: Option<jumps::ReturnFrame>,
 }
 
 /// The name the result of an expression should get: a user variable's or a temporary.
@@ -139,6 +146,38 @@ impl Lowerer<'_> {
             ));
             return None;
         };
+        if jumps::returns_early(stmts) {
+            // Every `return` and the tail set the returned value, which the body gives.
+            let returned = "\u{1}returned".to_owned();
+            let value = "\u{1}returned_value".to_owned();
+            self.assign_key(
+                &returned,
+                "returned",
+                Operand::Const(quote!(false)),
+                block_span,
+            );
+            self.assign_key(&value, "returned_value", jumps::placeholder(), block_span);
+            self.returns = Some(jumps::ReturnFrame {
+                returned,
+                value: value.clone(),
+            });
+            let mut tail = |cx: &mut Self| {
+                let result = match last {
+                    SynStmt::Expr(Expr::Return(ret), _) => cx.tail_return(ret),
+                    SynStmt::Expr(expr, None) => cx.expr(expr, None),
+                    other => {
+                        cx.statement(other);
+                        None
+                    }
+                };
+                if let Some(result) = result {
+                    cx.assign_key(&value, "returned_value", result, block_span);
+                }
+                None
+            };
+            self.sequence(init, Some(&mut tail), false);
+            return self.env.get(&value).copied().map(Operand::Var);
+        }
         for stmt in init {
             self.statement(stmt);
         }
@@ -328,11 +367,12 @@ impl Lowerer<'_> {
                 self.match_expr(match_expr, false, None);
             }
             Expr::ForLoop(for_loop) => self.for_loop(for_loop),
-            Expr::Return(ret) => self.errors.spanned(
-                ret,
-                "an early `return` is not supported in a #[grad] function; `return` may only \
-                 give the result at the end of the body",
-            ),
+            Expr::While(while_loop) => self.while_loop(while_loop),
+            Expr::Loop(loop_expr) => {
+                self.loop_expr(loop_expr);
+            }
+            Expr::Break(_) | Expr::Continue(_) => self.jump(expr),
+            Expr::Return(_) => self.jump(expr),
             other => {
                 // Lowering reports anything unsupported inside; a supported expression here has
                 // no effect, which rustc also warns about in the original function.
@@ -491,6 +531,18 @@ impl Lowerer<'_> {
             }
             Expr::If(if_expr) => self.if_expr(if_expr, true, hint),
             Expr::Match(match_expr) => self.match_expr(match_expr, true, hint),
+            Expr::Loop(loop_expr) => {
+                let value = self.loop_expr(loop_expr)?;
+                match hint {
+                    Some(hint) => Some(Operand::Var(self.push(
+                        Op::Use(value),
+                        Some(hint),
+                        annotation,
+                        span,
+                    ))),
+                    None => Some(value),
+                }
+            }
             Expr::Binary(binary) if is_comparison(&binary.op) => self.condition(expr),
             Expr::Binary(binary) => {
                 let Some(op) = arithmetic(&binary.op) else {
@@ -1129,7 +1181,7 @@ impl Lowerer<'_> {
                 self.types.array(elem, items.len())
             }
             Op::Cast(_, ty) => self.types.written(ty),
-            Op::Compare(..) | Op::Not(_) | Op::Matches(..) => {
+            Op::Compare(..) | Op::Not(_) | Op::Or(..) | Op::Matches(..) => {
                 let bool_ty: Type = syn::parse_quote!(bool);
                 self.types.written(&bool_ty)
             }

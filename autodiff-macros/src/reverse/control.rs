@@ -6,7 +6,7 @@ use quote::quote;
 
 use super::{Cx, Raw, rules};
 use crate::analysis::Scope;
-use crate::ssa::{Adaptor, Body, For, If, Operand, Range, Stmt};
+use crate::ssa::{Adaptor, Body, If, Loop, Operand, Range, Stmt};
 
 /// Appends the contributions of every statement of `body` whose cotangent is needed, last
 /// statement first.
@@ -19,7 +19,7 @@ pub(super) fn body(cx: &mut Cx, body: &Body, needed: &[bool]) {
                 }
             }
             Stmt::If(branch) => if_rule(cx, branch, needed),
-            Stmt::For(looped) => for_rule(cx, looped, needed),
+            Stmt::Loop(looped) => loop_rule(cx, looped, needed),
         }
     }
 }
@@ -58,7 +58,7 @@ fn if_rule(cx: &mut Cx, branch: &If, needed: &[bool]) {
 
 /// The iterations backwards. The cotangent of each carried variable's `after` carries it: an
 /// iteration starts by adding it into `next`'s and ends by setting it to `inside`'s.
-fn for_rule(cx: &mut Cx, looped: &For, needed: &[bool]) {
+fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
     let carried: Vec<_> = looped
         .carried
         .iter()
@@ -90,22 +90,28 @@ fn for_rule(cx: &mut Cx, looped: &For, needed: &[bool]) {
     }
     let body_raw = cx.leave(saved);
     // What the body's reverse read that the body defines: kept in the records, except the
-    // index, which the reversed range gives again.
-    let index_read = looped.index.is_some_and(|i| cx.reads.contains(&i));
+    // index where the reversed range gives it again. A loop whose range does not say how many
+    // iterations ran keeps a record for each, if empty.
+    let recomputed = looped.recomputes_index().then_some(looped.index).flatten();
+    let index_read = recomputed.is_some_and(|i| cx.reads.contains(&i));
     let scope = Scope::Loop(looped.records);
-    let keeps_records = cx
-        .reads
-        .iter()
-        .chain(cx.dims.keys())
-        .any(|v| cx.scopes.get(v) == Some(&scope) && Some(*v) != looped.index);
+    let keeps_records = !looped.recomputes_index()
+        || cx
+            .reads
+            .iter()
+            .chain(cx.dims.keys())
+            .any(|v| cx.scopes.get(v) == Some(&scope) && Some(*v) != recomputed);
     if keeps_records {
         cx.primal(&Operand::Var(looped.records));
     }
-    let index = (index_read || !keeps_records).then(|| {
-        let range = reversed(cx, &looped.range);
-        (looped.index.filter(|_| index_read), range)
-    });
-    cx.raw.push(Raw::For {
+    let index = match &looped.range {
+        Some(range) if looped.recomputes_index() && (index_read || !keeps_records) => {
+            let range = reversed(cx, range);
+            Some((recomputed.filter(|_| index_read), range))
+        }
+        _ => None,
+    };
+    cx.raw.push(Raw::Loop {
         record: looped.records,
         keeps: keeps_records,
         index,

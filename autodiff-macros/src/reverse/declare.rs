@@ -69,7 +69,7 @@ fn count(raw: &[Raw]) -> HashMap<VarId, usize> {
                     walk(then, counts);
                     walk(else_, counts);
                 }
-                Raw::For { body, .. } => walk(body, counts),
+                Raw::Loop { body, .. } => walk(body, counts),
                 Raw::Bind { .. } | Raw::Drop(_) | Raw::Let { .. } => {}
             }
         }
@@ -165,9 +165,9 @@ fn scope(cx: &mut Cx, input: &Input, raw: Vec<Raw>, state: &mut State) -> Vec<Ad
                     else_,
                 });
             }
-            nested @ Raw::For { record, .. } => {
+            nested @ Raw::Loop { record, .. } => {
                 declare_outer(cx, input, &nested, record, state, &mut stmts);
-                let Raw::For {
+                let Raw::Loop {
                     keeps, index, body, ..
                 } = nested
                 else {
@@ -176,7 +176,7 @@ fn scope(cx: &mut Cx, input: &Input, raw: Vec<Raw>, state: &mut State) -> Vec<Ad
                 let declared = state.declared.clone();
                 let body = scope(cx, input, body, state);
                 state.declared = declared;
-                stmts.push(Adjoint::For {
+                stmts.push(Adjoint::Loop {
                     record,
                     keeps,
                     index,

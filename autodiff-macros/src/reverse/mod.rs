@@ -64,7 +64,7 @@ pub enum Adjoint {
     },
     /// `for (i, record) in range.rev().zip(records.into_iter().rev()) { .. }`: the iterations in
     /// reverse.
-    For {
+    Loop {
         /// The loop's record variable, naming it.
         record: VarId,
         /// Whether the reverse sweep reads the records.
@@ -142,7 +142,7 @@ pub(super) enum Raw {
         then: Vec<Raw>,
         else_: Vec<Raw>,
     },
-    For {
+    Loop {
         /// The loop's record variable, naming it.
         record: VarId,
         /// Whether the reverse sweep reads the records.
@@ -170,7 +170,7 @@ impl Raw {
                     raw.targets(out);
                 }
             }
-            Raw::For { ensure, body, .. } => {
+            Raw::Loop { ensure, body, .. } => {
                 out.extend(ensure);
                 for raw in body {
                     raw.targets(out);

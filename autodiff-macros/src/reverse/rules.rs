@@ -206,7 +206,7 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
             }
         }
         Op::Cast(..) => unreachable!("a cast of an active value is rejected while lowering"),
-        Op::Compare(..) | Op::Not(_) | Op::MinLen(..) | Op::Matches(..) => {
+        Op::Compare(..) | Op::Not(_) | Op::Or(..) | Op::MinLen(..) | Op::Matches(..) => {
             unreachable!("a `bool` or a length is never active")
         }
         Op::GradCall { .. } => unreachable!("calls have one rule, in `rule`"),
@@ -445,6 +445,7 @@ fn array_rule(cx: &mut Cx, stmt: &Let) {
         | Op::Compare(..)
         | Op::Not(_)
         | Op::MinLen(..)
+        | Op::Or(..)
         | Op::Matches(..) => {
             unreachable!("`analysis::validate` rejects these where they give an ndarray array")
         }

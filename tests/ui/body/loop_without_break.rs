@@ -2,10 +2,10 @@ use autodiff_runtime::grad;
 
 #[grad]
 fn f(x: f64) -> f64 {
-    let s = loop {
-        break x * 2.0;
-    };
-    s
+    let mut s = x;
+    loop {
+        s = s * 0.5;
+    }
 }
 
 fn main() {

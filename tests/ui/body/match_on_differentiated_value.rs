@@ -2,10 +2,10 @@ use autodiff_runtime::grad;
 
 #[grad]
 fn f(x: f64) -> f64 {
-    let y = x * x;
-    return y;
-    #[allow(unreachable_code)]
-    x
+    match x * 2.0 {
+        0.0 => x,
+        _ => x * x,
+    }
 }
 
 fn main() {

@@ -2,11 +2,10 @@ use autodiff_runtime::grad;
 
 #[grad]
 fn f(x: f64) -> f64 {
-    let mut s = x;
-    while s < 10.0 {
-        s *= 2.0;
+    if x > 0.0 {
+        return;
     }
-    s
+    x
 }
 
 fn main() {
