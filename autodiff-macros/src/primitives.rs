@@ -1,10 +1,34 @@
-//! The table of operations `#[grad]` knows beyond `+ - * /`.
+//! The table of operations `#[grad]` knows beyond float `+ - * /`.
 //!
-//! In: a method, `nn::` or `scalar::` function name from the user's body. Out: a [`Primitive`]
-//! row: how it is written, which arguments carry a cotangent, what its result is, and which
-//! runtime pullback differentiates it. This table is the only place the macro knows about a
-//! primitive: adding one is a row here and its `<name>_pullback` (forward and rule side by side)
-//! in the runtime's `scalar`, `array` or `nn` module.
+//! In: a method, `nn::` or `scalar::` function name from the user's body, or an operator on
+//! ndarray arrays. Out: a [`Primitive`] row (an [`Operator`] row for `a ⊕ b` of arrays): how it
+//! is written, which arguments carry a cotangent, what its result is, and its [`Pullback`]: which
+//! runtime function differentiates it and what that function reads. This table is the only
+//! place the macro knows about a primitive: `reverse` builds every call from the row, with no
+//! name of its own. Adding one is a row here and its `<name>_pullback` (forward and rule side
+//! by side) in the runtime's `scalar`, `array` or `nn` module.
+//!
+//! # The pullback convention
+//!
+//! A pullback is `<module>::<name>_pullback` (or `<name>_pullback_<role>`, one per input, for
+//! [`Pullback::PerInput`]) and takes, in this order:
+//!
+//! 1. the inputs it reads, in the operation's order (receiver first), each as its row's
+//!    [`Read`] says: the value ([`Read::Value`]: an array by reference, a float, an integer,
+//!    labels as `&[usize]`, an axis as `Axis(k)`), or only an array's shape
+//!    ([`Read::Shape`]: `&a.raw_dim()`, or `&()` for a float broadcast over an array); an
+//!    input it does not read ([`Read::Nothing`]) is not passed;
+//! 2. the output, if it reads it ([`Reads::output`]), as an input is passed;
+//! 3. the output cotangent: by value (its buffer can be reused), except that the per-input
+//!    pullbacks of one operation but the last called receive it borrowed.
+//!
+//! and returns the cotangents of the float inputs: all of them, in order (a tuple when there are
+//! several), for [`Pullback::One`]; its input's alone for each of [`Pullback::PerInput`]. What a
+//! pullback does not read is not kept for the reverse sweep: `exp` keeps only its output,
+//! `sum` only its input's shape, `t` nothing.
+//!
+//! `sin_pullback(x, bar)`, `exp_pullback(y, bar)`, `sum_axis_pullback(&a_dim, Axis(k), bar)`,
+//! `mul_pullback_lhs(&a_dim, b, bar)`, `dot_pullback_rhs(a, b, &bar)`.
 
 /// What an argument is, for differentiation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,6 +98,42 @@ pub enum Output {
     MatrixProduct,
 }
 
+/// What a pullback reads of one input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Read {
+    /// Its value.
+    Value,
+    /// Only its shape: `raw_dim()` for an array (kept instead of the array), `()` for a float.
+    Shape,
+    /// Nothing: it is not passed.
+    Nothing,
+}
+
+/// What one runtime pullback reads, besides the output cotangent it always takes.
+#[derive(Debug)]
+pub struct Reads {
+    /// One per input, receiver first.
+    pub inputs: &'static [Read],
+    /// Whether it reads the output.
+    pub output: bool,
+}
+
+/// How a primitive is differentiated: see the module's documentation for the convention.
+#[derive(Debug)]
+pub enum Pullback {
+    /// No pullback: the result is a constant (`len`).
+    Constant,
+    /// One `<name>_pullback` returning the cotangents of all float inputs.
+    One(Reads),
+    /// One `<name>_pullback_<role>` per float input (the roles in order), each called only for
+    /// an active input and returning its cotangent alone, so an inactive side costs nothing (a
+    /// constant operand of `dot` costs no matrix product). They are called in order of their
+    /// input's number of axes, fewest first (a later input first among equal ones): the last
+    /// takes the output cotangent by value, and is the input with the result's shape where
+    /// broadcasting makes one, which can reuse the cotangent's buffer.
+    PerInput(&'static [(&'static str, Reads)]),
+}
+
 /// One primitive.
 #[derive(Debug)]
 pub struct Primitive {
@@ -82,6 +142,10 @@ pub struct Primitive {
     /// The arguments after the receiver (methods), or all of them (functions).
     pub args: &'static [Arg],
     pub output: Output,
+    /// The method returns a view of its receiver (`t`): the forward makes it owned
+    /// (`.to_owned()`), so it can be kept for the reverse sweep.
+    pub view: bool,
+    pub pullback: Pullback,
 }
 
 impl Primitive {
@@ -89,14 +153,69 @@ impl Primitive {
     pub fn is_constant(&self) -> bool {
         self.output == Output::Usize
     }
+
+    /// What each input is (receiver first, for methods).
+    pub fn inputs(&self) -> Vec<Arg> {
+        if self.syntax.is_function() {
+            self.args.to_vec()
+        } else {
+            std::iter::once(Float)
+                .chain(self.args.iter().copied())
+                .collect()
+        }
+    }
+}
+
+/// `a ⊕ b` with an ndarray array result, beside its forward `array::<name>` (which checks that
+/// the shapes broadcast together).
+#[derive(Debug)]
+pub struct Operator {
+    /// `add`, `sub`, `mul`, `div`.
+    pub name: &'static str,
+    pub pullback: Pullback,
 }
 
 use Arg::{Axis, Float, Int, Labels};
 use Output::*;
+use Read::{Nothing, Shape, Value};
 use Syntax::*;
 
+/// `Reads` from `(Value, Shape; output)`.
+macro_rules! reads {
+    ($($read:ident),* ; output) => {
+        Reads { inputs: &[$($read),*], output: true }
+    };
+    ($($read:ident),*) => {
+        Reads { inputs: &[$($read),*], output: false }
+    };
+}
+
+/// `Pullback` from `constant`, `pullback(reads)` or `per_input(role(reads), ..)`.
+macro_rules! pullback {
+    (constant) => {
+        Pullback::Constant
+    };
+    (pullback($($reads:tt)*)) => {
+        Pullback::One(reads!($($reads)*))
+    };
+    (per_input($($role:ident($($reads:tt)*)),+)) => {
+        Pullback::PerInput(&[$((stringify!($role), reads!($($reads)*))),+])
+    };
+}
+
+/// Whether a row is marked `view`.
+macro_rules! view {
+    () => {
+        false
+    };
+    (view) => {
+        true
+    };
+}
+
 macro_rules! table {
-    ($($name:ident: $syntax:ident($($arg:ident),*) -> $output:ident;)*) => {
+    ($($name:ident: $syntax:ident($($arg:ident),*) -> $output:ident $($view:ident)?
+        => $kind:ident $(($($rule:tt)*))?;)*) => {
         /// Every primitive the body of a `#[grad]` function may use.
         pub static PRIMITIVES: &[Primitive] = &[
             $(Primitive {
@@ -104,63 +223,93 @@ macro_rules! table {
                 syntax: $syntax,
                 args: &[$($arg),*],
                 output: $output,
+                view: view!($($view)?),
+                pullback: pullback!($kind $(($($rule)*))?),
             },)*
         ];
     };
 }
 
+// Each row: `name: how it is written(arguments after a receiver) -> result => pullback`, the
+// pullback's reads one per input (receiver first), then `; output` if it reads the output.
 table! {
-    sin: FloatMethod() -> SameAsFirst;
-    cos: FloatMethod() -> SameAsFirst;
-    tan: FloatMethod() -> SameAsFirst;
-    asin: FloatMethod() -> SameAsFirst;
-    acos: FloatMethod() -> SameAsFirst;
-    atan: FloatMethod() -> SameAsFirst;
-    atan2: FloatMethod(Float) -> SameAsFirst;
-    sinh: FloatMethod() -> SameAsFirst;
-    cosh: FloatMethod() -> SameAsFirst;
-    tanh: FloatMethod() -> SameAsFirst;
-    exp: FloatMethod() -> SameAsFirst;
-    exp2: FloatMethod() -> SameAsFirst;
-    exp_m1: FloatMethod() -> SameAsFirst;
-    ln: FloatMethod() -> SameAsFirst;
-    ln_1p: FloatMethod() -> SameAsFirst;
-    log2: FloatMethod() -> SameAsFirst;
-    log10: FloatMethod() -> SameAsFirst;
-    log: FloatMethod(Float) -> SameAsFirst;
-    sqrt: FloatMethod() -> SameAsFirst;
-    cbrt: FloatMethod() -> SameAsFirst;
-    powi: FloatMethod(Int) -> SameAsFirst;
-    powf: FloatMethod(Float) -> SameAsFirst;
-    recip: FloatMethod() -> SameAsFirst;
-    abs: FloatMethod() -> SameAsFirst;
-    hypot: FloatMethod(Float) -> SameAsFirst;
-    mul_add: FloatMethod(Float, Float) -> SameAsFirst;
-    max: FloatMethod(Float) -> SameAsFirst;
-    min: FloatMethod(Float) -> SameAsFirst;
-    signum: FloatMethod() -> SameAsFirst;
-    len: FloatMethod() -> Usize;
+    sin: FloatMethod() -> SameAsFirst => pullback(Value; output);
+    cos: FloatMethod() -> SameAsFirst => pullback(Value; output);
+    tan: FloatMethod() -> SameAsFirst => pullback(Value; output);
+    asin: FloatMethod() -> SameAsFirst => pullback(Value; output);
+    acos: FloatMethod() -> SameAsFirst => pullback(Value; output);
+    atan: FloatMethod() -> SameAsFirst => pullback(Value; output);
+    atan2: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value; output);
+    sinh: FloatMethod() -> SameAsFirst => pullback(Value; output);
+    cosh: FloatMethod() -> SameAsFirst => pullback(Value; output);
+    tanh: FloatMethod() -> SameAsFirst => pullback(Value; output);
+    exp: FloatMethod() -> SameAsFirst => pullback(Value; output);
+    exp2: FloatMethod() -> SameAsFirst => pullback(Value; output);
+    exp_m1: FloatMethod() -> SameAsFirst => pullback(Value; output);
+    ln: FloatMethod() -> SameAsFirst => pullback(Value; output);
+    ln_1p: FloatMethod() -> SameAsFirst => pullback(Value; output);
+    log2: FloatMethod() -> SameAsFirst => pullback(Value; output);
+    log10: FloatMethod() -> SameAsFirst => pullback(Value; output);
+    log: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value; output);
+    sqrt: FloatMethod() -> SameAsFirst => pullback(Value; output);
+    cbrt: FloatMethod() -> SameAsFirst => pullback(Value; output);
+    powi: FloatMethod(Int) -> SameAsFirst => pullback(Value, Value; output);
+    powf: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value; output);
+    recip: FloatMethod() -> SameAsFirst => pullback(Value; output);
+    abs: FloatMethod() -> SameAsFirst => pullback(Value; output);
+    hypot: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value; output);
+    mul_add: FloatMethod(Float, Float) -> SameAsFirst => pullback(Value, Value, Value; output);
+    max: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value; output);
+    min: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value; output);
+    signum: FloatMethod() -> SameAsFirst => pullback(Value; output);
+    len: FloatMethod() -> Usize => constant;
 
-    dot: ArrayMethod(Float) -> MatrixProduct;
-    t: ArrayMethod() -> SameAsFirst;
-    sum: ArrayMethod() -> Element;
-    sum_axis: ArrayMethod(Axis) -> OneAxisFewer;
+    dot: ArrayMethod(Float) -> MatrixProduct => per_input(lhs(Value, Value), rhs(Value, Value));
+    t: ArrayMethod() -> SameAsFirst view => pullback(Nothing);
+    sum: ArrayMethod() -> Element => pullback(Shape);
+    sum_axis: ArrayMethod(Axis) -> OneAxisFewer => pullback(Shape, Value);
 
-    relu: NnFunction(Float) -> SameAsFirst;
-    sigmoid: NnFunction(Float) -> SameAsFirst;
-    tanh: NnFunction(Float) -> SameAsFirst;
-    exp: NnFunction(Float) -> SameAsFirst;
-    ln: NnFunction(Float) -> SameAsFirst;
-    softmax: NnFunction(Float) -> SameAsFirst;
-    log_softmax: NnFunction(Float) -> SameAsFirst;
-    logsumexp: NnFunction(Float) -> OneAxisFewer;
-    mean: NnFunction(Float) -> Element;
-    mse: NnFunction(Float, Float) -> Element;
-    cross_entropy: NnFunction(Float, Labels) -> Element;
-    layer_norm: NnFunction(Float, Float, Float, Float) -> SameAsFirst;
-    gelu: NnFunction(Float) -> SameAsFirst;
+    relu: NnFunction(Float) -> SameAsFirst => pullback(Value; output);
+    sigmoid: NnFunction(Float) -> SameAsFirst => pullback(Value; output);
+    tanh: NnFunction(Float) -> SameAsFirst => pullback(Value; output);
+    exp: NnFunction(Float) -> SameAsFirst => pullback(Value; output);
+    ln: NnFunction(Float) -> SameAsFirst => pullback(Value; output);
+    softmax: NnFunction(Float) -> SameAsFirst => pullback(Value; output);
+    log_softmax: NnFunction(Float) -> SameAsFirst => pullback(Value; output);
+    logsumexp: NnFunction(Float) -> OneAxisFewer => pullback(Value; output);
+    mean: NnFunction(Float) -> Element => pullback(Value; output);
+    mse: NnFunction(Float, Float) -> Element => pullback(Value, Value; output);
+    cross_entropy: NnFunction(Float, Labels) -> Element => pullback(Value, Value; output);
+    layer_norm: NnFunction(Float, Float, Float, Float) -> SameAsFirst
+        => pullback(Value, Value, Value, Value; output);
+    gelu: NnFunction(Float) -> SameAsFirst => pullback(Value; output);
 
-    erf: ScalarFunction(Float) -> SameAsFirst;
+    erf: ScalarFunction(Float) -> SameAsFirst => pullback(Value; output);
+}
+
+macro_rules! operators {
+    ($($name:ident => $kind:ident($($rule:tt)*);)*) => {
+        /// The rules of `+ - * /` where the result is an ndarray array (a float operand is
+        /// broadcast over the whole array).
+        pub static OPERATORS: &[Operator] = &[
+            $(Operator { name: stringify!($name), pullback: pullback!($kind($($rule)*)) },)*
+        ];
+    };
+}
+
+operators! {
+    add => per_input(lhs(Shape, Nothing), rhs(Nothing, Shape));
+    sub => per_input(lhs(Shape, Nothing), rhs(Nothing, Shape));
+    mul => per_input(lhs(Shape, Value), rhs(Value, Shape));
+    div => per_input(lhs(Shape, Value), rhs(Nothing, Value; output));
+}
+
+/// The row of the operator `name` (`add`, `sub`, `mul`, `div`).
+pub fn operator(name: &str) -> &'static Operator {
+    OPERATORS
+        .iter()
+        .find(|o| o.name == name)
+        .expect("the four operators have rows")
 }
 
 /// The row for `name` written as `syntax`.
@@ -178,4 +327,54 @@ pub fn names(syntax: Syntax) -> String {
         .map(|p| p.name)
         .collect();
     names.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pullback's reads name each input once; only a float's shape can be read alone.
+    fn check(what: &str, reads: &Reads, inputs: &[Arg]) {
+        assert_eq!(
+            reads.inputs.len(),
+            inputs.len(),
+            "{what}: one read per input"
+        );
+        for (read, kind) in reads.inputs.iter().zip(inputs) {
+            assert!(
+                *kind == Float || *read != Shape,
+                "{what}: only a float input's shape can be read"
+            );
+        }
+    }
+
+    #[test]
+    fn every_row_says_what_its_pullback_reads_of_each_input() {
+        let rows = PRIMITIVES
+            .iter()
+            .map(|p| (p.name, p.inputs(), &p.pullback, p.is_constant()))
+            .chain(
+                OPERATORS
+                    .iter()
+                    .map(|o| (o.name, vec![Float, Float], &o.pullback, false)),
+            );
+        for (name, inputs, pullback, constant) in rows {
+            let floats = inputs.iter().filter(|k| **k == Float).count();
+            match pullback {
+                Pullback::Constant => assert!(constant, "{name}: a pullback"),
+                Pullback::One(reads) => check(name, reads, &inputs),
+                Pullback::PerInput(roles) => {
+                    assert_eq!(roles.len(), floats, "{name}: one role per float input");
+                    for (role, reads) in *roles {
+                        check(&format!("{name}_{role}"), reads, &inputs);
+                    }
+                }
+            }
+            assert_eq!(
+                constant,
+                matches!(pullback, Pullback::Constant),
+                "{name}: a constant has no pullback"
+            );
+        }
+    }
 }
