@@ -233,35 +233,35 @@ macro_rules! table {
 // Each row: `name: how it is written(arguments after a receiver) -> result => pullback`, the
 // pullback's reads one per input (receiver first), then `; output` if it reads the output.
 table! {
-    sin: FloatMethod() -> SameAsFirst => pullback(Value; output);
-    cos: FloatMethod() -> SameAsFirst => pullback(Value; output);
-    tan: FloatMethod() -> SameAsFirst => pullback(Value; output);
-    asin: FloatMethod() -> SameAsFirst => pullback(Value; output);
-    acos: FloatMethod() -> SameAsFirst => pullback(Value; output);
-    atan: FloatMethod() -> SameAsFirst => pullback(Value; output);
-    atan2: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value; output);
-    sinh: FloatMethod() -> SameAsFirst => pullback(Value; output);
-    cosh: FloatMethod() -> SameAsFirst => pullback(Value; output);
-    tanh: FloatMethod() -> SameAsFirst => pullback(Value; output);
-    exp: FloatMethod() -> SameAsFirst => pullback(Value; output);
-    exp2: FloatMethod() -> SameAsFirst => pullback(Value; output);
-    exp_m1: FloatMethod() -> SameAsFirst => pullback(Value; output);
-    ln: FloatMethod() -> SameAsFirst => pullback(Value; output);
-    ln_1p: FloatMethod() -> SameAsFirst => pullback(Value; output);
-    log2: FloatMethod() -> SameAsFirst => pullback(Value; output);
-    log10: FloatMethod() -> SameAsFirst => pullback(Value; output);
+    sin: FloatMethod() -> SameAsFirst => pullback(Value);
+    cos: FloatMethod() -> SameAsFirst => pullback(Value);
+    tan: FloatMethod() -> SameAsFirst => pullback(Nothing; output);
+    asin: FloatMethod() -> SameAsFirst => pullback(Value);
+    acos: FloatMethod() -> SameAsFirst => pullback(Value);
+    atan: FloatMethod() -> SameAsFirst => pullback(Value);
+    atan2: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value);
+    sinh: FloatMethod() -> SameAsFirst => pullback(Value);
+    cosh: FloatMethod() -> SameAsFirst => pullback(Value);
+    tanh: FloatMethod() -> SameAsFirst => pullback(Nothing; output);
+    exp: FloatMethod() -> SameAsFirst => pullback(Nothing; output);
+    exp2: FloatMethod() -> SameAsFirst => pullback(Nothing; output);
+    exp_m1: FloatMethod() -> SameAsFirst => pullback(Nothing; output);
+    ln: FloatMethod() -> SameAsFirst => pullback(Value);
+    ln_1p: FloatMethod() -> SameAsFirst => pullback(Value);
+    log2: FloatMethod() -> SameAsFirst => pullback(Value);
+    log10: FloatMethod() -> SameAsFirst => pullback(Value);
     log: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value; output);
-    sqrt: FloatMethod() -> SameAsFirst => pullback(Value; output);
-    cbrt: FloatMethod() -> SameAsFirst => pullback(Value; output);
-    powi: FloatMethod(Int) -> SameAsFirst => pullback(Value, Value; output);
+    sqrt: FloatMethod() -> SameAsFirst => pullback(Nothing; output);
+    cbrt: FloatMethod() -> SameAsFirst => pullback(Nothing; output);
+    powi: FloatMethod(Int) -> SameAsFirst => pullback(Value, Value);
     powf: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value; output);
-    recip: FloatMethod() -> SameAsFirst => pullback(Value; output);
-    abs: FloatMethod() -> SameAsFirst => pullback(Value; output);
+    recip: FloatMethod() -> SameAsFirst => pullback(Nothing; output);
+    abs: FloatMethod() -> SameAsFirst => pullback(Value);
     hypot: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value; output);
-    mul_add: FloatMethod(Float, Float) -> SameAsFirst => pullback(Value, Value, Value; output);
-    max: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value; output);
-    min: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value; output);
-    signum: FloatMethod() -> SameAsFirst => pullback(Value; output);
+    mul_add: FloatMethod(Float, Float) -> SameAsFirst => pullback(Value, Value, Nothing);
+    max: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value);
+    min: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value);
+    signum: FloatMethod() -> SameAsFirst => pullback(Nothing);
     len: FloatMethod() -> Usize => constant;
 
     dot: ArrayMethod(Float) -> MatrixProduct => per_input(lhs(Value, Value), rhs(Value, Value));
@@ -269,22 +269,22 @@ table! {
     sum: ArrayMethod() -> Element => pullback(Shape);
     sum_axis: ArrayMethod(Axis) -> OneAxisFewer => pullback(Shape, Value);
 
-    relu: NnFunction(Float) -> SameAsFirst => pullback(Value; output);
-    sigmoid: NnFunction(Float) -> SameAsFirst => pullback(Value; output);
-    tanh: NnFunction(Float) -> SameAsFirst => pullback(Value; output);
-    exp: NnFunction(Float) -> SameAsFirst => pullback(Value; output);
-    ln: NnFunction(Float) -> SameAsFirst => pullback(Value; output);
-    softmax: NnFunction(Float) -> SameAsFirst => pullback(Value; output);
-    log_softmax: NnFunction(Float) -> SameAsFirst => pullback(Value; output);
+    relu: NnFunction(Float) -> SameAsFirst => pullback(Value);
+    sigmoid: NnFunction(Float) -> SameAsFirst => pullback(Nothing; output);
+    tanh: NnFunction(Float) -> SameAsFirst => pullback(Nothing; output);
+    exp: NnFunction(Float) -> SameAsFirst => pullback(Nothing; output);
+    ln: NnFunction(Float) -> SameAsFirst => pullback(Value);
+    softmax: NnFunction(Float) -> SameAsFirst => pullback(Nothing; output);
+    log_softmax: NnFunction(Float) -> SameAsFirst => pullback(Nothing; output);
     logsumexp: NnFunction(Float) -> OneAxisFewer => pullback(Value; output);
-    mean: NnFunction(Float) -> Element => pullback(Value; output);
-    mse: NnFunction(Float, Float) -> Element => pullback(Value, Value; output);
-    cross_entropy: NnFunction(Float, Labels) -> Element => pullback(Value, Value; output);
+    mean: NnFunction(Float) -> Element => pullback(Shape);
+    mse: NnFunction(Float, Float) -> Element => pullback(Value, Value);
+    cross_entropy: NnFunction(Float, Labels) -> Element => pullback(Value, Value);
     layer_norm: NnFunction(Float, Float, Float, Float) -> SameAsFirst
-        => pullback(Value, Value, Value, Value; output);
-    gelu: NnFunction(Float) -> SameAsFirst => pullback(Value; output);
+        => pullback(Value, Value, Shape, Value);
+    gelu: NnFunction(Float) -> SameAsFirst => pullback(Value);
 
-    erf: ScalarFunction(Float) -> SameAsFirst => pullback(Value; output);
+    erf: ScalarFunction(Float) -> SameAsFirst => pullback(Value);
 }
 
 macro_rules! operators {
