@@ -72,6 +72,17 @@ impl Syntax {
         }
     }
 
+    /// What the runtime's list of primitives calls this kind (`__primitive_table!`), and the
+    /// argument that asks for its names.
+    pub fn kind(self) -> &'static str {
+        match self {
+            FloatMethod => "float method",
+            ArrayMethod => "array method",
+            NnFunction => "nn function",
+            ScalarFunction => "scalar function",
+        }
+    }
+
     /// The syntax of a call whose path's second-to-last segment is `module` (`nn::relu`,
     /// `autodiff_runtime::scalar::erf`), if it names one of the runtime's modules of functions.
     pub fn of_function_module(module: &str) -> Option<Syntax> {
@@ -310,6 +321,33 @@ pub fn operator(name: &str) -> &'static Operator {
         .iter()
         .find(|o| o.name == name)
         .expect("the four operators have rows")
+}
+
+/// The expansion of `__primitive_table!` (see there): the rows with a pullback as
+/// `&[(name, kind)]`, or the names of one kind as a doc string.
+pub fn expand_table(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    let rows: Vec<&Primitive> = PRIMITIVES.iter().filter(|p| !p.is_constant()).collect();
+    if input.is_empty() {
+        let names = rows.iter().map(|p| p.name);
+        let kinds = rows.iter().map(|p| p.syntax.kind());
+        return quote::quote!(&[#((#names, #kinds)),*]);
+    }
+    let asked = input.to_string().replace('_', " ");
+    let Some(syntax) = [FloatMethod, ArrayMethod, NnFunction, ScalarFunction]
+        .into_iter()
+        .find(|s| s.kind() == asked)
+    else {
+        return quote::quote!(::core::compile_error!(
+            "expected one of `float_method`, `array_method`, `nn_function`, `scalar_function`"
+        ));
+    };
+    let names: Vec<String> = rows
+        .iter()
+        .filter(|p| p.syntax == syntax)
+        .map(|p| format!("`{}`", p.name))
+        .collect();
+    let doc = format!(" {}", names.join(", "));
+    quote::quote!(#doc)
 }
 
 /// The row for `name` written as `syntax`.

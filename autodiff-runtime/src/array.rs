@@ -1,7 +1,7 @@
 //! The ndarray operations `#[grad]` differentiates, each forward beside its pullback: the
 //! broadcasting arithmetic `+ - * /` ([`add`] … [`div`] check the shapes; `<op>_pullback_lhs`
-//! and `<op>_pullback_rhs`), the methods `dot`, `t`, `sum`, `sum_axis`, and [`unbroadcast`],
-//! which reduces a cotangent to a broadcast operand's shape.
+//! and `<op>_pullback_rhs`), the array methods of the macro's table (`dot`, `sum`, …), and
+//! [`unbroadcast`], which reduces a cotangent to a broadcast operand's shape.
 //!
 //! Every pullback takes, in order, what it reads of the inputs (receiver first; a value, or
 //! only an array's shape `&a.raw_dim()`, `&()` for a float operand broadcast over an array),
