@@ -358,13 +358,103 @@ pub fn lookup(name: &str, syntax: Syntax) -> Option<&'static Primitive> {
 }
 
 /// The names written as `syntax`, for error messages.
-pub fn names(syntax: Syntax) -> String {
+fn names(syntax: Syntax) -> String {
     let names: Vec<&str> = PRIMITIVES
         .iter()
         .filter(|p| p.syntax == syntax && !p.is_constant())
         .map(|p| p.name)
         .collect();
     names.join(", ")
+}
+
+/// The error for `name`, which the table does not have written as `syntax`: the primitives
+/// whose names are near it (among those written that way, and the kind a user confuses with
+/// it: a float method for a `scalar::` function, an `nn::` function for an array method, and
+/// back), or, where none is, every name of its kind.
+pub fn unknown(name: &str, syntax: Syntax) -> String {
+    let what = match syntax {
+        FloatMethod => format!("`{name}` is not a method #[grad] can differentiate"),
+        ArrayMethod => format!("`{name}` is not an array method #[grad] can differentiate"),
+        NnFunction | ScalarFunction => format!(
+            "`{name}` is not a function of `autodiff_runtime::{}`",
+            syntax.module()
+        ),
+    };
+    let near = near(name, syntax);
+    if !near.is_empty() {
+        return format!("{what}; did you mean {near}?");
+    }
+    match syntax {
+        FloatMethod => format!(
+            "{what}; the supported float methods are {}",
+            names(FloatMethod)
+        ),
+        ArrayMethod => format!(
+            "{what}; the supported array methods are {}, and `autodiff_runtime::nn` has {}",
+            names(ArrayMethod),
+            names(NnFunction)
+        ),
+        NnFunction | ScalarFunction => {
+            format!("{what}; the differentiable ones are {}", names(syntax))
+        }
+    }
+}
+
+/// Up to three primitives nearest to `name` (see [`unknown`]), as `` `sin` or `sinh` ``
+/// (another kind's as written: `` `nn::mean` ``, `` the method `sum` ``); empty if none is.
+fn near(name: &str, syntax: Syntax) -> String {
+    let related = match syntax {
+        FloatMethod => ScalarFunction,
+        ScalarFunction => FloatMethod,
+        ArrayMethod => NnFunction,
+        NnFunction => ArrayMethod,
+    };
+    let length = name.chars().count();
+    let allowed = match length {
+        0..=3 => 1,
+        4..=6 => 2,
+        _ => 3,
+    };
+    let mut near: Vec<(usize, &Primitive)> = PRIMITIVES
+        .iter()
+        .filter(|p| !p.is_constant() && (p.syntax == syntax || p.syntax == related))
+        .map(|p| (edit_distance(name, p.name), p))
+        .filter(|(d, p)| *d <= allowed && (*d > 0 || p.syntax != syntax))
+        .collect();
+    // Only the nearest: `sin` and `sinh` for `sine`, not `asin` too.
+    let nearest = near.iter().map(|(d, _)| *d).min();
+    near.retain(|(d, _)| Some(*d) == nearest);
+    let written: Vec<String> = near
+        .iter()
+        .take(3)
+        .map(|(_, p)| match p.syntax {
+            _ if p.syntax == syntax => format!("`{}`", p.name),
+            FloatMethod | ArrayMethod => format!("the method `{}`", p.name),
+            NnFunction | ScalarFunction => format!("`{}::{}`", p.syntax.module(), p.name),
+        })
+        .collect();
+    match written.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// The Levenshtein distance: the fewest insertions, deletions and substitutions of characters
+/// that turn `a` into `b`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
 }
 
 #[cfg(test)]
@@ -414,5 +504,31 @@ mod tests {
                 "{name}: a constant has no pullback"
             );
         }
+    }
+
+    #[test]
+    fn an_unknown_name_gets_the_near_ones_or_the_list() {
+        assert_eq!(edit_distance("sine", "sin"), 1);
+        assert_eq!(edit_distance("log1p", "ln_1p"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+        let message = unknown("sine", FloatMethod);
+        assert!(
+            message.ends_with("did you mean `sin` or `sinh`?"),
+            "{message}"
+        );
+        let message = unknown("mean", ArrayMethod);
+        assert!(message.ends_with("did you mean `nn::mean`?"), "{message}");
+        let message = unknown("sum", NnFunction);
+        assert!(
+            message.ends_with("did you mean the method `sum`?"),
+            "{message}"
+        );
+        let message = unknown("erf", FloatMethod);
+        assert!(
+            message.ends_with("did you mean `scalar::erf`?"),
+            "{message}"
+        );
+        let message = unknown("foo", FloatMethod);
+        assert!(message.contains("are sin, cos, tan"), "{message}");
     }
 }

@@ -195,7 +195,8 @@
 /// (`nn::relu(&a)`). These lists are the macro's table of primitives. A call whose path ends in
 /// `nn::name` or `scalar::name` is the runtime's function of that name (a module of your own
 /// called `nn` or `scalar` is not reached that way), and a name the table does not have is an
-/// error listing those it has.
+/// error naming the nearest names it has (`sin` and `sinh` for `x.sine()`, `nn::mean` for
+/// `a.mean()`), or listing them all where none is near.
 ///
 /// ```
 /// use autodiff_runtime::{grad, nn, scalar, ndarray::{array, Array1}};
