@@ -18,7 +18,7 @@
 //!    labels as `&[usize]`, an axis as `Axis(k)`), or only an array's shape
 //!    ([`Read::Shape`]: `&a.raw_dim()`, or `&()` for a float broadcast over an array); an
 //!    input it does not read ([`Read::Nothing`]) is not passed;
-//! 2. the output, if it reads it ([`Reads::output`]), as an input is passed;
+//! 2. the output, if it reads it ([`Reads::output`]), passed as an input would be;
 //! 3. the output cotangent: by value (its buffer can be reused), except that the per-input
 //!    pullbacks of one operation but the last called receive it borrowed.
 //!
