@@ -1695,6 +1695,23 @@ fn sanity_of_the_helpers() {
 // ---------------------------------------------------------------------------------------------
 // Regressions: each of these once failed to compile (the comments say how).
 
+/// Every array method and `nn` function of the macro's table is differentiated somewhere in
+/// this file.
+#[test]
+fn every_array_primitive_has_a_case() {
+    use autodiff_runtime::__private::primitives;
+    let source = include_str!("arrays.rs");
+    for m in primitives("array method") {
+        assert!(source.contains(&format!(".{m}(")), "no case of `.{m}(..)`");
+    }
+    for f in primitives("nn function") {
+        assert!(
+            source.contains(&format!("nn::{f}(")),
+            "no case of `nn::{f}(..)`"
+        );
+    }
+}
+
 mod regressions {
     use super::*;
 

@@ -204,6 +204,26 @@ prim!(max_const, (x) => x.max(0.5), [[1.0], [-0.5]]);
 prim!(min_const, (x) => x.min(0.5), [[1.0], [-0.5]]);
 prim!(max_const_receiver, (x) => f64: 0.5_f64.max(x), f32: 0.5_f32.max(x), [[1.0], [-0.5]]);
 
+/// Every float method and scalar function of the macro's table has a `prim!` case above, named
+/// after it (`powi_3` for `powi`).
+#[test]
+fn every_float_primitive_has_a_case() {
+    use autodiff_runtime::__private::primitives;
+    let source = include_str!("primitives.rs");
+    for m in primitives("float method") {
+        assert!(
+            source.contains(&format!("prim!({m}")),
+            "no `prim!({m}, ..)` case"
+        );
+    }
+    for f in primitives("scalar function") {
+        assert!(
+            source.contains(&format!("prim!({f}")),
+            "no `prim!({f}, ..)` case"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The documented conventions at nonsmooth points and at the edges of domains (see
 // `autodiff_runtime::scalar`), exactly.

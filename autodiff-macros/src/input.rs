@@ -273,7 +273,7 @@ pub fn analyze(item: TokenStream, args: &Args, errors: &mut Errors) -> Option<In
                         format!(
                             "`{name}` has type `{}`, which has no gradient; `wrt` takes \
                              parameters of float type (`f32`, `f64`) or float arrays",
-                            quote::quote!(#ty).to_string().replace(' ', "")
+                            type_text(ty)
                         ),
                     )
                 }
@@ -576,4 +576,23 @@ pub fn gradient_type(ty: &Type) -> TokenStream {
         },
         _ => quote::quote!(#ty),
     }
+}
+
+/// A type as one writes it, for an error message (`impl Into<f64>`, `[f64; 3]`, `&'a T`):
+/// its tokens' text keeps a space only between two words, and after `,` and `;`.
+fn type_text(ty: &Type) -> String {
+    let text = quote::quote!(#ty).to_string();
+    let chars: Vec<char> = text.chars().collect();
+    let word = |c: Option<&char>| c.is_some_and(|c| c.is_alphanumeric() || *c == '_');
+    let mut out = String::new();
+    for (i, c) in chars.iter().enumerate() {
+        let before = i.checked_sub(1).and_then(|j| chars.get(j));
+        let keep = *c != ' '
+            || (word(before) && word(chars.get(i + 1)))
+            || matches!(before, Some(',' | ';'));
+        if keep {
+            out.push(*c);
+        }
+    }
+    out
 }

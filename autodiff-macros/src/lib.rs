@@ -62,6 +62,18 @@ pub fn custom_vjp(
     custom_vjp::expand(args.into(), item.into()).into()
 }
 
+/// The primitive table as data, for `autodiff-runtime` to give its documentation, its tests
+/// and difftest the list of primitives from the table instead of copies. Not for users.
+///
+/// `__primitive_table!()` is `&[("sin", "float method"), ..]`, every row that has a pullback;
+/// `__primitive_table!(float_method)` (or `array_method`, `nn_function`, `scalar_function`) is
+/// a string literal naming that kind's primitives for a doc attribute: `` " `sin`, `cos`, .."``.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __primitive_table(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    primitives::expand_table(input.into()).into()
+}
+
 /// The whole expansion on `proc_macro2` types, so it can be tested without a compiler.
 pub(crate) fn expand_grad(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();

@@ -1,10 +1,34 @@
-//! The table of operations `#[grad]` knows beyond `+ - * /`.
+//! The table of operations `#[grad]` knows beyond float `+ - * /`.
 //!
-//! In: a method, `nn::` or `scalar::` function name from the user's body. Out: a [`Primitive`]
-//! row: how it is written, which arguments carry a cotangent, what its result is, and which
-//! runtime pullback differentiates it. This table is the only place the macro knows about a
-//! primitive: adding one is a row here and its `<name>_pullback` (forward and rule side by side)
-//! in the runtime's `scalar`, `array` or `nn` module.
+//! In: a method, `nn::` or `scalar::` function name from the user's body, or an operator on
+//! ndarray arrays. Out: a [`Primitive`] row (an [`Operator`] row for `a ⊕ b` of arrays): how it
+//! is written, which arguments carry a cotangent, what its result is, and its [`Pullback`]: which
+//! runtime function differentiates it and what that function reads. This table is the only
+//! place the macro knows about a primitive: `reverse` builds every call from the row, with no
+//! name of its own. Adding one is a row here and its `<name>_pullback` (forward and rule side
+//! by side) in the runtime's `scalar`, `array` or `nn` module.
+//!
+//! # The pullback convention
+//!
+//! A pullback is `<module>::<name>_pullback` (or `<name>_pullback_<role>`, one per input, for
+//! [`Pullback::PerInput`]) and takes, in this order:
+//!
+//! 1. the inputs it reads, in the operation's order (receiver first), each as its row's
+//!    [`Read`] says: the value ([`Read::Value`]: an array by reference, a float, an integer,
+//!    labels as `&[usize]`, an axis as `Axis(k)`), or only an array's shape
+//!    ([`Read::Shape`]: `&a.raw_dim()`, or `&()` for a float broadcast over an array); an
+//!    input it does not read ([`Read::Nothing`]) is not passed;
+//! 2. the output, if it reads it ([`Reads::output`]), passed as an input would be;
+//! 3. the output cotangent: by value (its buffer can be reused), except that the per-input
+//!    pullbacks of one operation but the last called receive it borrowed.
+//!
+//! and returns the cotangents of the float inputs: all of them, in order (a tuple when there are
+//! several), for [`Pullback::One`]; its input's alone for each of [`Pullback::PerInput`]. What a
+//! pullback does not read is not kept for the reverse sweep: `exp` keeps only its output,
+//! `sum` only its input's shape, `t` nothing.
+//!
+//! `sin_pullback(x, bar)`, `exp_pullback(y, bar)`, `sum_axis_pullback(&a_dim, Axis(k), bar)`,
+//! `mul_pullback_lhs(&a_dim, b, bar)`, `dot_pullback_rhs(a, b, &bar)`.
 
 /// What an argument is, for differentiation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,6 +72,17 @@ impl Syntax {
         }
     }
 
+    /// What the runtime's list of primitives calls this kind (`__primitive_table!`), and the
+    /// argument that asks for its names.
+    pub fn kind(self) -> &'static str {
+        match self {
+            FloatMethod => "float method",
+            ArrayMethod => "array method",
+            NnFunction => "nn function",
+            ScalarFunction => "scalar function",
+        }
+    }
+
     /// The syntax of a call whose path's second-to-last segment is `module` (`nn::relu`,
     /// `autodiff_runtime::scalar::erf`), if it names one of the runtime's modules of functions.
     pub fn of_function_module(module: &str) -> Option<Syntax> {
@@ -74,6 +109,42 @@ pub enum Output {
     MatrixProduct,
 }
 
+/// What a pullback reads of one input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Read {
+    /// Its value.
+    Value,
+    /// Only its shape: `raw_dim()` for an array (kept instead of the array), `()` for a float.
+    Shape,
+    /// Nothing: it is not passed.
+    Nothing,
+}
+
+/// What one runtime pullback reads, besides the output cotangent it always takes.
+#[derive(Debug)]
+pub struct Reads {
+    /// One per input, receiver first.
+    pub inputs: &'static [Read],
+    /// Whether it reads the output.
+    pub output: bool,
+}
+
+/// How a primitive is differentiated: see the module's documentation for the convention.
+#[derive(Debug)]
+pub enum Pullback {
+    /// No pullback: the result is a constant (`len`).
+    Constant,
+    /// One `<name>_pullback` returning the cotangents of all float inputs.
+    One(Reads),
+    /// One `<name>_pullback_<role>` per float input (the roles in order), each called only for
+    /// an active input and returning its cotangent alone, so an inactive side costs nothing (a
+    /// constant operand of `dot` costs no matrix product). They are called in order of their
+    /// input's number of axes, fewest first (a later input first among equal ones): the last
+    /// takes the output cotangent by value, and is the input with the result's shape where
+    /// broadcasting makes one, which can reuse the cotangent's buffer.
+    PerInput(&'static [(&'static str, Reads)]),
+}
+
 /// One primitive.
 #[derive(Debug)]
 pub struct Primitive {
@@ -82,6 +153,10 @@ pub struct Primitive {
     /// The arguments after the receiver (methods), or all of them (functions).
     pub args: &'static [Arg],
     pub output: Output,
+    /// The method returns a view of its receiver (`t`): the forward makes it owned
+    /// (`.to_owned()`), so it can be kept for the reverse sweep.
+    pub view: bool,
+    pub pullback: Pullback,
 }
 
 impl Primitive {
@@ -89,14 +164,69 @@ impl Primitive {
     pub fn is_constant(&self) -> bool {
         self.output == Output::Usize
     }
+
+    /// What each input is (receiver first, for methods).
+    pub fn inputs(&self) -> Vec<Arg> {
+        if self.syntax.is_function() {
+            self.args.to_vec()
+        } else {
+            std::iter::once(Float)
+                .chain(self.args.iter().copied())
+                .collect()
+        }
+    }
+}
+
+/// `a ⊕ b` with an ndarray array result, beside its forward `array::<name>` (which checks that
+/// the shapes broadcast together).
+#[derive(Debug)]
+pub struct Operator {
+    /// `add`, `sub`, `mul`, `div`.
+    pub name: &'static str,
+    pub pullback: Pullback,
 }
 
 use Arg::{Axis, Float, Int, Labels};
 use Output::*;
+use Read::{Nothing, Shape, Value};
 use Syntax::*;
 
+/// `Reads` from `(Value, Shape; output)`.
+macro_rules! reads {
+    ($($read:ident),* ; output) => {
+        Reads { inputs: &[$($read),*], output: true }
+    };
+    ($($read:ident),*) => {
+        Reads { inputs: &[$($read),*], output: false }
+    };
+}
+
+/// `Pullback` from `constant`, `pullback(reads)` or `per_input(role(reads), ..)`.
+macro_rules! pullback {
+    (constant) => {
+        Pullback::Constant
+    };
+    (pullback($($reads:tt)*)) => {
+        Pullback::One(reads!($($reads)*))
+    };
+    (per_input($($role:ident($($reads:tt)*)),+)) => {
+        Pullback::PerInput(&[$((stringify!($role), reads!($($reads)*))),+])
+    };
+}
+
+/// Whether a row is marked `view`.
+macro_rules! view {
+    () => {
+        false
+    };
+    (view) => {
+        true
+    };
+}
+
 macro_rules! table {
-    ($($name:ident: $syntax:ident($($arg:ident),*) -> $output:ident;)*) => {
+    ($($name:ident: $syntax:ident($($arg:ident),*) -> $output:ident $($view:ident)?
+        => $kind:ident $(($($rule:tt)*))?;)*) => {
         /// Every primitive the body of a `#[grad]` function may use.
         pub static PRIMITIVES: &[Primitive] = &[
             $(Primitive {
@@ -104,63 +234,120 @@ macro_rules! table {
                 syntax: $syntax,
                 args: &[$($arg),*],
                 output: $output,
+                view: view!($($view)?),
+                pullback: pullback!($kind $(($($rule)*))?),
             },)*
         ];
     };
 }
 
+// Each row: `name: how it is written(arguments after a receiver) -> result => pullback`, the
+// pullback's reads one per input (receiver first), then `; output` if it reads the output.
 table! {
-    sin: FloatMethod() -> SameAsFirst;
-    cos: FloatMethod() -> SameAsFirst;
-    tan: FloatMethod() -> SameAsFirst;
-    asin: FloatMethod() -> SameAsFirst;
-    acos: FloatMethod() -> SameAsFirst;
-    atan: FloatMethod() -> SameAsFirst;
-    atan2: FloatMethod(Float) -> SameAsFirst;
-    sinh: FloatMethod() -> SameAsFirst;
-    cosh: FloatMethod() -> SameAsFirst;
-    tanh: FloatMethod() -> SameAsFirst;
-    exp: FloatMethod() -> SameAsFirst;
-    exp2: FloatMethod() -> SameAsFirst;
-    exp_m1: FloatMethod() -> SameAsFirst;
-    ln: FloatMethod() -> SameAsFirst;
-    ln_1p: FloatMethod() -> SameAsFirst;
-    log2: FloatMethod() -> SameAsFirst;
-    log10: FloatMethod() -> SameAsFirst;
-    log: FloatMethod(Float) -> SameAsFirst;
-    sqrt: FloatMethod() -> SameAsFirst;
-    cbrt: FloatMethod() -> SameAsFirst;
-    powi: FloatMethod(Int) -> SameAsFirst;
-    powf: FloatMethod(Float) -> SameAsFirst;
-    recip: FloatMethod() -> SameAsFirst;
-    abs: FloatMethod() -> SameAsFirst;
-    hypot: FloatMethod(Float) -> SameAsFirst;
-    mul_add: FloatMethod(Float, Float) -> SameAsFirst;
-    max: FloatMethod(Float) -> SameAsFirst;
-    min: FloatMethod(Float) -> SameAsFirst;
-    signum: FloatMethod() -> SameAsFirst;
-    len: FloatMethod() -> Usize;
+    sin: FloatMethod() -> SameAsFirst => pullback(Value);
+    cos: FloatMethod() -> SameAsFirst => pullback(Value);
+    tan: FloatMethod() -> SameAsFirst => pullback(Nothing; output);
+    asin: FloatMethod() -> SameAsFirst => pullback(Value);
+    acos: FloatMethod() -> SameAsFirst => pullback(Value);
+    atan: FloatMethod() -> SameAsFirst => pullback(Value);
+    atan2: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value);
+    sinh: FloatMethod() -> SameAsFirst => pullback(Value);
+    cosh: FloatMethod() -> SameAsFirst => pullback(Value);
+    tanh: FloatMethod() -> SameAsFirst => pullback(Nothing; output);
+    exp: FloatMethod() -> SameAsFirst => pullback(Nothing; output);
+    exp2: FloatMethod() -> SameAsFirst => pullback(Nothing; output);
+    exp_m1: FloatMethod() -> SameAsFirst => pullback(Nothing; output);
+    ln: FloatMethod() -> SameAsFirst => pullback(Value);
+    ln_1p: FloatMethod() -> SameAsFirst => pullback(Value);
+    log2: FloatMethod() -> SameAsFirst => pullback(Value);
+    log10: FloatMethod() -> SameAsFirst => pullback(Value);
+    log: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value; output);
+    sqrt: FloatMethod() -> SameAsFirst => pullback(Nothing; output);
+    cbrt: FloatMethod() -> SameAsFirst => pullback(Nothing; output);
+    powi: FloatMethod(Int) -> SameAsFirst => pullback(Value, Value);
+    powf: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value; output);
+    recip: FloatMethod() -> SameAsFirst => pullback(Nothing; output);
+    abs: FloatMethod() -> SameAsFirst => pullback(Value);
+    hypot: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value; output);
+    mul_add: FloatMethod(Float, Float) -> SameAsFirst => pullback(Value, Value, Nothing);
+    max: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value);
+    min: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value);
+    signum: FloatMethod() -> SameAsFirst => pullback(Nothing);
+    len: FloatMethod() -> Usize => constant;
 
-    dot: ArrayMethod(Float) -> MatrixProduct;
-    t: ArrayMethod() -> SameAsFirst;
-    sum: ArrayMethod() -> Element;
-    sum_axis: ArrayMethod(Axis) -> OneAxisFewer;
+    dot: ArrayMethod(Float) -> MatrixProduct => per_input(lhs(Value, Value), rhs(Value, Value));
+    t: ArrayMethod() -> SameAsFirst view => pullback(Nothing);
+    sum: ArrayMethod() -> Element => pullback(Shape);
+    sum_axis: ArrayMethod(Axis) -> OneAxisFewer => pullback(Shape, Value);
 
-    relu: NnFunction(Float) -> SameAsFirst;
-    sigmoid: NnFunction(Float) -> SameAsFirst;
-    tanh: NnFunction(Float) -> SameAsFirst;
-    exp: NnFunction(Float) -> SameAsFirst;
-    ln: NnFunction(Float) -> SameAsFirst;
-    softmax: NnFunction(Float) -> SameAsFirst;
-    log_softmax: NnFunction(Float) -> SameAsFirst;
-    logsumexp: NnFunction(Float) -> OneAxisFewer;
-    mean: NnFunction(Float) -> Element;
-    mse: NnFunction(Float, Float) -> Element;
-    cross_entropy: NnFunction(Float, Labels) -> Element;
-    layer_norm: NnFunction(Float, Float, Float, Float) -> SameAsFirst;
-    gelu: NnFunction(Float) -> SameAsFirst;
+    relu: NnFunction(Float) -> SameAsFirst => pullback(Value);
+    sigmoid: NnFunction(Float) -> SameAsFirst => pullback(Nothing; output);
+    tanh: NnFunction(Float) -> SameAsFirst => pullback(Nothing; output);
+    exp: NnFunction(Float) -> SameAsFirst => pullback(Nothing; output);
+    ln: NnFunction(Float) -> SameAsFirst => pullback(Value);
+    softmax: NnFunction(Float) -> SameAsFirst => pullback(Nothing; output);
+    log_softmax: NnFunction(Float) -> SameAsFirst => pullback(Nothing; output);
+    logsumexp: NnFunction(Float) -> OneAxisFewer => pullback(Value; output);
+    mean: NnFunction(Float) -> Element => pullback(Shape);
+    mse: NnFunction(Float, Float) -> Element => pullback(Value, Value);
+    cross_entropy: NnFunction(Float, Labels) -> Element => pullback(Value, Value);
+    layer_norm: NnFunction(Float, Float, Float, Float) -> SameAsFirst
+        => pullback(Value, Value, Shape, Value);
+    gelu: NnFunction(Float) -> SameAsFirst => pullback(Value);
 
-    erf: ScalarFunction(Float) -> SameAsFirst;
+    erf: ScalarFunction(Float) -> SameAsFirst => pullback(Value);
+}
+
+macro_rules! operators {
+    ($($name:ident => $kind:ident($($rule:tt)*);)*) => {
+        /// The rules of `+ - * /` where the result is an ndarray array (a float operand is
+        /// broadcast over the whole array).
+        pub static OPERATORS: &[Operator] = &[
+            $(Operator { name: stringify!($name), pullback: pullback!($kind($($rule)*)) },)*
+        ];
+    };
+}
+
+operators! {
+    add => per_input(lhs(Shape, Nothing), rhs(Nothing, Shape));
+    sub => per_input(lhs(Shape, Nothing), rhs(Nothing, Shape));
+    mul => per_input(lhs(Shape, Value), rhs(Value, Shape));
+    div => per_input(lhs(Shape, Value), rhs(Nothing, Value; output));
+}
+
+/// The row of the operator `name` (`add`, `sub`, `mul`, `div`).
+pub fn operator(name: &str) -> &'static Operator {
+    OPERATORS
+        .iter()
+        .find(|o| o.name == name)
+        .expect("the four operators have rows")
+}
+
+/// The expansion of `__primitive_table!` (see there): the rows with a pullback as
+/// `&[(name, kind)]`, or the names of one kind as a doc string.
+pub fn expand_table(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    let rows: Vec<&Primitive> = PRIMITIVES.iter().filter(|p| !p.is_constant()).collect();
+    if input.is_empty() {
+        let names = rows.iter().map(|p| p.name);
+        let kinds = rows.iter().map(|p| p.syntax.kind());
+        return quote::quote!(&[#((#names, #kinds)),*]);
+    }
+    let asked = input.to_string().replace('_', " ");
+    let Some(syntax) = [FloatMethod, ArrayMethod, NnFunction, ScalarFunction]
+        .into_iter()
+        .find(|s| s.kind() == asked)
+    else {
+        return quote::quote!(::core::compile_error!(
+            "expected one of `float_method`, `array_method`, `nn_function`, `scalar_function`"
+        ));
+    };
+    let names: Vec<String> = rows
+        .iter()
+        .filter(|p| p.syntax == syntax)
+        .map(|p| format!("`{}`", p.name))
+        .collect();
+    let doc = format!(" {}", names.join(", "));
+    quote::quote!(#doc)
 }
 
 /// The row for `name` written as `syntax`.
@@ -171,11 +358,177 @@ pub fn lookup(name: &str, syntax: Syntax) -> Option<&'static Primitive> {
 }
 
 /// The names written as `syntax`, for error messages.
-pub fn names(syntax: Syntax) -> String {
+fn names(syntax: Syntax) -> String {
     let names: Vec<&str> = PRIMITIVES
         .iter()
         .filter(|p| p.syntax == syntax && !p.is_constant())
         .map(|p| p.name)
         .collect();
     names.join(", ")
+}
+
+/// The error for `name`, which the table does not have written as `syntax`: the primitives
+/// whose names are near it (among those written that way, and the kind a user confuses with
+/// it: a float method for a `scalar::` function, an `nn::` function for an array method, and
+/// back), or, where none is, every name of its kind.
+pub fn unknown(name: &str, syntax: Syntax) -> String {
+    let what = match syntax {
+        FloatMethod => format!("`{name}` is not a method #[grad] can differentiate"),
+        ArrayMethod => format!("`{name}` is not an array method #[grad] can differentiate"),
+        NnFunction | ScalarFunction => format!(
+            "`{name}` is not a function of `autodiff_runtime::{}`",
+            syntax.module()
+        ),
+    };
+    let near = near(name, syntax);
+    if !near.is_empty() {
+        return format!("{what}; did you mean {near}?");
+    }
+    match syntax {
+        FloatMethod => format!(
+            "{what}; the supported float methods are {}",
+            names(FloatMethod)
+        ),
+        ArrayMethod => format!(
+            "{what}; the supported array methods are {}, and `autodiff_runtime::nn` has {}",
+            names(ArrayMethod),
+            names(NnFunction)
+        ),
+        NnFunction | ScalarFunction => {
+            format!("{what}; the differentiable ones are {}", names(syntax))
+        }
+    }
+}
+
+/// Up to three primitives nearest to `name` (see [`unknown`]), as `` `sin` or `sinh` ``
+/// (another kind's as written: `` `nn::mean` ``, `` the method `sum` ``); empty if none is.
+fn near(name: &str, syntax: Syntax) -> String {
+    let related = match syntax {
+        FloatMethod => ScalarFunction,
+        ScalarFunction => FloatMethod,
+        ArrayMethod => NnFunction,
+        NnFunction => ArrayMethod,
+    };
+    let length = name.chars().count();
+    let allowed = match length {
+        0..=3 => 1,
+        4..=6 => 2,
+        _ => 3,
+    };
+    let mut near: Vec<(usize, &Primitive)> = PRIMITIVES
+        .iter()
+        .filter(|p| !p.is_constant() && (p.syntax == syntax || p.syntax == related))
+        .map(|p| (edit_distance(name, p.name), p))
+        .filter(|(d, p)| *d <= allowed && (*d > 0 || p.syntax != syntax))
+        .collect();
+    // Only the nearest: `sin` and `sinh` for `sine`, not `asin` too.
+    let nearest = near.iter().map(|(d, _)| *d).min();
+    near.retain(|(d, _)| Some(*d) == nearest);
+    let written: Vec<String> = near
+        .iter()
+        .take(3)
+        .map(|(_, p)| match p.syntax {
+            _ if p.syntax == syntax => format!("`{}`", p.name),
+            FloatMethod | ArrayMethod => format!("the method `{}`", p.name),
+            NnFunction | ScalarFunction => format!("`{}::{}`", p.syntax.module(), p.name),
+        })
+        .collect();
+    match written.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// The Levenshtein distance: the fewest insertions, deletions and substitutions of characters
+/// that turn `a` into `b`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pullback's reads name each input once; only a float's shape can be read alone.
+    fn check(what: &str, reads: &Reads, inputs: &[Arg]) {
+        assert_eq!(
+            reads.inputs.len(),
+            inputs.len(),
+            "{what}: one read per input"
+        );
+        for (read, kind) in reads.inputs.iter().zip(inputs) {
+            assert!(
+                *kind == Float || *read != Shape,
+                "{what}: only a float input's shape can be read"
+            );
+        }
+    }
+
+    #[test]
+    fn every_row_says_what_its_pullback_reads_of_each_input() {
+        let rows = PRIMITIVES
+            .iter()
+            .map(|p| (p.name, p.inputs(), &p.pullback, p.is_constant()))
+            .chain(
+                OPERATORS
+                    .iter()
+                    .map(|o| (o.name, vec![Float, Float], &o.pullback, false)),
+            );
+        for (name, inputs, pullback, constant) in rows {
+            let floats = inputs.iter().filter(|k| **k == Float).count();
+            match pullback {
+                Pullback::Constant => assert!(constant, "{name}: a pullback"),
+                Pullback::One(reads) => check(name, reads, &inputs),
+                Pullback::PerInput(roles) => {
+                    assert_eq!(roles.len(), floats, "{name}: one role per float input");
+                    for (role, reads) in *roles {
+                        check(&format!("{name}_{role}"), reads, &inputs);
+                    }
+                }
+            }
+            assert_eq!(
+                constant,
+                matches!(pullback, Pullback::Constant),
+                "{name}: a constant has no pullback"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_name_gets_the_near_ones_or_the_list() {
+        assert_eq!(edit_distance("sine", "sin"), 1);
+        assert_eq!(edit_distance("log1p", "ln_1p"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+        let message = unknown("sine", FloatMethod);
+        assert!(
+            message.ends_with("did you mean `sin` or `sinh`?"),
+            "{message}"
+        );
+        let message = unknown("mean", ArrayMethod);
+        assert!(message.ends_with("did you mean `nn::mean`?"), "{message}");
+        let message = unknown("sum", NnFunction);
+        assert!(
+            message.ends_with("did you mean the method `sum`?"),
+            "{message}"
+        );
+        let message = unknown("erf", FloatMethod);
+        assert!(
+            message.ends_with("did you mean `scalar::erf`?"),
+            "{message}"
+        );
+        let message = unknown("foo", FloatMethod);
+        assert!(message.contains("are sin, cos, tan"), "{message}");
+    }
 }

@@ -1,9 +1,21 @@
-//! Pullbacks of the ndarray operations `#[grad]` differentiates: broadcasting arithmetic, `dot`,
-//! `t`, `sum`, `sum_axis`.
+//! The ndarray operations `#[grad]` differentiates, each forward beside its pullback: the
+//! broadcasting arithmetic `+ - * /` ([`add`] … [`div`] check the shapes; `<op>_pullback_lhs`
+//! and `<op>_pullback_rhs`), the array methods of the macro's table (`dot`, `sum`, …), and
+//! [`unbroadcast`], which reduces a cotangent to a broadcast operand's shape.
 //!
-//! Cotangents arrive by value, so a pullback can reuse the buffer: `unbroadcast` of a cotangent
-//! that already has the operand's shape moves it through without copying. Shapes that do not fit
-//! panic with a message naming the operation and both shapes.
+//! Every pullback takes, in order, what it reads of the inputs (receiver first; a value, or
+//! only an array's shape `&a.raw_dim()`, `&()` for a float operand broadcast over an array),
+//! the output if it reads it, and the output cotangent, and returns the input cotangents: the
+//! convention of the macro's table (`autodiff-macros/src/primitives.rs`), which says what each
+//! reads. `t_pullback(bar)` reads nothing, `sum_pullback(&dim, bar)` a shape,
+//! `sum_axis_pullback(&dim, axis, bar)` a shape and the axis, `div_pullback_rhs(b, &r, bar)` the
+//! divisor and the output. `dot` and the four operations have one pullback per operand, so an
+//! inactive operand costs nothing; of those of one operation, all but the last called borrow
+//! the cotangent ([`Cotangent`]).
+//!
+//! Cotangents arrive by value where they can, so a pullback can reuse the buffer: `unbroadcast`
+//! of a cotangent that already has the operand's shape moves it through without copying. Shapes
+//! that do not fit panic with a message naming the operation and both shapes.
 //!
 //! ```
 //! use autodiff_runtime::array::unbroadcast;
@@ -15,8 +27,12 @@
 //! assert_eq!(bar_b, array![5.0, 7.0, 9.0]);
 //! ```
 
+use std::borrow::Borrow;
+use std::ops::{Div, Mul, Neg};
+
 use ndarray::{
-    Array, Array1, Array2, ArrayBase, Axis, Data, Dimension, Ix1, Ix2, LinalgScalar, RemoveAxis,
+    Array, Array1, Array2, ArrayBase, Axis, Data, Dimension, Ix0, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6,
+    IxDyn, LinalgScalar, RemoveAxis,
 };
 use num_traits::Float;
 
@@ -118,15 +134,16 @@ pub fn sum_pullback<A: Float, D: Dimension>(dim: &D, bar: A) -> Array<A, D> {
     Array::from_elem(dim.clone(), bar)
 }
 
-/// Pullback of `a.sum_axis(axis)` with respect to `a`: the cotangent repeated along `axis`.
+/// Pullback of `a.sum_axis(axis)` with respect to `a`, from `a`'s shape `dim` and the axis: the
+/// cotangent repeated along `axis`.
 ///
 /// ```
 /// use autodiff_runtime::array::sum_axis_pullback;
 /// use autodiff_runtime::ndarray::{array, Axis, Ix2};
 /// let bar = array![1.0_f64, 2.0];
-/// assert_eq!(sum_axis_pullback(bar, Axis(1), &Ix2(2, 3)), array![[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]);
+/// assert_eq!(sum_axis_pullback(&Ix2(2, 3), Axis(1), bar), array![[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]);
 /// ```
-pub fn sum_axis_pullback<A, D>(bar: Array<A, D::Smaller>, axis: Axis, dim: &D) -> Array<A, D>
+pub fn sum_axis_pullback<A, D>(dim: &D, axis: Axis, bar: Array<A, D::Smaller>) -> Array<A, D>
 where
     A: Float,
     D: Dimension + RemoveAxis,
@@ -268,22 +285,26 @@ where
     }
 }
 
-/// `lhs.dot(rhs)`'s cotangent with respect to `lhs`.
+/// `lhs.dot(rhs)`'s cotangent with respect to `lhs`. The cotangent `bar` is borrowed (`&bar`)
+/// when [`dot_pullback_rhs`] still reads it, or moved in (and dropped here) by the last of the two.
 ///
 /// ```
 /// use autodiff_runtime::array::dot_pullback_lhs;
 /// use autodiff_runtime::ndarray::array;
 /// let (a, b) = (array![[1.0_f64, 2.0]], array![[3.0], [4.0]]);
 /// assert_eq!(dot_pullback_lhs(&a, &b, &array![[1.0]]), array![[3.0, 4.0]]);
+/// assert_eq!(dot_pullback_lhs(&a, &b, array![[1.0]]), array![[3.0, 4.0]]);
 /// ```
-pub fn dot_pullback_lhs<L, R>(lhs: &L, rhs: &R, bar: &L::Output) -> L::LhsBar
+#[inline]
+pub fn dot_pullback_lhs<L, R, B>(lhs: &L, rhs: &R, bar: B) -> L::LhsBar
 where
     L: DotPullback<R>,
+    B: Borrow<L::Output>,
 {
-    lhs.dot_pullback_lhs(rhs, bar)
+    lhs.dot_pullback_lhs(rhs, bar.borrow())
 }
 
-/// `lhs.dot(rhs)`'s cotangent with respect to `rhs`.
+/// `lhs.dot(rhs)`'s cotangent with respect to `rhs`; `bar` as for [`dot_pullback_lhs`].
 ///
 /// ```
 /// use autodiff_runtime::array::dot_pullback_rhs;
@@ -291,11 +312,13 @@ where
 /// let (a, b) = (array![[1.0_f64, 2.0]], array![[3.0], [4.0]]);
 /// assert_eq!(dot_pullback_rhs(&a, &b, &array![[1.0]]), array![[1.0], [2.0]]);
 /// ```
-pub fn dot_pullback_rhs<L, R>(lhs: &L, rhs: &R, bar: &L::Output) -> L::RhsBar
+#[inline]
+pub fn dot_pullback_rhs<L, R, B>(lhs: &L, rhs: &R, bar: B) -> L::RhsBar
 where
     L: DotPullback<R>,
+    B: Borrow<L::Output>,
 {
-    lhs.dot_pullback_rhs(rhs, bar)
+    lhs.dot_pullback_rhs(rhs, bar.borrow())
 }
 
 /// Panics unless `a` and `b` co-broadcast (numpy rules), naming the operation and both shapes.
@@ -343,4 +366,260 @@ broadcasting_op! {
     sub, Sub, "-";
     mul, Mul, "*";
     div, Div, "/";
+}
+
+/// The shape an operand's cotangent is reduced to, by the pullbacks of the broadcasting
+/// operations: an array operand's `raw_dim()` ([`unbroadcast`]), or `()` for a float operand
+/// that the operation broadcast over the whole array (its cotangent is the sum).
+pub trait Shape<A> {
+    /// The operand's cotangent: an array of this shape, or a float for `()`.
+    type Cotangent;
+    /// `bar`, at the result's shape, reduced to this shape; it moves through where no reduction
+    /// is needed.
+    fn reduce<D: Dimension>(&self, bar: Array<A, D>) -> Self::Cotangent;
+    /// The same of a borrowed `bar` (which a later pullback still reads): copies only where no
+    /// reduction is needed ([`unbroadcast_ref`]).
+    fn reduce_ref<D: Dimension>(&self, bar: &Array<A, D>) -> Self::Cotangent;
+}
+
+macro_rules! array_shapes {
+    ($($dim:ty),*) => {$(
+        impl<A: Float> Shape<A> for $dim {
+            type Cotangent = Array<A, $dim>;
+            #[inline]
+            fn reduce<D: Dimension>(&self, bar: Array<A, D>) -> Array<A, $dim> {
+                unbroadcast(bar, self)
+            }
+            #[inline]
+            fn reduce_ref<D: Dimension>(&self, bar: &Array<A, D>) -> Array<A, $dim> {
+                unbroadcast_ref(bar, self)
+            }
+        }
+    )*};
+}
+
+array_shapes!(Ix0, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, IxDyn);
+
+impl<A: Float> Shape<A> for () {
+    type Cotangent = A;
+    #[inline]
+    fn reduce<D: Dimension>(&self, bar: Array<A, D>) -> A {
+        bar.sum()
+    }
+    #[inline]
+    fn reduce_ref<D: Dimension>(&self, bar: &Array<A, D>) -> A {
+        bar.sum()
+    }
+}
+
+/// The output cotangent as one of several per-operand pullbacks of an operation receives it:
+/// borrowed (`&bar`) while a later one still reads it, moved (`bar`) into the last, which can
+/// then reuse its buffer.
+pub trait Cotangent<A> {
+    /// The cotangent reduced to `shape` ([`Shape::reduce`] or [`Shape::reduce_ref`]).
+    fn reduce_to<S: Shape<A>>(self, shape: &S) -> S::Cotangent;
+}
+
+impl<A, D: Dimension> Cotangent<A> for Array<A, D> {
+    #[inline]
+    fn reduce_to<S: Shape<A>>(self, shape: &S) -> S::Cotangent {
+        shape.reduce(self)
+    }
+}
+
+impl<A, D: Dimension> Cotangent<A> for &Array<A, D> {
+    #[inline]
+    fn reduce_to<S: Shape<A>>(self, shape: &S) -> S::Cotangent {
+        shape.reduce_ref(self)
+    }
+}
+
+/// An operand of a broadcasting operation as a pullback reads its value: an array by reference
+/// or a float, told apart by the marker `K` ([`OfArray`], [`OfFloat`]), which the call infers.
+pub trait Operand<A, K> {
+    /// Its shape, for [`Shape::reduce`].
+    type Shape: Shape<A>;
+    /// Its shape: `raw_dim()` for an array, `()` for a float.
+    fn shape(&self) -> Self::Shape;
+}
+
+/// [`Operand`]'s marker for an array.
+pub enum OfArray {}
+
+/// [`Operand`]'s marker for a float.
+pub enum OfFloat {}
+
+impl<A, S, E> Operand<A, OfArray> for &ArrayBase<S, E>
+where
+    S: Data<Elem = A>,
+    E: Dimension + Shape<A>,
+{
+    type Shape = E;
+    #[inline]
+    fn shape(&self) -> E {
+        self.raw_dim()
+    }
+}
+
+impl<A: Float> Operand<A, OfFloat> for A {
+    type Shape = ();
+    #[inline]
+    fn shape(&self) {}
+}
+
+/// Pullback of `a + b` (see [`add`]) with respect to `a`, from `a`'s shape ([`Shape`]): the
+/// cotangent reduced over the axes broadcasting added or stretched.
+///
+/// Like every pullback of the four operations, it takes what it reads of the operands (a
+/// shape, a value), then the cotangent, owned or borrowed ([`Cotangent`]); an operand is an array
+/// or a float ([`Operand`], [`Shape`] of `()`).
+///
+/// ```
+/// use autodiff_runtime::array::add_pullback_lhs;
+/// use autodiff_runtime::ndarray::{array, Ix1};
+/// let bar = array![[1.0_f64, 2.0], [3.0, 4.0]];
+/// // `a` was a row broadcast over two rows; `()` for a float operand.
+/// assert_eq!(add_pullback_lhs(&Ix1(2), &bar), array![4.0, 6.0]);
+/// assert_eq!(add_pullback_lhs(&(), bar), 10.0);
+/// ```
+#[inline]
+pub fn add_pullback_lhs<A, S, B>(a_shape: &S, bar: B) -> S::Cotangent
+where
+    S: Shape<A>,
+    B: Cotangent<A>,
+{
+    bar.reduce_to(a_shape)
+}
+
+/// Pullback of `a + b` with respect to `b`, from `b`'s shape.
+///
+/// ```
+/// use autodiff_runtime::array::add_pullback_rhs;
+/// use autodiff_runtime::ndarray::{array, Ix2};
+/// assert_eq!(add_pullback_rhs(&Ix2(1, 2), array![[1.0_f64, 2.0]]), array![[1.0, 2.0]]);
+/// ```
+#[inline]
+pub fn add_pullback_rhs<A, S, B>(b_shape: &S, bar: B) -> S::Cotangent
+where
+    S: Shape<A>,
+    B: Cotangent<A>,
+{
+    bar.reduce_to(b_shape)
+}
+
+/// Pullback of `a - b` with respect to `a`, from `a`'s shape: as [`add_pullback_lhs`].
+///
+/// ```
+/// use autodiff_runtime::array::sub_pullback_lhs;
+/// use autodiff_runtime::ndarray::{array, Ix1};
+/// assert_eq!(sub_pullback_lhs(&Ix1(2), array![1.0_f64, 2.0]), array![1.0, 2.0]);
+/// ```
+#[inline]
+pub fn sub_pullback_lhs<A, S, B>(a_shape: &S, bar: B) -> S::Cotangent
+where
+    S: Shape<A>,
+    B: Cotangent<A>,
+{
+    bar.reduce_to(a_shape)
+}
+
+/// Pullback of `a - b` with respect to `b`, from `b`'s shape: `−bar`, reduced.
+///
+/// ```
+/// use autodiff_runtime::array::sub_pullback_rhs;
+/// use autodiff_runtime::ndarray::{array, Ix1};
+/// assert_eq!(sub_pullback_rhs(&Ix1(2), array![1.0_f64, 2.0]), array![-1.0, -2.0]);
+/// ```
+#[inline]
+pub fn sub_pullback_rhs<A, S, B, D>(b_shape: &S, bar: B) -> S::Cotangent
+where
+    S: Shape<A>,
+    B: Neg<Output = Array<A, D>>,
+    D: Dimension,
+{
+    b_shape.reduce(-bar)
+}
+
+/// Pullback of `a * b` with respect to `a`, from `a`'s shape and `b`: `bar · b`, reduced.
+///
+/// ```
+/// use autodiff_runtime::array::mul_pullback_lhs;
+/// use autodiff_runtime::ndarray::{array, Ix1};
+/// let b = array![[1.0_f64, 2.0], [3.0, 4.0]];
+/// assert_eq!(mul_pullback_lhs(&Ix1(2), &b, array![[1.0, 1.0], [1.0, 1.0]]), array![4.0, 6.0]);
+/// assert_eq!(mul_pullback_lhs(&(), &b, array![[1.0, 1.0], [1.0, 1.0]]), 10.0);
+/// ```
+#[inline]
+pub fn mul_pullback_lhs<A, S, O, B, D>(a_shape: &S, b: O, bar: B) -> S::Cotangent
+where
+    S: Shape<A>,
+    B: Mul<O, Output = Array<A, D>>,
+    D: Dimension,
+{
+    a_shape.reduce(bar * b)
+}
+
+/// Pullback of `a * b` with respect to `b`, from `a` and `b`'s shape: `bar · a`, reduced.
+///
+/// ```
+/// use autodiff_runtime::array::mul_pullback_rhs;
+/// use autodiff_runtime::ndarray::{array, Ix1};
+/// assert_eq!(mul_pullback_rhs(2.0_f64, &Ix1(2), array![1.0, 3.0]), array![2.0, 6.0]);
+/// ```
+#[inline]
+pub fn mul_pullback_rhs<A, S, O, B, D>(a: O, b_shape: &S, bar: B) -> S::Cotangent
+where
+    S: Shape<A>,
+    B: Mul<O, Output = Array<A, D>>,
+    D: Dimension,
+{
+    b_shape.reduce(bar * a)
+}
+
+/// Pullback of `a / b` with respect to `a`, from `a`'s shape and `b`: `bar / b`, reduced.
+///
+/// ```
+/// use autodiff_runtime::array::div_pullback_lhs;
+/// use autodiff_runtime::ndarray::{array, Ix1};
+/// assert_eq!(div_pullback_lhs(&Ix1(2), 2.0_f64, array![1.0, 3.0]), array![0.5, 1.5]);
+/// ```
+#[inline]
+pub fn div_pullback_lhs<A, S, O, B, D>(a_shape: &S, b: O, bar: B) -> S::Cotangent
+where
+    S: Shape<A>,
+    B: Div<O, Output = Array<A, D>>,
+    D: Dimension,
+{
+    a_shape.reduce(bar / b)
+}
+
+/// Pullback of `r = a / b` with respect to `b`, from `b` and the result `r`: `−bar · r / b`,
+/// reduced to `b`'s shape.
+///
+/// ```
+/// use autodiff_runtime::array::div_pullback_rhs;
+/// use autodiff_runtime::ndarray::array;
+/// let (a, b) = (array![1.0_f64, 3.0], array![2.0, 4.0]);
+/// let r = &a / &b;
+/// assert_eq!(div_pullback_rhs(&b, &r, array![1.0, 1.0]), array![-0.25, -0.1875]);
+/// // A float divisor broadcast over the array: the sum.
+/// assert_eq!(div_pullback_rhs(2.0, &(&a / 2.0), array![1.0, 1.0]), -1.0);
+/// ```
+#[inline]
+pub fn div_pullback_rhs<'r, A, K, O, B, D, E, F>(
+    b: O,
+    r: &'r Array<A, D>,
+    bar: B,
+) -> <O::Shape as Shape<A>>::Cotangent
+where
+    A: Float,
+    O: Operand<A, K>,
+    B: Mul<&'r Array<A, D>, Output = Array<A, E>>,
+    Array<A, E>: Div<O, Output = Array<A, F>>,
+    D: Dimension,
+    E: Dimension,
+    F: Dimension,
+{
+    let b_shape = b.shape();
+    b_shape.reduce(-(bar * r / b))
 }

@@ -182,16 +182,21 @@
 /// Straight-line code: `let` bindings (with shadowing, tuple patterns such as
 /// `let (c, s) = (t.cos(), t.sin());`, and `let mut` reassignment with `=`, `+=`, `-=`, `*=`,
 /// `/=`), `+ - * /`, unary `-`, literals, constants and paths (`std::f64::consts::PI`), the float
-/// methods `sin cos tan asin acos atan atan2 sinh cosh tanh exp exp2 exp_m1 ln ln_1p log2 log10
-/// log sqrt cbrt powi powf recip abs hypot mul_add max min signum` (also as `f64::sin(x)`), the
-/// functions of floats of [`scalar`] (`scalar::erf(x)`), indexing of arrays and slices by an
-/// integer literal or an integer parameter, array literals, `as` casts of constants, and a tail
-/// expression or a final `return`. On ndarray arrays: broadcasting arithmetic, the methods `dot
-/// t sum sum_axis`, and the functions of [`nn`]: `relu sigmoid tanh exp ln gelu softmax
-/// log_softmax logsumexp mean mse cross_entropy layer_norm`. A call whose path ends in
+/// methods
+#[doc = autodiff_macros::__primitive_table!(float_method)]
+/// (also as `f64::sin(x)`), the functions of floats of [`scalar`]
+#[doc = autodiff_macros::__primitive_table!(scalar_function)]
+/// (`scalar::erf(x)`), indexing of arrays and slices by an integer literal or an integer
+/// parameter, array literals, `as` casts of constants, and a tail expression or a final
+/// `return`. On ndarray arrays: broadcasting arithmetic, the methods
+#[doc = autodiff_macros::__primitive_table!(array_method)]
+/// and the functions of [`nn`]
+#[doc = autodiff_macros::__primitive_table!(nn_function)]
+/// (`nn::relu(&a)`). These lists are the macro's table of primitives. A call whose path ends in
 /// `nn::name` or `scalar::name` is the runtime's function of that name (a module of your own
 /// called `nn` or `scalar` is not reached that way), and a name the table does not have is an
-/// error listing those it has.
+/// error naming the nearest names it has (`sin` and `sinh` for `x.sine()`, `nn::mean` for
+/// `a.mean()`), or listing them all where none is near.
 ///
 /// ```
 /// use autodiff_runtime::{grad, nn, scalar, ndarray::{array, Array1}};
@@ -393,6 +398,20 @@ pub mod __private {
     pub use crate::__callee_without_descriptor as callee_without_descriptor;
     pub use crate::{array, nn, scalar};
     pub use num_traits::{One, Zero};
+
+    /// Every primitive `#[grad]` differentiates, `(name, kind)` with the kind `"float method"`
+    /// (`x.sin()`), `"array method"` (`a.dot(b)`), `"nn function"` (`nn::relu(a)`) or
+    /// `"scalar function"` (`scalar::erf(x)`): the rows of the macro's table
+    /// (`autodiff-macros/src/primitives.rs`), for the tests and difftest to read the list from.
+    pub const PRIMITIVES: &[(&str, &str)] = autodiff_macros::__primitive_table!();
+
+    /// The names of one kind of [`PRIMITIVES`] (`"float method"`, ..).
+    pub fn primitives(kind: &str) -> impl Iterator<Item = &'static str> + '_ {
+        PRIMITIVES
+            .iter()
+            .filter(move |(_, k)| *k == kind)
+            .map(|(name, _)| *name)
+    }
 
     /// Adds a contribution into a cotangent: `+=` for floats, element-wise for arrays. The
     /// generated code uses `+=` directly on floats and this for arrays.

@@ -2,12 +2,22 @@
 //!
 //! The forwards are ordinary functions, valid to call anywhere; inside a `#[grad]` function the
 //! macro pairs each with its `<name>_pullback`. Softmax-like functions work along the last axis.
-//! Pullbacks take the output cotangent by value and reuse its buffer. The elementwise pullbacks
-//! (`relu`, `tanh`, `exp`, `ln`, `gelu`) are each one scalar rule `(x, y, bar) -> bar_x`,
-//! applied element by element in the cotangent's buffer by one helper: the rules of
-//! [`crate::scalar`] (`scalar::tanh_pullback` for [`tanh`], so `nn::tanh` and `x.tanh()` agree
-//! bit for bit), `relu`'s written beside it (floats have no `relu` method), `gelu`'s composed
-//! from `scalar::erf_pullback`. `sigmoid` keeps a loop of its own: it has no scalar rule to share.
+//! Pullbacks take the output cotangent by value and reuse its buffer.
+//!
+//! Every pullback takes what it reads, and only that, in the order of the crate's convention
+//! (the macro's table, `autodiff-macros/src/primitives.rs`, says what each reads): the inputs
+//! it reads (arrays by reference; [`mean`]'s and [`layer_norm`]'s `beta`'s only as a shape,
+//! `&a.raw_dim()`), then the output if it reads it, then the output cotangent; it returns the
+//! cotangents of the float inputs (a tuple when there are several). `relu_pullback(&x, bar)`,
+//! `tanh_pullback(&y, bar)`, `logsumexp_pullback(&x, &y, bar)`, `mean_pullback(&x_dim, bar)`.
+//! The reverse sweep keeps exactly those.
+//!
+//! The elementwise pullbacks (`relu`, `sigmoid`, `tanh`, `exp`, `ln`, `gelu`) are each one scalar
+//! rule `(v, bar) -> bar_x` of the input or of the output `v`, applied element by element in the
+//! cotangent's buffer by one helper: the rules of [`crate::scalar`] (`scalar::tanh_pullback`
+//! for [`tanh`], so `nn::tanh` and `x.tanh()` agree bit for bit), `relu`'s and `sigmoid`'s
+//! written beside them (floats have no such methods), `gelu`'s composed from
+//! `scalar::erf_pullback`.
 //!
 //! ```
 //! use autodiff_runtime::{grad, nn, ndarray::{array, Array2}};
@@ -75,32 +85,30 @@ fn same_shape(op: &str, a: &[usize], b: &[usize]) {
     assert!(a == b, "{op}: shapes {a:?} and {b:?} differ");
 }
 
-/// The pullback of an elementwise function from its scalar rule `rule(x, y, bar) -> bar_x`
-/// (the signature of the pullbacks in [`crate::scalar`]): each element of `bar` becomes
-/// `rule(x, y, bar)` of the elements at its position, in `bar`'s own buffer.
+/// The pullback of an elementwise function from its scalar rule `rule(v, bar) -> bar_x`, `v`
+/// the input or the output (the signature of the one-argument pullbacks of [`crate::scalar`]):
+/// each element of `bar` becomes `rule(v, bar)` of the elements at its position, in `bar`'s own
+/// buffer.
 ///
 /// # Panics
 ///
-/// If `x` or `y` does not have `bar`'s shape; the message names `op` and both shapes.
+/// If `v` does not have `bar`'s shape; the message names `op` and both shapes.
 #[inline]
 fn elementwise_pullback<A, S, D>(
     op: &str,
-    x: &ArrayBase<S, D>,
-    y: &Array<A, D>,
+    v: &ArrayBase<S, D>,
     mut bar: Array<A, D>,
-    rule: impl Fn(A, A, A) -> A,
+    rule: impl Fn(A, A) -> A,
 ) -> Array<A, D>
 where
     A: Float,
     S: Data<Elem = A>,
     D: Dimension,
 {
-    same_shape(op, x.shape(), bar.shape());
-    same_shape(op, y.shape(), bar.shape());
+    same_shape(op, v.shape(), bar.shape());
     Zip::from(&mut bar)
-        .and(x)
-        .and(y)
-        .for_each(|b, &x, &y| *b = rule(x, y, *b));
+        .and(v)
+        .for_each(|b, &v| *b = rule(v, *b));
     bar
 }
 
@@ -124,14 +132,13 @@ pub fn relu<A: Float, S: Data<Elem = A>, D: Dimension>(x: &ArrayBase<S, D>) -> A
 /// ```
 /// use autodiff_runtime::{nn, ndarray::array};
 /// let x = array![-1.0_f64, 0.0, 2.0];
-/// assert_eq!(nn::relu_pullback(&x, &nn::relu(&x), array![5.0, 5.0, 5.0]), array![0.0, 0.0, 5.0]);
+/// assert_eq!(nn::relu_pullback(&x, array![5.0, 5.0, 5.0]), array![0.0, 0.0, 5.0]);
 /// ```
 pub fn relu_pullback<A: Float, S: Data<Elem = A>, D: Dimension>(
     x: &ArrayBase<S, D>,
-    y: &Array<A, D>,
     bar: Array<A, D>,
 ) -> Array<A, D> {
-    elementwise_pullback("relu pullback", x, y, bar, |x, _y, bar| {
+    elementwise_pullback("relu pullback", x, bar, |x, bar| {
         if x <= A::zero() { A::zero() } else { bar }
     })
 }
@@ -153,23 +160,17 @@ pub fn sigmoid<A: Float, S: Data<Elem = A>, D: Dimension>(x: &ArrayBase<S, D>) -
     })
 }
 
-/// Pullback of [`sigmoid`]: `bar · y · (1 − y)`.
+/// Pullback of [`sigmoid`] from its output `y`: `bar · y · (1 − y)`.
 ///
 /// ```
 /// use autodiff_runtime::{nn, ndarray::array};
 /// let x = array![0.0_f64];
-/// assert_eq!(nn::sigmoid_pullback(&x, &nn::sigmoid(&x), array![4.0]), array![1.0]);
+/// assert_eq!(nn::sigmoid_pullback(&nn::sigmoid(&x), array![4.0]), array![1.0]);
 /// ```
-pub fn sigmoid_pullback<A: Float, S: Data<Elem = A>, D: Dimension>(
-    _x: &ArrayBase<S, D>,
-    y: &Array<A, D>,
-    mut bar: Array<A, D>,
-) -> Array<A, D> {
-    same_shape("sigmoid pullback", y.shape(), bar.shape());
-    Zip::from(&mut bar)
-        .and(y)
-        .for_each(|b, &y| *b = *b * y * (A::one() - y));
-    bar
+pub fn sigmoid_pullback<A: Float, D: Dimension>(y: &Array<A, D>, bar: Array<A, D>) -> Array<A, D> {
+    elementwise_pullback("sigmoid pullback", y, bar, |y, bar| {
+        bar * y * (A::one() - y)
+    })
 }
 
 /// `tanh x` element-wise.
@@ -182,19 +183,15 @@ pub fn tanh<A: Float, S: Data<Elem = A>, D: Dimension>(x: &ArrayBase<S, D>) -> A
     x.mapv(A::tanh)
 }
 
-/// Pullback of [`tanh`]: `bar · (1 − y²)`, [`scalar::tanh_pullback`] elementwise.
+/// Pullback of [`tanh`] from its output `y`: `bar · (1 − y²)`, [`scalar::tanh_pullback`] elementwise.
 ///
 /// ```
 /// use autodiff_runtime::{nn, ndarray::array};
 /// let x = array![0.0_f64];
-/// assert_eq!(nn::tanh_pullback(&x, &nn::tanh(&x), array![3.0]), array![3.0]);
+/// assert_eq!(nn::tanh_pullback(&nn::tanh(&x), array![3.0]), array![3.0]);
 /// ```
-pub fn tanh_pullback<A: Float, S: Data<Elem = A>, D: Dimension>(
-    x: &ArrayBase<S, D>,
-    y: &Array<A, D>,
-    bar: Array<A, D>,
-) -> Array<A, D> {
-    elementwise_pullback("tanh pullback", x, y, bar, scalar::tanh_pullback)
+pub fn tanh_pullback<A: Float, D: Dimension>(y: &Array<A, D>, bar: Array<A, D>) -> Array<A, D> {
+    elementwise_pullback("tanh pullback", y, bar, scalar::tanh_pullback)
 }
 
 /// `eˣ` element-wise.
@@ -207,19 +204,15 @@ pub fn exp<A: Float, S: Data<Elem = A>, D: Dimension>(x: &ArrayBase<S, D>) -> Ar
     x.mapv(A::exp)
 }
 
-/// Pullback of [`exp`]: `bar · y`, [`scalar::exp_pullback`] elementwise.
+/// Pullback of [`exp`] from its output `y`: `bar · y`, [`scalar::exp_pullback`] elementwise.
 ///
 /// ```
 /// use autodiff_runtime::{nn, ndarray::array};
 /// let x = array![0.0_f64];
-/// assert_eq!(nn::exp_pullback(&x, &nn::exp(&x), array![3.0]), array![3.0]);
+/// assert_eq!(nn::exp_pullback(&nn::exp(&x), array![3.0]), array![3.0]);
 /// ```
-pub fn exp_pullback<A: Float, S: Data<Elem = A>, D: Dimension>(
-    x: &ArrayBase<S, D>,
-    y: &Array<A, D>,
-    bar: Array<A, D>,
-) -> Array<A, D> {
-    elementwise_pullback("exp pullback", x, y, bar, scalar::exp_pullback)
+pub fn exp_pullback<A: Float, D: Dimension>(y: &Array<A, D>, bar: Array<A, D>) -> Array<A, D> {
+    elementwise_pullback("exp pullback", y, bar, scalar::exp_pullback)
 }
 
 /// `ln x` element-wise.
@@ -238,14 +231,13 @@ pub fn ln<A: Float, S: Data<Elem = A>, D: Dimension>(x: &ArrayBase<S, D>) -> Arr
 /// ```
 /// use autodiff_runtime::{nn, ndarray::array};
 /// let x = array![2.0_f64];
-/// assert_eq!(nn::ln_pullback(&x, &nn::ln(&x), array![3.0]), array![1.5]);
+/// assert_eq!(nn::ln_pullback(&x, array![3.0]), array![1.5]);
 /// ```
 pub fn ln_pullback<A: Float, S: Data<Elem = A>, D: Dimension>(
     x: &ArrayBase<S, D>,
-    y: &Array<A, D>,
     bar: Array<A, D>,
 ) -> Array<A, D> {
-    elementwise_pullback("ln pullback", x, y, bar, scalar::ln_pullback)
+    elementwise_pullback("ln pullback", x, bar, scalar::ln_pullback)
 }
 
 /// The exact GELU, `x · Φ(x)` element-wise, with `Φ(x) = (1 + erf(x/√2))/2` the standard normal
@@ -286,16 +278,14 @@ fn normal_cdf<A: Float>(x: A) -> A {
 }
 
 /// The scalar rule of [`gelu`], by the chain rule through `x · (1 + erf(u))/2` with
-/// `u = x/√2` and the rule of [`scalar::erf`]: `bar · Φ(x) + erf_pullback(u, erf u, bar · x/2)/√2`,
+/// `u = x/√2` and the rule of [`scalar::erf`]: `bar · Φ(x) + erf_pullback(u, bar · x/2)/√2`,
 /// that is `bar · (Φ(x) + x · φ(x))` with `φ` the standard normal density.
-fn gelu_rule<A: Float>(x: A, y: A, bar: A) -> A {
-    let _ = y;
-    let (one, half) = (A::one(), A::from(0.5).unwrap_or_else(A::nan));
+fn gelu_rule<A: Float>(x: A, bar: A) -> A {
+    let half = A::from(0.5).unwrap_or_else(A::nan);
     let frac_1_sqrt_2 = A::from(std::f64::consts::FRAC_1_SQRT_2).unwrap_or_else(A::nan);
     let phi = normal_cdf(x);
     let u = x * frac_1_sqrt_2;
-    let erf_u = phi + phi - one;
-    bar * phi + scalar::erf_pullback(u, erf_u, bar * x * half) * frac_1_sqrt_2
+    bar * phi + scalar::erf_pullback(u, bar * x * half) * frac_1_sqrt_2
 }
 
 /// Pullback of [`gelu`]: `bar · (Φ(x) + x · φ(x))`, with `φ(x) = e^(−x²/2)/√(2π)` the standard
@@ -306,7 +296,7 @@ fn gelu_rule<A: Float>(x: A, y: A, bar: A) -> A {
 /// ```
 /// use autodiff_runtime::{nn, ndarray::array};
 /// let x = array![0.0_f64, 1.0];
-/// let bar = nn::gelu_pullback(&x, &nn::gelu(&x), array![2.0, 1.0]);
+/// let bar = nn::gelu_pullback(&x, array![2.0, 1.0]);
 /// assert_eq!(bar[0], 1.0); // 2 · Φ(0)
 /// // Φ(1) + φ(1)
 /// let expected = 0.841_344_746_068_542_9 + (-0.5_f64).exp() / (2.0 * std::f64::consts::PI).sqrt();
@@ -314,10 +304,9 @@ fn gelu_rule<A: Float>(x: A, y: A, bar: A) -> A {
 /// ```
 pub fn gelu_pullback<A: Float, S: Data<Elem = A>, D: Dimension>(
     x: &ArrayBase<S, D>,
-    y: &Array<A, D>,
     bar: Array<A, D>,
 ) -> Array<A, D> {
-    elementwise_pullback("gelu pullback", x, y, bar, gelu_rule)
+    elementwise_pullback("gelu pullback", x, bar, gelu_rule)
 }
 
 /// Softmax along the last axis, computed as `exp(x − max)` normalised so it never overflows.
@@ -340,16 +329,15 @@ pub fn softmax<A: Float, S: Data<Elem = A>, D: Dimension + RemoveAxis>(
     y
 }
 
-/// Pullback of [`softmax`]: `y ⊙ (bar − Σ bar ⊙ y)` along the last axis.
+/// Pullback of [`softmax`] from its output `y`: `y ⊙ (bar − Σ bar ⊙ y)` along the last axis.
 ///
 /// ```
 /// use autodiff_runtime::{nn, ndarray::array};
 /// let x = array![[0.0_f64, 0.0]];
 /// // A cotangent constant along the axis has no effect: softmax is shift-invariant.
-/// assert_eq!(nn::softmax_pullback(&x, &nn::softmax(&x), array![[1.0, 1.0]]), array![[0.0, 0.0]]);
+/// assert_eq!(nn::softmax_pullback(&nn::softmax(&x), array![[1.0, 1.0]]), array![[0.0, 0.0]]);
 /// ```
-pub fn softmax_pullback<A: Float, S: Data<Elem = A>, D: Dimension + RemoveAxis>(
-    _x: &ArrayBase<S, D>,
+pub fn softmax_pullback<A: Float, D: Dimension + RemoveAxis>(
     y: &Array<A, D>,
     mut bar: Array<A, D>,
 ) -> Array<A, D> {
@@ -386,16 +374,16 @@ pub fn log_softmax<A: Float, S: Data<Elem = A>, D: Dimension + RemoveAxis>(
     y
 }
 
-/// Pullback of [`log_softmax`]: `bar − softmax(x) · Σ bar` along the last axis.
+/// Pullback of [`log_softmax`] from its output `y`: `bar − softmax(x) · Σ bar` along the last
+/// axis, with `softmax(x) = eʸ`.
 ///
 /// ```
 /// use autodiff_runtime::{nn, ndarray::array};
 /// let x = array![0.0_f64, 0.0];
-/// let bar = nn::log_softmax_pullback(&x, &nn::log_softmax(&x), array![1.0, 0.0]);
+/// let bar = nn::log_softmax_pullback(&nn::log_softmax(&x), array![1.0, 0.0]);
 /// assert!((bar[0] - 0.5).abs() < 1e-15 && (bar[1] + 0.5).abs() < 1e-15);
 /// ```
-pub fn log_softmax_pullback<A: Float, S: Data<Elem = A>, D: Dimension + RemoveAxis>(
-    _x: &ArrayBase<S, D>,
+pub fn log_softmax_pullback<A: Float, D: Dimension + RemoveAxis>(
     y: &Array<A, D>,
     mut bar: Array<A, D>,
 ) -> Array<A, D> {
@@ -465,19 +453,15 @@ pub fn mean<A: Float, S: Data<Elem = A>, D: Dimension>(x: &ArrayBase<S, D>) -> A
     x.fold(A::zero(), |s, &v| s + v) / count(x.len())
 }
 
-/// Pullback of [`mean`]: `bar / n` everywhere.
+/// Pullback of [`mean`], from the input's shape `dim` alone: `bar / n` everywhere.
 ///
 /// ```
 /// use autodiff_runtime::{nn, ndarray::array};
 /// let x = array![1.0_f64, 3.0];
-/// assert_eq!(nn::mean_pullback(&x, nn::mean(&x), 4.0), array![2.0, 2.0]);
+/// assert_eq!(nn::mean_pullback(&x.raw_dim(), 4.0), array![2.0, 2.0]);
 /// ```
-pub fn mean_pullback<A: Float, S: Data<Elem = A>, D: Dimension>(
-    x: &ArrayBase<S, D>,
-    _y: A,
-    bar: A,
-) -> Array<A, D> {
-    Array::from_elem(x.raw_dim(), bar / count(x.len()))
+pub fn mean_pullback<A: Float, D: Dimension>(dim: &D, bar: A) -> Array<A, D> {
+    Array::from_elem(dim.clone(), bar / count(dim.size()))
 }
 
 /// The mean squared difference of all elements, `mean((a − b)²)`.
@@ -506,13 +490,12 @@ pub fn mse<A: Float, S: Data<Elem = A>, S2: Data<Elem = A>, D: Dimension>(
 /// ```
 /// use autodiff_runtime::{nn, ndarray::array};
 /// let (a, b) = (array![1.0_f64, 2.0], array![1.0, 4.0]);
-/// let (bar_a, bar_b) = nn::mse_pullback(&a, &b, nn::mse(&a, &b), 1.0);
+/// let (bar_a, bar_b) = nn::mse_pullback(&a, &b, 1.0);
 /// assert_eq!((bar_a, bar_b), (array![0.0, -2.0], array![0.0, 2.0]));
 /// ```
 pub fn mse_pullback<A: Float, S: Data<Elem = A>, S2: Data<Elem = A>, D: Dimension>(
     a: &ArrayBase<S, D>,
     b: &ArrayBase<S2, D>,
-    _y: A,
     bar: A,
 ) -> (Array<A, D>, Array<A, D>) {
     same_shape("mse pullback", a.shape(), b.shape());
@@ -568,13 +551,12 @@ fn check_labels<A, S: Data<Elem = A>>(logits: &ArrayBase<S, Ix2>, labels: &[usiz
 /// ```
 /// use autodiff_runtime::{nn, ndarray::array};
 /// let logits = array![[0.0_f64, 0.0]];
-/// let bar = nn::cross_entropy_pullback(&logits, &[1], nn::cross_entropy(&logits, &[1]), 1.0);
+/// let bar = nn::cross_entropy_pullback(&logits, &[1], 1.0);
 /// assert_eq!(bar, array![[0.5, -0.5]]);
 /// ```
 pub fn cross_entropy_pullback<A: Float, S: Data<Elem = A>>(
     logits: &ArrayBase<S, Ix2>,
     labels: &[usize],
-    _y: A,
     bar: A,
 ) -> ndarray::Array2<A> {
     check_labels(logits, labels);
@@ -641,7 +623,8 @@ fn moments<A: Float>(lane: ndarray::ArrayView1<A>, eps: A) -> (A, A) {
     (mean, A::one() / (var + eps).sqrt())
 }
 
-/// Pullback of [`layer_norm`]: `(bar_x, bar_gamma, bar_beta, bar_eps)`, with the coupled backward
+/// Pullback of [`layer_norm`], from `x`, `gamma`, `beta`'s shape alone and `eps`:
+/// `(bar_x, bar_gamma, bar_beta, bar_eps)`, with the coupled backward
 /// of the normalisation: `bar_x = inv_std · (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂))` where
 /// `ĝ = bar ⊙ gamma`, and `bar_eps = −Σ ĝ ⊙ x̂ / (2 (var + eps))`.
 ///
@@ -650,27 +633,25 @@ fn moments<A: Float>(lane: ndarray::ArrayView1<A>, eps: A) -> (A, A) {
 /// let (x, g, b) = (array![[1.0_f64, 3.0]], array![1.0, 1.0], array![0.0, 0.0]);
 /// let y = nn::layer_norm(&x, &g, &b, 0.0);
 /// let (bar_x, bar_g, bar_b, bar_eps) =
-///     nn::layer_norm_pullback(&x, &g, &b, 0.0, &y, array![[1.0, 1.0]]);
+///     nn::layer_norm_pullback(&x, &g, &b.raw_dim(), 0.0, array![[1.0, 1.0]]);
 /// assert_eq!((bar_x, bar_g, bar_b), (array![[0.0, 0.0]], array![-1.0, 1.0], array![1.0, 1.0]));
 /// assert_eq!(bar_eps, 0.0);
 /// ```
-pub fn layer_norm_pullback<A, S, S2, S3, D>(
+pub fn layer_norm_pullback<A, S, S2, D>(
     x: &ArrayBase<S, D>,
     gamma: &ArrayBase<S2, Ix1>,
-    beta: &ArrayBase<S3, Ix1>,
+    beta_dim: &Ix1,
     eps: A,
-    _y: &Array<A, D>,
     mut bar: Array<A, D>,
 ) -> (Array<A, D>, Array1<A>, Array1<A>, A)
 where
     A: Float,
     S: Data<Elem = A>,
     S2: Data<Elem = A>,
-    S3: Data<Elem = A>,
     D: Dimension + RemoveAxis,
 {
     same_shape("layer_norm pullback", x.shape(), bar.shape());
-    check_affine("layer_norm pullback", x.shape(), gamma.len(), beta.len());
+    check_affine("layer_norm pullback", x.shape(), gamma.len(), beta_dim[0]);
     let axis = last_axis(&x.raw_dim());
     let width = gamma.len();
     let mut bar_gamma = Array1::zeros(width);

@@ -1,19 +1,25 @@
 //! Pullbacks of the float methods `#[grad]` differentiates, and the scalar functions it knows
 //! beyond `std`'s methods ([`erf`]), each forward beside its pullback.
 //!
-//! Every pullback has the signature the crate uses for all rules, including user-written
-//! `#[custom_vjp]` ones: it receives the primal inputs, then the primal output, then the output
-//! cotangent, and returns the input cotangents in parameter order (a tuple when there are several).
-//! Inputs that are not floats (the integer exponent of `powi`) are passed but get no cotangent.
+//! Every pullback has the signature the crate uses for all rules: it receives the inputs it
+//! reads (in parameter order, the receiver first), then the output if it reads it, then the
+//! output cotangent, and returns the cotangents of the float inputs in parameter order (a tuple
+//! when there are several). What it reads is exactly what the macro's table
+//! (`autodiff-macros/src/primitives.rs`) says, and all the reverse sweep keeps for it: `sin`
+//! reads its input, `exp` its output, `signum` nothing, `hypot` both inputs and the output.
+//! Inputs that are not floats (the integer exponent of `powi`) are passed when read but get no
+//! cotangent. (A `#[custom_vjp]` pullback receives every input and the output: the macro cannot
+//! know what it reads.)
 //!
-//! The generated code calls `autodiff_runtime::scalar::<method>_pullback`; for `x.sin()`
-//! (and `scalar::<function>_pullback` for a function of this module written
+//! The generated code calls `autodiff_runtime::scalar::<method>_pullback`; for `x.sin()` and
+//! `x.exp()` (and `scalar::<function>_pullback` for a function of this module written
 //! `scalar::erf(x)` in a `#[grad]` body):
 //!
 //! ```
-//! use autodiff_runtime::scalar::sin_pullback;
+//! use autodiff_runtime::scalar::{exp_pullback, sin_pullback};
 //! let (x, bar_y) = (0.5_f64, 2.0);
-//! assert_eq!(sin_pullback(x, x.sin(), bar_y), bar_y * x.cos());
+//! assert_eq!(sin_pullback(x, bar_y), bar_y * x.cos());
+//! assert_eq!(exp_pullback(x.exp(), bar_y), bar_y * x.exp());
 //! ```
 //!
 //! A derivative with a quotient is written as the cotangent times a quotient that does not
@@ -66,12 +72,13 @@ fn ten<T: Float>() -> T {
     T::from(10.0).unwrap_or_else(T::nan)
 }
 
+/// The pullbacks of one-argument methods, each reading its input `x` or its output `y`, never
+/// both: `name_pullback(x, bar_y)` or `name_pullback(y, bar_y)`.
 macro_rules! unary_pullbacks {
-    ($( $(#[$doc:meta])* $name:ident($x:ident, $y:ident, $bar:ident) = $body:expr; )*) => {$(
+    ($( $(#[$doc:meta])* $name:ident($v:ident, $bar:ident) = $body:expr; )*) => {$(
         $(#[$doc])*
         #[inline]
-        pub fn $name<T: Float>($x: T, $y: T, $bar: T) -> T {
-            let _ = (&$x, &$y, &$bar);
+        pub fn $name<T: Float>($v: T, $bar: T) -> T {
             $body
         }
     )*};
@@ -81,157 +88,162 @@ unary_pullbacks! {
     /// Pullback of `x.sin()`: `bar_y · cos x`.
     ///
     /// ```
-    /// assert_eq!(autodiff_runtime::scalar::sin_pullback(0.0_f64, 0.0, 3.0), 3.0);
+    /// assert_eq!(autodiff_runtime::scalar::sin_pullback(0.0_f64, 3.0), 3.0);
     /// ```
-    sin_pullback(x, y, bar_y) = bar_y * x.cos();
+    sin_pullback(x, bar_y) = bar_y * x.cos();
     /// Pullback of `x.cos()`: `−bar_y · sin x`.
     ///
     /// ```
     /// let x = std::f64::consts::FRAC_PI_2;
-    /// assert_eq!(autodiff_runtime::scalar::cos_pullback(x, x.cos(), 2.0), -2.0);
+    /// assert_eq!(autodiff_runtime::scalar::cos_pullback(x, 2.0), -2.0);
     /// ```
-    cos_pullback(x, y, bar_y) = -(bar_y * x.sin());
+    cos_pullback(x, bar_y) = -(bar_y * x.sin());
     /// Pullback of `x.tan()`: `bar_y · (1 + y²)`.
     ///
     /// ```
-    /// assert_eq!(autodiff_runtime::scalar::tan_pullback(0.0_f64, 0.0, 2.0), 2.0);
+    /// assert_eq!(autodiff_runtime::scalar::tan_pullback(0.0_f64, 2.0), 2.0);
     /// ```
-    tan_pullback(x, y, bar_y) = bar_y * (T::one() + y * y);
+    tan_pullback(y, bar_y) = bar_y * (T::one() + y * y);
     /// Pullback of `x.asin()`: `bar_y / √(1 − x²)`; ±∞ at x = ±1.
     ///
     /// ```
-    /// assert_eq!(autodiff_runtime::scalar::asin_pullback(0.0_f64, 0.0, 2.0), 2.0);
+    /// assert_eq!(autodiff_runtime::scalar::asin_pullback(0.0_f64, 2.0), 2.0);
     /// ```
-    asin_pullback(x, y, bar_y) = bar_y * (T::one() - x * x).sqrt().recip();
+    asin_pullback(x, bar_y) = bar_y * (T::one() - x * x).sqrt().recip();
     /// Pullback of `x.acos()`: `−bar_y / √(1 − x²)`; ∓∞ at x = ±1.
     ///
     /// ```
-    /// assert_eq!(autodiff_runtime::scalar::acos_pullback(0.0_f64, 0.0, 2.0), -2.0);
+    /// assert_eq!(autodiff_runtime::scalar::acos_pullback(0.0_f64, 2.0), -2.0);
     /// ```
-    acos_pullback(x, y, bar_y) = -(bar_y * (T::one() - x * x).sqrt().recip());
+    acos_pullback(x, bar_y) = -(bar_y * (T::one() - x * x).sqrt().recip());
     /// Pullback of `x.atan()`: `bar_y / (1 + x²)`.
     ///
     /// ```
-    /// assert_eq!(autodiff_runtime::scalar::atan_pullback(1.0_f64, 0.0, 2.0), 1.0);
+    /// assert_eq!(autodiff_runtime::scalar::atan_pullback(1.0_f64, 2.0), 1.0);
     /// ```
-    atan_pullback(x, y, bar_y) = bar_y * (T::one() + x * x).recip();
+    atan_pullback(x, bar_y) = bar_y * (T::one() + x * x).recip();
     /// Pullback of `x.sinh()`: `bar_y · cosh x`.
     ///
     /// ```
-    /// assert_eq!(autodiff_runtime::scalar::sinh_pullback(0.0_f64, 0.0, 2.0), 2.0);
+    /// assert_eq!(autodiff_runtime::scalar::sinh_pullback(0.0_f64, 2.0), 2.0);
     /// ```
-    sinh_pullback(x, y, bar_y) = bar_y * x.cosh();
+    sinh_pullback(x, bar_y) = bar_y * x.cosh();
     /// Pullback of `x.cosh()`: `bar_y · sinh x`.
     ///
     /// ```
-    /// assert_eq!(autodiff_runtime::scalar::cosh_pullback(0.0_f64, 1.0, 2.0), 0.0);
+    /// assert_eq!(autodiff_runtime::scalar::cosh_pullback(0.0_f64, 2.0), 0.0);
     /// ```
-    cosh_pullback(x, y, bar_y) = bar_y * x.sinh();
+    cosh_pullback(x, bar_y) = bar_y * x.sinh();
     /// Pullback of `x.tanh()`: `bar_y · (1 − y²)`.
     ///
     /// ```
-    /// assert_eq!(autodiff_runtime::scalar::tanh_pullback(0.0_f64, 0.0, 2.0), 2.0);
+    /// assert_eq!(autodiff_runtime::scalar::tanh_pullback(0.0_f64, 2.0), 2.0);
     /// ```
-    tanh_pullback(x, y, bar_y) = bar_y * (T::one() - y * y);
+    tanh_pullback(y, bar_y) = bar_y * (T::one() - y * y);
     /// Pullback of `x.exp()`: `bar_y · y`.
     ///
     /// ```
-    /// assert_eq!(autodiff_runtime::scalar::exp_pullback(0.0_f64, 1.0, 2.0), 2.0);
+    /// assert_eq!(autodiff_runtime::scalar::exp_pullback(1.0_f64, 2.0), 2.0);
     /// ```
-    exp_pullback(x, y, bar_y) = bar_y * y;
+    exp_pullback(y, bar_y) = bar_y * y;
     /// Pullback of `x.exp2()`: `bar_y · y · ln 2`.
     ///
     /// ```
-    /// let d = autodiff_runtime::scalar::exp2_pullback(0.0_f64, 1.0, 1.0);
+    /// let d = autodiff_runtime::scalar::exp2_pullback(1.0_f64, 1.0);
     /// assert_eq!(d, std::f64::consts::LN_2);
     /// ```
-    exp2_pullback(x, y, bar_y) = bar_y * y * two::<T>().ln();
+    exp2_pullback(y, bar_y) = bar_y * y * two::<T>().ln();
     /// Pullback of `x.exp_m1()`: `bar_y · (y + 1)`.
     ///
     /// ```
-    /// assert_eq!(autodiff_runtime::scalar::exp_m1_pullback(0.0_f64, 0.0, 2.0), 2.0);
+    /// assert_eq!(autodiff_runtime::scalar::exp_m1_pullback(0.0_f64, 2.0), 2.0);
     /// ```
-    exp_m1_pullback(x, y, bar_y) = bar_y * (y + T::one());
+    exp_m1_pullback(y, bar_y) = bar_y * (y + T::one());
     /// Pullback of `x.ln()`: `bar_y / x`; ∞ at 0.
     ///
     /// ```
-    /// assert_eq!(autodiff_runtime::scalar::ln_pullback(2.0_f64, 2.0_f64.ln(), 1.0), 0.5);
+    /// assert_eq!(autodiff_runtime::scalar::ln_pullback(2.0_f64, 1.0), 0.5);
     /// ```
-    ln_pullback(x, y, bar_y) = bar_y * x.recip();
+    ln_pullback(x, bar_y) = bar_y * x.recip();
     /// Pullback of `x.ln_1p()`: `bar_y / (1 + x)`.
     ///
     /// ```
-    /// assert_eq!(autodiff_runtime::scalar::ln_1p_pullback(1.0_f64, 2.0_f64.ln(), 1.0), 0.5);
+    /// assert_eq!(autodiff_runtime::scalar::ln_1p_pullback(1.0_f64, 1.0), 0.5);
     /// ```
-    ln_1p_pullback(x, y, bar_y) = bar_y * (T::one() + x).recip();
+    ln_1p_pullback(x, bar_y) = bar_y * (T::one() + x).recip();
     /// Pullback of `x.log2()`: `bar_y / (x · ln 2)`.
     ///
     /// ```
-    /// let d = autodiff_runtime::scalar::log2_pullback(1.0_f64, 0.0, 1.0);
+    /// let d = autodiff_runtime::scalar::log2_pullback(1.0_f64, 1.0);
     /// assert_eq!(d, 1.0 / std::f64::consts::LN_2);
     /// ```
-    log2_pullback(x, y, bar_y) = bar_y * (x * two::<T>().ln()).recip();
+    log2_pullback(x, bar_y) = bar_y * (x * two::<T>().ln()).recip();
     /// Pullback of `x.log10()`: `bar_y / (x · ln 10)`.
     ///
     /// ```
-    /// let d = autodiff_runtime::scalar::log10_pullback(1.0_f64, 0.0, 1.0);
+    /// let d = autodiff_runtime::scalar::log10_pullback(1.0_f64, 1.0);
     /// assert_eq!(d, 1.0 / std::f64::consts::LN_10);
     /// ```
-    log10_pullback(x, y, bar_y) = bar_y * (x * ten::<T>().ln()).recip();
+    log10_pullback(x, bar_y) = bar_y * (x * ten::<T>().ln()).recip();
     /// Pullback of `x.sqrt()`: `bar_y / (2y)`; +∞ at 0.
     ///
     /// ```
-    /// assert_eq!(autodiff_runtime::scalar::sqrt_pullback(4.0_f64, 2.0, 1.0), 0.25);
+    /// assert_eq!(autodiff_runtime::scalar::sqrt_pullback(2.0_f64, 1.0), 0.25);
     /// ```
-    sqrt_pullback(x, y, bar_y) = bar_y * (two::<T>() * y).recip();
+    sqrt_pullback(y, bar_y) = bar_y * (two::<T>() * y).recip();
     /// Pullback of `x.cbrt()`: `bar_y / (3y²)`; +∞ at 0.
     ///
     /// ```
-    /// assert_eq!(autodiff_runtime::scalar::cbrt_pullback(8.0_f64, 2.0, 12.0), 1.0);
+    /// assert_eq!(autodiff_runtime::scalar::cbrt_pullback(2.0_f64, 12.0), 1.0);
     /// ```
-    cbrt_pullback(x, y, bar_y) = bar_y * ((two::<T>() + T::one()) * y * y).recip();
+    cbrt_pullback(y, bar_y) = bar_y * ((two::<T>() + T::one()) * y * y).recip();
     /// Pullback of `x.recip()`: `−bar_y · y²`.
     ///
     /// ```
-    /// assert_eq!(autodiff_runtime::scalar::recip_pullback(2.0_f64, 0.5, 1.0), -0.25);
+    /// assert_eq!(autodiff_runtime::scalar::recip_pullback(0.5_f64, 1.0), -0.25);
     /// ```
-    recip_pullback(x, y, bar_y) = -(bar_y * y * y);
+    recip_pullback(y, bar_y) = -(bar_y * y * y);
     /// Pullback of `x.abs()`: `bar_y · sign x`, with the subgradient 0 at x = 0 (as JAX).
     ///
     /// ```
     /// use autodiff_runtime::scalar::abs_pullback;
-    /// assert_eq!(abs_pullback(-3.0_f64, 3.0, 2.0), -2.0);
-    /// assert_eq!(abs_pullback(0.0_f64, 0.0, 2.0), 0.0);
+    /// assert_eq!(abs_pullback(-3.0_f64, 2.0), -2.0);
+    /// assert_eq!(abs_pullback(0.0_f64, 2.0), 0.0);
     /// ```
-    abs_pullback(x, y, bar_y) = if x > T::zero() {
+    abs_pullback(x, bar_y) = if x > T::zero() {
         bar_y
     } else if x < T::zero() {
         -bar_y
     } else {
         T::zero()
     };
-    /// Pullback of `x.signum()`: 0 everywhere, including at 0 where `signum` jumps.
-    ///
-    /// ```
-    /// assert_eq!(autodiff_runtime::scalar::signum_pullback(3.0_f64, 1.0, 2.0), 0.0);
-    /// ```
-    signum_pullback(x, y, bar_y) = T::zero();
+}
+
+/// Pullback of `x.signum()`: 0 everywhere, including at 0 where `signum` jumps; it reads nothing.
+///
+/// ```
+/// assert_eq!(autodiff_runtime::scalar::signum_pullback(2.0_f64), 0.0);
+/// ```
+#[inline]
+pub fn signum_pullback<T: Float>(bar_y: T) -> T {
+    let _ = bar_y;
+    T::zero()
 }
 
 /// Pullback of `x.powi(n)`: `bar_y · n · xⁿ⁻¹`; the exponent is an integer and gets no cotangent.
 /// For `n = 0` the result is 0 everywhere (also at `x = 0`).
 ///
 /// ```
-/// assert_eq!(autodiff_runtime::scalar::powi_pullback(3.0_f64, 2, 9.0, 1.0), 6.0);
+/// assert_eq!(autodiff_runtime::scalar::powi_pullback(3.0_f64, 2, 1.0), 6.0);
 /// ```
 #[inline]
-pub fn powi_pullback<T: Float>(x: T, n: i32, y: T, bar_y: T) -> T {
+pub fn powi_pullback<T: Float>(x: T, n: i32, bar_y: T) -> T {
     let n_float = T::from(n).unwrap_or_else(T::nan);
     match n.checked_sub(1) {
         _ if n == 0 => T::zero(),
         Some(n_minus_1) => bar_y * n_float * x.powi(n_minus_1),
-        // `i32::MIN - 1` overflows: xⁿ⁻¹ = y / x.
-        None => bar_y * n_float * (y / x),
+        // `i32::MIN - 1` overflows: xⁿ⁻¹ = xⁿ / x, with xⁿ as the forward computed it.
+        None => bar_y * n_float * (x.powi(n) / x),
     }
 }
 
@@ -276,12 +288,11 @@ pub fn log_pullback<T: Float>(x: T, base: T, y: T, bar_y: T) -> (T, T) {
 /// argument order (receiver first). At the origin both cotangents are 0.
 ///
 /// ```
-/// let (bar_y, bar_x) = autodiff_runtime::scalar::atan2_pullback(1.0_f64, 1.0, 0.0, 2.0);
+/// let (bar_y, bar_x) = autodiff_runtime::scalar::atan2_pullback(1.0_f64, 1.0, 2.0);
 /// assert_eq!((bar_y, bar_x), (1.0, -1.0));
 /// ```
 #[inline]
-pub fn atan2_pullback<T: Float>(y: T, x: T, out: T, bar_out: T) -> (T, T) {
-    let _ = out;
+pub fn atan2_pullback<T: Float>(y: T, x: T, bar_out: T) -> (T, T) {
     let r2 = x * x + y * y;
     if r2 == T::zero() {
         (T::zero(), T::zero())
@@ -306,15 +317,14 @@ pub fn hypot_pullback<T: Float>(x: T, y: T, h: T, bar_h: T) -> (T, T) {
     }
 }
 
-/// Pullback of `a.mul_add(b, c)` = `a·b + c`: `(bar · b, bar · a, bar)`.
+/// Pullback of `a.mul_add(b, c)` = `a·b + c`: `(bar · b, bar · a, bar)`; it does not read `c`.
 ///
 /// ```
-/// let bars = autodiff_runtime::scalar::mul_add_pullback(2.0_f64, 3.0, 1.0, 7.0, 1.0);
+/// let bars = autodiff_runtime::scalar::mul_add_pullback(2.0_f64, 3.0, 1.0);
 /// assert_eq!(bars, (3.0, 2.0, 1.0));
 /// ```
 #[inline]
-pub fn mul_add_pullback<T: Float>(a: T, b: T, c: T, y: T, bar_y: T) -> (T, T, T) {
-    let _ = (c, y);
+pub fn mul_add_pullback<T: Float>(a: T, b: T, bar_y: T) -> (T, T, T) {
     (bar_y * b, bar_y * a, bar_y)
 }
 
@@ -324,12 +334,11 @@ pub fn mul_add_pullback<T: Float>(a: T, b: T, c: T, y: T, bar_y: T) -> (T, T, T)
 ///
 /// ```
 /// use autodiff_runtime::scalar::max_pullback;
-/// assert_eq!(max_pullback(1.0_f64, 2.0, 2.0, 5.0), (0.0, 5.0));
-/// assert_eq!(max_pullback(2.0_f64, 2.0, 2.0, 5.0), (5.0, 0.0));
+/// assert_eq!(max_pullback(1.0_f64, 2.0, 5.0), (0.0, 5.0));
+/// assert_eq!(max_pullback(2.0_f64, 2.0, 5.0), (5.0, 0.0));
 /// ```
 #[inline]
-pub fn max_pullback<T: Float>(a: T, b: T, y: T, bar_y: T) -> (T, T) {
-    let _ = y;
+pub fn max_pullback<T: Float>(a: T, b: T, bar_y: T) -> (T, T) {
     if a >= b || b.is_nan() {
         (bar_y, T::zero())
     } else {
@@ -343,12 +352,11 @@ pub fn max_pullback<T: Float>(a: T, b: T, y: T, bar_y: T) -> (T, T) {
 ///
 /// ```
 /// use autodiff_runtime::scalar::min_pullback;
-/// assert_eq!(min_pullback(1.0_f64, 2.0, 1.0, 5.0), (5.0, 0.0));
-/// assert_eq!(min_pullback(2.0_f64, 2.0, 2.0, 5.0), (5.0, 0.0));
+/// assert_eq!(min_pullback(1.0_f64, 2.0, 5.0), (5.0, 0.0));
+/// assert_eq!(min_pullback(2.0_f64, 2.0, 5.0), (5.0, 0.0));
 /// ```
 #[inline]
-pub fn min_pullback<T: Float>(a: T, b: T, y: T, bar_y: T) -> (T, T) {
-    let _ = y;
+pub fn min_pullback<T: Float>(a: T, b: T, bar_y: T) -> (T, T) {
     if a <= b || b.is_nan() {
         (bar_y, T::zero())
     } else {
@@ -393,15 +401,14 @@ pub fn erf<T: Float>(x: T) -> T {
 /// Pullback of [`erf`]: `bar_y · 2/√π · e^(−x²)`. It is 0 at ±∞ (`e^(−∞) = 0`) and NaN at a NaN.
 ///
 /// ```
-/// use autodiff_runtime::scalar::{erf, erf_pullback};
+/// use autodiff_runtime::scalar::erf_pullback;
 /// let two_over_sqrt_pi = std::f64::consts::FRAC_2_SQRT_PI;
-/// assert_eq!(erf_pullback(0.0_f64, 0.0, 2.0), 2.0 * two_over_sqrt_pi);
-/// assert_eq!(erf_pullback(1.0_f64, erf(1.0), 1.0), two_over_sqrt_pi * (-1.0_f64).exp());
-/// assert_eq!(erf_pullback(f64::INFINITY, 1.0, 1.0), 0.0);
+/// assert_eq!(erf_pullback(0.0_f64, 2.0), 2.0 * two_over_sqrt_pi);
+/// assert_eq!(erf_pullback(1.0_f64, 1.0), two_over_sqrt_pi * (-1.0_f64).exp());
+/// assert_eq!(erf_pullback(f64::INFINITY, 1.0), 0.0);
 /// ```
 #[inline]
-pub fn erf_pullback<T: Float>(x: T, y: T, bar_y: T) -> T {
-    let _ = y;
+pub fn erf_pullback<T: Float>(x: T, bar_y: T) -> T {
     let two_over_sqrt_pi = T::from(std::f64::consts::FRAC_2_SQRT_PI).unwrap_or_else(T::nan);
     bar_y * (two_over_sqrt_pi * (-(x * x)).exp())
 }

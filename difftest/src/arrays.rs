@@ -15,10 +15,11 @@
 //! - `dot` chains (matrix·matrix, matrix·vector, vector·matrix, vector·vector) with compatible
 //!   random shapes, `1×n` and `n×1` included, and `.t()` both bound with `let` and inline;
 //! - `sum_axis(Axis(k))` followed by broadcasting the result back against its source;
-//! - `nn::{relu, sigmoid, tanh, exp, ln, gelu, softmax, log_softmax, logsumexp, layer_norm}`, and the
-//!   reductions `sum`, `nn::mean`, `nn::mse`, `nn::logsumexp(..).sum()` and `nn::cross_entropy`
-//!   with fixed labels; the function returns a sum of such reductions of its last value and of
-//!   every value never used (so that every gradient path is checked).
+//! - every `nn` function of the macro's table (a test in `lib.rs` checks that the default run
+//!   calls each, and every array method), the reductions among them (`nn::mean`, `nn::mse`,
+//!   `nn::logsumexp(..).sum()`, `nn::cross_entropy` with fixed labels) and `sum` ending the
+//!   function: it returns a sum of such reductions of its last value and of every value never
+//!   used (so that every gradient path is checked).
 //!
 //! Shapes are tracked, so every program type-checks and broadcasts. Domains and kinks are kept
 //! by construction, not by evaluation: `ln` only of `nn::exp(..)`, `nn::sigmoid(..)` or

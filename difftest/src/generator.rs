@@ -325,12 +325,15 @@ fn bounded(x: f64) -> Result<f64, Bad> {
     }
 }
 
-const UNARY: &[&str] = &[
+/// The one-argument float primitives the generator picks from, and [`BINARY`] the two-argument
+/// ones (`powi` and `mul_add` have generators of their own); a test in `lib.rs` checks that
+/// together they are the macro's table.
+pub const UNARY: &[&str] = &[
     "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "exp", "exp2", "exp_m1",
     "ln", "ln_1p", "log2", "log10", "sqrt", "cbrt", "recip", "abs", "signum", "erf",
 ];
 
-const BINARY: &[&str] = &["atan2", "hypot", "max", "min", "powf", "log"];
+pub const BINARY: &[&str] = &["atan2", "hypot", "max", "min", "powf", "log"];
 
 /// Checks the argument of a one-argument primitive, then evaluates it.
 pub fn apply_un(name: &str, a: f64) -> Result<f64, Bad> {

@@ -14,7 +14,7 @@ use crate::analysis::{is_borrowed, is_ndarray, keeps_owned, read_in_forward};
 use crate::generics::is_view;
 use crate::input::Input;
 use crate::naming::Names;
-use crate::primitives::{Arg, Syntax};
+use crate::primitives::Arg;
 use crate::reverse::Reverse;
 use crate::ssa::{BinOp, Body, CmpOp, Function, If, Let, Loop, Op, Operand, Phi, Stmt};
 
@@ -600,7 +600,7 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
                     _ => argument(function, types, a),
                 })
                 .collect();
-            if prim.syntax == Syntax::ArrayMethod && prim.name == "t" {
+            if prim.view {
                 // Owned, so it can be kept for the reverse sweep.
                 return quote_spanned!(span=> #receiver.t().to_owned());
             }

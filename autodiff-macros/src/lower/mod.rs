@@ -722,17 +722,7 @@ impl Lowerer<'_> {
                      #[grad] function; to call `{name}` on an array it returns, write the type \
                      on the call's `let`: `let y: Array2<f64> = g(..);`"
                 ),
-                Syntax::ArrayMethod => format!(
-                    "`{name}` is not an array method #[grad] can differentiate; the supported \
-                     array methods are {}, and `autodiff_runtime::nn` has {}",
-                    primitives::names(Syntax::ArrayMethod),
-                    primitives::names(Syntax::NnFunction)
-                ),
-                _ => format!(
-                    "`{name}` is not a method #[grad] can differentiate; the supported float \
-                     methods are {}",
-                    primitives::names(Syntax::FloatMethod)
-                ),
+                _ => primitives::unknown(&name, syntax),
             };
             self.errors.spanned(ident, message);
             return None;
@@ -874,14 +864,8 @@ impl Lowerer<'_> {
     ) -> Option<Operand> {
         let ident = &path.segments.last().expect("a path has a segment").ident;
         let Some(prim) = primitives::lookup(&ident.to_string(), syntax) else {
-            self.errors.spanned(
-                ident,
-                format!(
-                    "`{ident}` is not a function of `autodiff_runtime::{}`; the differentiable ones are {}",
-                    syntax.module(),
-                    primitives::names(syntax)
-                ),
-            );
+            self.errors
+                .spanned(ident, primitives::unknown(&ident.to_string(), syntax));
             return None;
         };
         let operands = self.arguments(prim, ident, args)?;

@@ -1,12 +1,18 @@
 //! The adjoint rules: one method of the walk per operation, each adding its vector-Jacobian
 //! product into the cotangents of its active operands.
+//!
+//! A row of the primitive table, and `+ - * /` with an array result (a row of
+//! `primitives::OPERATORS`), gets its rule from its row alone ([`pullback_rule`]: the runtime
+//! pullback(s) it names, called on what it says they read); nothing here knows a primitive by
+//! name. Float arithmetic, indexing, tuples, array literals and calls of `#[grad]` functions
+//! are written here.
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 
 use super::{Cx, Raw};
 use crate::analysis::{borrows_a_local, keeps_owned};
-use crate::primitives::{Arg, Primitive, Syntax};
+use crate::primitives::{self, Arg, Primitive, Pullback, Read, Reads};
 use crate::ssa::{BinOp, Let, Op, Operand, VarId};
 
 /// The adjoint of a call to a `#[grad]` function: its `backward` on the residuals the forward
@@ -94,6 +100,22 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
         let descriptor = crate::descriptor::for_call(alias, float, keeps_owned(cx.types, args));
         return grad_call_rule(cx, stmt.span, &descriptor, args, borrowed, *residuals, &bar);
     }
+    // A row of the table: its rule is built from the row, whatever the result is.
+    match &stmt.op {
+        Op::Method {
+            prim,
+            receiver,
+            args,
+        } => {
+            let operands: Vec<&Operand> = std::iter::once(receiver).chain(args).collect();
+            return primitive(cx, stmt, prim, &operands);
+        }
+        Op::Call { prim, args, .. } => {
+            let operands: Vec<&Operand> = args.iter().collect();
+            return primitive(cx, stmt, prim, &operands);
+        }
+        _ => {}
+    }
     let result = Operand::Var(stmt.var);
     if cx.is_array(&result) {
         return array_rule(cx, stmt);
@@ -150,38 +172,6 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
                 BinOp::Rem => unreachable!("`analysis::validate` rejects `%` of active values"),
             }
         }
-        Op::Method {
-            prim,
-            receiver,
-            args,
-        } if prim.syntax == Syntax::FloatMethod => {
-            let floats: Vec<&Operand> = std::iter::once(receiver)
-                .chain(
-                    args.iter()
-                        .zip(prim.args)
-                        .filter(|(_, k)| **k == Arg::Float)
-                        .map(|(a, _)| a),
-                )
-                .collect();
-            let mut inputs = vec![cx.primal(receiver)];
-            inputs.extend(args.iter().map(|a| cx.primal(a)));
-            let output = cx.primal(&result);
-            let call = pullback_call(cx, "scalar", prim.name, inputs, output, quote!(#bar), span);
-            distribute(cx, &floats, call, span);
-        }
-        // A float from arrays: `sum`, `dot` of vectors, and the `nn` losses.
-        Op::Method {
-            prim,
-            receiver,
-            args,
-        } => {
-            let array_args: Vec<&Operand> = std::iter::once(receiver).chain(args).collect();
-            array_primitive(cx, stmt, prim, &array_args, bar);
-        }
-        Op::Call { prim, args, .. } => {
-            let args: Vec<&Operand> = args.iter().collect();
-            array_primitive(cx, stmt, prim, &args, bar);
-        }
         Op::Index { base, index } => {
             if let Operand::Var(target) = base {
                 let index = cx.primal(index);
@@ -209,26 +199,25 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
         Op::Compare(..) | Op::Not(_) | Op::Or(..) | Op::MinLen(..) | Op::Matches(..) => {
             unreachable!("a `bool` or a length is never active")
         }
-        Op::GradCall { .. } => unreachable!("calls have one rule, in `rule`"),
+        Op::GradCall { .. } | Op::Method { .. } | Op::Call { .. } => {
+            unreachable!("calls and rows of the table have their rules in `rule`")
+        }
     }
 }
 
-/// `::autodiff_runtime::__private::<module>::<name>_pullback(inputs.., output, bar)`.
+/// `::autodiff_runtime::__private::<module>::<function>(args.., bar)`.
 fn pullback_call(
-    cx: &mut Cx,
-    module: &str,
-    name: &str,
-    inputs: Vec<TokenStream>,
-    output: TokenStream,
-    bar: TokenStream,
     span: Span,
+    module: &str,
+    function: &str,
+    args: Vec<TokenStream>,
+    bar: TokenStream,
 ) -> TokenStream {
-    let _ = cx;
     let located = Span::mixed_site().located_at(span);
     let private = crate::naming::private(span);
     let module = Ident::new(module, located);
-    let pullback = format_ident!("{}_pullback", name, span = located);
-    quote_spanned!(span=> #private::#module::#pullback(#(#inputs,)* #output, #bar))
+    let function = Ident::new(function, located);
+    quote_spanned!(span=> #private::#module::#function(#(#args,)* #bar))
 }
 
 /// Adds a pullback's result into the cotangents of `floats`: directly for one, through a tuple
@@ -271,90 +260,107 @@ fn bind_and_add_with(
     }
 }
 
-/// Rules for array primitives (`nn` functions, `sum`, `dot`, …) through their runtime pullback
-/// `(inputs.., output, bar) -> input cotangents`.
-fn array_primitive(cx: &mut Cx, stmt: &Let, prim: &Primitive, args: &[&Operand], bar: Ident) {
+/// The rule of a row of the table, whose operands are `operands` (receiver first).
+fn primitive(cx: &mut Cx, stmt: &Let, prim: &Primitive, operands: &[&Operand]) {
+    let inputs: Vec<(&Operand, Arg)> = operands.iter().copied().zip(prim.inputs()).collect();
+    let module = prim.syntax.module();
+    pullback_rule(cx, stmt, module, prim.name, &prim.pullback, &inputs);
+}
+
+/// The rule of an operation from its row's [`Pullback`]: the runtime `module`'s pullback(s) of
+/// `name`, called on what the row reads (the convention in `primitives.rs`), adding into the
+/// cotangents of the active float inputs.
+fn pullback_rule(
+    cx: &mut Cx,
+    stmt: &Let,
+    module: &str,
+    name: &str,
+    pullback: &Pullback,
+    inputs: &[(&Operand, Arg)],
+) {
+    let bar = cx.bar(stmt.var);
     let span = stmt.span;
-    let (private, runtime) = (crate::naming::private(span), crate::naming::runtime(span));
     let result = Operand::Var(stmt.var);
-    let result_is_array = cx.is_array(&result);
-    let kinds: Vec<Arg> = if prim.syntax.is_function() {
-        prim.args.to_vec()
-    } else {
-        std::iter::once(Arg::Float)
-            .chain(prim.args.iter().copied())
-            .collect()
-    };
-    match (prim.syntax, prim.name) {
-        (Syntax::ArrayMethod, "dot") => {
-            let (lhs, rhs) = (args[0], args[1]);
-            for (operand, side) in [(lhs, "lhs"), (rhs, "rhs")] {
-                if cx.function.is_active(operand) {
-                    // Read per contribution, so an owned operand is dropped after its last use.
-                    let (l, r) = (cx.argument(lhs), cx.argument(rhs));
-                    let pullback = format_ident!(
-                        "dot_pullback_{}",
-                        side,
-                        span = Span::mixed_site().located_at(span)
-                    );
-                    cx.add(
-                        operand,
-                        quote_spanned!(span=> #private::array::#pullback(#l, #r, &#bar)),
-                    );
-                }
-            }
-            if result_is_array {
-                cx.raw.push(Raw::Drop(bar));
-            }
-        }
-        (Syntax::ArrayMethod, "t") => cx.add(
-            args[0],
-            quote_spanned!(span=> #private::array::t_pullback(#bar)),
-        ),
-        (Syntax::ArrayMethod, "sum") => {
-            let dim = cx.dim(args[0]);
-            cx.add(
-                args[0],
-                quote_spanned!(span=> #private::array::sum_pullback(&#dim, #bar)),
-            );
-        }
-        (Syntax::ArrayMethod, "sum_axis") => {
-            let dim = cx.dim(args[0]);
-            let axis = cx.primal(args[1]);
-            let axis = quote!(#runtime::ndarray::Axis(#axis));
-            cx.add(
-                args[0],
-                quote_spanned!(span=> #private::array::sum_axis_pullback(#bar, #axis, &#dim)),
-            );
-        }
-        _ => {
-            let mut inputs = Vec::new();
-            let mut floats = Vec::new();
-            for (operand, kind) in args.iter().zip(&kinds) {
-                inputs.push(match kind {
-                    Arg::Labels => {
-                        let labels = cx.primal(operand);
-                        quote!(&#labels[..])
-                    }
-                    _ => cx.argument(operand),
-                });
-                if *kind == Arg::Float {
-                    floats.push(*operand);
-                }
-            }
-            let output = cx.argument(&result);
-            let call = pullback_call(
-                cx,
-                prim.syntax.module(),
-                prim.name,
-                inputs,
-                output,
-                quote!(#bar),
-                span,
-            );
+    let floats = inputs
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, kind))| *kind == Arg::Float)
+        .map(|(i, (operand, _))| (i, *operand));
+    match pullback {
+        Pullback::Constant => unreachable!("a constant result is inactive"),
+        Pullback::One(reads) => {
+            let args = kept(cx, inputs, reads, &result);
+            let function = format!("{name}_pullback");
+            let call = pullback_call(span, module, &function, args, quote!(#bar));
+            let floats: Vec<&Operand> = floats.map(|(_, operand)| operand).collect();
             distribute(cx, &floats, call, span);
         }
+        Pullback::PerInput(roles) => {
+            // Fewest axes first (a float has none), a later input first among equal ones: the
+            // last takes `bar` by value, and has the result's shape where there is one.
+            let mut active: Vec<(usize, &Operand, &(&str, Reads))> = floats
+                .zip(roles.iter())
+                .filter(|((_, operand), _)| cx.function.is_active(operand))
+                .map(|((i, operand), role)| (i, operand, role))
+                .collect();
+            let axes = |operand: &Operand| match operand {
+                Operand::Var(v) => cx.types.of(*v).ndarray.map(|r| r.unwrap_or(usize::MAX)),
+                Operand::Const(_) => None,
+            };
+            active.sort_by_key(|(i, operand, _)| (axes(operand), std::cmp::Reverse(*i)));
+            let count = active.len();
+            for (n, (_, operand, (role, reads))) in active.into_iter().enumerate() {
+                // Read per contribution, so an owned operand is dropped after its last use.
+                let args = kept(cx, inputs, reads, &result);
+                let bar = if n + 1 == count {
+                    quote!(#bar)
+                } else {
+                    quote!(&#bar)
+                };
+                let function = format!("{name}_pullback_{role}");
+                let call = pullback_call(span, module, &function, args, bar);
+                cx.add(operand, call);
+            }
+        }
     }
+}
+
+/// The arguments of a pullback before the cotangent: what `reads` says of each input, then the
+/// output if it reads it.
+fn kept(
+    cx: &mut Cx,
+    inputs: &[(&Operand, Arg)],
+    reads: &Reads,
+    result: &Operand,
+) -> Vec<TokenStream> {
+    let mut args = Vec::new();
+    for ((operand, kind), read) in inputs.iter().zip(reads.inputs) {
+        match read {
+            Read::Nothing => {}
+            Read::Shape if cx.is_array(operand) => {
+                let dim = cx.dim(operand);
+                args.push(quote!(&#dim));
+            }
+            // A float broadcast over an array: its cotangent is the sum.
+            Read::Shape => args.push(quote!(&())),
+            Read::Value => args.push(match kind {
+                Arg::Labels => {
+                    let labels = cx.primal(operand);
+                    quote!(&#labels[..])
+                }
+                Arg::Axis => {
+                    let axis = cx.primal(operand);
+                    let runtime = crate::naming::runtime(Span::call_site());
+                    quote!(#runtime::ndarray::Axis(#axis))
+                }
+                Arg::Float | Arg::Int => cx.argument(operand),
+            }),
+        }
+    }
+    if reads.output {
+        args.push(cx.argument(result));
+    }
+    args
 }
 
 /// Rules for statements whose result is an array. The cotangent `bar` arrives owned: every use
@@ -362,81 +368,20 @@ fn array_primitive(cx: &mut Cx, stmt: &Let, prim: &Primitive, args: &[&Operand],
 fn array_rule(cx: &mut Cx, stmt: &Let) {
     let bar = cx.bar(stmt.var);
     let span = stmt.span;
-    let private = crate::naming::private(span);
-    let result = Operand::Var(stmt.var);
     match &stmt.op {
         Op::Use(a) | Op::Deref(a) => cx.add(a, quote!(#bar)),
         Op::Neg(a) => cx.add(a, quote_spanned!(span=> -#bar)),
         Op::Binary(op, a, b) => {
-            // The operand with the most axes has the result's shape and takes the cotangent by
-            // move, last; operands broadcast from fewer axes reduce a borrow of it first.
-            let mut targets: Vec<&Operand> = [a, b]
-                .into_iter()
-                .filter(|o| cx.function.is_active(o))
-                .collect();
-            let axes = |cx: &mut Cx, o: &Operand| match o {
-                Operand::Var(v) => cx.types.of(*v).ndarray.map(|r| r.unwrap_or(usize::MAX)),
-                Operand::Const(_) => None,
+            let name = match op {
+                BinOp::Add => "add",
+                BinOp::Sub => "sub",
+                BinOp::Mul => "mul",
+                BinOp::Div => "div",
+                BinOp::Rem => unreachable!("`analysis::validate` rejects `%` of active values"),
             };
-            let mut keyed: Vec<(Option<usize>, usize, &Operand)> = targets
-                .iter()
-                .enumerate()
-                .map(|(i, o)| (axes(cx, o), usize::from(i == 0), *o))
-                .collect();
-            keyed.sort_by_key(|(axes, first, _)| (*axes, *first));
-            targets = keyed.into_iter().map(|(_, _, o)| o).collect();
-            for (i, target) in targets.iter().enumerate() {
-                let last = i + 1 == targets.len();
-                let bar_use = if last { quote!(#bar) } else { quote!(&#bar) };
-                let is_b = std::ptr::eq(*target, b);
-                let other = if is_b { a } else { b };
-                // The contribution at the result's shape, and whether it is `bar` itself.
-                let (contribution, plain) = match op {
-                    BinOp::Add => (bar_use.clone(), true),
-                    BinOp::Sub if !is_b => (bar_use.clone(), true),
-                    BinOp::Sub => (quote_spanned!(span=> -#bar_use), false),
-                    BinOp::Mul => {
-                        let other = cx.argument(other);
-                        (quote_spanned!(span=> #bar_use * #other), false)
-                    }
-                    BinOp::Div if !is_b => {
-                        let other = cx.argument(other);
-                        (quote_spanned!(span=> #bar_use / #other), false)
-                    }
-                    BinOp::Div => {
-                        let r = cx.argument(&result);
-                        let b_value = cx.argument(b);
-                        (quote_spanned!(span=> -(#bar_use * #r / #b_value)), false)
-                    }
-                    BinOp::Rem => {
-                        unreachable!("`analysis::validate` rejects `%` of active values")
-                    }
-                };
-                let value = if cx.is_array(target) {
-                    let dim = cx.dim(target);
-                    if plain && !last {
-                        quote_spanned!(span=> #private::array::unbroadcast_ref(#contribution, &#dim))
-                    } else {
-                        quote_spanned!(span=> #private::array::unbroadcast(#contribution, &#dim))
-                    }
-                } else {
-                    // A float operand broadcast over the whole array.
-                    quote_spanned!(span=> (#contribution).sum())
-                };
-                cx.add(target, value);
-            }
-        }
-        Op::Method {
-            prim,
-            receiver,
-            args,
-        } => {
-            let all: Vec<&Operand> = std::iter::once(receiver).chain(args).collect();
-            array_primitive(cx, stmt, prim, &all, bar);
-        }
-        Op::Call { prim, args, .. } => {
-            let all: Vec<&Operand> = args.iter().collect();
-            array_primitive(cx, stmt, prim, &all, bar);
+            let operator = primitives::operator(name);
+            let inputs = [(a, Arg::Float), (b, Arg::Float)];
+            pullback_rule(cx, stmt, "array", name, &operator.pullback, &inputs);
         }
         Op::Index { .. }
         | Op::Array(_)
@@ -449,7 +394,9 @@ fn array_rule(cx: &mut Cx, stmt: &Let) {
         | Op::Matches(..) => {
             unreachable!("`analysis::validate` rejects these where they give an ndarray array")
         }
-        Op::GradCall { .. } => unreachable!("calls have one rule, in `rule`"),
+        Op::GradCall { .. } | Op::Method { .. } | Op::Call { .. } => {
+            unreachable!("calls and rows of the table have their rules in `rule`")
+        }
     }
 }
 

@@ -207,6 +207,8 @@ const FRAGMENTS: &[&str] = &[
     "n: usize,",
 ];
 
+/// Identifiers to insert or replace with, besides the name of every primitive of the table
+/// ([`pick_ident`]).
 const IDENTS: &[&str] = &[
     "x",
     "y",
@@ -273,37 +275,8 @@ const IDENTS: &[&str] = &[
     "enum",
     "extern",
     "_",
-    "sin",
-    "cos",
-    "tan",
-    "asin",
-    "atan2",
-    "exp",
-    "ln",
-    "log",
-    "sqrt",
-    "powi",
-    "powf",
-    "hypot",
-    "max",
-    "min",
-    "mul_add",
-    "signum",
-    "abs",
-    "len",
-    "dot",
-    "t",
-    "sum",
-    "sum_axis",
     "Axis",
     "nn",
-    "relu",
-    "softmax",
-    "log_softmax",
-    "cross_entropy",
-    "layer_norm",
-    "mean",
-    "mse",
     "Array1",
     "Array2",
     "ArrayView2",
@@ -407,6 +380,16 @@ fn pick_str(rng: &mut Rng, items: &[&'static str]) -> &'static str {
     items[rng.below(items.len())]
 }
 
+/// An identifier: one of [`IDENTS`] or a primitive's name, from the table.
+fn pick_ident(rng: &mut Rng) -> &'static str {
+    let primitives = crate::primitives::PRIMITIVES;
+    let i = rng.below(IDENTS.len() + primitives.len());
+    match IDENTS.get(i) {
+        Some(ident) => ident,
+        None => primitives[i - IDENTS.len()].name,
+    }
+}
+
 /// Every sequence in the tree (the top level and each group's contents), as paths of child
 /// indices.
 fn sequences(toks: &[Tok], path: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
@@ -441,7 +424,7 @@ fn delimiter(rng: &mut Rng) -> Delimiter {
 
 fn random_leaf(rng: &mut Rng) -> Vec<Tok> {
     match rng.below(4) {
-        0 => parse_toks(pick_str(rng, IDENTS)),
+        0 => parse_toks(pick_ident(rng)),
         1 => parse_toks(pick_str(rng, LITERALS)),
         2 => {
             let spacing = if chance(rng, 0.5) {
@@ -482,9 +465,7 @@ fn mutate_once(rng: &mut Rng, toks: &mut Vec<Tok>, donor: &[Tok]) {
         4 | 5 if n > 0 => {
             let i = i.min(n - 1);
             let new = match &seq[i] {
-                Tok::Leaf(TokenTree::Ident(_)) if chance(rng, 0.7) => {
-                    parse_toks(pick_str(rng, IDENTS))
-                }
+                Tok::Leaf(TokenTree::Ident(_)) if chance(rng, 0.7) => parse_toks(pick_ident(rng)),
                 Tok::Leaf(TokenTree::Literal(_)) if chance(rng, 0.7) => {
                     parse_toks(pick_str(rng, LITERALS))
                 }
