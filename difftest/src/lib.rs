@@ -4,11 +4,15 @@
 //! `build.rs` runs it and `tests/generated.rs` checks every gradient of every function at several
 //! points against forward-mode dual numbers (`num-dual`) and central differences.
 //!
+//! [`control`] writes random `#[grad]` functions with control flow (branches, loops, `match`,
+//! `break`, `continue`, `return`), checked by `tests/control_flow.rs` in the same way.
+//!
 //! [`arrays`] does the same for ndarray programs (broadcasting, `dot` chains, `nn` functions),
 //! checked by `tests/arrays.rs` against central differences. See `DEVELOPMENT.md` for the
 //! commands.
 
 pub mod arrays;
+pub mod control;
 pub mod generator;
 
 #[cfg(test)]
