@@ -91,6 +91,9 @@ fn function_seed(seed: u64, index: usize) -> u64 {
     r.next_u64()
 }
 
+/// The most interpreter steps a call may take, times the trip counts of the loops around it.
+const CALL_COST: usize = 2000;
+
 /// The `const` items the generated functions use as loop bounds.
 pub const ITEMS: &str = "const N2: usize = 2;\nconst N3: usize = 3;\nconst N4: usize = 4;\n";
 
@@ -185,8 +188,8 @@ pub enum FE {
     /// A call to an earlier generated function with a float output.
     Call(usize, Vec<CArg>),
     /// An `if` expression; an `else` block of no statements whose value is an `if` prints as
-    /// `else if`.
-    If(Box<Cond>, Box<Block>, Box<Block>),
+    /// `else if`. With `true`, written `match cond { true => .., false => .. }`.
+    If(Box<Cond>, Box<Block>, Box<Block>, bool),
     Match(IE, Vec<(Pat, Block)>),
     Paren(Box<FE>),
 }
@@ -203,6 +206,10 @@ pub struct Block {
 pub enum CArg {
     F(FE),
     I(IE),
+    /// An array, by value or (`true`) borrowed: `w`, `&w`, `[a, b]`, `&[a, b]`.
+    A(AE, bool),
+    /// A binding that is already a reference (`&[f64; N]` or `&[f64]` parameter), as is.
+    Ref(String),
 }
 
 /// An array expression.
@@ -211,6 +218,8 @@ pub enum AE {
     Var(String),
     Lit(Vec<FE>),
     If(Box<Cond>, Box<AE>, Box<AE>),
+    /// A call to an earlier generated function with an array output.
+    Call(usize, Vec<CArg>),
 }
 
 /// A `match` arm's pattern.
@@ -309,6 +318,11 @@ pub enum S {
     },
     /// `k += 1;`
     Incr(String),
+    /// `c = e;` of a `usize` (`c = (c + 1) % 3;`).
+    SetInt {
+        name: String,
+        e: IE,
+    },
     If {
         cond: Cond,
         then: Vec<S>,
@@ -375,15 +389,15 @@ pub struct Func {
     pub expected: Vec<Vec<f64>>,
     /// How many different paths (branch decisions and trip counts) the test points take.
     pub paths: usize,
+    /// How many drafts were generated before this one ran cleanly at three points.
+    pub attempts: usize,
+    /// The most steps the interpreter took at a test point: what a call costs.
+    pub cost: usize,
 }
 
 impl Func {
     fn callable(&self) -> bool {
-        self.out_ty == OutTy::Scalar
-            && self
-                .params
-                .iter()
-                .all(|p| matches!(p.kind, PKind::Scalar | PKind::Index))
+        matches!(self.out_ty, OutTy::Scalar | OutTy::Array(_))
             // A narrowed callee that itself calls others has no halves differentiating its
             // left-out parameters (DEVELOPMENT.md): passing active values there is a type error
             // by design.
@@ -547,29 +561,8 @@ impl Machine<'_> {
                 let k = self.int(i)?;
                 *self.a(n).get(k).ok_or(Bad)?
             }
-            FE::Call(j, args) => {
-                let mut vals = Vec::new();
-                for a in args {
-                    vals.push(match a {
-                        CArg::F(e) => Val::S(self.float(e)?),
-                        CArg::I(i) => Val::U(self.int(i)?),
-                    });
-                }
-                let callee = &self.funcs[*j];
-                let mut m = Machine {
-                    funcs: self.funcs,
-                    thresholds: callee.thresholds.iter().map(|&t| Some(t)).collect(),
-                    pilot: None,
-                    env: Vec::new(),
-                    fuel: self.fuel,
-                    path: 0,
-                    covered: BTreeSet::new(),
-                };
-                let out = m.function(callee, &vals)?;
-                self.fuel = m.fuel;
-                out[0]
-            }
-            FE::If(c, a, b) => {
+            FE::Call(j, args) => self.call(*j, args)?[0],
+            FE::If(c, a, b, _) => {
                 let taken = self.cond(c)?;
                 self.note(taken as u64 + 2);
                 self.block(if taken { a } else { b })?
@@ -584,6 +577,32 @@ impl Machine<'_> {
                 self.block(&arms[k].1)?
             }
         })
+    }
+
+    /// Runs function `j` at the values of `args`; its flattened output.
+    fn call(&mut self, j: usize, args: &[CArg]) -> Result<Vec<f64>, Bad> {
+        let mut vals = Vec::new();
+        for a in args {
+            vals.push(match a {
+                CArg::F(e) => Val::S(self.float(e)?),
+                CArg::I(i) => Val::U(self.int(i)?),
+                CArg::A(a, _) => Val::A(self.array(a)?),
+                CArg::Ref(n) => Val::A(self.a(n).to_vec()),
+            });
+        }
+        let callee = &self.funcs[j];
+        let mut m = Machine {
+            funcs: self.funcs,
+            thresholds: callee.thresholds.iter().map(|&t| Some(t)).collect(),
+            pilot: None,
+            env: Vec::new(),
+            fuel: self.fuel,
+            path: 0,
+            covered: BTreeSet::new(),
+        };
+        let out = m.function(callee, &vals)?;
+        self.fuel = m.fuel;
+        Ok(out)
     }
 
     /// A value block: its statements (which never jump out) in a scope of their own, then its
@@ -610,6 +629,7 @@ impl Machine<'_> {
                 self.note(taken as u64 + 4);
                 self.array(if taken { x } else { y })
             }
+            AE::Call(j, args) => self.call(*j, args),
         }
     }
 
@@ -687,6 +707,10 @@ impl Machine<'_> {
             S::Incr(name) => {
                 let k = self.int(&IE::Var(name.clone()))?;
                 self.set(name, Value::I(k + 1));
+            }
+            S::SetInt { name, e } => {
+                let k = self.int(e)?;
+                self.set(name, Value::I(k));
             }
             S::If { cond, then, els } => {
                 let taken = self.cond(cond)?;
@@ -854,7 +878,7 @@ fn width(kind: PKind) -> usize {
 
 /// Runs `f` at `args` with its thresholds: the flattened output, or `Bad` where a check fails.
 pub fn run(funcs: &[Func], f: &Func, args: &[Val]) -> Result<Vec<f64>, Bad> {
-    run_traced(funcs, f, args).map(|(out, _, _)| out)
+    run_traced(funcs, f, args).map(|(out, ..)| out)
 }
 
 /// [`run`], also giving the path's hash and the statements that ran.
@@ -862,7 +886,7 @@ fn run_traced(
     funcs: &[Func],
     f: &Func,
     args: &[Val],
-) -> Result<(Vec<f64>, u64, BTreeSet<usize>), Bad> {
+) -> Result<(Vec<f64>, u64, BTreeSet<usize>, usize), Bad> {
     let mut m = Machine {
         funcs,
         thresholds: f.thresholds.iter().map(|&t| Some(t)).collect(),
@@ -873,7 +897,7 @@ fn run_traced(
         covered: BTreeSet::new(),
     };
     let out = m.function(f, args)?;
-    Ok((out, m.path, m.covered))
+    Ok((out, m.path, m.covered, 200_000 - m.fuel))
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -887,16 +911,19 @@ enum BK {
     /// An element reference `&f64`.
     Ref,
     /// An array of `n` floats: `owned` (a local or a by-value parameter, borrowed with `&` for
-    /// iteration) or a reference parameter.
+    /// iteration and calls) or a reference parameter (`&[f64; N]`, or `&[f64]` with `slice`).
     Arr {
         n: usize,
         owned: bool,
+        slice: bool,
     },
-    /// A `usize` whose values lie in `lo..=hi`.
+    /// A `usize` whose values lie in `lo..=hi` (a parameter, a loop variable or counter).
     Int {
         lo: usize,
         hi: usize,
     },
+    /// A `usize` that only ever takes the values `0..m` (`c = (c + 1) % m`).
+    Tally(usize),
 }
 
 #[derive(Clone, Debug)]
@@ -987,6 +1014,10 @@ impl Gen<'_> {
     /// - `return_tuple`: `return (e, [..])` before the end of a function returning
     ///   `(f64, [f64; N])` does not compile (the cotangent of the returned value is a tuple,
     ///   started at `unreachable!()` and accumulated with `+=`).
+    /// - `slice_passed_on`: a caller's `&[f64]` parameter passed on to a callee's `&[f64]`
+    ///   parameter in an `if` arm or a loop body does not compile (E0308: the caller expects the
+    ///   callee's arguments kept, gets its residuals). Not generated anywhere: the straight-line
+    ///   generator covers the call outside control flow.
     /// - `block_shadowing`: a `let` in a block (an arm of `if` or `match`, a loop body, the
     ///   block of an `if` expression) that shadows a name from outside the block is still seen
     ///   after the block, as if it had assigned the outer variable.
@@ -1065,7 +1096,7 @@ impl Gen<'_> {
         self.visible()
             .into_iter()
             .filter_map(|(_, b)| match b.kind {
-                BK::Arr { n, owned } => Some((b.name.clone(), n, owned)),
+                BK::Arr { n, owned, .. } => Some((b.name.clone(), n, owned)),
                 _ => None,
             })
             .collect()
@@ -1076,6 +1107,7 @@ impl Gen<'_> {
             .into_iter()
             .filter_map(|(_, b)| match b.kind {
                 BK::Int { lo, hi } => Some((b.name.clone(), lo, hi)),
+                BK::Tally(m) => Some((b.name.clone(), 0, m - 1)),
                 _ => None,
             })
             .collect()
@@ -1087,6 +1119,18 @@ impl Gen<'_> {
             .into_iter()
             .filter(|(i, b)| b.kind == BK::F && b.mutable && *i >= self.assign_floor)
             .map(|(_, b)| b.name.clone())
+            .collect()
+    }
+
+    /// Tallies this block may assign: `(name, m)`.
+    fn tallies(&self) -> Vec<(String, usize)> {
+        self.visible()
+            .into_iter()
+            .filter(|(i, _)| *i >= self.assign_floor)
+            .filter_map(|(_, b)| match b.kind {
+                BK::Tally(m) => Some((b.name.clone(), m)),
+                _ => None,
+            })
             .collect()
     }
 
@@ -1427,17 +1471,28 @@ impl Gen<'_> {
         FE::Bi(name, Box::new(a), Box::new(b), self.style())
     }
 
-    /// A call to an earlier function whose parameters are floats and integers.
-    fn call(&mut self, depth: u32) -> Option<FE> {
-        if !self.cfg.calls || self.prior.is_empty() {
+    /// An earlier function to call, with output `out`: one of the callable ones among the last
+    /// 40.
+    fn callee(&mut self, out: OutTy) -> Option<usize> {
+        if !self.cfg.calls {
             return None;
         }
         let lo = self.prior.len().saturating_sub(40);
-        let j = lo + self.rng.below(self.prior.len() - lo);
+        let fits: Vec<usize> = (lo..self.prior.len())
+            .filter(|&j| {
+                let g = &self.prior[j];
+                // Calls in loops multiply: bound the interpreter's work (and the test's).
+                g.callable() && g.out_ty == out && g.cost * self.trips <= CALL_COST
+            })
+            .collect();
+        (!fits.is_empty()).then(|| *self.rng.pick(&fits))
+    }
+
+    /// Arguments for a call to `j`: for each array parameter, an array in scope of its length
+    /// that can be passed (or a literal); for each index, an integer whose values are among
+    /// those the callee takes (or a literal).
+    fn call_args(&mut self, j: usize, depth: u32) -> Vec<CArg> {
         let callee = &self.prior[j];
-        if !callee.callable() {
-            return None;
-        }
         let kinds: Vec<(PKind, (usize, usize))> = callee
             .params
             .iter()
@@ -1448,7 +1503,7 @@ impl Gen<'_> {
         for (kind, (lo, hi)) in kinds {
             args.push(match kind {
                 PKind::Scalar => CArg::F(self.scalar(depth.saturating_sub(1), false)),
-                _ => {
+                PKind::Index => {
                     let fits: Vec<String> = self
                         .ints()
                         .into_iter()
@@ -1461,10 +1516,44 @@ impl Gen<'_> {
                         CArg::I(IE::Lit(lo + self.rng.below(hi - lo + 1)))
                     }
                 }
+                PKind::Array(n) | PKind::RefArray(n) | PKind::Slice(n) => {
+                    let borrowed = kind != PKind::Array(n);
+                    let fits: Vec<CArg> = self
+                        .visible()
+                        .into_iter()
+                        .filter_map(|(_, b)| match (kind, &b.kind) {
+                            (_, BK::Arr { n: m, .. }) if *m != n => None,
+                            (_, BK::Arr { owned: true, .. }) => {
+                                Some(CArg::A(AE::Var(b.name.clone()), borrowed))
+                            }
+                            (PKind::RefArray(_), BK::Arr { slice: false, .. })
+                            | (PKind::Slice(_), BK::Arr { slice: false, .. }) => {
+                                Some(CArg::Ref(b.name.clone()))
+                            }
+                            (PKind::Slice(_), BK::Arr { slice: true, .. })
+                                if self.known_bug("slice_passed_on") =>
+                            {
+                                Some(CArg::Ref(b.name.clone()))
+                            }
+                            _ => None,
+                        })
+                        .collect();
+                    if !fits.is_empty() && self.rng.chance(0.6) {
+                        self.rng.pick(&fits).clone()
+                    } else {
+                        CArg::A(self.array_lit(n, depth.saturating_sub(1)), borrowed)
+                    }
+                }
             });
         }
         self.callees.insert(j);
-        Some(FE::Call(j, args))
+        args
+    }
+
+    /// A call to an earlier function with a float output.
+    fn call(&mut self, depth: u32) -> Option<FE> {
+        let j = self.callee(OutTy::Scalar)?;
+        Some(FE::Call(j, self.call_args(j, depth)))
     }
 
     /// A float expression of at most `depth` operations; `control` allows `if` and `match`
@@ -1475,7 +1564,7 @@ impl Gen<'_> {
         }
         let d = depth - 1;
         let calls = if self.cfg.calls && !self.prior.is_empty() {
-            4
+            3
         } else {
             0
         };
@@ -1558,7 +1647,8 @@ impl Gen<'_> {
     fn if_expr(&mut self, depth: u32) -> FE {
         let cond = self.cond();
         let then = self.value_block(depth);
-        let els = if self.rng.chance(0.2) {
+        let as_match = self.rng.chance(0.15);
+        let els = if !as_match && self.rng.chance(0.2) {
             Block {
                 stmts: Vec::new(),
                 tail: self.if_expr(depth),
@@ -1566,7 +1656,7 @@ impl Gen<'_> {
         } else {
             self.value_block(depth)
         };
-        FE::If(Box::new(cond), Box::new(then), Box::new(els))
+        FE::If(Box::new(cond), Box::new(then), Box::new(els), as_match)
     }
 
     /// A scrutinee and disjoint patterns covering some of its values, `_` last.
@@ -1648,6 +1738,9 @@ impl Gen<'_> {
             .collect();
         match self.rng.below(10) {
             0..=2 if !owned.is_empty() => AE::Var(self.rng.pick(&owned).clone()),
+            4 if let Some(j) = self.callee(OutTy::Array(n)) => {
+                AE::Call(j, self.call_args(j, depth.max(1)))
+            }
             3 => {
                 let c = self.cond();
                 let a = self.array(n, depth);
@@ -1824,7 +1917,16 @@ impl Gen<'_> {
         let (head, trips) = match kind {
             0 => {
                 let (hi, hmax) = self.bound();
-                let lo = if self.rng.chance(0.75) || hmax == 0 {
+                // From an integer in scope sometimes (`for j in i..n`: triangular nests).
+                let starts: Vec<String> = self
+                    .ints()
+                    .into_iter()
+                    .filter(|(_, lo, hi)| *hi <= hmax && *lo < hmax)
+                    .map(|(n, _, _)| n)
+                    .collect();
+                let lo = if !starts.is_empty() && self.rng.chance(0.2) {
+                    IE::Var(self.rng.pick(&starts).clone())
+                } else if self.rng.chance(0.75) || hmax == 0 {
                     IE::Lit(if hmax >= 2 && self.rng.chance(0.2) {
                         1
                     } else {
@@ -1974,7 +2076,10 @@ impl Gen<'_> {
     /// `loop { k += 1; if k > lim [|| cond] { break [value]; } .. }`, or `let r = loop ..`.
     fn loop_loop(&mut self, out: &mut Vec<S>, nest: usize, value: bool) {
         let (k, lim, lmax) = self.counter(out);
-        let label = self.rng.chance(0.3).then(|| self.label());
+        let label = self
+            .rng
+            .chance(if value { 0.5 } else { 0.3 })
+            .then(|| self.label());
         let mut cond = Cond::I(IE::Var(k.clone()), Cmp::Gt, lim);
         if self.rng.chance(0.3) {
             cond = Cond::Or(Box::new(cond), Box::new(self.float_cond()));
@@ -2040,7 +2145,15 @@ impl Gen<'_> {
                     .copied()
                     .filter(|&t| self.loops[t].label.is_some())
                     .collect();
-                let t = if !labelled.is_empty() && self.rng.chance(0.5) {
+                // An outer `let r = 'l: loop`, left with a value from inside an inner loop.
+                let outer_value: Vec<usize> = labelled
+                    .iter()
+                    .copied()
+                    .filter(|&t| t != inner && self.loops[t].value)
+                    .collect();
+                let t = if !outer_value.is_empty() && self.rng.chance(0.5) {
+                    *self.rng.pick(&outer_value)
+                } else if !labelled.is_empty() && self.rng.chance(0.5) {
                     *self.rng.pick(&labelled)
                 } else {
                     inner
@@ -2089,14 +2202,15 @@ impl Gen<'_> {
         let loops_ok = !deep && self.trips < 40;
         let assignable = self.assignable();
         let arrays = self.assignable_arrays();
+        let tallies = self.tallies();
         let ints = !self.ints().is_empty();
         let in_loop = self.loops.len() > self.loop_floor;
         let weights = [
             18,                                         // let
             8,                                          // let mut
             if assignable.is_empty() { 0 } else { 24 }, // assignment
-            3,                                          // array let
-            if arrays.is_empty() { 0 } else { 4 },      // array assignment
+            5,                                          // array let
+            if arrays.is_empty() { 0 } else { 8 },      // array assignment
             if deep { 0 } else { 12 },                  // if
             if deep || !ints { 0 } else { 5 },          // match
             if loops_ok { 12 } else { 0 },              // for
@@ -2112,6 +2226,8 @@ impl Gen<'_> {
             } else {
                 0
             }, // jump
+            2,                                          // tally let
+            if tallies.is_empty() { 0 } else { 5 },     // tally update
         ];
         let d = self.depth();
         match self.rng.weighted(&weights) {
@@ -2159,7 +2275,12 @@ impl Gen<'_> {
                     n,
                     a,
                 });
-                self.bind(&name, BK::Arr { n, owned: true }, mutable);
+                let kind = BK::Arr {
+                    n,
+                    owned: true,
+                    slice: false,
+                };
+                self.bind(&name, kind, mutable);
             }
             4 => {
                 let (name, n) = self.rng.pick(&arrays).clone();
@@ -2199,9 +2320,31 @@ impl Gen<'_> {
                 let value = self.rng.chance(0.5);
                 self.loop_loop(out, nest, value);
             }
-            _ => {
+            11 => {
                 self.control += 1;
                 self.jump(out, nest);
+            }
+            12 => {
+                let name = self.fresh("c");
+                let m = 2 + self.rng.below(3);
+                out.push(S::LetInt {
+                    name: name.clone(),
+                    typed: self.rng.chance(0.5),
+                });
+                self.bind(&name, BK::Tally(m), true);
+            }
+            _ => {
+                let (name, m) = self.rng.pick(&tallies).clone();
+                let step = if self.rng.chance(0.6) {
+                    IE::Lit(1 + self.rng.below(m - 1))
+                } else {
+                    self.int_leaf()
+                };
+                let e = IE::Rem(
+                    Box::new(IE::Add(Box::new(IE::Var(name.clone())), Box::new(step))),
+                    m,
+                );
+                out.push(S::SetInt { name, e });
             }
         }
     }
@@ -2300,8 +2443,21 @@ fn draft(cfg: &Config, prior: &[Func], index: usize, rng: &mut Rng, attempt: usi
     for (p, r) in params.iter().zip(&ranges) {
         let kind = match p.kind {
             PKind::Scalar => BK::F,
-            PKind::Array(n) => BK::Arr { n, owned: true },
-            PKind::RefArray(n) | PKind::Slice(n) => BK::Arr { n, owned: false },
+            PKind::Array(n) => BK::Arr {
+                n,
+                owned: true,
+                slice: false,
+            },
+            PKind::RefArray(n) => BK::Arr {
+                n,
+                owned: false,
+                slice: false,
+            },
+            PKind::Slice(n) => BK::Arr {
+                n,
+                owned: false,
+                slice: true,
+            },
             PKind::Index => BK::Int { lo: r.0, hi: r.1 },
         };
         g.bind(&p.name, kind, false);
@@ -2362,6 +2518,8 @@ fn draft(cfg: &Config, prior: &[Func], index: usize, rng: &mut Rng, attempt: usi
         callees: g.callees,
         expected: Vec::new(),
         paths: 0,
+        attempts: attempt,
+        cost: 0,
     }
 }
 
@@ -2395,7 +2553,7 @@ fn random_point(f: &Func, rng: &mut Rng) -> Vec<Val> {
 fn count_stmts(ss: &[S]) -> usize {
     fn fe(e: &FE) -> usize {
         match e {
-            FE::If(_, a, b) => {
+            FE::If(_, a, b, _) => {
                 count_stmts(&a.stmts) + fe(&a.tail) + count_stmts(&b.stmts) + fe(&b.tail)
             }
             FE::Match(_, arms) => arms
@@ -2408,7 +2566,7 @@ fn count_stmts(ss: &[S]) -> usize {
                 .iter()
                 .map(|a| match a {
                     CArg::F(e) => fe(e),
-                    CArg::I(_) => 0,
+                    _ => 0,
                 })
                 .sum(),
             _ => 0,
@@ -2435,6 +2593,37 @@ fn count_stmts(ss: &[S]) -> usize {
             }
         })
         .sum()
+}
+
+/// The largest slope a test point may have: of every output along every float coordinate, by
+/// forward differences (a chaotic loop can have slopes of 1e24, where no reference agrees).
+const SLOPE: f64 = 1e5;
+
+/// Whether forward differences of `f` at `pt` (where it gives `out`) along every float
+/// coordinate, at a step of 1e-7 relative, run cleanly (no tie nearby) and stay below [`SLOPE`].
+fn smooth_at(prior: &[Func], f: &Func, pt: &[Val], out: &[f64]) -> bool {
+    let mut coords = Vec::new();
+    for (k, v) in pt.iter().enumerate() {
+        match v {
+            Val::S(_) => coords.push((k, None)),
+            Val::A(xs) => coords.extend((0..xs.len()).map(|i| (k, Some(i)))),
+            Val::U(_) => {}
+        }
+    }
+    coords.into_iter().all(|(k, i)| {
+        let mut q = pt.to_vec();
+        let x = match (&mut q[k], i) {
+            (Val::S(x), None) => x,
+            (Val::A(xs), Some(i)) => &mut xs[i],
+            _ => unreachable!(),
+        };
+        let h = 1e-7 * x.abs().max(1.0);
+        *x += h;
+        match run(prior, f, &q) {
+            Ok(o) => o.iter().zip(out).all(|(a, b)| ((a - b) / h).abs() <= SLOPE),
+            Err(Bad) => false,
+        }
+    })
 }
 
 /// Test points must run at least this fraction of the statements, together.
@@ -2465,34 +2654,34 @@ fn settle(prior: &[Func], mut f: Func, rng: &mut Rng) -> Option<Func> {
         .map(|t| t.unwrap_or_else(|| round2(rng.range(-1.5, 1.5))))
         .collect();
     let mut candidates = Vec::new();
-    for _ in 0..60 {
-        if candidates.len() == 16 {
+    for _ in 0..40 {
+        if candidates.len() == 12 {
             break;
         }
         let pt = random_point(&f, rng);
-        if let Ok((out, path, covered)) = run_traced(prior, &f, &pt) {
-            candidates.push((pt, out, path, covered));
+        if let Ok((out, path, covered, cost)) = run_traced(prior, &f, &pt) {
+            candidates.push((pt, out, path, covered, cost));
         }
-    }
-    if candidates.len() < POINTS {
-        return None;
     }
     let mut covered = BTreeSet::new();
     let mut paths = BTreeSet::new();
-    for _ in 0..POINTS {
-        let best = (0..candidates.len())
-            .max_by_key(|&k| {
-                let c = &candidates[k];
-                (
-                    c.3.difference(&covered).count(),
-                    !paths.contains(&c.2),
-                    usize::MAX - k,
-                )
-            })
-            .expect("candidates");
-        let (pt, out, path, cov) = candidates.remove(best);
+    while f.points.len() < POINTS {
+        let best = (0..candidates.len()).max_by_key(|&k| {
+            let c = &candidates[k];
+            (
+                c.3.difference(&covered).count(),
+                !paths.contains(&c.2),
+                usize::MAX - k,
+            )
+        })?;
+        let (pt, out, path, cov, cost) = candidates.remove(best);
+        // Checked only for the points chosen: it runs the function once per coordinate.
+        if !smooth_at(prior, &f, &pt, &out) {
+            continue;
+        }
         covered.extend(cov);
         paths.insert(path);
+        f.cost = f.cost.max(cost);
         f.points.push(pt);
         f.expected.push(out);
     }
@@ -2569,7 +2758,7 @@ fn anchored(e: &FE) -> bool {
         FE::Lit(_) => false,
         FE::Neg(a) | FE::Paren(a) => anchored(a),
         FE::Bin(_, a, b) => anchored(a) || anchored(b),
-        FE::If(_, a, b) => anchored(&a.tail) && anchored(&b.tail),
+        FE::If(_, a, b, _) => anchored(&a.tail) && anchored(&b.tail),
         FE::Match(_, arms) => arms.iter().all(|(_, b)| anchored(&b.tail)),
         _ => true,
     }
@@ -2719,23 +2908,30 @@ impl Printer<'_> {
                 _ => format!("f64::powi({}, {n})", self.fe(a, ind)),
             },
             FE::Index(n, i) => format!("{n}[{}]", ie_src(i)),
-            FE::Call(j, args) => {
-                let args: Vec<String> = args
-                    .iter()
-                    .map(|a| match a {
-                        CArg::F(e) => self.fe(e, ind),
-                        CArg::I(i) => ie_src(i),
-                    })
-                    .collect();
-                let suffix = if dual { "_dual" } else { "" };
-                format!("cf{j}{suffix}({})", args.join(", "))
+            FE::Call(j, args) => self.call(*j, args, ind),
+            FE::If(c, a, b, true) => {
+                let arm = |b: &Block| {
+                    if b.stmts.is_empty() {
+                        format!("{},", self.fe(&b.tail, ind + 1))
+                    } else {
+                        self.value_block(b, ind + 1)
+                    }
+                };
+                format!(
+                    "match {} {{\n{p}true => {}\n{p}false => {}\n{}}}",
+                    self.cond(c, ind),
+                    arm(a),
+                    arm(b),
+                    pad(ind),
+                    p = pad(ind + 1)
+                )
             }
-            FE::If(c, a, b) => {
+            FE::If(c, a, b, false) => {
                 let mut s = format!("if {} ", self.cond(c, ind));
                 s.push_str(&self.value_block(a, ind));
                 s.push_str(" else ");
                 if b.stmts.is_empty()
-                    && let FE::If(..) = b.tail
+                    && let FE::If(_, _, _, false) = b.tail
                 {
                     s.push_str(&self.fe(&b.tail, ind));
                 } else {
@@ -2798,8 +2994,24 @@ impl Printer<'_> {
         }
     }
 
+    fn call(&self, j: usize, args: &[CArg], ind: usize) -> String {
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| match a {
+                CArg::F(e) => self.fe(e, ind),
+                CArg::I(i) => ie_src(i),
+                CArg::A(a, true) => format!("&{}", self.ae(a, ind)),
+                CArg::A(a, false) => self.ae(a, ind),
+                CArg::Ref(n) => n.clone(),
+            })
+            .collect();
+        let suffix = if self.dual() { "_dual" } else { "" };
+        format!("cf{j}{suffix}({})", args.join(", "))
+    }
+
     fn ae(&self, a: &AE, ind: usize) -> String {
         match a {
+            AE::Call(j, args) => self.call(*j, args, ind),
             AE::Var(n) => n.clone(),
             AE::Lit(es) => {
                 let items: Vec<String> = es.iter().map(|e| self.fe(e, ind)).collect();
@@ -2891,7 +3103,7 @@ impl Printer<'_> {
                     && match a {
                         AE::Lit(es) => !es.iter().any(anchored),
                         AE::If(..) => true,
-                        AE::Var(_) => false,
+                        AE::Var(_) | AE::Call(..) => false,
                     };
                 let t = if typed {
                     format!(": [{ty}; {n}]")
@@ -2919,6 +3131,9 @@ impl Printer<'_> {
             }
             S::Incr(name) => {
                 let _ = writeln!(s, "{p}{name} += 1;");
+            }
+            S::SetInt { name, e } => {
+                let _ = writeln!(s, "{p}{name} = {};", ie_src(e));
             }
             S::If { .. } => self.if_chain(s, st, ind, true),
             S::Match { scrut, arms } => {
@@ -3149,8 +3364,8 @@ impl Func {
     pub fn constructs(&self) -> Vec<&'static str> {
         fn walk_fe(e: &FE, out: &mut Vec<&'static str>) {
             match e {
-                FE::If(c, a, b) => {
-                    out.push("if expression");
+                FE::If(c, a, b, m) => {
+                    out.push(if *m { "match bool" } else { "if expression" });
                     walk_cond(c, out);
                     walk_block(a, out);
                     walk_block(b, out);
@@ -3281,6 +3496,10 @@ impl Func {
                         "continue"
                     }),
                     S::Return(_) => out.push("return"),
+                    S::SetInt { .. } => out.push("integer tally"),
+                    S::LetArr {
+                        a: AE::Call(..), ..
+                    } => out.push("array call"),
                     S::LetArr { .. } | S::LetInt { .. } | S::Incr(_) => {}
                 }
             }
