@@ -2826,7 +2826,11 @@ impl Printer<'_> {
         match e {
             FE::Lit(x) if !self.dual() => {
                 let s = format!("{}_f64", float_lit(*x));
-                if *x < 0.0 { format!("({s})") } else { s }
+                if x.is_sign_negative() {
+                    format!("({s})")
+                } else {
+                    s
+                }
             }
             _ => self.at(e, 4, ind),
         }
