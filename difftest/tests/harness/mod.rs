@@ -467,7 +467,12 @@ pub fn check_all(what: &str, seed: u64, cases: &[Case], rebuild: impl Fn(usize) 
             .map(|(k, n)| format!("{k:?}: {n}"))
             .collect();
         println!("{what}: failed functions by kind: {}", by_kind.join(", "));
-        for (_, f) in failures.iter().take(10) {
+        // `DIFFTEST_SHOW=n` prints the n smallest instead of 10.
+        let show = std::env::var("DIFFTEST_SHOW")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(10);
+        for (_, f) in failures.iter().take(show) {
             eprintln!("\n{f}");
         }
         panic!(
@@ -475,7 +480,7 @@ pub fn check_all(what: &str, seed: u64, cases: &[Case], rebuild: impl Fn(usize) 
             failures.len(),
             cases.len(),
             by_kind.join(", "),
-            failures.len().min(10)
+            failures.len().min(show)
         );
     }
 }
