@@ -36,6 +36,12 @@
 //!           | operand || operand       Or, of two flags (`break`, `continue`, `return` set
 //!                                      flags; what follows a jump runs under `if !flag`)
 //!           | min(operand, operand)    MinLen, of two lengths (how far `zip` runs)
+//!           | [operand; len]           Filled: `[v; N]` or `vec![v; n]`, a local array
+//!           | Array1::zeros(operand)   Zeros: a local ndarray array
+//!           | operand.clone()          Copy (also `to_vec`, `to_owned`)
+//!           | operand[operand] := operand
+//!                                      Store: the array with one element set (`y[i] = e`; `+=`
+//!                                      and the others read the element first)
 //!           | matches!(operand, pat)   Matches: a `match` arm's test (a `match` is a chain of
 //!                                      `if`s, its last arm the final `else`)
 //! body     := stmt* ; output operand
@@ -153,6 +159,26 @@ pub enum Op {
     MinLen(Operand, Operand),
     /// `matches!(a, pattern)`: a `match` arm's test.
     Matches(Operand, Box<syn::Pat>),
+    /// `[value; len]` (`len` as written) or `vec![value; len]`: a local array.
+    Filled {
+        value: Operand,
+        len: Operand,
+        vec: bool,
+    },
+    /// `Array1::zeros(shape)`, the constructor as the user wrote it: a local ndarray array.
+    Zeros {
+        constructor: syn::Path,
+        shape: Operand,
+    },
+    /// `a.clone()`, `a.to_vec()`, `a.to_owned()`: a local copy of an array.
+    Copy(Operand, syn::Ident),
+    /// `base` with the element at `index` set to `value`: `y[i] = e` (compound assignments
+    /// read the element first). The new version of the array; the old one is not read after.
+    Store {
+        base: Operand,
+        index: Operand,
+        value: Operand,
+    },
 }
 
 impl Op {
@@ -164,7 +190,11 @@ impl Op {
             | Op::Neg(a)
             | Op::Cast(a, _)
             | Op::Not(a)
+            | Op::Copy(a, _)
             | Op::Matches(a, _) => vec![a],
+            Op::Filled { value, len, .. } => vec![value, len],
+            Op::Zeros { shape, .. } => vec![shape],
+            Op::Store { base, index, value } => vec![base, index, value],
             Op::Binary(_, a, b) | Op::Compare(_, a, b) | Op::MinLen(a, b) | Op::Or(a, b) => {
                 vec![a, b]
             }
@@ -355,6 +385,16 @@ impl Body {
 
     fn collect_uses<'a>(&'a self, all: &mut Vec<(Option<VarId>, Vec<&'a Operand>)>) {
         for stmt in &self.stmts {
+            stmt.collect_uses(all);
+        }
+    }
+}
+
+impl Stmt {
+    /// [`Body::uses`] of one statement.
+    pub fn collect_uses<'a>(&'a self, all: &mut Vec<(Option<VarId>, Vec<&'a Operand>)>) {
+        {
+            let stmt = self;
             match stmt {
                 Stmt::Let(l) => all.push((Some(l.var), l.op.operands())),
                 Stmt::If(i) => {
@@ -380,7 +420,9 @@ impl Body {
             }
         }
     }
+}
 
+impl Body {
     /// Every `if` and loop of the body and of the bodies inside it, in the order they appear.
     pub fn compounds(&self) -> Vec<&Stmt> {
         let mut all = Vec::new();

@@ -132,6 +132,22 @@ fn adjoints(
                 quote!(let (#(#names,)*) = #value;)
             }
             Adjoint::Let { name, value } => quote!(let #name = #value;),
+            Adjoint::Zero {
+                target,
+                index,
+                value,
+            } => {
+                let bar = &reverse.bars[target];
+                quote!(#bar[#index] = #value;)
+            }
+            Adjoint::DeclareLater { target, mutable } => {
+                let bar = &reverse.bars[target];
+                if *mutable {
+                    quote!(let mut #bar;)
+                } else {
+                    quote!(let #bar;)
+                }
+            }
             Adjoint::Assign { target, value } => {
                 let bar = &reverse.bars[target];
                 quote!(#bar = #value;)

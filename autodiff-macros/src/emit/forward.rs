@@ -143,9 +143,15 @@ impl Forward<'_> {
                 Stmt::Let(stmt) => {
                     if self.reverse.live[stmt.var.0] {
                         out.push(self.let_stmt(stmt));
+                        out.extend(self.shape(stmt.var));
                     }
                 }
-                Stmt::If(branch) => out.extend(self.if_stmt(branch)),
+                Stmt::If(branch) => {
+                    out.extend(self.if_stmt(branch));
+                    for phi in &branch.merges {
+                        out.extend(self.shape(phi.var));
+                    }
+                }
                 Stmt::Loop(looped) => out.extend(self.loop_stmt(looped)),
             }
         }
@@ -162,6 +168,28 @@ impl Forward<'_> {
             ..
         } = *self;
         let name = &function.var(stmt.var).name;
+        if let Op::Store { base, index, value } = &stmt.op {
+            // The array moves into its new version, a copy where the old one is read again.
+            let mut old = operand(function, base);
+            if let Operand::Var(b) = base
+                && !types.of(*b).plain
+                && read_in_forward(
+                    function,
+                    &reverse.live,
+                    &reverse.reads,
+                    &reverse.dims,
+                    *b,
+                    Some(stmt.var),
+                )
+            {
+                old = quote!(#old.clone());
+            }
+            let (index, value) = (operand(function, index), operand(function, value));
+            return quote_spanned!(stmt.span=>
+                let mut #name = #old;
+                #name[#index] = #value;
+            );
+        }
         if let Op::GradCall {
             path,
             alias,
@@ -242,7 +270,7 @@ impl Forward<'_> {
                 .iter()
                 .map(|phi| {
                     let value = if then { &phi.then } else { &phi.else_ };
-                    self.moved(value)
+                    self.moved(value, phi.var)
                 })
                 .collect();
             if let Some(record) = record {
@@ -291,7 +319,7 @@ impl Forward<'_> {
         let mut out = Vec::new();
         for c in &carried {
             let inside = &function.var(c.inside).name;
-            let before = self.moved(&c.before);
+            let before = self.moved(&c.before, c.after);
             out.push(quote_spanned!(span=> let mut #inside = #before;));
         }
         let range = looped
@@ -344,7 +372,11 @@ impl Forward<'_> {
             let flags = looped.exits.iter().map(|f| &function.var(*f).name);
             quote!(if #(#flags)||* { break; })
         };
-        let iteration = quote!(#(#body)* #push #update #exit);
+        let inside_shapes: Vec<TokenStream> = carried
+            .iter()
+            .filter_map(|c| self.shape(c.inside))
+            .collect();
+        let iteration = quote!(#(#inside_shapes)* #(#body)* #push #update #exit);
         out.push(match (&range, &looped.cond) {
             (Some(range), _) => quote_spanned!(span=> for #index in #range { #iteration }),
             (None, Some(cond)) => {
@@ -365,20 +397,25 @@ impl Forward<'_> {
                 let after = &function.var(c.after).name;
                 let inside = &function.var(c.inside).name;
                 out.push(quote_spanned!(span=> let #after = #inside;));
+                out.extend(self.shape(c.after));
             }
         }
         out
+    }
+
+    /// `let y_dim = y.raw_dim();` right where `var` is made, if the reverse sweep reads its
+    /// shape: the array itself may move on (into a new version, a merge or a record).
+    fn shape(&self, var: crate::ssa::VarId) -> Option<TokenStream> {
+        let dim = self.reverse.dims.get(&var)?;
+        let (_, shape) = super::residuals::shape_of(self.function, self.types, var);
+        Some(quote!(let #dim = #shape;))
     }
 
     /// The names of the ndarray arrays among `values`, which are moved after a record is built.
     fn given_away<'b>(&'b self, values: impl Iterator<Item = &'b Operand>) -> Vec<&'b Ident> {
         values
             .filter_map(|value| match value {
-                Operand::Var(v)
-                    if is_ndarray(self.types, value) && !is_borrowed(self.function, *v) =>
-                {
-                    Some(&self.function.var(*v).name)
-                }
+                Operand::Var(v) if self.is_owned_array(value) => Some(&self.function.var(*v).name),
                 _ => None,
             })
             .collect()
@@ -399,13 +436,37 @@ impl Forward<'_> {
 
     /// An operand given away (into a merge or a carried variable): ndarray arrays are cloned
     /// where they are used again.
-    fn moved(&self, value: &Operand) -> TokenStream {
+    /// `anchor` is what the value moves into (a merge or a loop's `after`): a copy where the
+    /// value is read after that.
+    fn moved(&self, value: &Operand, anchor: crate::ssa::VarId) -> TokenStream {
         let tokens = operand(self.function, value);
+        let reverse = self.reverse;
         match value {
-            Operand::Var(v) if is_ndarray(self.types, value) && !is_borrowed(self.function, *v) => {
+            Operand::Var(v)
+                if self.is_owned_array(value)
+                    && read_in_forward(
+                        self.function,
+                        &reverse.live,
+                        &reverse.reads,
+                        &reverse.dims,
+                        *v,
+                        Some(anchor),
+                    ) =>
+            {
                 quote!(#tokens.clone())
             }
             _ => tokens,
+        }
+    }
+
+    /// An array that moves when used by value: an ndarray array or a `Vec`, not a parameter.
+    fn is_owned_array(&self, value: &Operand) -> bool {
+        match value {
+            Operand::Var(v) => {
+                let ty = self.types.of(*v);
+                (ty.ndarray.is_some() || (ty.array && !ty.plain)) && !is_borrowed(self.function, *v)
+            }
+            Operand::Const(_) => false,
         }
     }
 }
@@ -654,6 +715,23 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
             let a = o(a);
             quote_spanned!(span=> !#a)
         }
+        Op::Filled { value, len, vec } => {
+            let (value, len) = (o(value), o(len));
+            if *vec {
+                quote_spanned!(span=> ::std::vec![#value; #len])
+            } else {
+                quote_spanned!(span=> [#value; #len])
+            }
+        }
+        Op::Zeros { constructor, shape } => {
+            let shape = o(shape);
+            quote_spanned!(span=> #constructor(#shape))
+        }
+        Op::Copy(a, method) => {
+            let a = o(a);
+            quote_spanned!(span=> #a.#method())
+        }
+        Op::Store { .. } => unreachable!("stores are written by `Forward::let_stmt`"),
         Op::Matches(a, pat) => {
             let a = o(a);
             quote_spanned!(span=> ::core::matches!(#a, #pat))

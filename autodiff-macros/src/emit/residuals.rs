@@ -242,10 +242,8 @@ impl Layout {
             let mut fields = Vec::new();
             for (&var, dim) in &reverse.dims {
                 if scope_of(var) == scope {
-                    let rank = types.of(var).ndarray.flatten();
-                    let ty = crate::input::ndarray_dim(rank);
-                    let array = &function.var(var).name;
-                    fields.push((dim.clone(), ty, quote!(#dim: #array.raw_dim())));
+                    let (ty, _) = shape_of(function, types, var);
+                    fields.push((dim.clone(), ty, quote!(#dim)));
                 }
             }
             for &var in &reverse.reads {
@@ -339,10 +337,14 @@ impl Layout {
             if scope_of(var) != Scope::Function {
                 continue;
             }
-            let rank = types.of(var).ndarray.flatten();
-            let ty = crate::input::ndarray_dim(rank);
-            let array = &function.var(var).name;
-            fields.insert(0, (dim.clone(), ty, quote!(#dim: #array.raw_dim())));
+            // A parameter's shape is read here; a local's where it is made (`Forward::shape`).
+            let (ty, shape) = shape_of(function, types, var);
+            let init = if function.params.iter().any(|p| p.var == var) {
+                quote!(#dim: #shape)
+            } else {
+                quote!(#dim)
+            };
+            fields.insert(0, (dim.clone(), ty, init));
         }
         let (impl_generics, _, where_clause) = rg.generics.split_for_impl();
         let field_decls = fields.iter().map(|(n, t, _)| quote!(#n: #t));
@@ -380,6 +382,20 @@ impl Layout {
     /// The field names, for the pattern that takes the struct apart.
     pub fn names(&self) -> Vec<&Ident> {
         self.fields.iter().map(|(n, _, _)| n).collect()
+    }
+}
+
+/// The type of an array's shape and the expression reading it: `raw_dim()` of an ndarray array,
+/// the length of anything else.
+pub(super) fn shape_of(
+    function: &Function,
+    types: &TypeTable,
+    var: VarId,
+) -> (TokenStream, TokenStream) {
+    let array = &function.var(var).name;
+    match types.of(var).ndarray {
+        Some(rank) => (crate::input::ndarray_dim(rank), quote!(#array.raw_dim())),
+        None => (quote!(usize), quote!(#array.len())),
     }
 }
 

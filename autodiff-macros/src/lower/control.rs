@@ -975,7 +975,12 @@ fn assigned_names(stmts: &[SynStmt], env: &HashMap<String, VarId>) -> Vec<String
     }
     impl Finder<'_> {
         fn assignee(&mut self, left: &Expr) {
-            if let Expr::Path(path) = strip(left)
+            // `y[i] = ..` assigns (a new version of) `y`.
+            let mut left = strip(left);
+            while let Expr::Index(index) = left {
+                left = strip(&index.expr);
+            }
+            if let Expr::Path(path) = left
                 && let Some(ident) = path.path.get_ident()
             {
                 let name = ident.to_string();

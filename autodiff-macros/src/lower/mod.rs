@@ -323,6 +323,21 @@ impl Lowerer<'_> {
     /// An expression statement: an assignment to a `let mut` variable, or an error.
     pub(super) fn expr_statement(&mut self, expr: &Expr) {
         match expr {
+            Expr::Assign(assign) if matches!(strip(&assign.left), Expr::Index(_)) => {
+                let Expr::Index(left) = strip(&assign.left) else {
+                    unreachable!("matched above")
+                };
+                self.store(left, None, &assign.right, assign.span());
+            }
+            Expr::Binary(binary)
+                if compound(&binary.op).is_some()
+                    && matches!(strip(&binary.left), Expr::Index(_)) =>
+            {
+                let Expr::Index(left) = strip(&binary.left) else {
+                    unreachable!("matched above")
+                };
+                self.store(left, compound(&binary.op), &binary.right, binary.span());
+            }
             Expr::Assign(assign) => {
                 let Some(name) = self.assignee(&assign.left) else {
                     return;
@@ -379,6 +394,81 @@ impl Lowerer<'_> {
                 self.expr(other, None);
             }
         }
+    }
+
+    /// `y[i] = value`, or `y[i] op= value` (`op`): a new version of the local array `y`.
+    fn store(&mut self, left: &syn::ExprIndex, op: Option<BinOp>, right: &Expr, span: Span) {
+        let name = match strip(&left.expr) {
+            Expr::Path(path) => path.path.get_ident().map(|i| i.to_string()),
+            _ => None,
+        };
+        let Some(name) = name.filter(|n| self.env.contains_key(n)) else {
+            self.errors.spanned(
+                &left.expr,
+                "#[grad] writes elements of local arrays only, indexed once (`y[i] = ..`, \
+                 `m[[i, j]] = ..`)",
+            );
+            return;
+        };
+        let base = self.env[&name];
+        if self
+            .function
+            .params
+            .iter()
+            .any(|p| p.var == base && p.by_reference)
+        {
+            self.errors.spanned(
+                &left.expr,
+                format!(
+                    "`{name}` is a reference parameter, which a #[grad] function does not write \
+                     through; copy it first (`let mut {name} = {name}.to_vec();`) and write the copy"
+                ),
+            );
+            return;
+        }
+        let Some(index) = self.expr(&left.index, None) else {
+            return;
+        };
+        if self.function.is_active(&index) {
+            self.errors.spanned(
+                &left.index,
+                "an index must be an integer: a literal or an integer parameter",
+            );
+            return;
+        }
+        let Some(rhs) = self.expr(right, None) else {
+            return;
+        };
+        let value = match op {
+            None => rhs,
+            Some(op) => {
+                let old = Operand::Var(self.push(
+                    Op::Index {
+                        base: Operand::Var(base),
+                        index: index.clone(),
+                    },
+                    None,
+                    None,
+                    span,
+                ));
+                Operand::Var(self.push(Op::Binary(op, old, rhs), None, None, span))
+            }
+        };
+        let hint = Hint {
+            user: name.clone(),
+            span: left.expr.span(),
+        };
+        let var = self.push(
+            Op::Store {
+                base: Operand::Var(base),
+                index,
+                value,
+            },
+            Some(hint),
+            None,
+            span,
+        );
+        self.env.insert(name, var);
     }
 
     /// The user name on the left of `name = ..` / `name += ..`.
@@ -624,15 +714,6 @@ impl Lowerer<'_> {
                 let base = self.expr(&index.expr, None);
                 let position = self.expr(&index.index, None);
                 let (base, position) = (base?, position?);
-                let base_slot = self.slot_of(&base);
-                if self.types.as_ndarray(base_slot).is_some() {
-                    self.errors.spanned(
-                        index,
-                        "indexing an ndarray array is not supported in a #[grad] function; reduce \
-                         it with `sum`, `sum_axis`, `dot` or an `nn` function",
-                    );
-                    return None;
-                }
                 if self.function.is_active(&position) {
                     self.errors.spanned(
                         &index.index,
@@ -667,6 +748,45 @@ impl Lowerer<'_> {
                 let items: Option<Vec<Operand>> = items.into_iter().collect();
                 Some(Operand::Var(self.push(
                     Op::Array(items?),
+                    hint,
+                    annotation,
+                    span,
+                )))
+            }
+            Expr::Repeat(repeat) => {
+                // `[0.0; N]`: the length as written, a literal or a constant.
+                let value = self.expr(&repeat.expr, None)?;
+                let len = Operand::Const(repeat.len.to_token_stream());
+                Some(Operand::Var(self.push(
+                    Op::Filled {
+                        value,
+                        len,
+                        vec: false,
+                    },
+                    hint,
+                    annotation,
+                    span,
+                )))
+            }
+            Expr::Macro(mac) if mac.mac.path.is_ident("vec") => {
+                let tokens = &mac.mac.tokens;
+                let Ok(Expr::Repeat(repeat)) = syn::parse2::<Expr>(quote!([#tokens])) else {
+                    self.errors.spanned(
+                        &mac.mac,
+                        "`vec!` in a #[grad] function makes a local array as `vec![value; len]`; \
+                         for a list of values write an array literal `[a, b, ..]`",
+                    );
+                    return None;
+                };
+                let value = self.expr(&repeat.expr, None);
+                let len = self.expr(&repeat.len, None);
+                let (value, len) = (value?, len?);
+                Some(Operand::Var(self.push(
+                    Op::Filled {
+                        value,
+                        len,
+                        vec: true,
+                    },
                     hint,
                     annotation,
                     span,
@@ -707,13 +827,24 @@ impl Lowerer<'_> {
     ) -> Option<Operand> {
         let receiver = receiver?;
         let name = ident.to_string();
+        if ["clone", "to_vec", "to_owned"].contains(&name.as_str()) && args.is_empty() {
+            return Some(Operand::Var(self.push(
+                Op::Copy(receiver, ident.clone()),
+                hint,
+                annotation,
+                span,
+            )));
+        }
         let slot = self.slot_of(&receiver);
         let syntax = if self.types.as_ndarray(slot).is_some() {
             Syntax::ArrayMethod
         } else {
             Syntax::FloatMethod
         };
-        let Some(prim) = primitives::lookup(&name, syntax) else {
+        // `len` of any array is a constant.
+        let prim = primitives::lookup(&name, syntax)
+            .or_else(|| primitives::lookup(&name, Syntax::FloatMethod).filter(|p| p.is_constant()));
+        let Some(prim) = prim else {
             let opaque_array = self.types.is_opaque(slot)
                 && primitives::lookup(&name, Syntax::ArrayMethod).is_some();
             let message = match syntax {
@@ -755,15 +886,31 @@ impl Lowerer<'_> {
         let name = path.to_token_stream().to_string().replace(' ', "");
         if let Some(owner) = path.segments.iter().rev().nth(1)
             && is_array_type_name(&owner.ident)
+            && last.ident == "zeros"
+            && let [shape] = args
+        {
+            let shape = self.expr(shape, None)?;
+            return Some(Operand::Var(self.push(
+                Op::Zeros {
+                    constructor: path.clone(),
+                    shape,
+                },
+                hint,
+                annotation,
+                span,
+            )));
+        }
+        if let Some(owner) = path.segments.iter().rev().nth(1)
+            && is_array_type_name(&owner.ident)
             && is_constructor_name(&last.ident)
         {
             let constructor = format!("{}::{}", owner.ident, last.ident);
             self.errors.spanned(
                 path,
                 format!(
-                    "`{constructor}` makes a local array, which #[grad] does not support yet; \
-                     pass the array as a parameter (left out of `wrt(..)` if it is a constant), \
-                     or build it with a literal `[a, b, ..]` of floats"
+                    "`{constructor}` makes a local array, which #[grad] does not support; make \
+                     it with `zeros` and write its elements (`a[[i, j]] = ..`), or pass it as a \
+                     parameter (left out of `wrt(..)` if it is a constant)"
                 ),
             );
             return None;
@@ -1147,11 +1294,14 @@ impl Lowerer<'_> {
                 self.primitive_type(prim, *first, rest)
             }
             Op::Index { base, index } => {
-                let index = self.slot_of(index);
-                let usize_ty: Type = syn::parse_quote!(usize);
-                let usize_slot = self.types.written(&usize_ty);
-                self.types.unify(index, usize_slot);
                 let base = self.slot_of(base);
+                // `m[[i, j]]` of an ndarray array is indexed by an array of `usize`s.
+                if self.types.as_ndarray(base).is_none() {
+                    let index = self.slot_of(index);
+                    let usize_ty: Type = syn::parse_quote!(usize);
+                    let usize_slot = self.types.written(&usize_ty);
+                    self.types.unify(index, usize_slot);
+                }
                 let elem = self.types.unknown();
                 self.types.unify_element(base, elem);
                 elem
@@ -1172,6 +1322,57 @@ impl Lowerer<'_> {
             Op::MinLen(..) => {
                 let usize_ty: Type = syn::parse_quote!(usize);
                 self.types.written(&usize_ty)
+            }
+            Op::Filled { value, len, vec } => {
+                let elem = self.slot_of(value);
+                if *vec {
+                    self.types.vec(elem)
+                } else {
+                    let Operand::Const(len) = len else {
+                        unreachable!("a fixed length is written as a constant")
+                    };
+                    self.types.repeat(elem, len.clone())
+                }
+            }
+            Op::Zeros { constructor, .. } => {
+                let owner = constructor.segments.iter().rev().nth(1);
+                let rank = owner.and_then(|o| {
+                    o.ident
+                        .to_string()
+                        .strip_prefix("Array")?
+                        .parse::<usize>()
+                        .ok()
+                });
+                let elem = self.types.unknown();
+                self.types.ndarray(elem, rank)
+            }
+            Op::Copy(a, _) => {
+                let slot = self.slot_of(a);
+                match self.types.as_ndarray(slot) {
+                    Some((elem, rank)) => self.types.ndarray(elem, rank),
+                    None => {
+                        let inner = self.types.dereferenced(slot);
+                        if self.types.is_slice(inner) {
+                            let elem = self.types.unknown();
+                            self.types.unify_element(inner, elem);
+                            self.types.vec(elem)
+                        } else {
+                            inner
+                        }
+                    }
+                }
+            }
+            Op::Store { base, index, value } => {
+                let base = self.slot_of(base);
+                let value = self.slot_of(value);
+                self.types.unify_element(base, value);
+                if self.types.as_ndarray(base).is_none() {
+                    let index = self.slot_of(index);
+                    let usize_ty: Type = syn::parse_quote!(usize);
+                    let usize_slot = self.types.written(&usize_ty);
+                    self.types.unify(index, usize_slot);
+                }
+                base
             }
             // Unified with the declared output type, the only place a tuple goes.
             Op::Tuple(_) => self.types.unknown(),

@@ -53,8 +53,17 @@ pub enum Adjoint {
     },
     /// `let b_recip = b.recip();`: a value contributions share, computed before the sweep.
     Let { name: Ident, value: TokenStream },
-    /// `bar_v = value;`: a loop's carried cotangent, handed to the iteration before.
+    /// `bar_v = value;`: a loop's carried cotangent, handed to the iteration before, or the
+    /// first contribution in an arm to a cotangent declared before the `if`.
     Assign { target: VarId, value: TokenStream },
+    /// `let [mut] bar_v;`: a cotangent each arm of the `if` after it sets.
+    DeclareLater { target: VarId, mutable: bool },
+    /// `bar_v[index] = value`: the zero left where an overwritten element's cotangent was.
+    Zero {
+        target: VarId,
+        index: TokenStream,
+        value: TokenStream,
+    },
     /// `match if0 { Then { .. } => { .. } Else { .. } => { .. } }`: the reverse of the arm that
     /// ran, from the `if`'s record.
     If {
@@ -130,6 +139,12 @@ pub(super) enum Raw {
         name: Ident,
         value: TokenStream,
     },
+    /// `bar_v[index] = 0`: an element overwritten in the forward sweep, whose cotangent went to
+    /// the value written.
+    Zero {
+        target: VarId,
+        index: TokenStream,
+    },
     /// `bar_v = value;` (a zero of `v`'s type where `None`).
     Assign {
         target: VarId,
@@ -157,7 +172,9 @@ impl Raw {
     /// Every target this contribution (and those inside it) adds into or assigns.
     pub(super) fn targets(&self, out: &mut Vec<VarId>) {
         match self {
-            Raw::Add { target, .. } | Raw::Assign { target, .. } => out.push(*target),
+            Raw::Add { target, .. } | Raw::Assign { target, .. } | Raw::Zero { target, .. } => {
+                out.push(*target)
+            }
             Raw::Bind { .. } | Raw::Drop(_) | Raw::Let { .. } => {}
             Raw::If {
                 ensure,

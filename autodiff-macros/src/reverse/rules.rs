@@ -114,6 +114,14 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
             let operands: Vec<&Operand> = args.iter().collect();
             return primitive(cx, stmt, prim, &operands);
         }
+        Op::Store { base, index, value } => return store_rule(cx, stmt, base, index, value),
+        Op::Copy(a, _) => {
+            let bar = cx.bar(stmt.var);
+            return cx.add(a, quote!(#bar));
+        }
+        Op::Filled { .. } | Op::Zeros { .. } => {
+            unreachable!("`analysis::validate` rejects an array filled with a differentiated value")
+        }
         _ => {}
     }
     let result = Operand::Var(stmt.var);
@@ -199,10 +207,31 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
         Op::Compare(..) | Op::Not(_) | Op::Or(..) | Op::MinLen(..) | Op::Matches(..) => {
             unreachable!("a `bool` or a length is never active")
         }
-        Op::GradCall { .. } | Op::Method { .. } | Op::Call { .. } => {
-            unreachable!("calls and rows of the table have their rules in `rule`")
+        Op::GradCall { .. }
+        | Op::Method { .. }
+        | Op::Call { .. }
+        | Op::Store { .. }
+        | Op::Copy(..)
+        | Op::Filled { .. }
+        | Op::Zeros { .. } => {
+            unreachable!("calls, rows of the table and array writes have their rules in `rule`")
         }
     }
+}
+
+/// `y_2 = y_1` with `y_2[i] = e`: the element's cotangent goes to `e` and is then zero; the rest
+/// of the array's cotangent is `y_1`'s, moved.
+fn store_rule(cx: &mut Cx, stmt: &Let, base: &Operand, index: &Operand, value: &Operand) {
+    let bar = cx.bar(stmt.var);
+    let index = cx.primal(index);
+    if cx.function.is_active(value) {
+        cx.add(value, quote!(#bar[#index]));
+    }
+    cx.raw.push(Raw::Zero {
+        target: stmt.var,
+        index,
+    });
+    cx.add(base, quote!(#bar));
 }
 
 /// `::autodiff_runtime::__private::<module>::<function>(args.., bar)`.
@@ -394,8 +423,14 @@ fn array_rule(cx: &mut Cx, stmt: &Let) {
         | Op::Matches(..) => {
             unreachable!("`analysis::validate` rejects these where they give an ndarray array")
         }
-        Op::GradCall { .. } | Op::Method { .. } | Op::Call { .. } => {
-            unreachable!("calls and rows of the table have their rules in `rule`")
+        Op::GradCall { .. }
+        | Op::Method { .. }
+        | Op::Call { .. }
+        | Op::Store { .. }
+        | Op::Copy(..)
+        | Op::Filled { .. }
+        | Op::Zeros { .. } => {
+            unreachable!("calls, rows of the table and array writes have their rules in `rule`")
         }
     }
 }
