@@ -229,10 +229,7 @@ pub fn validate(function: &Function, table: &TypeTable, errors: &mut Errors) {
             continue;
         }
         if table.of(stmt.var).ndarray.is_some()
-            && matches!(
-                stmt.op,
-                Op::Index { .. } | Op::Array(_) | Op::Tuple(_) | Op::Cast(..)
-            )
+            && matches!(stmt.op, Op::Array(_) | Op::Tuple(_) | Op::Cast(..))
         {
             errors.push(syn::Error::new(
                 stmt.span,
@@ -301,10 +298,11 @@ pub fn is_ndarray(table: &TypeTable, operand: &Operand) -> bool {
 
 /// Whether the variable is a parameter written as a reference (so it is used without `&`).
 pub fn is_borrowed(function: &Function, var: VarId) -> bool {
-    function
-        .params
-        .iter()
-        .any(|p| p.var == var && p.by_reference)
+    function.var(var).borrowed
+        || function
+            .params
+            .iter()
+            .any(|p| p.var == var && p.by_reference)
 }
 
 /// Whether a call that cannot keep owned residuals (some argument is not plain data) passes a

@@ -83,6 +83,9 @@ pub struct Var {
     pub active: bool,
     /// Type slot, resolved by `types.rs`.
     pub ty: crate::types::Slot,
+    /// A borrow of an array inside a parameter (`&ws[l]` of `ws: &[Array2<f64>]`), used as
+    /// reference parameters are: never copied, never kept (read again from the parameter).
+    pub borrowed: bool,
 }
 
 #[derive(Clone, Debug)]

@@ -694,6 +694,37 @@ pub mod __private {
         }
     }
 
+    /// Arrays that can be elements of a list parameter (`&[Array2<f64>]`, `&[[f64; 3]]`).
+    pub trait ElementZeros {
+        type Output;
+        fn element_zeros(&self) -> Self::Output;
+    }
+
+    impl<T: num_traits::Zero + Copy, const N: usize> ElementZeros for [T; N] {
+        type Output = [T; N];
+        fn element_zeros(&self) -> [T; N] {
+            [T::zero(); N]
+        }
+    }
+
+    impl<A, S, D> ElementZeros for ndarray::ArrayBase<S, D>
+    where
+        A: num_traits::Zero + Clone,
+        S: ndarray::Data<Elem = A>,
+        D: ndarray::Dimension,
+    {
+        type Output = ndarray::Array<A, D>;
+        fn element_zeros(&self) -> ndarray::Array<A, D> {
+            ndarray::Array::zeros(self.raw_dim())
+        }
+    }
+
+    /// The zero cotangent of a list parameter: one zero array per element, shaped like it.
+    #[inline]
+    pub fn zeros_list<T: ElementZeros>(items: &[T]) -> ::std::vec::Vec<T::Output> {
+        items.iter().map(ElementZeros::element_zeros).collect()
+    }
+
     /// A zero cotangent shaped like `value`, for values whose size is only known at run time
     /// (`&[f64]` gives `Vec<f64>`, an array an array of zeros).
     #[inline]

@@ -168,6 +168,12 @@ impl Forward<'_> {
             ..
         } = *self;
         let name = &function.var(stmt.var).name;
+        if function.var(stmt.var).borrowed
+            && let Op::Index { base, index } = &stmt.op
+        {
+            let (base, index) = (operand(function, base), operand(function, index));
+            return quote_spanned!(stmt.span=> let #name = &#base[#index];);
+        }
         if let Op::Store { base, index, value } = &stmt.op {
             // The array moves into its new version, a copy where the old one is read again.
             let mut old = operand(function, base);

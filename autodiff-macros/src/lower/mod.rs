@@ -119,7 +119,12 @@ const STRAIGHT_LINE: &str = "a #[grad] function body is straight-line code: `let
 
 impl Lowerer<'_> {
     fn new_var(&mut self, name: proc_macro2::Ident, active: bool, ty: Slot) -> VarId {
-        self.function.vars.push(Var { name, active, ty });
+        self.function.vars.push(Var {
+            name,
+            active,
+            ty,
+            borrowed: false,
+        });
         VarId(self.function.vars.len() - 1)
     }
 
@@ -721,7 +726,7 @@ impl Lowerer<'_> {
                     );
                     return None;
                 }
-                Some(Operand::Var(self.push(
+                let var = self.push(
                     Op::Index {
                         base,
                         index: position,
@@ -729,7 +734,13 @@ impl Lowerer<'_> {
                     hint,
                     annotation,
                     span,
-                )))
+                );
+                // An ndarray element of a list parameter is borrowed where it lives.
+                let slot = self.function.var(var).ty;
+                if self.types.as_ndarray(slot).is_some() {
+                    self.function.vars[var.0].borrowed = true;
+                }
+                Some(Operand::Var(var))
             }
             Expr::Tuple(tuple) if !tuple.elems.is_empty() => {
                 let items: Vec<Option<Operand>> =

@@ -249,7 +249,8 @@ fn scope(cx: &mut Cx, input: &Input, raw: Vec<Raw>, state: &mut State) -> Vec<Ad
                     stmts.push(Adjoint::Assign { target, value });
                     continue;
                 }
-                let mut how = if is_array(input, function, cx.types, target) && index.is_none() {
+                let whole = index.is_none() || lists_arrays(input, function, target);
+                let mut how = if is_array(input, function, cx.types, target) && whole {
                     Accumulation::Array
                 } else if is_generic_float(input, function, cx.types, target) {
                     Accumulation::Plus
@@ -312,11 +313,16 @@ fn param_of<'a>(
         .map(|i| &input.params[i])
 }
 
+/// Whether `var` is a list parameter, whose elements are arrays (`bar_ws[l]` accumulates).
+fn lists_arrays(input: &Input, function: &Function, var: VarId) -> bool {
+    param_of(input, function, var).is_some_and(|p| p.shape == Shape::List)
+}
+
 fn is_array(input: &Input, function: &Function, types: &TypeTable, var: VarId) -> bool {
     match param_of(input, function, var) {
         Some(param) => matches!(
             param.shape,
-            Shape::FixedArray | Shape::DynArray | Shape::NdArray(_)
+            Shape::FixedArray | Shape::DynArray | Shape::NdArray(_) | Shape::List
         ),
         None => types.of(var).array,
     }
@@ -344,6 +350,11 @@ fn is_generic_float(input: &Input, function: &Function, types: &TypeTable, var: 
 fn zero(cx: &mut Cx, input: &Input, var: VarId) -> TokenStream {
     let function = cx.function;
     if let Some(param) = param_of(input, function, var) {
+        if param.shape == Shape::List {
+            let value = cx.primal(&Operand::Var(var));
+            let private = crate::naming::private(proc_macro2::Span::call_site());
+            return quote!(#private::zeros_list(#value));
+        }
         if matches!(param.shape, Shape::DynArray | Shape::NdArray(_)) {
             let value = cx.primal(&Operand::Var(var));
             let value = if is_borrowed(function, var) {

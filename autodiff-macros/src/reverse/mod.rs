@@ -27,7 +27,7 @@ use crate::analysis::TypeTable;
 use crate::analysis::{is_borrowed, is_ndarray};
 use crate::input::{Input, Shape};
 use crate::naming::Names;
-use crate::ssa::{Function, Operand, VarId};
+use crate::ssa::{Function, Op, Operand, VarId};
 
 /// One statement of the reverse sweep.
 pub enum Adjoint {
@@ -218,6 +218,8 @@ pub(super) struct Cx<'a> {
     pub recips: Vec<(VarId, Ident, TokenStream)>,
     /// Where each variable is defined.
     pub scopes: HashMap<VarId, crate::analysis::Scope>,
+    /// The operation binding each `let` variable.
+    pub defs: HashMap<VarId, &'a Op>,
     /// How deep in `if`s and loops the rule being written is.
     pub depth: usize,
     /// Where the outermost `if` or loop being reversed goes in the function's sweep: reads
@@ -267,6 +269,18 @@ impl Cx<'_> {
 
     /// The primal value of an operand in the reverse sweep, recording the read.
     pub fn primal(&mut self, operand: &Operand) -> TokenStream {
+        if let Operand::Var(v) = operand
+            && let Some((base, index)) = self.element_of_parameter(*v)
+        {
+            // Read again from the parameter rather than kept: a float of a slice read in a
+            // loop or an arm, or an array of a list parameter (a borrow, which no record can hold).
+            let (base, index) = (self.primal(&base), self.primal(&index));
+            return if self.function.var(*v).borrowed {
+                quote!((&#base[#index]))
+            } else {
+                quote!(#base[#index])
+            };
+        }
         match operand {
             Operand::Var(v) => {
                 self.reads.insert(*v);
@@ -285,6 +299,22 @@ impl Cx<'_> {
             }
             Operand::Const(tokens) => tokens.clone(),
         }
+    }
+
+    /// For a variable read out of a parameter (`let v = x[i];`) inside an `if` or a loop, or
+    /// borrowed out of one: the parameter and the index, to read it again from.
+    fn element_of_parameter(&self, var: VarId) -> Option<(Operand, Operand)> {
+        let Op::Index {
+            base: base @ Operand::Var(b),
+            index,
+        } = self.defs.get(&var)?
+        else {
+            return None;
+        };
+        let in_body = self.scopes.get(&var) != Some(&crate::analysis::Scope::Function);
+        let parameter = self.function.params.iter().any(|p| p.var == *b);
+        (parameter && (in_body || self.function.var(var).borrowed))
+            .then(|| (base.clone(), index.clone()))
     }
 
     /// The operand as a primitive's argument: arrays by reference, floats by value.
@@ -358,6 +388,7 @@ pub fn reverse(
         raw: Vec::new(),
         recips: Vec::new(),
         scopes: crate::analysis::scopes(function),
+        defs: function.body.lets().map(|l| (l.var, &l.op)).collect(),
         depth: 0,
         compound_at: 0,
     };

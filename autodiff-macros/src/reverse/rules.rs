@@ -412,6 +412,19 @@ fn array_rule(cx: &mut Cx, stmt: &Let) {
             let inputs = [(a, Arg::Float), (b, Arg::Float)];
             pullback_rule(cx, stmt, "array", name, &operator.pullback, &inputs);
         }
+        Op::Index {
+            base: Operand::Var(target),
+            index,
+        } => {
+            // An array element of a list: its cotangent accumulates into the list's, in place.
+            let index = cx.primal(index);
+            cx.bar(*target);
+            cx.raw.push(Raw::Add {
+                target: *target,
+                index: Some(index),
+                value: quote!(#bar),
+            });
+        }
         Op::Index { .. }
         | Op::Array(_)
         | Op::Tuple(_)
