@@ -297,7 +297,42 @@ impl Loop {
     pub fn recomputes_index(&self) -> bool {
         self.range.is_some() && self.exits.is_empty()
     }
+
+    /// At most how many iterations run, where the source says it as a constant: `0..N`,
+    /// `2..10`, `0..=3` (with `.rev()`, `.step_by(k)` after them), so that the records fit in an
+    /// array on the stack. Not past [`STACK_RECORDS`] iterations of a literal.
+    pub fn static_trip_bound(&self) -> Option<proc_macro2::TokenStream> {
+        let range = self.range.as_ref()?;
+        let literal = |o: &Operand| match o {
+            Operand::Const(tokens) => syn::parse2::<syn::LitInt>(tokens.clone())
+                .ok()?
+                .base10_parse::<u64>()
+                .ok(),
+            Operand::Var(_) => None,
+        };
+        literal(&range.start)?;
+        match (&range.end, literal(&range.end), range.inclusive) {
+            (_, Some(end), inclusive) => {
+                let bound = end + u64::from(inclusive);
+                (bound <= STACK_RECORDS).then(|| {
+                    let bound = proc_macro2::Literal::u64_unsuffixed(bound);
+                    quote::quote!(#bound)
+                })
+            }
+            // A constant's name (`N`, `STEPS`), which may be a const generic parameter.
+            (Operand::Const(tokens), None, false)
+                if syn::parse2::<syn::Path>(tokens.clone()).is_ok() =>
+            {
+                Some(tokens.clone())
+            }
+            _ => None,
+        }
+    }
 }
+
+/// The most iterations of a loop with a literal trip count whose records are kept on the stack;
+/// longer loops keep them in a `Vec`.
+pub const STACK_RECORDS: u64 = 4096;
 
 /// `start..end`, `start..=end`, with `.rev()` and `.step_by(step)` after it.
 #[derive(Clone, Debug)]

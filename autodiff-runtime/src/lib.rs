@@ -397,6 +397,7 @@ macro_rules! __callee_without_descriptor {
 pub mod __private {
     pub use crate::__callee_without_descriptor as callee_without_descriptor;
     pub use crate::{array, nn, scalar};
+    pub use arrayvec::ArrayVec;
     pub use num_traits::{One, Zero};
 
     /// Every primitive `#[grad]` differentiates, `(name, kind)` with the kind `"float method"`

@@ -342,13 +342,18 @@ impl Forward<'_> {
         let mut push = TokenStream::new();
         if let Some(record) = record {
             let name = &function.var(looped.records).name;
-            out.push(match &range {
-                Some(range) => quote_spanned!(span=>
+            let stack = looped.static_trip_bound();
+            out.push(match (&range, stack) {
+                (_, Some(bound)) => {
+                    let private = crate::naming::private(span);
+                    quote_spanned!(span=> let mut #name = #private::ArrayVec::<_, #bound>::new();)
+                }
+                (Some(range), None) => quote_spanned!(span=>
                     let mut #name = ::std::vec::Vec::with_capacity(
                         ::core::iter::Iterator::size_hint(&(#range)).0,
                     );
                 ),
-                None => quote_spanned!(span=> let mut #name = ::std::vec::Vec::new();),
+                (None, None) => quote_spanned!(span=> let mut #name = ::std::vec::Vec::new();),
             });
             let cloned = self.given_away(carried.iter().map(|c| &c.next));
             let literal = record.literal(0, &cloned);

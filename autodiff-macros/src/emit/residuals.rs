@@ -193,6 +193,8 @@ impl Layout {
             )
         });
         let mut record_types: std::collections::HashMap<VarId, (Ident, bool)> = Default::default();
+        // Loops whose records live on the stack, with their bound.
+        let mut stack_bounds: std::collections::HashMap<VarId, TokenStream> = Default::default();
         let mut indices = Vec::new();
         for stmt in function.body.compounds() {
             let (var, base, id, is_if) = match stmt {
@@ -202,6 +204,9 @@ impl Layout {
                         && let Some(index) = looped.index
                     {
                         indices.push(index);
+                    }
+                    if let Some(bound) = looped.static_trip_bound() {
+                        stack_bounds.insert(looped.records, bound);
                     }
                     (looped.records, "Loop", looped.id, false)
                 }
@@ -216,6 +221,9 @@ impl Layout {
             if let Some((name, is_if)) = record_types.get(&var) {
                 return if *is_if {
                     quote!(#name #record_ty)
+                } else if let Some(bound) = stack_bounds.get(&var) {
+                    let private = crate::naming::private(Span::call_site());
+                    quote!(#private::ArrayVec<#name #record_ty, #bound>)
                 } else {
                     quote!(::std::vec::Vec<#name #record_ty>)
                 };
