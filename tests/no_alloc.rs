@@ -149,6 +149,18 @@ fn recurrence(x: f64, n: usize) -> f64 {
     s
 }
 
+/// Nested loops with run-time trip counts: one `Vec` of records per nesting level for the call.
+#[grad]
+fn grid(x: &[f64], n: usize) -> f64 {
+    let mut s: f64 = 0.0;
+    for i in 0..n {
+        for j in 0..n {
+            s += (x[i] * x[j]).sin() * s.cos();
+        }
+    }
+    s
+}
+
 /// Every test is in one function: the counter is global, and no other test runs meanwhile on
 /// this thread (the flag is thread-local in any case).
 #[test]
@@ -253,6 +265,25 @@ fn generated_gradients_do_not_allocate() {
     let (n, out) = allocations_in(|| black_box(powers_grad(black_box(x), black_box(0.9))));
     assert_eq!(n, 0, "powers_grad::<5> allocated {n} times");
     assert_eq!(out.0, powers(x, 0.9));
+
+    // Nested `0..n` loops: the inner loop's records for every outer iteration in one `Vec`,
+    // sized the first time; with the gradient's `Vec` and the outer loop's records, the same
+    // count at any `n`.
+    let counts: Vec<usize> = [4, 300]
+        .into_iter()
+        .map(|size| {
+            let x: Vec<f64> = (0..size).map(|k| 0.01 * k as f64).collect();
+            let (n, out) = allocations_in(|| black_box(grid_grad(black_box(&x), size)));
+            assert_eq!(out.0, grid(&x, size));
+            n
+        })
+        .collect();
+    assert_eq!(
+        counts[0], counts[1],
+        "grid_grad allocated {} times at n = 4 and {} at n = 300",
+        counts[0], counts[1]
+    );
+    assert!(counts[0] <= 3, "grid_grad allocated {} times", counts[0]);
 
     // `0..n`: one allocation for the records, sized when the loop starts, at any `n`.
     for steps in [10, 10_000] {

@@ -266,6 +266,8 @@ pub struct Loop {
     /// Carried flags (`inside` variables) that end the loop after the iteration that set them:
     /// its own `break`, and jumps out of it to an enclosing loop or out of the function.
     pub exits: Vec<VarId>,
+    /// Inside another loop.
+    pub nested: bool,
     /// One record per iteration (a `Vec`), where the reverse sweep reads one.
     pub records: VarId,
     pub span: Span,
@@ -296,6 +298,14 @@ impl Loop {
     /// no early exit.
     pub fn recomputes_index(&self) -> bool {
         self.range.is_some() && self.exits.is_empty()
+    }
+
+    /// Whether the records of all its runs go in one `Vec` for the whole call, declared with
+    /// the function's residuals, rather than one per run of the enclosing loop: a nested loop
+    /// over a range known only at run time, whose reverse takes its records back off the end
+    /// (the range says how many).
+    pub fn flat_records(&self) -> bool {
+        self.nested && self.recomputes_index() && self.static_trip_bound().is_none()
     }
 
     /// At most how many iterations run, where the source says it as a constant: `0..N`,

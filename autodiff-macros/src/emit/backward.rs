@@ -193,17 +193,31 @@ fn adjoints(
                     };
                     (name, range)
                 });
-                let (pattern, iter) = match (index, records) {
-                    (Some((i, range)), Some((pattern, records))) => {
-                        (quote!((#i, #pattern)), quote!(#range.zip(#records)))
+                let name = &function.var(*record).name;
+                if let (true, Some((i, range))) = (*keeps && layout.flat.contains(name), &index) {
+                    // This run's records are the last ones of the call's `Vec`.
+                    let pattern = layout.records[record].pattern(0);
+                    quote! {
+                        for #i in #range {
+                            let ::core::option::Option::Some(#pattern) = #name.pop() else {
+                                ::core::unreachable!("one record per iteration")
+                            };
+                            #(#body)*
+                        }
                     }
-                    (Some((i, range)), None) => (i, quote!(#range)),
-                    (None, Some((pattern, records))) => (pattern, records),
-                    (None, None) => (quote!(_), quote!(::core::iter::empty::<()>())),
-                };
-                quote! {
-                    for #pattern in #iter {
-                        #(#body)*
+                } else {
+                    let (pattern, iter) = match (index, records) {
+                        (Some((i, range)), Some((pattern, records))) => {
+                            (quote!((#i, #pattern)), quote!(#range.zip(#records)))
+                        }
+                        (Some((i, range)), None) => (i, quote!(#range)),
+                        (None, Some((pattern, records))) => (pattern, records),
+                        (None, None) => (quote!(_), quote!(::core::iter::empty::<()>())),
+                    };
+                    quote! {
+                        for #pattern in #iter {
+                            #(#body)*
+                        }
                     }
                 }
             }

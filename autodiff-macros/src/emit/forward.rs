@@ -52,8 +52,10 @@ pub(super) fn item(
         reverse,
         layout,
         views: &views,
+        ranges: Default::default(),
     };
-    let forward = cx.body(&function.body);
+    let mut forward = cx.flat_records();
+    forward.extend(cx.body(&function.body));
     let output = operand(function, &function.body.output);
     // An array output the residuals also keep is returned as a copy; one whose shape they
     // keep moves out after the shape is read.
@@ -132,6 +134,8 @@ struct Forward<'a> {
     reverse: &'a Reverse,
     layout: &'a Layout,
     views: &'a [crate::ssa::VarId],
+    /// The ranges of the loops around the statement being written, outermost first.
+    ranges: std::cell::RefCell<Vec<TokenStream>>,
 }
 
 impl Forward<'_> {
@@ -316,7 +320,18 @@ impl Forward<'_> {
             .iter()
             .filter(|c| live[c.inside.0] || live[c.after.0])
             .collect();
+        let range = looped
+            .range
+            .as_ref()
+            .map(|range| crate::reverse::forward_range(range, |o| operand(function, o)));
+        let enclosing = self.ranges.borrow().clone();
+        if let Some(range) = &range {
+            self.ranges.borrow_mut().push(range.clone());
+        }
         let body = self.body(&looped.body);
+        if range.is_some() {
+            self.ranges.borrow_mut().pop();
+        }
         let record = self.layout.records.get(&looped.records);
         if carried.is_empty() && record.is_none() && body.is_empty() {
             return Vec::new();
@@ -328,10 +343,6 @@ impl Forward<'_> {
             let before = self.moved(&c.before, c.after);
             out.push(quote_spanned!(span=> let mut #inside = #before;));
         }
-        let range = looped
-            .range
-            .as_ref()
-            .map(|range| crate::reverse::forward_range(range, |o| operand(function, o)));
         let index = match looped.index {
             Some(index) if self.used(index) => {
                 let name = &function.var(index).name;
@@ -344,6 +355,23 @@ impl Forward<'_> {
             let name = &function.var(looped.records).name;
             let stack = looped.static_trip_bound();
             out.push(match (&range, stack) {
+                // One `Vec` for every run, declared first (`Forward::flat_records`): room for
+                // this run's records.
+                (Some(range), None) if looped.flat_records() => {
+                    // Room for every run at once the first time, where the enclosing ranges
+                    // say how many runs there are (exact for rectangular nests), then for this
+                    // run's records.
+                    let hint = |r: &TokenStream| quote!(::core::iter::Iterator::size_hint(&(#r)).0);
+                    let this = hint(range);
+                    let runs = enclosing.iter().map(hint);
+                    quote_spanned!(span=>
+                        if #name.capacity() == 0 {
+                            #name.reserve(#this #(* #runs)*);
+                        } else {
+                            #name.reserve(#this);
+                        }
+                    )
+                }
                 (_, Some(bound)) => {
                     let private = crate::naming::private(span);
                     quote_spanned!(span=> let mut #name = #private::ArrayVec::<_, #bound>::new();)
@@ -412,6 +440,16 @@ impl Forward<'_> {
             }
         }
         out
+    }
+
+    /// `let mut loop1 = Vec::new();` for the records of every nested loop kept in one `Vec` for
+    /// the whole call, before the function's first statement.
+    fn flat_records(&self) -> Vec<TokenStream> {
+        self.layout
+            .flat
+            .iter()
+            .map(|name| quote!(let mut #name = ::std::vec::Vec::new();))
+            .collect()
     }
 
     /// `let y_dim = y.raw_dim();` right where `var` is made, if the reverse sweep reads its

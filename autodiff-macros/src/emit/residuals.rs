@@ -42,6 +42,9 @@ pub(super) struct Layout {
     /// The record type of each `if` and loop whose records the reverse sweep reads, by its
     /// record variable.
     pub records: std::collections::HashMap<VarId, Record>,
+    /// The names of the records kept in one `Vec` for the whole call (nested loops), which the
+    /// forward half declares first and the reverse half takes back off the end.
+    pub flat: Vec<Ident>,
 }
 
 /// The record of an `if` (an enum, a variant an arm) or of a loop's iteration (a struct).
@@ -159,7 +162,23 @@ impl Layout {
         let mut fields = Vec::new();
         // Parameters kept as copies of what they point to, borrowed again in the reverse half.
         let mut copied = Vec::new();
-        let scope_of = |var: VarId| reverse.scopes.get(&var).copied().unwrap_or(Scope::Function);
+        // The records of a nested loop over a run-time range are one `Vec` for the whole call,
+        // kept with the function's residuals.
+        let flat: std::collections::HashSet<VarId> = function
+            .body
+            .compounds()
+            .into_iter()
+            .filter_map(|s| match s {
+                Stmt::Loop(looped) if looped.flat_records() => Some(looped.records),
+                _ => None,
+            })
+            .collect();
+        let scope_of = |var: VarId| {
+            if flat.contains(&var) {
+                return Scope::Function;
+            }
+            reverse.scopes.get(&var).copied().unwrap_or(Scope::Function)
+        };
         // Records: the type of each `if`'s and loop's, and the fields of each scope.
         let camel = sig.residuals.to_string();
         let (stem, suffix) = match camel.strip_suffix("ResidualsFull") {
@@ -377,6 +396,11 @@ impl Layout {
             fields,
             copied,
             item: residual_struct,
+            flat: flat
+                .iter()
+                .filter(|v| records.contains_key(v))
+                .map(|v| function.var(*v).name.clone())
+                .collect(),
             records,
         }
     }
@@ -387,9 +411,19 @@ impl Layout {
         (inits, marker(&self.generics).1)
     }
 
-    /// The field names, for the pattern that takes the struct apart.
-    pub fn names(&self) -> Vec<&Ident> {
-        self.fields.iter().map(|(n, _, _)| n).collect()
+    /// The field names, for the pattern that takes the struct apart (`mut` for the records
+    /// the reverse sweep takes back off the end).
+    pub fn names(&self) -> Vec<TokenStream> {
+        self.fields
+            .iter()
+            .map(|(n, _, _)| {
+                if self.flat.iter().any(|f| f == n) {
+                    quote!(mut #n)
+                } else {
+                    quote!(#n)
+                }
+            })
+            .collect()
     }
 }
 

@@ -440,6 +440,7 @@ impl Lowerer<'_> {
     ) -> Option<Operand> {
         let id = self.next_compound();
         let records = self.record_var(&format!("loop{id}"), span);
+        let nested = !self.loops.is_empty();
         let label = label.map(|l| l.name.ident.to_string());
         let jumps = jumps::jumps_in(stmts);
         let own = |want: fn(&jumps::Jump) -> bool| {
@@ -648,6 +649,7 @@ impl Lowerer<'_> {
             body,
             carried: carried_vars,
             exits,
+            nested,
             records,
             span,
         }));

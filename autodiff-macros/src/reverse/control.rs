@@ -96,16 +96,17 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
     let index_read = recomputed.is_some_and(|i| cx.reads.contains(&i));
     let scope = Scope::Loop(looped.records);
     let keeps_records = !looped.recomputes_index()
-        || cx
-            .reads
-            .iter()
-            .chain(cx.dims.keys())
-            .any(|v| cx.scopes.get(v) == Some(&scope) && Some(*v) != recomputed);
+        || cx.reads.iter().chain(cx.dims.keys()).any(|v| {
+            cx.scopes.get(v) == Some(&scope) && Some(*v) != recomputed && !flat_records(cx, *v)
+        });
     if keeps_records {
         cx.primal(&Operand::Var(looped.records));
     }
     let index = match &looped.range {
-        Some(range) if looped.recomputes_index() && (index_read || !keeps_records) => {
+        Some(range)
+            if looped.recomputes_index()
+                && (index_read || !keeps_records || looped.flat_records()) =>
+        {
             let range = reversed(cx, range);
             Some((recomputed.filter(|_| index_read), range))
         }
@@ -122,6 +123,16 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
         let bar = cx.bar(c.after);
         cx.add(&c.before, quote!(#bar));
     }
+}
+
+/// Whether `var` is the records of a nested loop kept in one `Vec` for the whole call (with the
+/// function's residuals, not an enclosing iteration's record).
+fn flat_records(cx: &Cx, var: crate::ssa::VarId) -> bool {
+    cx.function
+        .body
+        .compounds()
+        .into_iter()
+        .any(|s| matches!(s, Stmt::Loop(looped) if looped.records == var && looped.flat_records()))
 }
 
 /// The range run backwards: `(a..b).rev()`, and `(a..b).rev()` reversed is `(a..b)`.
