@@ -295,9 +295,15 @@ impl Range {
 
 impl Loop {
     /// Whether the reverse sweep can run the range backwards for the index: a `for` loop with
-    /// no early exit.
+    /// no early exit and no `step_by` (`StepBy` runs backwards only over ranges whose length
+    /// is exact, which `a..=b` and ranges of 64-bit integers are not; those loops keep the index).
     pub fn recomputes_index(&self) -> bool {
-        self.range.is_some() && self.exits.is_empty()
+        self.range.as_ref().is_some_and(|range| {
+            !range
+                .adaptors
+                .iter()
+                .any(|a| matches!(a, Adaptor::StepBy(_)))
+        }) && self.exits.is_empty()
     }
 
     /// Whether the records of all its runs go in one `Vec` for the whole call, declared with
