@@ -312,6 +312,9 @@ impl Layout {
                 quote! {
                     #[doc = #doc]
                     #(#attrs)*
+                    // A variant's fields are as public as the enum; they are the values the
+                    // arm's reverse reads, named after the function's variables.
+                    #[allow(missing_docs)]
                     #vis enum #name #record_impl #record_where {
                         /// The `then` arm ran.
                         Then #then,
