@@ -268,6 +268,8 @@ pub struct Loop {
     pub exits: Vec<VarId>,
     /// Inside another loop.
     pub nested: bool,
+    /// `#[checkpoint]`: what the forward sweep keeps instead of every iteration's record.
+    pub checkpoint: Option<crate::checkpoint::Checkpoint>,
     /// One record per iteration (a `Vec`), where the reverse sweep reads one.
     pub records: VarId,
     pub span: Span,
@@ -441,6 +443,11 @@ impl Body {
         for stmt in &self.stmts {
             stmt.collect_uses(all);
         }
+    }
+
+    /// [`Body::uses`], into `all`.
+    pub fn collect_uses_into<'a>(&'a self, all: &mut Vec<(Option<VarId>, Vec<&'a Operand>)>) {
+        self.collect_uses(all);
     }
 }
 

@@ -18,6 +18,7 @@ pub(super) fn item(
     input: &Input,
     function: &Function,
     reverse: &Reverse,
+    types: &crate::analysis::TypeTable,
     names: &mut Names,
     sig: &Signature,
     layout: &Layout,
@@ -33,7 +34,14 @@ pub(super) fn item(
     } = sig;
     let (impl_generics, ty_generics, where_clause) = layout.generics.generics.split_for_impl();
     let param_var = |i: usize| function.params[i].var;
-    let backward = adjoints(&reverse.stmts, function, reverse, layout);
+    let cx = Backward {
+        input,
+        function,
+        reverse,
+        types,
+        layout,
+    };
+    let backward = adjoints(&reverse.stmts, &cx);
     let residuals_arg = names.fresh("residuals", Span::call_site());
     let bar_out_ty = sig.bar_out_type();
     let bar_out_param = match (reverse.seeded, &reverse.bar_out) {
@@ -81,12 +89,22 @@ pub(super) fn item(
 }
 
 /// The adjoint statements as Rust.
-fn adjoints(
-    stmts: &[Adjoint],
-    function: &Function,
-    reverse: &Reverse,
-    layout: &Layout,
-) -> Vec<TokenStream> {
+/// What writing the reverse statements reads.
+struct Backward<'a> {
+    input: &'a Input,
+    function: &'a Function,
+    reverse: &'a Reverse,
+    types: &'a crate::analysis::TypeTable,
+    layout: &'a Layout,
+}
+
+fn adjoints(stmts: &[Adjoint], cx: &Backward) -> Vec<TokenStream> {
+    let Backward {
+        function,
+        reverse,
+        layout,
+        ..
+    } = *cx;
     let mut backward = Vec::new();
     for adjoint in stmts {
         backward.push(match adjoint {
@@ -160,8 +178,8 @@ fn adjoints(
                 let plan = &layout.records[record];
                 let name = &function.var(*record).name;
                 let (then_pattern, else_pattern) = (plan.pattern(0), plan.pattern(1));
-                let then = adjoints(then, function, reverse, layout);
-                let else_ = adjoints(else_, function, reverse, layout);
+                let then = adjoints(then, cx);
+                let else_ = adjoints(else_, cx);
                 quote! {
                     match #name {
                         #then_pattern => { #(#then)* }
@@ -175,7 +193,20 @@ fn adjoints(
                 index,
                 body,
             } => {
-                let body = adjoints(body, function, reverse, layout);
+                let mut body = adjoints(body, cx);
+                // A checkpointed loop runs the iteration again first, from its record.
+                if let Some(looped) = function.body.compounds().into_iter().find_map(|s| match s {
+                    crate::ssa::Stmt::Loop(l) if l.records == *record && l.checkpoint.is_some() => {
+                        Some(l)
+                    }
+                    _ => None,
+                }) {
+                    let mut rerun = super::forward::rerun(
+                        cx.input, function, reverse, cx.types, layout, looped,
+                    );
+                    rerun.append(&mut body);
+                    body = rerun;
+                }
                 let records = keeps.then(|| {
                     let name = &function.var(*record).name;
                     (

@@ -53,6 +53,7 @@ pub(super) fn item(
         layout,
         views: &views,
         ranges: Default::default(),
+        recording: std::cell::Cell::new(true),
     };
     let mut forward = cx.flat_records();
     forward.extend(cx.body(&function.body));
@@ -127,6 +128,31 @@ pub(super) fn item(
     }
 }
 
+/// Writes a checkpointed loop's body again for the reverse half (see [`Forward::rerun`]).
+pub(super) fn rerun(
+    input: &Input,
+    function: &Function,
+    reverse: &Reverse,
+    types: &TypeTable,
+    layout: &Layout,
+    looped: &Loop,
+) -> Vec<TokenStream> {
+    let views: Vec<crate::ssa::VarId> = (0..input.params.len())
+        .filter(|&i| is_view(&input.params[i].ty))
+        .map(|i| function.params[i].var)
+        .collect();
+    let cx = Forward {
+        function,
+        types,
+        reverse,
+        layout,
+        views: &views,
+        ranges: Default::default(),
+        recording: std::cell::Cell::new(true),
+    };
+    cx.rerun(looped)
+}
+
 /// What writing the forward statements reads.
 struct Forward<'a> {
     function: &'a Function,
@@ -136,6 +162,9 @@ struct Forward<'a> {
     views: &'a [crate::ssa::VarId],
     /// The ranges of the loops around the statement being written, outermost first.
     ranges: std::cell::RefCell<Vec<TokenStream>>,
+    /// Whether `if`s and loops build their records: not inside a checkpointed loop's body in
+    /// the forward half (the reverse half runs it again, recording).
+    recording: std::cell::Cell<bool>,
 }
 
 impl Forward<'_> {
@@ -261,7 +290,11 @@ impl Forward<'_> {
         let function = self.function;
         let live = &self.reverse.live;
         let merges: Vec<&Phi> = branch.merges.iter().filter(|phi| live[phi.var.0]).collect();
-        let record = self.layout.records.get(&branch.record);
+        let record = self
+            .layout
+            .records
+            .get(&branch.record)
+            .filter(|_| self.recording.get());
         let then = self.body(&branch.then);
         let else_ = self.body(&branch.else_);
         if merges.is_empty() && record.is_none() && then.is_empty() && else_.is_empty() {
@@ -328,11 +361,21 @@ impl Forward<'_> {
         if let Some(range) = &range {
             self.ranges.borrow_mut().push(range.clone());
         }
+        let recording = self.recording.get();
+        // A checkpointed loop keeps its carried values; the reverse half records its body.
+        if looped.checkpoint.is_some() {
+            self.recording.set(false);
+        }
         let body = self.body(&looped.body);
+        self.recording.set(recording);
         if range.is_some() {
             self.ranges.borrow_mut().pop();
         }
-        let record = self.layout.records.get(&looped.records);
+        let record = self
+            .layout
+            .records
+            .get(&looped.records)
+            .filter(|_| self.recording.get());
         if carried.is_empty() && record.is_none() && body.is_empty() {
             return Vec::new();
         }
@@ -440,6 +483,11 @@ impl Forward<'_> {
             }
         }
         out
+    }
+
+    /// A checkpointed loop's body again, building its records, for the reverse half.
+    pub(super) fn rerun(&self, looped: &Loop) -> Vec<TokenStream> {
+        self.body(&looped.body)
     }
 
     /// `let mut loop1 = Vec::new();` for the records of every nested loop kept in one `Vec` for

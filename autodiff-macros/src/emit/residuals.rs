@@ -265,8 +265,43 @@ impl Layout {
                 None => types.of(var).written.clone().unwrap_or_else(|| quote!(())),
             }
         };
+        // A checkpointed loop's record: its carried variables at the start of the iteration
+        // (and the index where the range cannot give it again), from which the reverse runs the
+        // iteration again.
+        let checkpointed: std::collections::HashMap<VarId, Vec<VarId>> = function
+            .body
+            .compounds()
+            .into_iter()
+            .filter_map(|s| match s {
+                Stmt::Loop(looped) if looped.checkpoint.is_some() => {
+                    let mut kept: Vec<VarId> = looped
+                        .carried
+                        .iter()
+                        .filter(|c| reverse.live[c.inside.0])
+                        .map(|c| c.inside)
+                        .collect();
+                    if !looped.recomputes_index()
+                        && let Some(index) = looped.index
+                    {
+                        kept.push(index);
+                    }
+                    Some((looped.records, kept))
+                }
+                _ => None,
+            })
+            .collect();
         let scope_fields = |scope: Scope| -> Vec<(Ident, TokenStream, TokenStream)> {
             let mut fields = Vec::new();
+            if let Scope::Loop(record) = scope
+                && let Some(kept) = checkpointed.get(&record)
+            {
+                for &var in kept {
+                    let name = function.var(var).name.clone();
+                    let init = quote!(#name);
+                    fields.push((name, var_type(var), init));
+                }
+                return fields;
+            }
             for (&var, dim) in &reverse.dims {
                 if scope_of(var) == scope {
                     let (ty, _) = shape_of(function, types, var);

@@ -390,7 +390,13 @@ impl Lowerer<'_> {
             pat: &expr.pat,
             index_name,
         };
-        self.lower_loop(shape, expr.label.as_ref(), &expr.body.stmts, expr.span());
+        self.lower_loop(
+            shape,
+            &expr.attrs,
+            expr.label.as_ref(),
+            &expr.body.stmts,
+            expr.span(),
+        );
     }
 
     /// `while cond { .. }`.
@@ -416,13 +422,20 @@ impl Lowerer<'_> {
             return;
         }
         let shape = Shape::While { cond: &expr.cond };
-        self.lower_loop(shape, expr.label.as_ref(), &expr.body.stmts, expr.span());
+        self.lower_loop(
+            shape,
+            &expr.attrs,
+            expr.label.as_ref(),
+            &expr.body.stmts,
+            expr.span(),
+        );
     }
 
     /// `loop { .. }`; the value of its `break value`, if it gives one.
     pub(super) fn loop_expr(&mut self, expr: &syn::ExprLoop) -> Option<Operand> {
         self.lower_loop(
             Shape::Loop,
+            &expr.attrs,
             expr.label.as_ref(),
             &expr.body.stmts,
             expr.span(),
@@ -434,10 +447,12 @@ impl Lowerer<'_> {
     fn lower_loop(
         &mut self,
         shape: Shape<'_>,
+        attrs: &[syn::Attribute],
         label: Option<&syn::Label>,
         stmts: &[SynStmt],
         span: Span,
     ) -> Option<Operand> {
+        let checkpoint = crate::checkpoint::of_loop(attrs, self.errors);
         let id = self.next_compound();
         let records = self.record_var(&format!("loop{id}"), span);
         let nested = !self.loops.is_empty();
@@ -650,6 +665,7 @@ impl Lowerer<'_> {
             carried: carried_vars,
             exits,
             nested,
+            checkpoint,
             records,
             span,
         }));

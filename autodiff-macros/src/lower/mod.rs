@@ -65,6 +65,7 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
             by_reference: matches!(*param.ty, Type::Reference(_)),
         });
     }
+    crate::checkpoint::misplaced(&input.item.block, cx.errors);
     let output = cx.body(&input.item.block.stmts, input.item.block.span());
     cx.function.body.stmts = std::mem::take(&mut cx.stmts);
     if let Some(output) = output {

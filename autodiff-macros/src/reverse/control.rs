@@ -89,6 +89,21 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
         });
     }
     let body_raw = cx.leave(saved);
+    if looped.checkpoint.is_some() {
+        // The reverse runs each iteration's body again from its carried values: what the body
+        // reads from outside the loop is kept, the body's own values are not.
+        let mut uses = Vec::new();
+        looped.body.collect_uses_into(&mut uses);
+        for (_, operands) in uses {
+            for operand in operands {
+                if let Operand::Var(v) = operand
+                    && !crate::analysis::defined_within(&cx.scopes, *v, looped.records)
+                {
+                    cx.primal(operand);
+                }
+            }
+        }
+    }
     // What the body's reverse read that the body defines: kept in the records, except the
     // index where the reversed range gives it again. A loop whose range does not say how many
     // iterations ran keeps a record for each, if empty.
@@ -96,6 +111,7 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
     let index_read = recomputed.is_some_and(|i| cx.reads.contains(&i));
     let scope = Scope::Loop(looped.records);
     let keeps_records = !looped.recomputes_index()
+        || looped.checkpoint.is_some()
         || cx.reads.iter().chain(cx.dims.keys()).any(|v| {
             cx.scopes.get(v) == Some(&scope) && Some(*v) != recomputed && !flat_records(cx, *v)
         });
