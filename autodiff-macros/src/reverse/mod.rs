@@ -27,7 +27,7 @@ use crate::analysis::TypeTable;
 use crate::analysis::{is_borrowed, is_ndarray};
 use crate::input::{Input, Shape};
 use crate::naming::Names;
-use crate::ssa::{Function, Op, Operand, VarId};
+use crate::ssa::{BinOp, Function, Op, Operand, VarId};
 
 /// One statement of the reverse sweep.
 pub enum Adjoint {
@@ -220,6 +220,8 @@ pub(super) struct Cx<'a> {
     pub scopes: HashMap<VarId, crate::analysis::Scope>,
     /// The operation binding each `let` variable.
     pub defs: HashMap<VarId, &'a Op>,
+    /// The indices of loops the reverse sweep runs over the reversed range, which it has.
+    pub recomputed_indices: std::collections::HashSet<VarId>,
     /// How deep in `if`s and loops the rule being written is.
     pub depth: usize,
     /// Where the outermost `if` or loop being reversed goes in the function's sweep: reads
@@ -269,17 +271,13 @@ impl Cx<'_> {
 
     /// The primal value of an operand in the reverse sweep, recording the read.
     pub fn primal(&mut self, operand: &Operand) -> TokenStream {
-        if let Operand::Var(v) = operand
-            && let Some((base, index)) = self.element_of_parameter(*v)
-        {
-            // Read again from the parameter rather than kept: a float of a slice read in a
-            // loop or an arm, or an array of a list parameter (a borrow, which no record can hold).
-            let (base, index) = (self.primal(&base), self.primal(&index));
-            return if self.function.var(*v).borrowed {
-                quote!((&#base[#index]))
-            } else {
-                quote!(#base[#index])
-            };
+        if let Operand::Var(v) = operand {
+            let before = (self.reads.clone(), self.last_read.clone());
+            match self.recompute(*v, 0) {
+                Some(tokens) => return tokens,
+                // Undo what a failed attempt read.
+                None => (self.reads, self.last_read) = before,
+            }
         }
         match operand {
             Operand::Var(v) => {
@@ -301,20 +299,74 @@ impl Cx<'_> {
         }
     }
 
-    /// For a variable read out of a parameter (`let v = x[i];`) inside an `if` or a loop, or
-    /// borrowed out of one: the parameter and the index, to read it again from.
-    fn element_of_parameter(&self, var: VarId) -> Option<(Operand, Operand)> {
-        let Op::Index {
-            base: base @ Operand::Var(b),
-            index,
-        } = self.defs.get(&var)?
-        else {
-            return None;
-        };
+    /// A value of an `if`'s arm or a loop's iteration computed again where the reverse sweep
+    /// reads it, instead of kept in a record, where that is one cheap operation on what the
+    /// sweep has anyway: an element of a parameter (`x[i]`; also an array of a list parameter,
+    /// a borrow no record could hold), `+ - *` and `-`, a cast, of constants, recomputed loop
+    /// indices, values kept once for the whole call, and other such values, a few levels deep.
+    /// Same operations on the same values: the same bits.
+    fn recompute(&mut self, var: VarId, depth: usize) -> Option<TokenStream> {
+        const DEPTH: usize = 3;
+        let borrowed = self.function.var(var).borrowed;
         let in_body = self.scopes.get(&var) != Some(&crate::analysis::Scope::Function);
-        let parameter = self.function.params.iter().any(|p| p.var == *b);
-        (parameter && (in_body || self.function.var(var).borrowed))
-            .then(|| (base.clone(), index.clone()))
+        if depth > DEPTH || !(in_body || borrowed) || (self.types.of(var).array && !borrowed) {
+            return None;
+        }
+        let op = *self.defs.get(&var)?;
+        let tokens = match op {
+            Op::Index {
+                base: base @ Operand::Var(b),
+                index,
+            } if self.function.params.iter().any(|p| p.var == *b) => {
+                let index = self.available(index, depth)?;
+                let base = self.primal(base);
+                if borrowed {
+                    quote!((&#base[#index]))
+                } else {
+                    quote!(#base[#index])
+                }
+            }
+            Op::Binary(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul), a, b) => {
+                let (a, b) = (self.available(a, depth)?, self.available(b, depth)?);
+                let op = match op {
+                    BinOp::Add => quote!(+),
+                    BinOp::Sub => quote!(-),
+                    _ => quote!(*),
+                };
+                quote!((#a #op #b))
+            }
+            Op::Neg(a) => {
+                let a = self.available(a, depth)?;
+                quote!((-#a))
+            }
+            Op::Use(a) => self.available(a, depth)?,
+            _ => return None,
+        };
+        Some(tokens)
+    }
+
+    /// An operand of a value [`Cx::recompute`] computes again, if the reverse sweep has it
+    /// without a record: a constant, a parameter or a value kept once for the whole call, a
+    /// recomputed loop index, or a value computed again in turn.
+    fn available(&mut self, operand: &Operand, depth: usize) -> Option<TokenStream> {
+        let Operand::Var(v) = operand else {
+            return Some(self.primal(operand));
+        };
+        if self.scopes.get(v) == Some(&crate::analysis::Scope::Function)
+            || self.recomputed_indices.contains(v)
+        {
+            return Some(self.primal(operand));
+        }
+        // Not a value kept anyway: computed again, or not at all (the caller keeps its own).
+        if self.defs.get(v).is_some_and(|op| {
+            !matches!(
+                op,
+                Op::Index { .. } | Op::Binary(..) | Op::Neg(_) | Op::Use(_)
+            )
+        }) {
+            return None;
+        }
+        self.recompute(*v, depth + 1)
     }
 
     /// The operand as a primitive's argument: arrays by reference, floats by value.
@@ -389,6 +441,15 @@ pub fn reverse(
         recips: Vec::new(),
         scopes: crate::analysis::scopes(function),
         defs: function.body.lets().map(|l| (l.var, &l.op)).collect(),
+        recomputed_indices: function
+            .body
+            .compounds()
+            .into_iter()
+            .filter_map(|s| match s {
+                crate::ssa::Stmt::Loop(l) if l.recomputes_index() => l.index,
+                _ => None,
+            })
+            .collect(),
         depth: 0,
         compound_at: 0,
     };
