@@ -22,7 +22,9 @@ impl Lowerer<'_> {
     fn scoped<T>(&mut self, lower: impl FnOnce(&mut Self) -> T) -> (Body, Env, T) {
         let outer_stmts = std::mem::take(&mut self.stmts);
         let outer_env = self.env.clone();
+        self.begin_block();
         let result = lower(self);
+        self.end_block();
         let body = Body {
             stmts: std::mem::replace(&mut self.stmts, outer_stmts),
             output: Operand::Const(quote::quote!(())),
@@ -176,6 +178,7 @@ impl Lowerer<'_> {
                     span: ident.span(),
                 };
                 let var = self.push(Op::Use(scrutinee.clone()), Some(hint), None, ident.span());
+                self.declare(&ident.to_string());
                 self.env.insert(ident.to_string(), var);
             }
             return arm_body(self, first);
@@ -577,6 +580,8 @@ impl Lowerer<'_> {
             .filter(|(name, ..)| flag_keys.contains(name))
             .map(|(_, _, inside)| *inside)
             .collect();
+        // The body's `let`s (and the loop pattern's names) end with it.
+        self.begin_block();
         // The shape's own part: the index and the pattern, or the condition.
         let mut index = None;
         let mut range_out = None;
@@ -595,10 +600,12 @@ impl Lowerer<'_> {
                     let end = self.slot_of(&range.end);
                     self.types.unify(slot, end);
                     let var = self.new_var(name, false, slot);
+                    self.declare(&ident.to_string());
                     self.env.insert(ident.to_string(), var);
                     var
                 });
                 if !self.bind_item(pat, &item, index) {
+                    self.blocks.pop();
                     self.stmts = outer_stmts;
                     self.env = outer_env;
                     return None;
@@ -607,7 +614,12 @@ impl Lowerer<'_> {
             }
             Shape::While { cond } => {
                 let (body, _, value) = self.scoped(|cx| cx.condition(cond));
-                let value = value?;
+                let Some(value) = value else {
+                    self.blocks.pop();
+                    self.stmts = outer_stmts;
+                    self.env = outer_env;
+                    return None;
+                };
                 cond_out = Some(crate::ssa::Cond { body, value });
             }
             Shape::Loop => {}
@@ -623,6 +635,7 @@ impl Lowerer<'_> {
         self.loops.push(frame);
         self.sequence(stmts, None, false);
         self.loops.pop();
+        self.end_block();
         let body = Body {
             stmts: std::mem::replace(&mut self.stmts, outer_stmts),
             output: Operand::Const(quote::quote!(())),
@@ -832,6 +845,7 @@ impl Lowerer<'_> {
                     None,
                     ident.span(),
                 );
+                self.declare(&ident.ident.to_string());
                 self.env.insert(ident.ident.to_string(), var);
                 true
             }

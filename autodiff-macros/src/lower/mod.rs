@@ -50,6 +50,7 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
         compounds: 0,
         loops: Vec::new(),
         returns: None,
+        blocks: Vec::new(),
     };
     for param in &input.params {
         let slot = cx.types.written(&param.ty);
@@ -106,6 +107,8 @@ struct Lowerer<'a> {
     loops: Vec<jumps::LoopFrame>,
     /// Where the body returns early: its flag and value.
     returns: Option<jumps::ReturnFrame>,
+    /// For each block being lowered (an arm, a loop body), the bindings its `let`s shadowed.
+    blocks: Vec<HashMap<String, Option<VarId>>>,
 }
 
 /// The name the result of an expression should get: a user variable's or a temporary.
@@ -127,6 +130,31 @@ impl Lowerer<'_> {
             borrowed: false,
         });
         VarId(self.function.vars.len() - 1)
+    }
+
+    /// Before a `let` binds `name`: inside an arm or a loop body, the binding it shadows is
+    /// saved, to be seen again when the block ends ([`Lowerer::end_block`]).
+    fn declare(&mut self, name: &str) {
+        let outer = self.env.get(name).copied();
+        if let Some(block) = self.blocks.last_mut() {
+            block.entry(name.to_owned()).or_insert(outer);
+        }
+    }
+
+    /// Starts a block (an arm, a loop body) whose `let`s end with it.
+    fn begin_block(&mut self) {
+        self.blocks.push(HashMap::new());
+    }
+
+    /// Ends a block: each name a `let` in it shadowed denotes again what it did before that
+    /// `let` (assignments to it before the shadowing stay); names the block introduced are gone.
+    fn end_block(&mut self) {
+        for (name, outer) in self.blocks.pop().unwrap_or_default() {
+            match outer {
+                Some(var) => self.env.insert(name, var),
+                None => self.env.remove(&name),
+            };
+        }
     }
 
     /// After an error in the value of `let name = ..`: later uses of `name` report nothing
@@ -262,6 +290,7 @@ impl Lowerer<'_> {
                 };
                 match self.expr_named(expr, hint, annotation) {
                     Some(Operand::Var(var)) => {
+                        self.declare(&ident.ident.to_string());
                         self.env.insert(ident.ident.to_string(), var);
                     }
                     _ => self.poison(&ident.ident),
@@ -316,7 +345,10 @@ impl Lowerer<'_> {
                         ),
                     }
                 }
-                self.env.extend(pending);
+                for (name, var) in pending {
+                    self.declare(&name);
+                    self.env.insert(name, var);
+                }
             }
             other => self.errors.spanned(
                 other,

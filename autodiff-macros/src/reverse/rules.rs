@@ -34,7 +34,11 @@ fn grad_call_rule(
         // At the callee's name, as `forward_owned` in the forward half.
         let at = crate::descriptor::callee_span(descriptor, span);
         quote_spanned!(at=> #descriptor::backward_owned(#residuals, #bar))
-    } else if borrows_a_local(cx.function, args, borrowed) {
+    } else if borrows_a_local(cx.function, args, borrowed)
+        // Residuals that may borrow cannot go in a record (it has no lifetime): the call in an
+        // arm or a loop runs again here, from its arguments.
+        || cx.scopes.get(&residuals) != Some(&crate::analysis::Scope::Function)
+    {
         let name = cx.function.var(residuals).name.clone();
         let args: Vec<TokenStream> = args
             .iter()
