@@ -152,3 +152,27 @@ fn slice_in_branch() {
     // f = 2x·s₀: ∂x = 2s₀, ∂s = [2x, 0].
     assert_eq!(in_a_loop_grad(1.5, &[2.0, 3.0]), (6.0, 4.0, vec![3.0, 0.0]));
 }
+
+// ---- An early `return` of a tuple output ------------------------------------------------------
+//
+// Was E0282: the merged returned value's cotangent, a tuple, started at `unreachable!()` and was
+// added into with `+=`. Tuples now have a zero and accumulate element-wise.
+
+#[grad]
+fn early_tuple(x: f64) -> (f64, [f64; 1]) {
+    if x > 0.0 {
+        return (x, [x * x]);
+    }
+    (2.0 * x, [x])
+}
+
+#[test]
+fn early_tuple_return() {
+    // x = 1.5 returns early: (x, [x²]), so ∂ = 1·1 + 2x·1 = 4.
+    let ((v, a), dx) = early_tuple_vjp(1.5, (1.0, [1.0]));
+    assert_eq!((v, a), (1.5, [2.25]));
+    assert_eq!(dx, 4.0);
+    // x = −1 goes on: (2x, [x]), ∂ = 2 + 1 = 3.
+    let (_, dx) = early_tuple_vjp(-1.0, (1.0, [1.0]));
+    assert_eq!(dx, 3.0);
+}

@@ -470,6 +470,12 @@ pub fn zero_of_written(ty: &Type) -> Option<TokenStream> {
             let len = &a.len;
             Some(quote!([#elem; #len]))
         }
+        // A tuple output's cotangent (a value merged from an early `return`).
+        Type::Tuple(t) if !t.elems.is_empty() => {
+            let elems: Option<Vec<TokenStream>> = t.elems.iter().map(zero_of_written).collect();
+            let elems = elems?;
+            Some(quote!((#(#elems,)*)))
+        }
         Type::Path(p) if p.path.is_ident("f32") || p.path.is_ident("f64") => Some(quote!(0.0)),
         Type::Path(p) if p.qself.is_some() => {
             let private = crate::naming::private(proc_macro2::Span::call_site());

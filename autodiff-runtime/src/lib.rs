@@ -441,6 +441,18 @@ pub mod __private {
         }
     }
 
+    macro_rules! accumulate_tuple {
+        ($(($($t:ident $i:tt),+))*) => {$(
+            impl<$($t: Accumulate),+> Accumulate for ($($t,)+) {
+                #[inline]
+                fn accumulate(&mut self, contribution: ($($t,)+)) {
+                    $(self.$i.accumulate(contribution.$i);)+
+                }
+            }
+        )*};
+    }
+    accumulate_tuple!((A 0) (A 0, B 1) (A 0, B 1, C 2) (A 0, B 1, C 2, D 3));
+
     impl<T: Accumulate> Accumulate for ::std::vec::Vec<T> {
         #[inline]
         fn accumulate(&mut self, contribution: ::std::vec::Vec<T>) {

@@ -324,7 +324,13 @@ fn is_array(input: &Input, function: &Function, types: &TypeTable, var: VarId) -
             param.shape,
             Shape::FixedArray | Shape::DynArray | Shape::NdArray(_) | Shape::List
         ),
-        None => types.of(var).array,
+        // Tuples (a tuple output merged from an early `return`) accumulate element-wise too.
+        None => {
+            types.of(var).array
+                || types.of(var).written.as_ref().is_some_and(|w| {
+                    matches!(syn::parse2::<syn::Type>(w.clone()), Ok(syn::Type::Tuple(_)))
+                })
+        }
     }
 }
 
