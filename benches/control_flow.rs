@@ -12,7 +12,10 @@
 //! * `euler`: explicit Euler over 1,000 steps of two damped oscillators with cubic (Duffing)
 //!   springs and a linear coupling, the state a carried `[f64; 4]` and the five parameters
 //!   floats; the output is the final energy-like sum of squares. The hand adjoint keeps the state
-//!   of each step (32 bytes) and recomputes the accelerations in the reverse loop.
+//!   of each step (32 bytes) and recomputes the accelerations in the reverse loop;
+//! * `euler_checkpoint`: the same integrator with `#[checkpoint]` on its `for` loop (issue 12):
+//!   the forward loop keeps only the carried state, the reverse loop runs each step again,
+//!   recording, before reversing it. Timed against the same `f` and `hand` as `euler`.
 //!
 //! At startup the hand-written gradients are checked against the generated ones (1e-12 relative
 //! per component, or 1e-12 of the largest component where terms cancel), at several points.
@@ -142,6 +145,33 @@ const STEPS: usize = 1000;
 #[grad]
 fn euler(y0: [f64; 4], k: f64, beta: f64, kc: f64, c: f64, dt: f64, steps: usize) -> f64 {
     let mut y = y0;
+    for _ in 0..steps {
+        let a0 = -k * y[0] - beta * y[0].powi(3) - kc * (y[0] - y[1]) - c * y[2];
+        let a1 = -k * y[1] - beta * y[1].powi(3) - kc * (y[1] - y[0]) - c * y[3];
+        y = [
+            y[0] + dt * y[2],
+            y[1] + dt * y[3],
+            y[2] + dt * a0,
+            y[3] + dt * a1,
+        ];
+    }
+    y[0] * y[0] + y[1] * y[1] + 0.5 * (y[2] * y[2] + y[3] * y[3])
+}
+
+/// [`euler`] with `#[checkpoint]` on its loop: the forward sweep keeps the carried `y` of each
+/// step, the reverse sweep runs the step again, recording, then reverses it.
+#[grad]
+fn euler_checkpoint(
+    y0: [f64; 4],
+    k: f64,
+    beta: f64,
+    kc: f64,
+    c: f64,
+    dt: f64,
+    steps: usize,
+) -> f64 {
+    let mut y = y0;
+    #[checkpoint]
     for _ in 0..steps {
         let a0 = -k * y[0] - beta * y[0].powi(3) - kc * (y[0] - y[1]) - c * y[2];
         let a1 = -k * y[1] - beta * y[1].powi(3) - kc * (y[1] - y[0]) - c * y[3];
@@ -289,6 +319,11 @@ fn verify() {
             let (v, gy, gk, gb, gkc, gc, gdt) = euler_grad(y0, k, beta, kc, c, dt, steps);
             let (hv, hy, hk, hb, hkc, hc, hdt) = euler_hand(y0, p, steps);
             assert_eq!(v, euler(y0, k, beta, kc, c, dt, steps), "euler value");
+            assert_eq!(
+                euler_checkpoint_grad(y0, k, beta, kc, c, dt, steps),
+                (v, gy, gk, gb, gkc, gc, gdt),
+                "euler_checkpoint: the store-all gradient, to the bit"
+            );
             assert_eq!(hv, v, "euler hand value, {steps} steps");
             assert_all_close(
                 &format!("euler at {y0:?}, {p:?}, {steps} steps"),
@@ -363,6 +398,12 @@ fn euler_f(y0: [f64; 4], p: &EulerParams, steps: usize) -> f64 {
 fn euler_generated(y0: [f64; 4], p: &EulerParams, steps: usize) -> EulerGrad {
     let [k, beta, kc, c, dt] = *p;
     euler_grad(y0, k, beta, kc, c, dt, steps)
+}
+
+#[inline(never)]
+fn euler_checkpoint_generated(y0: [f64; 4], p: &EulerParams, steps: usize) -> EulerGrad {
+    let [k, beta, kc, c, dt] = *p;
+    euler_checkpoint_grad(y0, k, beta, kc, c, dt, steps)
 }
 
 #[inline(never)]
@@ -442,6 +483,16 @@ const EULER: [(&str, Timed); 3] = [
     }),
 ];
 
+/// As [`EULER`], with the checkpointed gradient as `f_grad`.
+const EULER_CHECKPOINT: [(&str, Timed); 3] = [
+    EULER[0],
+    ("f_grad", |i| {
+        let (y0, p, steps) = euler_point(i);
+        black_box(euler_checkpoint_generated(y0, p, steps));
+    }),
+    EULER[2],
+];
+
 /// A benchmark case: its name, its input and its three variants.
 struct Case {
     name: &'static str,
@@ -477,6 +528,11 @@ fn cases() -> Vec<Case> {
         name: "euler_1000_steps",
         input: Input::Euler(y0, p),
         variants: EULER,
+    });
+    out.push(Case {
+        name: "euler_checkpoint_1000_steps",
+        input: Input::Euler(y0, p),
+        variants: EULER_CHECKPOINT,
     });
     out
 }
