@@ -281,6 +281,21 @@ impl Lowerer<'_> {
     /// A condition: an operand giving a `bool`. `a && b` and `a || b` are `if`s, so that `b` is
     /// evaluated only where Rust would.
     pub(super) fn condition(&mut self, expr: &Expr) -> Option<Operand> {
+        if let Some((jump, _)) = jumps::jumps_in(&[SynStmt::Expr(expr.clone(), None)]).first() {
+            let what = match jump {
+                jumps::Jump::Return => "`return`",
+                jumps::Jump::Break { .. } => "`break`",
+                jumps::Jump::Continue { .. } => "`continue`",
+            };
+            self.errors.spanned(
+                expr,
+                format!(
+                    "a {what} inside a condition is not supported in a #[grad] function; \
+                     compute the condition in a `let` before it"
+                ),
+            );
+            return None;
+        }
         match strip(expr) {
             Expr::Binary(binary) => {
                 let span = binary.span();
@@ -712,6 +727,7 @@ impl Lowerer<'_> {
                     ("step_by", 1) => {
                         let mut inner = self.iteration(&call.receiver)?;
                         let step = self.expr(&call.args[0], None)?;
+                        self.unify_usize(&step);
                         inner.range.adaptors.push(Adaptor::StepBy(step));
                         Some(inner)
                     }
@@ -861,6 +877,14 @@ impl Lowerer<'_> {
         }
     }
 
+    /// `step_by` takes a `usize`.
+    fn unify_usize(&mut self, operand: &Operand) {
+        let slot = self.slot_of(operand);
+        let usize_ty: syn::Type = syn::parse_quote!(usize);
+        let usize_slot = self.types.written(&usize_ty);
+        self.types.unify(slot, usize_slot);
+    }
+
     /// `a..b`, `a..=b`, with `.rev()` and `.step_by(k)` after it.
     fn range(&mut self, expr: &Expr) -> Option<Range> {
         const RANGES: &str = "a `for` loop in a #[grad] function runs over a range of integers: \
@@ -896,6 +920,7 @@ impl Lowerer<'_> {
             Expr::MethodCall(call) if call.method == "step_by" && call.args.len() == 1 => {
                 let mut range = self.range(&call.receiver)?;
                 let step = self.expr(&call.args[0], None)?;
+                self.unify_usize(&step);
                 range.adaptors.push(Adaptor::StepBy(step));
                 Some(range)
             }
@@ -908,7 +933,7 @@ impl Lowerer<'_> {
 }
 
 /// The environment: the variable each user name denotes.
-type Env = HashMap<String, VarId>;
+pub(super) type Env = HashMap<String, VarId>;
 
 /// Whether a pattern binds no name (literals, ranges, paths, `|`, `_`).
 fn binds_nothing(pat: &Pat) -> bool {
