@@ -286,7 +286,13 @@ impl<'a> Lowerer<'a> {
             self.statement(stmt);
             let jumps = jumps_in(std::slice::from_ref(stmt));
             let flags = self.flags_of(&jumps);
-            if !flags.is_empty() {
+            // An assignment (or `let`) whose value jumped never happened; an `if` or a loop
+            // that jumped kept what it assigned before the jump (its arms say so).
+            let assigns = matches!(
+                stmt,
+                SynStmt::Local(_) | SynStmt::Expr(Expr::Assign(_) | Expr::Binary(_), _)
+            );
+            if assigns && !flags.is_empty() {
                 self.undo_where_jumped(&before, &flags, stmt.span());
             }
             let rest = &stmts[i + 1..];
