@@ -8,6 +8,14 @@
 //! - `DIFFTEST_CALLS=0`: no calls between generated functions;
 //! - `DIFFTEST_KNOWN_BUGS=1`: also generate constructs that trip known macro bugs.
 //!
+//! It writes the functions with control flow of [`control`] into `OUT_DIR/control_flow.rs`, for
+//! `tests/control_flow.rs`:
+//! - `DIFFTEST_CF_COUNT`: how many functions (default 320);
+//! - `DIFFTEST_CF_SEED`: the seed (default [`control::DEFAULT_SEED`]);
+//! - `DIFFTEST_CF_ONLY`: build only this function (and the functions it calls);
+//! - `DIFFTEST_CF_SKIP`: leave out these functions, comma-separated (and those calling them);
+//! - `DIFFTEST_CF_CALLS=0`: no calls between generated functions.
+//!
 //! It also writes the ndarray functions of [`arrays`] into `OUT_DIR/arrays.rs`, for
 //! `tests/arrays.rs`: `DIFFTEST_ARRAY_COUNT` functions (default 100), seed `DIFFTEST_ARRAY_SEED`.
 
@@ -18,6 +26,10 @@ mod generator;
 #[allow(dead_code, reason = "the library uses the rest of the generator")]
 #[path = "src/arrays.rs"]
 mod arrays;
+
+#[allow(dead_code, reason = "the library uses the rest of the generator")]
+#[path = "src/control.rs"]
+mod control;
 
 use std::env;
 use std::path::PathBuf;
@@ -40,6 +52,7 @@ fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=src/generator.rs");
     println!("cargo::rerun-if-changed=src/arrays.rs");
+    println!("cargo::rerun-if-changed=src/control.rs");
     let mut cfg = generator::Config::default();
     if let Some(v) = var("DIFFTEST_COUNT") {
         cfg.count = parse_u64("DIFFTEST_COUNT", &v) as usize;
@@ -62,6 +75,34 @@ fn main() {
     let file = generator::render(&cfg, &funcs, only);
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR")).join("generated.rs");
     std::fs::write(&out, file).unwrap_or_else(|e| panic!("writing {}: {e}", out.display()));
+
+    let mut ccfg = control::Config::default();
+    if let Some(v) = var("DIFFTEST_CF_COUNT") {
+        ccfg.count = parse_u64("DIFFTEST_CF_COUNT", &v) as usize;
+    }
+    if let Some(v) = var("DIFFTEST_CF_SEED") {
+        ccfg.seed = parse_u64("DIFFTEST_CF_SEED", &v);
+    }
+    if let Some(v) = var("DIFFTEST_CF_CALLS") {
+        ccfg.calls = v != "0";
+    }
+    if let Some(v) = var("DIFFTEST_KNOWN_BUGS") {
+        ccfg.known_bugs = v != "0";
+    }
+    if let Some(v) = var("DIFFTEST_CF_SKIP") {
+        ccfg.skip = v
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| parse_u64("DIFFTEST_CF_SKIP", s) as usize)
+            .collect();
+    }
+    let only = var("DIFFTEST_CF_ONLY").map(|v| parse_u64("DIFFTEST_CF_ONLY", &v) as usize);
+    if let Some(i) = only {
+        ccfg.count = ccfg.count.max(i + 1);
+    }
+    let file = control::render(&ccfg, &control::generate(&ccfg), only);
+    let cf = out.with_file_name("control_flow.rs");
+    std::fs::write(&cf, file).unwrap_or_else(|e| panic!("writing {}: {e}", cf.display()));
 
     let mut acfg = arrays::Config::default();
     if let Some(v) = var("DIFFTEST_ARRAY_COUNT") {

@@ -1791,7 +1791,11 @@ fn receiver(e: &E) -> String {
     match e {
         E::Lit(x) => {
             let s = format!("{}_f64", float_lit(*x));
-            if *x < 0.0 { format!("({s})") } else { s }
+            if x.is_sign_negative() {
+                format!("({s})")
+            } else {
+                s
+            }
         }
         _ => src_at(e, 4),
     }

@@ -4,11 +4,15 @@
 //! `build.rs` runs it and `tests/generated.rs` checks every gradient of every function at several
 //! points against forward-mode dual numbers (`num-dual`) and central differences.
 //!
+//! [`control`] writes random `#[grad]` functions with control flow (branches, loops, `match`,
+//! `break`, `continue`, `return`), checked by `tests/control_flow.rs` in the same way.
+//!
 //! [`arrays`] does the same for ndarray programs (broadcasting, `dot` chains, `nn` functions),
 //! checked by `tests/arrays.rs` against central differences. See `DEVELOPMENT.md` for the
 //! commands.
 
 pub mod arrays;
+pub mod control;
 pub mod generator;
 
 #[cfg(test)]
@@ -150,6 +154,118 @@ mod tests {
                 all.contains(&format!("nn::{f}(")),
                 "nn::{f} is never generated"
             );
+        }
+    }
+
+    fn control_config(seed: u64, count: usize) -> crate::control::Config {
+        crate::control::Config {
+            seed,
+            count,
+            ..crate::control::Config::default()
+        }
+    }
+
+    #[test]
+    fn control_flow_generation_is_deterministic_and_per_function() {
+        use crate::control::{generate, render};
+        let cfg = control_config(7, 30);
+        let a = render(&cfg, &generate(&cfg), None);
+        assert_eq!(a, render(&cfg, &generate(&cfg), None));
+        let other = control_config(8, 30);
+        assert_ne!(a, render(&other, &generate(&other), None));
+        let few = generate(&control_config(3, 10));
+        for (x, y) in few.iter().zip(&generate(&control_config(3, 30))) {
+            assert_eq!(x.source(), y.source());
+        }
+    }
+
+    /// Every construct of the control-flow generator shows up in its default run, most of the
+    /// functions' test points take more than one path between them, and each function's
+    /// test points reproduce the outputs the generator recorded.
+    #[test]
+    fn the_default_control_flow_run_covers_every_construct() {
+        use crate::control::{Config, generate, run};
+        let funcs = generate(&Config::default());
+        let mut counts = std::collections::BTreeMap::new();
+        for f in &funcs {
+            for c in f.constructs() {
+                *counts.entry(c).or_insert(0) += 1;
+            }
+        }
+        for construct in [
+            "if",
+            "else",
+            "else if",
+            "if expression",
+            "match bool",
+            "match",
+            "match expression",
+            "for range",
+            "for ..=",
+            "for rev",
+            "for step_by",
+            "for elements",
+            "for enumerate",
+            "for zip",
+            "nested loop",
+            "label",
+            "while",
+            "loop",
+            "let loop",
+            "break",
+            "break value",
+            "break label",
+            "break label value",
+            "continue",
+            "continue label",
+            "return",
+            "float threshold",
+            "two intermediates",
+            "integer condition",
+            "&&",
+            "||",
+            "!",
+            "call",
+            "array call",
+            "array assignment",
+            "integer tally",
+        ] {
+            assert!(
+                counts.contains_key(construct),
+                "{construct:?} is never generated: {counts:?}"
+            );
+        }
+        let all: String = funcs.iter().map(|f| f.source()).collect();
+        for text in [
+            "#[grad(wrt(",
+            "checkpoint)]",
+            ": [f64; ",
+            ": &[f64; ",
+            ": &[f64]",
+            ": usize",
+            "-> [f64; ",
+            "-> (f64, [f64; ",
+            ".len()",
+            "N3",
+            " % ",
+            "..=",
+            " | ",
+            "for &",
+            ".iter()",
+        ] {
+            assert!(all.contains(text), "{text:?} is never generated");
+        }
+        let several = funcs.iter().filter(|f| f.paths > 1).count();
+        assert!(
+            several * 2 > funcs.len(),
+            "only {several} of {} functions take more than one path",
+            funcs.len()
+        );
+        for f in &funcs {
+            for (pt, expected) in f.points.iter().zip(&f.expected) {
+                let out = run(&funcs, f, pt).expect("a test point runs cleanly");
+                assert_eq!(&out, expected, "{}", f.source());
+            }
         }
     }
 }

@@ -197,6 +197,8 @@ fn scope(cx: &mut Cx, input: &Input, raw: Vec<Raw>, state: &mut State) -> Vec<Ad
                     unreachable!("matched above")
                 };
                 let mut arms = Vec::new();
+                // What an enclosing arm still has to set, waiting until after this `if`.
+                let outer_pending = std::mem::take(&mut state.pending);
                 for arm in [then, else_] {
                     // Declarations inside an arm stay inside it.
                     let declared = state.declared.clone();
@@ -209,6 +211,7 @@ fn scope(cx: &mut Cx, input: &Input, raw: Vec<Raw>, state: &mut State) -> Vec<Ad
                     arms.push(scope(cx, input, arm, state));
                     state.declared = declared;
                 }
+                state.pending = outer_pending;
                 let else_ = arms.pop().expect("two arms");
                 let then = arms.pop().expect("two arms");
                 stmts.push(Adjoint::If {
@@ -226,7 +229,9 @@ fn scope(cx: &mut Cx, input: &Input, raw: Vec<Raw>, state: &mut State) -> Vec<Ad
                     unreachable!("matched above")
                 };
                 let declared = state.declared.clone();
+                let outer_pending = std::mem::take(&mut state.pending);
                 let body = scope(cx, input, body, state);
+                state.pending = outer_pending;
                 state.declared = declared;
                 stmts.push(Adjoint::Loop {
                     record,
