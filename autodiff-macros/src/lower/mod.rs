@@ -160,6 +160,8 @@ impl Lowerer<'_> {
     /// After an error in the value of `let name = ..`: later uses of `name` report nothing
     /// more (the error said what was wrong).
     fn poison(&mut self, name: &syn::Ident) {
+        // A `let` that failed still shadows: the binding it hid comes back when its block ends.
+        self.declare(&name.to_string());
         self.env.remove(&name.to_string());
         self.poisoned.insert(name.to_string());
     }

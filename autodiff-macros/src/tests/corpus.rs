@@ -265,6 +265,12 @@ fn every_truncation_of_a_valid_function() {
 /// empty bodies; ndarray values carried through loops; calls in loops; local array writes;
 /// and syntax that does not parse (`for (;;)`, `do .. while`, bodies without braces).
 const CONTROL_FLOW: &[&str] = &[
+    // A failed `let` in an arm or a loop body shadowing the name the enclosing assignment writes
+    // (it panicked: the shadowed binding was not restored).
+    "fn f(x: f64) -> f64 { let mut t = x; t = if true { let t = x?; x } else { x }; t }",
+    "fn f(x: f64) -> f64 { let mut t = x; t += if true { let t = x?; x } else { x }; t }",
+    "fn f(x: f64) -> f64 { let mut t = x; t = if x > 0.0 { let t = x.floor(); x } else { x }; t }",
+    "fn f(x: f64) -> f64 { let mut t = x; t += loop { let t = x?; t += 1.0; break x; }; t }",
     "fn f(x: f64) -> f64 { if x > 0.0 { x } else { -x } }",
     "fn f(x: f64) -> f64 { let mut y = x; if x > 0.0 { y = x * x; } y }",
     "fn f(x: f64) -> f64 { let y = if x > 0.0 { x }; y }",
