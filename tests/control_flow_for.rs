@@ -991,3 +991,37 @@ fn loop_carrying_an_ndarray_state() {
         .assert_ok();
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Ranges the reverse sweep cannot run backwards exactly (`StepBy` over `a..=b`, or over
+// 64-bit integers): their loops keep the index in the records.
+// ---------------------------------------------------------------------------------------------
+
+#[grad]
+fn inclusive_step(x: &[f64], n: usize) -> f64 {
+    let mut s = 0.0;
+    for i in (0..=n).step_by(2) {
+        s += x[i] * x[i];
+    }
+    s
+}
+
+#[grad]
+fn wide_index_step(x: &[f64], n: i64) -> f64 {
+    let mut s = 0.0;
+    for i in (0..n).rev().step_by(2) {
+        s += x[i as usize].sin();
+    }
+    s
+}
+
+#[test]
+fn step_by_over_ranges_without_an_exact_length() {
+    let x = [1.0, 2.0, 3.0, 4.0, 5.0];
+    assert_eq!(inclusive_step_grad(&x, 4).1, vec![2.0, 0.0, 6.0, 0.0, 10.0]);
+    let g = wide_index_step_grad(&x, 5).1;
+    let expected: Vec<f64> = (0..5)
+        .map(|i| if i % 2 == 0 { x[i].cos() } else { 0.0 })
+        .collect();
+    assert_eq!(g, expected);
+}

@@ -25,6 +25,8 @@ pub struct VarType {
     pub determined: Option<TokenStream>,
     /// A zero of the type, where one can be written without a value to copy the length from.
     pub zero: Option<TokenStream>,
+    /// For an array: a zero of its element type, where one can be written.
+    pub element_zero: Option<TokenStream>,
     /// For an ndarray array: its number of axes, where known.
     pub ndarray: Option<Option<usize>>,
     /// For a fixed-size array: its length.
@@ -61,6 +63,7 @@ pub fn resolve_types(function: &Function, types: &mut Types) -> TypeTable {
                     written: types.resolve(slot),
                     determined: types.determined(slot),
                     zero: types.zero(slot),
+                    element_zero: types.element_zero(slot),
                     ndarray: types.as_ndarray(slot).map(|(_, rank)| rank),
                     fixed_len: types.fixed_array_len(slot),
                     array: types.is_array(slot),
@@ -212,6 +215,10 @@ pub fn validate(function: &Function, table: &TypeTable, errors: &mut Errors) {
             Op::Index { index, .. } if function.is_active(index) => {
                 Some("an index must be an integer: a literal or an integer parameter")
             }
+            Op::Filled { value, .. } if function.is_active(value) => Some(
+                "an array filled with a differentiated value is not supported; fill it with a \
+                 constant (`[0.0; N]`) and write its elements",
+            ),
             _ => None,
         };
         if let Some(message) = message {
@@ -222,10 +229,7 @@ pub fn validate(function: &Function, table: &TypeTable, errors: &mut Errors) {
             continue;
         }
         if table.of(stmt.var).ndarray.is_some()
-            && matches!(
-                stmt.op,
-                Op::Index { .. } | Op::Array(_) | Op::Tuple(_) | Op::Cast(..)
-            )
+            && matches!(stmt.op, Op::Array(_) | Op::Tuple(_) | Op::Cast(..))
         {
             errors.push(syn::Error::new(
                 stmt.span,
@@ -294,10 +298,11 @@ pub fn is_ndarray(table: &TypeTable, operand: &Operand) -> bool {
 
 /// Whether the variable is a parameter written as a reference (so it is used without `&`).
 pub fn is_borrowed(function: &Function, var: VarId) -> bool {
-    function
-        .params
-        .iter()
-        .any(|p| p.var == var && p.by_reference)
+    function.var(var).borrowed
+        || function
+            .params
+            .iter()
+            .any(|p| p.var == var && p.by_reference)
 }
 
 /// Whether a call that cannot keep owned residuals (some argument is not plain data) passes a
@@ -393,6 +398,9 @@ pub fn activity(function: &mut Function) {
 fn op_is_active(op: &Op, operand_active: impl Fn(&Operand) -> bool) -> bool {
     match op {
         Op::Method { prim, .. } if prim.is_constant() => false,
+        Op::Zeros { .. } => false,
+        Op::Filled { value, .. } => operand_active(value),
+        Op::Store { base, value, .. } => operand_active(base) || operand_active(value),
         Op::Cast(..)
         | Op::Compare(..)
         | Op::Not(_)
@@ -509,14 +517,134 @@ pub fn read_in_forward(
     after: Option<VarId>,
 ) -> bool {
     let mentions = |o: &Operand| matches!(o, Operand::Var(v) if *v == var);
-    let mut uses = function.body.uses();
-    if let Some(after) = after {
-        uses.by_ref().find(|(defines, _)| *defines == Some(after));
+    // A local's shape is read where it is made; a parameter's when the residuals are built.
+    let param = function.params.iter().any(|p| p.var == var);
+    if reads.contains(&var) || (param && dims.contains_key(&var)) || mentions(&function.body.output)
+    {
+        return true;
     }
-    reads.contains(&var)
-        || dims.contains_key(&var)
-        || mentions(&function.body.output)
-        || uses.any(|(defines, operands)| {
+    let reads_var = |uses: Vec<(Option<VarId>, Vec<&Operand>)>| {
+        uses.into_iter().any(|(defines, operands)| {
             defines.is_none_or(|d| live[d.0]) && operands.into_iter().any(mentions)
         })
+    };
+    let Some(after) = after else {
+        return reads_var(function.body.uses().collect());
+    };
+    // The uses that can run after the statement binding `after`: the rest of its body, the
+    // value its arm gives an `if`'s merges, a loop body's next iterations (for a value made
+    // before the loop), and so on outwards. Not the other arm of an `if`.
+    let scopes = scopes(function);
+    let Some(path) = path_to(&function.body, after) else {
+        return reads_var(function.body.uses().collect());
+    };
+
+    for (body, at, kind) in path.iter().rev() {
+        let mut uses = Vec::new();
+        for stmt in &body.stmts[at + 1..] {
+            stmt.collect_uses(&mut uses);
+        }
+        match kind {
+            Enclosing::Then(branch) => {
+                uses.extend(
+                    branch
+                        .merges
+                        .iter()
+                        .map(|phi| (Some(phi.var), vec![&phi.then])),
+                );
+            }
+            Enclosing::Else(branch) => {
+                uses.extend(
+                    branch
+                        .merges
+                        .iter()
+                        .map(|phi| (Some(phi.var), vec![&phi.else_])),
+                );
+            }
+            Enclosing::Loop(looped) => {
+                uses.push((None, looped.carried.iter().map(|c| &c.next).collect()));
+                // A value made before the loop is read again by the next iteration.
+                if !defined_within(&scopes, var, looped.records) {
+                    for stmt in &body.stmts[..=*at] {
+                        stmt.collect_uses(&mut uses);
+                    }
+                }
+            }
+            Enclosing::Function => {}
+        }
+        if reads_var(uses) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether `var` is defined inside the `if` or loop whose record is `record`, at any depth.
+pub fn defined_within(scopes: &HashMap<VarId, Scope>, var: VarId, record: VarId) -> bool {
+    let mut scope = scopes.get(&var).copied();
+    while let Some(Scope::Then(r) | Scope::Else(r) | Scope::Loop(r)) = scope {
+        if r == record {
+            return true;
+        }
+        scope = scopes.get(&r).copied();
+    }
+    false
+}
+
+/// What a body on the way to a statement is.
+enum Enclosing<'a> {
+    Function,
+    Then(&'a crate::ssa::If),
+    Else(&'a crate::ssa::If),
+    Loop(&'a crate::ssa::Loop),
+}
+
+/// The bodies from the function's down to the statement binding `var`, each with the index of
+/// the statement on the way and what the body belongs to.
+fn path_to(body: &Body, var: VarId) -> Option<Vec<(&Body, usize, Enclosing<'_>)>> {
+    fn walk<'a>(
+        body: &'a Body,
+        kind: Enclosing<'a>,
+        var: VarId,
+        path: &mut Vec<(&'a Body, usize, Enclosing<'a>)>,
+    ) -> bool {
+        for (at, stmt) in body.stmts.iter().enumerate() {
+            let found = match stmt {
+                Stmt::Let(l) => l.var == var,
+                Stmt::If(branch) => {
+                    path.push((body, at, clone_kind(&kind)));
+                    if walk(&branch.then, Enclosing::Then(branch), var, path)
+                        || walk(&branch.else_, Enclosing::Else(branch), var, path)
+                    {
+                        return true;
+                    }
+                    path.pop();
+                    branch.merges.iter().any(|phi| phi.var == var)
+                }
+                Stmt::Loop(looped) => {
+                    path.push((body, at, clone_kind(&kind)));
+                    if walk(&looped.body, Enclosing::Loop(looped), var, path) {
+                        return true;
+                    }
+                    path.pop();
+                    looped.carried.iter().any(|c| c.after == var)
+                }
+            };
+            if found {
+                path.push((body, at, kind));
+                return true;
+            }
+        }
+        false
+    }
+    fn clone_kind<'a>(kind: &Enclosing<'a>) -> Enclosing<'a> {
+        match kind {
+            Enclosing::Function => Enclosing::Function,
+            Enclosing::Then(b) => Enclosing::Then(b),
+            Enclosing::Else(b) => Enclosing::Else(b),
+            Enclosing::Loop(l) => Enclosing::Loop(l),
+        }
+    }
+    let mut path = Vec::new();
+    walk(body, Enclosing::Function, var, &mut path).then_some(path)
 }

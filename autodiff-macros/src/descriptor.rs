@@ -171,7 +171,7 @@ fn not_callable(input: &Input) -> Option<&'static str> {
         match input.output_shape {
             Shape::Scalar | Shape::FixedArray | Shape::NdArray(_) => None,
             Shape::Tuple => Some("it returns a tuple"),
-            Shape::DynArray => Some("it returns a slice or a `Vec`"),
+            Shape::DynArray | Shape::List => Some("it returns a slice or a `Vec`"),
             Shape::Constant => Some("it returns no float"),
         }
     }

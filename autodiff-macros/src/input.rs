@@ -26,6 +26,9 @@ pub enum Shape {
     NdArray(Option<usize>),
     /// A tuple of floats and fixed-size arrays (only as an output).
     Tuple,
+    /// `&[E]` or `Vec<E>` of float arrays (`&[Array2<f64>]`, `&[[f64; 3]]`): the gradient is
+    /// a `Vec` of `E`'s gradients.
+    List,
     /// Anything else (integers, `bool`, `&[usize]`, …): never differentiated.
     Constant,
 }
@@ -375,6 +378,7 @@ pub fn classify(ty: &Type, generic_types: &[Ident]) -> Shape {
     match ty {
         Type::Reference(r) => match &*r.elem {
             Type::Slice(slice) if is_float(&slice.elem, generic_types) => Shape::DynArray,
+            Type::Slice(slice) if is_float_array(&slice.elem, generic_types) => Shape::List,
             elem => classify(elem, generic_types),
         },
         Type::Paren(p) => classify(&p.elem, generic_types),
@@ -382,11 +386,20 @@ pub fn classify(ty: &Type, generic_types: &[Ident]) -> Shape {
         Type::Array(array) if is_float(&array.elem, generic_types) => Shape::FixedArray,
         _ if is_float(ty, generic_types) => Shape::Scalar,
         _ if vec_element(ty).is_some_and(|e| is_float(e, generic_types)) => Shape::DynArray,
+        _ if vec_element(ty).is_some_and(|e| is_float_array(e, generic_types)) => Shape::List,
         _ => match ndarray_type(ty) {
             Some((elem, rank)) if is_float(elem, generic_types) => Shape::NdArray(rank),
             _ => Shape::Constant,
         },
     }
+}
+
+/// A fixed-size or ndarray array of floats: an element of a list parameter.
+fn is_float_array(ty: &Type, generic_types: &[Ident]) -> bool {
+    matches!(
+        classify(ty, generic_types),
+        Shape::FixedArray | Shape::NdArray(_)
+    ) && !matches!(ty, Type::Reference(_))
 }
 
 /// `f32`, `f64` or a generic type parameter of the function.
@@ -569,12 +582,18 @@ pub fn gradient_type(ty: &Type) -> TokenStream {
     match ty {
         Type::Reference(r) => match &*r.elem {
             Type::Slice(s) => {
-                let elem = &s.elem;
+                let elem = gradient_type(&s.elem);
                 quote::quote!(::std::vec::Vec<#elem>)
             }
             elem => gradient_type(elem),
         },
-        _ => quote::quote!(#ty),
+        _ => match vec_element(ty) {
+            Some(elem) => {
+                let elem = gradient_type(elem);
+                quote::quote!(::std::vec::Vec<#elem>)
+            }
+            None => quote::quote!(#ty),
+        },
     }
 }
 

@@ -20,6 +20,7 @@
 //! their own.
 
 mod analysis;
+mod checkpoint;
 mod custom_vjp;
 mod descriptor;
 mod emit;
@@ -85,7 +86,8 @@ pub(crate) fn expand_grad(args: TokenStream, item: TokenStream) -> TokenStream {
         let item = match syn::parse2::<syn::Item>(item) {
             // Callers still find a descriptor, whose error at the call points here (not for
             // a method: an `impl` cannot hold it).
-            Ok(syn::Item::Fn(function)) if function.sig.receiver().is_none() => {
+            Ok(syn::Item::Fn(mut function)) if function.sig.receiver().is_none() => {
+                checkpoint::strip(&mut function);
                 let descriptor =
                     descriptor::uncallable(&function, "#[grad] reported an error for it");
                 quote!(#function #descriptor)
@@ -95,7 +97,9 @@ pub(crate) fn expand_grad(args: TokenStream, item: TokenStream) -> TokenStream {
         };
         return quote!(#item #errors);
     };
-    let original = input.item.clone();
+    // As written, less the `#[checkpoint]`s on its loops, which rustc would not accept.
+    let mut original = input.item.clone();
+    checkpoint::strip(&mut original);
     if original.sig.receiver().is_some() {
         // A method: companions could not live where it does (an `impl` cannot hold the
         // residuals struct), so report the error alone.

@@ -36,6 +36,12 @@
 //!           | operand || operand       Or, of two flags (`break`, `continue`, `return` set
 //!                                      flags; what follows a jump runs under `if !flag`)
 //!           | min(operand, operand)    MinLen, of two lengths (how far `zip` runs)
+//!           | [operand; len]           Filled: `[v; N]` or `vec![v; n]`, a local array
+//!           | Array1::zeros(operand)   Zeros: a local ndarray array
+//!           | operand.clone()          Copy (also `to_vec`, `to_owned`)
+//!           | operand[operand] := operand
+//!                                      Store: the array with one element set (`y[i] = e`; `+=`
+//!                                      and the others read the element first)
 //!           | matches!(operand, pat)   Matches: a `match` arm's test (a `match` is a chain of
 //!                                      `if`s, its last arm the final `else`)
 //! body     := stmt* ; output operand
@@ -77,6 +83,9 @@ pub struct Var {
     pub active: bool,
     /// Type slot, resolved by `types.rs`.
     pub ty: crate::types::Slot,
+    /// A borrow of an array inside a parameter (`&ws[l]` of `ws: &[Array2<f64>]`), used as
+    /// reference parameters are: never copied, never kept (read again from the parameter).
+    pub borrowed: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -153,6 +162,26 @@ pub enum Op {
     MinLen(Operand, Operand),
     /// `matches!(a, pattern)`: a `match` arm's test.
     Matches(Operand, Box<syn::Pat>),
+    /// `[value; len]` (`len` as written) or `vec![value; len]`: a local array.
+    Filled {
+        value: Operand,
+        len: Operand,
+        vec: bool,
+    },
+    /// `Array1::zeros(shape)`, the constructor as the user wrote it: a local ndarray array.
+    Zeros {
+        constructor: syn::Path,
+        shape: Operand,
+    },
+    /// `a.clone()`, `a.to_vec()`, `a.to_owned()`: a local copy of an array.
+    Copy(Operand, syn::Ident),
+    /// `base` with the element at `index` set to `value`: `y[i] = e` (compound assignments
+    /// read the element first). The new version of the array; the old one is not read after.
+    Store {
+        base: Operand,
+        index: Operand,
+        value: Operand,
+    },
 }
 
 impl Op {
@@ -164,7 +193,11 @@ impl Op {
             | Op::Neg(a)
             | Op::Cast(a, _)
             | Op::Not(a)
+            | Op::Copy(a, _)
             | Op::Matches(a, _) => vec![a],
+            Op::Filled { value, len, .. } => vec![value, len],
+            Op::Zeros { shape, .. } => vec![shape],
+            Op::Store { base, index, value } => vec![base, index, value],
             Op::Binary(_, a, b) | Op::Compare(_, a, b) | Op::MinLen(a, b) | Op::Or(a, b) => {
                 vec![a, b]
             }
@@ -233,6 +266,10 @@ pub struct Loop {
     /// Carried flags (`inside` variables) that end the loop after the iteration that set them:
     /// its own `break`, and jumps out of it to an enclosing loop or out of the function.
     pub exits: Vec<VarId>,
+    /// Inside another loop.
+    pub nested: bool,
+    /// `#[checkpoint]`: what the forward sweep keeps instead of every iteration's record.
+    pub checkpoint: Option<crate::checkpoint::Checkpoint>,
     /// One record per iteration (a `Vec`), where the reverse sweep reads one.
     pub records: VarId,
     pub span: Span,
@@ -260,11 +297,60 @@ impl Range {
 
 impl Loop {
     /// Whether the reverse sweep can run the range backwards for the index: a `for` loop with
-    /// no early exit.
+    /// no early exit and no `step_by` (`StepBy` runs backwards only over ranges whose length
+    /// is exact, which `a..=b` and ranges of 64-bit integers are not; those loops keep the index).
     pub fn recomputes_index(&self) -> bool {
-        self.range.is_some() && self.exits.is_empty()
+        self.range.as_ref().is_some_and(|range| {
+            !range
+                .adaptors
+                .iter()
+                .any(|a| matches!(a, Adaptor::StepBy(_)))
+        }) && self.exits.is_empty()
+    }
+
+    /// Whether the records of all its runs go in one `Vec` for the whole call, declared with
+    /// the function's residuals, rather than one per run of the enclosing loop: a nested loop
+    /// over a range known only at run time, whose reverse takes its records back off the end
+    /// (the range says how many).
+    pub fn flat_records(&self) -> bool {
+        self.nested && self.recomputes_index() && self.static_trip_bound().is_none()
+    }
+
+    /// At most how many iterations run, where the source says it as a constant: `0..N`,
+    /// `2..10`, `0..=3` (with `.rev()`, `.step_by(k)` after them), so that the records fit in an
+    /// array on the stack. Not past [`STACK_RECORDS`] iterations of a literal.
+    pub fn static_trip_bound(&self) -> Option<proc_macro2::TokenStream> {
+        let range = self.range.as_ref()?;
+        let literal = |o: &Operand| match o {
+            Operand::Const(tokens) => syn::parse2::<syn::LitInt>(tokens.clone())
+                .ok()?
+                .base10_parse::<u64>()
+                .ok(),
+            Operand::Var(_) => None,
+        };
+        literal(&range.start)?;
+        match (&range.end, literal(&range.end), range.inclusive) {
+            (_, Some(end), inclusive) => {
+                let bound = end + u64::from(inclusive);
+                (bound <= STACK_RECORDS).then(|| {
+                    let bound = proc_macro2::Literal::u64_unsuffixed(bound);
+                    quote::quote!(#bound)
+                })
+            }
+            // A constant's name (`N`, `STEPS`), which may be a const generic parameter.
+            (Operand::Const(tokens), None, false)
+                if syn::parse2::<syn::Path>(tokens.clone()).is_ok() =>
+            {
+                Some(tokens.clone())
+            }
+            _ => None,
+        }
     }
 }
+
+/// The most iterations of a loop with a literal trip count whose records are kept on the stack;
+/// longer loops keep them in a `Vec`.
+pub const STACK_RECORDS: u64 = 4096;
 
 /// `start..end`, `start..=end`, with `.rev()` and `.step_by(step)` after it.
 #[derive(Clone, Debug)]
@@ -355,6 +441,21 @@ impl Body {
 
     fn collect_uses<'a>(&'a self, all: &mut Vec<(Option<VarId>, Vec<&'a Operand>)>) {
         for stmt in &self.stmts {
+            stmt.collect_uses(all);
+        }
+    }
+
+    /// [`Body::uses`], into `all`.
+    pub fn collect_uses_into<'a>(&'a self, all: &mut Vec<(Option<VarId>, Vec<&'a Operand>)>) {
+        self.collect_uses(all);
+    }
+}
+
+impl Stmt {
+    /// [`Body::uses`] of one statement.
+    pub fn collect_uses<'a>(&'a self, all: &mut Vec<(Option<VarId>, Vec<&'a Operand>)>) {
+        {
+            let stmt = self;
             match stmt {
                 Stmt::Let(l) => all.push((Some(l.var), l.op.operands())),
                 Stmt::If(i) => {
@@ -380,7 +481,9 @@ impl Body {
             }
         }
     }
+}
 
+impl Body {
     /// Every `if` and loop of the body and of the bodies inside it, in the order they appear.
     pub fn compounds(&self) -> Vec<&Stmt> {
         let mut all = Vec::new();

@@ -28,8 +28,10 @@ enum Known {
     /// An unsuffixed integer literal: `i32` unless unified with something else.
     IntLiteral,
     Written(Box<Type>),
-    /// An array literal `[e; len]`.
-    Array(Slot, usize),
+    /// A fixed-size array `[e; len]`, its length as written.
+    Array(Slot, TokenStream),
+    /// A `Vec` of `elem` (`vec![0.0; n]`, `x.to_vec()`).
+    Vec(Slot),
     /// An owned ndarray array of `elem` with `rank` axes (`None`: dynamic).
     NdArray(Slot, Option<usize>),
 }
@@ -84,6 +86,12 @@ impl Types {
         }
     }
 
+    /// Whether the slot is a slice (`[T]`, what `&[T]` points to).
+    pub fn is_slice(&mut self, slot: Slot) -> bool {
+        let root = self.root(slot);
+        matches!(&self.known[root], Known::Written(ty) if matches!(**ty, Type::Slice(_)))
+    }
+
     /// If the slot is an ndarray array: its element slot and number of axes.
     pub fn as_ndarray(&mut self, slot: Slot) -> Option<(Slot, Option<usize>)> {
         let root = self.root(slot);
@@ -100,7 +108,18 @@ impl Types {
     }
 
     pub fn array(&mut self, elem: Slot, len: usize) -> Slot {
+        let len = proc_macro2::Literal::usize_unsuffixed(len);
+        self.slot(Known::Array(elem, quote!(#len)))
+    }
+
+    /// `[elem; len]` with the length as written (a literal or a constant).
+    pub fn repeat(&mut self, elem: Slot, len: TokenStream) -> Slot {
         self.slot(Known::Array(elem, len))
+    }
+
+    /// `Vec<elem>`.
+    pub fn vec(&mut self, elem: Slot) -> Slot {
+        self.slot(Known::Vec(elem))
     }
 
     /// The slot of a constant operand, from its tokens: a literal's suffix or kind, or the `f32`
@@ -173,12 +192,17 @@ impl Types {
                 Known::NdArray(ea, r)
             }
             (Known::NdArray(e, r), _) | (_, Known::NdArray(e, r)) => Known::NdArray(e, r),
+            (Known::Vec(ea), Known::Vec(eb)) => {
+                self.unify(ea, eb);
+                Known::Vec(ea)
+            }
             (Known::Unknown, other) | (other, Known::Unknown) => other,
             (Known::Constant, other) | (other, Known::Constant) => other,
             // What the user wrote says more than a callee's opaque output type.
             (Known::Written(a), Known::Written(b)) if is_opaque(&a) => Known::Written(b),
             (Known::Written(t), _) | (_, Known::Written(t)) => Known::Written(t),
             (Known::Array(e, n), _) | (_, Known::Array(e, n)) => Known::Array(e, n),
+            (Known::Vec(e), _) | (_, Known::Vec(e)) => Known::Vec(e),
             (Known::FloatLiteral, _) | (_, Known::FloatLiteral) => Known::FloatLiteral,
             (Known::Float, _) | (_, Known::Float) => Known::Float,
             (Known::IntLiteral, Known::IntLiteral) => Known::IntLiteral,
@@ -191,7 +215,7 @@ impl Types {
     /// element, at any depth).
     fn occurs(&mut self, root: usize, inside: usize) -> bool {
         match self.known[inside].clone() {
-            Known::Array(elem, _) | Known::NdArray(elem, _) => {
+            Known::Array(elem, _) | Known::NdArray(elem, _) | Known::Vec(elem) => {
                 let elem = self.root(elem);
                 elem == root || self.occurs(root, elem)
             }
@@ -203,7 +227,7 @@ impl Types {
     pub fn unify_element(&mut self, base: Slot, elem: Slot) {
         let root = self.root(base);
         match self.known[root].clone() {
-            Known::Array(e, _) => self.unify(e, elem),
+            Known::Array(e, _) | Known::Vec(e) | Known::NdArray(e, _) => self.unify(e, elem),
             Known::Written(ty) => {
                 let e: Type = match crate::input::element_type(&ty) {
                     Some(e) => e.clone(),
@@ -226,7 +250,7 @@ impl Types {
     pub fn is_array(&mut self, slot: Slot) -> bool {
         let root = self.root(slot);
         match &self.known[root] {
-            Known::Array(..) | Known::NdArray(..) => true,
+            Known::Array(..) | Known::NdArray(..) | Known::Vec(_) => true,
             // An opaque type may be an array: `Accumulate` serves floats too.
             Known::Written(ty) => {
                 crate::input::element_type(ty).is_some()
@@ -241,10 +265,7 @@ impl Types {
     pub fn fixed_array_len(&mut self, slot: Slot) -> Option<TokenStream> {
         let root = self.root(slot);
         match &self.known[root] {
-            Known::Array(_, len) => {
-                let len = proc_macro2::Literal::usize_unsuffixed(*len);
-                Some(quote!(#len))
-            }
+            Known::Array(_, len) => Some(len.clone()),
             Known::Written(ty) => match strip_reference(ty) {
                 Type::Array(a) => {
                     let len = &a.len;
@@ -270,7 +291,7 @@ impl Types {
                 matches!(self.known[root], Known::Unknown) || self.is_plain(elem)
             }
             Known::Written(ty) => is_plain_written(&ty) || is_opaque(&ty),
-            Known::Unknown | Known::NdArray(..) => false,
+            Known::Unknown | Known::NdArray(..) | Known::Vec(_) => false,
         }
     }
 
@@ -279,7 +300,9 @@ impl Types {
     pub fn float_of(&mut self, slot: Slot, floats: &[syn::Ident]) -> Option<Type> {
         let root = self.root(slot);
         match self.known[root].clone() {
-            Known::Array(elem, _) | Known::NdArray(elem, _) => self.float_of(elem, floats),
+            Known::Array(elem, _) | Known::NdArray(elem, _) | Known::Vec(elem) => {
+                self.float_of(elem, floats)
+            }
             Known::Written(ty) => match crate::input::scalar_of(&ty)? {
                 Type::Path(p)
                     if p.qself.is_none()
@@ -321,6 +344,10 @@ impl Types {
                 let elem = self.resolve(elem)?;
                 Some(crate::input::owned_ndarray(&elem, rank))
             }
+            Known::Vec(elem) => {
+                let elem = self.resolve(elem)?;
+                Some(quote!(::std::vec::Vec<#elem>))
+            }
         }
     }
 
@@ -349,7 +376,19 @@ impl Types {
                 let elem = self.zero(elem)?;
                 Some(quote!([#elem; #len]))
             }
-            Known::NdArray(..) => None,
+            Known::NdArray(..) | Known::Vec(_) => None,
+        }
+    }
+
+    /// A zero of the element type of an array slot, where one can be written.
+    pub fn element_zero(&mut self, slot: Slot) -> Option<TokenStream> {
+        let root = self.root(slot);
+        match self.known[root].clone() {
+            Known::Array(elem, _) | Known::NdArray(elem, _) | Known::Vec(elem) => self.zero(elem),
+            Known::Written(ty) => {
+                zero_of_written(crate::input::element_type(strip_reference(&ty))?)
+            }
+            _ => None,
         }
     }
 }
@@ -430,6 +469,12 @@ pub fn zero_of_written(ty: &Type) -> Option<TokenStream> {
             let elem = zero_of_written(&a.elem)?;
             let len = &a.len;
             Some(quote!([#elem; #len]))
+        }
+        // A tuple output's cotangent (a value merged from an early `return`).
+        Type::Tuple(t) if !t.elems.is_empty() => {
+            let elems: Option<Vec<TokenStream>> = t.elems.iter().map(zero_of_written).collect();
+            let elems = elems?;
+            Some(quote!((#(#elems,)*)))
         }
         Type::Path(p) if p.path.is_ident("f32") || p.path.is_ident("f64") => Some(quote!(0.0)),
         Type::Path(p) if p.qself.is_some() => {

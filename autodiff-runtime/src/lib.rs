@@ -397,6 +397,7 @@ macro_rules! __callee_without_descriptor {
 pub mod __private {
     pub use crate::__callee_without_descriptor as callee_without_descriptor;
     pub use crate::{array, nn, scalar};
+    pub use arrayvec::ArrayVec;
     pub use num_traits::{One, Zero};
 
     /// Every primitive `#[grad]` differentiates, `(name, kind)` with the kind `"float method"`
@@ -439,6 +440,18 @@ pub mod __private {
             }
         }
     }
+
+    macro_rules! accumulate_tuple {
+        ($(($($t:ident $i:tt),+))*) => {$(
+            impl<$($t: Accumulate),+> Accumulate for ($($t,)+) {
+                #[inline]
+                fn accumulate(&mut self, contribution: ($($t,)+)) {
+                    $(self.$i.accumulate(contribution.$i);)+
+                }
+            }
+        )*};
+    }
+    accumulate_tuple!((A 0) (A 0, B 1) (A 0, B 1, C 2) (A 0, B 1, C 2, D 3));
 
     impl<T: Accumulate> Accumulate for ::std::vec::Vec<T> {
         #[inline]
@@ -692,6 +705,37 @@ pub mod __private {
         fn zeros_like(&self) -> T::Output {
             (**self).zeros_like()
         }
+    }
+
+    /// Arrays that can be elements of a list parameter (`&[Array2<f64>]`, `&[[f64; 3]]`).
+    pub trait ElementZeros {
+        type Output;
+        fn element_zeros(&self) -> Self::Output;
+    }
+
+    impl<T: num_traits::Zero + Copy, const N: usize> ElementZeros for [T; N] {
+        type Output = [T; N];
+        fn element_zeros(&self) -> [T; N] {
+            [T::zero(); N]
+        }
+    }
+
+    impl<A, S, D> ElementZeros for ndarray::ArrayBase<S, D>
+    where
+        A: num_traits::Zero + Clone,
+        S: ndarray::Data<Elem = A>,
+        D: ndarray::Dimension,
+    {
+        type Output = ndarray::Array<A, D>;
+        fn element_zeros(&self) -> ndarray::Array<A, D> {
+            ndarray::Array::zeros(self.raw_dim())
+        }
+    }
+
+    /// The zero cotangent of a list parameter: one zero array per element, shaped like it.
+    #[inline]
+    pub fn zeros_list<T: ElementZeros>(items: &[T]) -> ::std::vec::Vec<T::Output> {
+        items.iter().map(ElementZeros::element_zeros).collect()
     }
 
     /// A zero cotangent shaped like `value`, for values whose size is only known at run time

@@ -1000,8 +1000,6 @@ struct Gen<'a> {
     assign_floor: usize,
     /// Owned arrays an enclosing loop iterates over: not to be assigned.
     frozen: Vec<String>,
-    /// Where the bindings of the innermost block start.
-    scope: usize,
     /// `return` is allowed (not in a value block).
     ret_ok: bool,
     out_ty: OutTy,
@@ -1024,19 +1022,13 @@ impl Gen<'_> {
     /// Whether to generate a construct that trips a known macro bug (each has an `#[ignore]`d
     /// regression test in `tests/known_bugs.rs`):
     ///
-    /// - `return_tuple`: `return (e, [..])` before the end of a function returning
-    ///   `(f64, [f64; N])` does not compile (the cotangent of the returned value is a tuple,
-    ///   started at `unreachable!()` and accumulated with `+=`).
-    /// - `slice_passed_on`: a caller's `&[f64]` parameter passed on to a callee's `&[f64]`
-    ///   parameter in an `if` arm or a loop body does not compile (E0308: the caller expects the
-    ///   callee's arguments kept, gets its residuals). Not generated anywhere: the straight-line
-    ///   generator covers the call outside control flow.
-    /// - `inclusive_step_by`: `for i in (a..=b).step_by(k)` around a body that keeps no records
-    ///   (`s += x`) does not compile (E0277: the reverse sweep runs the range backwards, `.rev()`
-    ///   of the `StepBy<RangeInclusive<usize>>`). Steered around for every body.
-    /// - `block_shadowing`: a `let` in a block (an arm of `if` or `match`, a loop body, the
-    ///   block of an `if` expression) that shadows a name from outside the block is still seen
-    ///   after the block, as if it had assigned the outer variable.
+    /// - `jump_out_of_value_loop`: a labelled `break` or `continue` that leaves a
+    ///   `let r = loop { .. }` for an enclosing loop undoes the assignments the value loop made
+    ///   (wrong values and gradients).
+    ///
+    /// Fixed, and generated again since: a `let` in a block shadowing an outer name, an early
+    /// `return` of a tuple, a slice parameter passed on to a callee in a branch or loop,
+    /// `(a..=b).step_by(k)` around a body keeping no records.
     fn known_bug(&self, _bug: &str) -> bool {
         self.cfg.known_bugs
     }
@@ -1543,14 +1535,7 @@ impl Gen<'_> {
                                 Some(CArg::A(AE::Var(b.name.clone()), borrowed))
                             }
                             (PKind::RefArray(_), BK::Arr { slice: false, .. })
-                            | (PKind::Slice(_), BK::Arr { slice: false, .. }) => {
-                                Some(CArg::Ref(b.name.clone()))
-                            }
-                            (PKind::Slice(_), BK::Arr { slice: true, .. })
-                                if self.known_bug("slice_passed_on") =>
-                            {
-                                Some(CArg::Ref(b.name.clone()))
-                            }
+                            | (PKind::Slice(_), BK::Arr { .. }) => Some(CArg::Ref(b.name.clone())),
                             _ => None,
                         })
                         .collect();
@@ -1641,9 +1626,8 @@ impl Gen<'_> {
 
     /// Enters a value block: no jumps out, no assignments to what is outside.
     fn value_block(&mut self, depth: u32) -> Block {
-        let saved = (self.loop_floor, self.assign_floor, self.ret_ok, self.scope);
+        let saved = (self.loop_floor, self.assign_floor, self.ret_ok);
         let mark = self.env.len();
-        self.scope = mark;
         self.loop_floor = self.loops.len();
         self.assign_floor = mark;
         self.ret_ok = false;
@@ -1656,7 +1640,7 @@ impl Gen<'_> {
         }
         let tail = self.scalar(depth, false);
         self.env.truncate(mark);
-        (self.loop_floor, self.assign_floor, self.ret_ok, self.scope) = saved;
+        (self.loop_floor, self.assign_floor, self.ret_ok) = saved;
         Block { stmts, tail }
     }
 
@@ -1801,13 +1785,11 @@ impl Gen<'_> {
     /// A block of `n` statements in a scope of its own.
     fn block(&mut self, n: usize, nest: usize) -> Vec<S> {
         let mark = self.env.len();
-        let scope = std::mem::replace(&mut self.scope, mark);
         let mut out = Vec::new();
         for _ in 0..n {
             self.stmt(&mut out, nest);
         }
         self.env.truncate(mark);
-        self.scope = scope;
         out
     }
 
@@ -1818,7 +1800,6 @@ impl Gen<'_> {
         let saved = self.trips;
         self.trips *= trips.max(1);
         let mark = self.env.len();
-        let scope = std::mem::replace(&mut self.scope, mark);
         let n = 1 + self.rng.below(3);
         let at = self.rng.below(n + 1);
         let mut out = Vec::new();
@@ -1839,7 +1820,6 @@ impl Gen<'_> {
             }
         }
         self.env.truncate(mark);
-        self.scope = scope;
         self.trips = saved;
         out
     }
@@ -1954,10 +1934,7 @@ impl Gen<'_> {
                 let (lmin, _) = self.range(&lo);
                 let inclusive = self.rng.chance(0.2);
                 let rev = self.rng.chance(0.25);
-                let step = (!rev
-                    && (!inclusive || self.known_bug("inclusive_step_by"))
-                    && self.rng.chance(0.2))
-                .then(|| 2 + self.rng.below(2));
+                let step = (!rev && self.rng.chance(0.2)).then(|| 2 + self.rng.below(2));
                 let top = if inclusive {
                     hmax
                 } else {
@@ -2147,14 +2124,6 @@ impl Gen<'_> {
             if targets.is_empty() { 0 } else { 30 },
             if self.ret_ok { 15 } else { 0 },
         ]);
-        let kind = if kind == 2
-            && matches!(self.out_ty, OutTy::Tuple(_))
-            && !self.known_bug("return_tuple")
-        {
-            0
-        } else {
-            kind
-        };
         let jump = match kind {
             0 | 1 => {
                 let inner = *targets.last().expect("a loop");
@@ -2176,6 +2145,14 @@ impl Gen<'_> {
                     *self.rng.pick(&labelled)
                 } else {
                     inner
+                };
+                // Leaving a `let r = loop` for an enclosing loop: a known bug.
+                let t = if self.loops[t + 1..].iter().any(|l| l.value)
+                    && !self.known_bug("jump_out_of_value_loop")
+                {
+                    inner
+                } else {
+                    t
                 };
                 let cx = self.loops[t].clone();
                 let label = if t != inner || (cx.label.is_some() && self.rng.chance(0.3)) {
@@ -2238,9 +2215,7 @@ impl Gen<'_> {
             if loops_ok { 3 } else { 0 },               // let r = loop
             if in_loop {
                 10
-            } else if self.ret_ok
-                && (!matches!(self.out_ty, OutTy::Tuple(_)) || self.known_bug("return_tuple"))
-            {
+            } else if self.ret_ok {
                 2
             } else {
                 0
@@ -2253,17 +2228,8 @@ impl Gen<'_> {
             0 | 1 => {
                 let mutable = self.rng.chance(0.3);
                 let e = self.scalar(d, true);
-                // Sometimes shadow a float in scope (of this block only, steering around a
-                // known bug).
-                let floats: Vec<String> = if self.known_bug("block_shadowing") {
-                    self.floats()
-                } else {
-                    self.visible()
-                        .into_iter()
-                        .filter(|(i, b)| b.kind == BK::F && *i >= self.scope)
-                        .map(|(_, b)| b.name.clone())
-                        .collect()
-                };
+                // Sometimes shadow a float in scope.
+                let floats = self.floats();
                 let name = if !floats.is_empty() && self.rng.chance(0.12) {
                     self.rng.pick(&floats).clone()
                 } else {
@@ -2446,7 +2412,6 @@ fn draft(cfg: &Config, prior: &[Func], index: usize, rng: &mut Rng, attempt: usi
         loop_floor: 0,
         assign_floor: 0,
         frozen: Vec::new(),
-        scope: 0,
         ret_ok: true,
         out_ty,
         counter: 0,

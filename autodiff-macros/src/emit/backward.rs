@@ -18,6 +18,7 @@ pub(super) fn item(
     input: &Input,
     function: &Function,
     reverse: &Reverse,
+    types: &crate::analysis::TypeTable,
     names: &mut Names,
     sig: &Signature,
     layout: &Layout,
@@ -33,7 +34,14 @@ pub(super) fn item(
     } = sig;
     let (impl_generics, ty_generics, where_clause) = layout.generics.generics.split_for_impl();
     let param_var = |i: usize| function.params[i].var;
-    let backward = adjoints(&reverse.stmts, function, reverse, layout);
+    let cx = Backward {
+        input,
+        function,
+        reverse,
+        types,
+        layout,
+    };
+    let backward = adjoints(&reverse.stmts, &cx);
     let residuals_arg = names.fresh("residuals", Span::call_site());
     let bar_out_ty = sig.bar_out_type();
     let bar_out_param = match (reverse.seeded, &reverse.bar_out) {
@@ -81,12 +89,22 @@ pub(super) fn item(
 }
 
 /// The adjoint statements as Rust.
-fn adjoints(
-    stmts: &[Adjoint],
-    function: &Function,
-    reverse: &Reverse,
-    layout: &Layout,
-) -> Vec<TokenStream> {
+/// What writing the reverse statements reads.
+struct Backward<'a> {
+    input: &'a Input,
+    function: &'a Function,
+    reverse: &'a Reverse,
+    types: &'a crate::analysis::TypeTable,
+    layout: &'a Layout,
+}
+
+fn adjoints(stmts: &[Adjoint], cx: &Backward) -> Vec<TokenStream> {
+    let Backward {
+        function,
+        reverse,
+        layout,
+        ..
+    } = *cx;
     let mut backward = Vec::new();
     for adjoint in stmts {
         backward.push(match adjoint {
@@ -132,6 +150,22 @@ fn adjoints(
                 quote!(let (#(#names,)*) = #value;)
             }
             Adjoint::Let { name, value } => quote!(let #name = #value;),
+            Adjoint::Zero {
+                target,
+                index,
+                value,
+            } => {
+                let bar = &reverse.bars[target];
+                quote!(#bar[#index] = #value;)
+            }
+            Adjoint::DeclareLater { target, mutable } => {
+                let bar = &reverse.bars[target];
+                if *mutable {
+                    quote!(let mut #bar;)
+                } else {
+                    quote!(let #bar;)
+                }
+            }
             Adjoint::Assign { target, value } => {
                 let bar = &reverse.bars[target];
                 quote!(#bar = #value;)
@@ -144,8 +178,8 @@ fn adjoints(
                 let plan = &layout.records[record];
                 let name = &function.var(*record).name;
                 let (then_pattern, else_pattern) = (plan.pattern(0), plan.pattern(1));
-                let then = adjoints(then, function, reverse, layout);
-                let else_ = adjoints(else_, function, reverse, layout);
+                let then = adjoints(then, cx);
+                let else_ = adjoints(else_, cx);
                 quote! {
                     match #name {
                         #then_pattern => { #(#then)* }
@@ -159,7 +193,20 @@ fn adjoints(
                 index,
                 body,
             } => {
-                let body = adjoints(body, function, reverse, layout);
+                let mut body = adjoints(body, cx);
+                // A checkpointed loop runs the iteration again first, from its record.
+                if let Some(looped) = function.body.compounds().into_iter().find_map(|s| match s {
+                    crate::ssa::Stmt::Loop(l) if l.records == *record && l.checkpoint.is_some() => {
+                        Some(l)
+                    }
+                    _ => None,
+                }) {
+                    let mut rerun = super::forward::rerun(
+                        cx.input, function, reverse, cx.types, layout, looped,
+                    );
+                    rerun.append(&mut body);
+                    body = rerun;
+                }
                 let records = keeps.then(|| {
                     let name = &function.var(*record).name;
                     (
@@ -177,17 +224,31 @@ fn adjoints(
                     };
                     (name, range)
                 });
-                let (pattern, iter) = match (index, records) {
-                    (Some((i, range)), Some((pattern, records))) => {
-                        (quote!((#i, #pattern)), quote!(#range.zip(#records)))
+                let name = &function.var(*record).name;
+                if let (true, Some((i, range))) = (*keeps && layout.flat.contains(name), &index) {
+                    // This run's records are the last ones of the call's `Vec`.
+                    let pattern = layout.records[record].pattern(0);
+                    quote! {
+                        for #i in #range {
+                            let ::core::option::Option::Some(#pattern) = #name.pop() else {
+                                ::core::unreachable!("one record per iteration")
+                            };
+                            #(#body)*
+                        }
                     }
-                    (Some((i, range)), None) => (i, quote!(#range)),
-                    (None, Some((pattern, records))) => (pattern, records),
-                    (None, None) => (quote!(_), quote!(::core::iter::empty::<()>())),
-                };
-                quote! {
-                    for #pattern in #iter {
-                        #(#body)*
+                } else {
+                    let (pattern, iter) = match (index, records) {
+                        (Some((i, range)), Some((pattern, records))) => {
+                            (quote!((#i, #pattern)), quote!(#range.zip(#records)))
+                        }
+                        (Some((i, range)), None) => (i, quote!(#range)),
+                        (None, Some((pattern, records))) => (pattern, records),
+                        (None, None) => (quote!(_), quote!(::core::iter::empty::<()>())),
+                    };
+                    quote! {
+                        for #pattern in #iter {
+                            #(#body)*
+                        }
                     }
                 }
             }

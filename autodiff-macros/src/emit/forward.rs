@@ -52,8 +52,11 @@ pub(super) fn item(
         reverse,
         layout,
         views: &views,
+        ranges: Default::default(),
+        recording: std::cell::Cell::new(true),
     };
-    let forward = cx.body(&function.body);
+    let mut forward = cx.flat_records();
+    forward.extend(cx.body(&function.body));
     let output = operand(function, &function.body.output);
     // An array output the residuals also keep is returned as a copy; one whose shape they
     // keep moves out after the shape is read.
@@ -125,6 +128,31 @@ pub(super) fn item(
     }
 }
 
+/// Writes a checkpointed loop's body again for the reverse half (see [`Forward::rerun`]).
+pub(super) fn rerun(
+    input: &Input,
+    function: &Function,
+    reverse: &Reverse,
+    types: &TypeTable,
+    layout: &Layout,
+    looped: &Loop,
+) -> Vec<TokenStream> {
+    let views: Vec<crate::ssa::VarId> = (0..input.params.len())
+        .filter(|&i| is_view(&input.params[i].ty))
+        .map(|i| function.params[i].var)
+        .collect();
+    let cx = Forward {
+        function,
+        types,
+        reverse,
+        layout,
+        views: &views,
+        ranges: Default::default(),
+        recording: std::cell::Cell::new(true),
+    };
+    cx.rerun(looped)
+}
+
 /// What writing the forward statements reads.
 struct Forward<'a> {
     function: &'a Function,
@@ -132,6 +160,11 @@ struct Forward<'a> {
     reverse: &'a Reverse,
     layout: &'a Layout,
     views: &'a [crate::ssa::VarId],
+    /// The ranges of the loops around the statement being written, outermost first.
+    ranges: std::cell::RefCell<Vec<TokenStream>>,
+    /// Whether `if`s and loops build their records: not inside a checkpointed loop's body in
+    /// the forward half (the reverse half runs it again, recording).
+    recording: std::cell::Cell<bool>,
 }
 
 impl Forward<'_> {
@@ -143,9 +176,15 @@ impl Forward<'_> {
                 Stmt::Let(stmt) => {
                     if self.reverse.live[stmt.var.0] {
                         out.push(self.let_stmt(stmt));
+                        out.extend(self.shape(stmt.var));
                     }
                 }
-                Stmt::If(branch) => out.extend(self.if_stmt(branch)),
+                Stmt::If(branch) => {
+                    out.extend(self.if_stmt(branch));
+                    for phi in &branch.merges {
+                        out.extend(self.shape(phi.var));
+                    }
+                }
                 Stmt::Loop(looped) => out.extend(self.loop_stmt(looped)),
             }
         }
@@ -162,6 +201,34 @@ impl Forward<'_> {
             ..
         } = *self;
         let name = &function.var(stmt.var).name;
+        if function.var(stmt.var).borrowed
+            && let Op::Index { base, index } = &stmt.op
+        {
+            let (base, index) = (operand(function, base), operand(function, index));
+            return quote_spanned!(stmt.span=> let #name = &#base[#index];);
+        }
+        if let Op::Store { base, index, value } = &stmt.op {
+            // The array moves into its new version, a copy where the old one is read again.
+            let mut old = operand(function, base);
+            if let Operand::Var(b) = base
+                && !types.of(*b).plain
+                && read_in_forward(
+                    function,
+                    &reverse.live,
+                    &reverse.reads,
+                    &reverse.dims,
+                    *b,
+                    Some(stmt.var),
+                )
+            {
+                old = quote!(#old.clone());
+            }
+            let (index, value) = (operand(function, index), operand(function, value));
+            return quote_spanned!(stmt.span=>
+                let mut #name = #old;
+                #name[#index] = #value;
+            );
+        }
         if let Op::GradCall {
             path,
             alias,
@@ -223,7 +290,11 @@ impl Forward<'_> {
         let function = self.function;
         let live = &self.reverse.live;
         let merges: Vec<&Phi> = branch.merges.iter().filter(|phi| live[phi.var.0]).collect();
-        let record = self.layout.records.get(&branch.record);
+        let record = self
+            .layout
+            .records
+            .get(&branch.record)
+            .filter(|_| self.recording.get());
         let then = self.body(&branch.then);
         let else_ = self.body(&branch.else_);
         if merges.is_empty() && record.is_none() && then.is_empty() && else_.is_empty() {
@@ -242,7 +313,7 @@ impl Forward<'_> {
                 .iter()
                 .map(|phi| {
                     let value = if then { &phi.then } else { &phi.else_ };
-                    self.moved(value)
+                    self.moved(value, phi.var)
                 })
                 .collect();
             if let Some(record) = record {
@@ -282,8 +353,29 @@ impl Forward<'_> {
             .iter()
             .filter(|c| live[c.inside.0] || live[c.after.0])
             .collect();
+        let range = looped
+            .range
+            .as_ref()
+            .map(|range| crate::reverse::forward_range(range, |o| operand(function, o)));
+        let enclosing = self.ranges.borrow().clone();
+        if let Some(range) = &range {
+            self.ranges.borrow_mut().push(range.clone());
+        }
+        let recording = self.recording.get();
+        // A checkpointed loop keeps its carried values; the reverse half records its body.
+        if looped.checkpoint.is_some() {
+            self.recording.set(false);
+        }
         let body = self.body(&looped.body);
-        let record = self.layout.records.get(&looped.records);
+        self.recording.set(recording);
+        if range.is_some() {
+            self.ranges.borrow_mut().pop();
+        }
+        let record = self
+            .layout
+            .records
+            .get(&looped.records)
+            .filter(|_| self.recording.get());
         if carried.is_empty() && record.is_none() && body.is_empty() {
             return Vec::new();
         }
@@ -291,13 +383,9 @@ impl Forward<'_> {
         let mut out = Vec::new();
         for c in &carried {
             let inside = &function.var(c.inside).name;
-            let before = self.moved(&c.before);
+            let before = self.moved(&c.before, c.after);
             out.push(quote_spanned!(span=> let mut #inside = #before;));
         }
-        let range = looped
-            .range
-            .as_ref()
-            .map(|range| crate::reverse::forward_range(range, |o| operand(function, o)));
         let index = match looped.index {
             Some(index) if self.used(index) => {
                 let name = &function.var(index).name;
@@ -308,13 +396,35 @@ impl Forward<'_> {
         let mut push = TokenStream::new();
         if let Some(record) = record {
             let name = &function.var(looped.records).name;
-            out.push(match &range {
-                Some(range) => quote_spanned!(span=>
+            let stack = looped.static_trip_bound();
+            out.push(match (&range, stack) {
+                // One `Vec` for every run, declared first (`Forward::flat_records`): room for
+                // this run's records.
+                (Some(range), None) if looped.flat_records() => {
+                    // Room for every run at once the first time, where the enclosing ranges
+                    // say how many runs there are (exact for rectangular nests), then for this
+                    // run's records.
+                    let hint = |r: &TokenStream| quote!(::core::iter::Iterator::size_hint(&(#r)).0);
+                    let this = hint(range);
+                    let runs = enclosing.iter().map(hint);
+                    quote_spanned!(span=>
+                        if #name.capacity() == 0 {
+                            #name.reserve(#this #(* #runs)*);
+                        } else {
+                            #name.reserve(#this);
+                        }
+                    )
+                }
+                (_, Some(bound)) => {
+                    let private = crate::naming::private(span);
+                    quote_spanned!(span=> let mut #name = #private::ArrayVec::<_, #bound>::new();)
+                }
+                (Some(range), None) => quote_spanned!(span=>
                     let mut #name = ::std::vec::Vec::with_capacity(
                         ::core::iter::Iterator::size_hint(&(#range)).0,
                     );
                 ),
-                None => quote_spanned!(span=> let mut #name = ::std::vec::Vec::new();),
+                (None, None) => quote_spanned!(span=> let mut #name = ::std::vec::Vec::new();),
             });
             let cloned = self.given_away(carried.iter().map(|c| &c.next));
             let literal = record.literal(0, &cloned);
@@ -344,7 +454,11 @@ impl Forward<'_> {
             let flags = looped.exits.iter().map(|f| &function.var(*f).name);
             quote!(if #(#flags)||* { break; })
         };
-        let iteration = quote!(#(#body)* #push #update #exit);
+        let inside_shapes: Vec<TokenStream> = carried
+            .iter()
+            .filter_map(|c| self.shape(c.inside))
+            .collect();
+        let iteration = quote!(#(#inside_shapes)* #(#body)* #push #update #exit);
         out.push(match (&range, &looped.cond) {
             (Some(range), _) => quote_spanned!(span=> for #index in #range { #iteration }),
             (None, Some(cond)) => {
@@ -365,20 +479,40 @@ impl Forward<'_> {
                 let after = &function.var(c.after).name;
                 let inside = &function.var(c.inside).name;
                 out.push(quote_spanned!(span=> let #after = #inside;));
+                out.extend(self.shape(c.after));
             }
         }
         out
+    }
+
+    /// A checkpointed loop's body again, building its records, for the reverse half.
+    pub(super) fn rerun(&self, looped: &Loop) -> Vec<TokenStream> {
+        self.body(&looped.body)
+    }
+
+    /// `let mut loop1 = Vec::new();` for the records of every nested loop kept in one `Vec` for
+    /// the whole call, before the function's first statement.
+    fn flat_records(&self) -> Vec<TokenStream> {
+        self.layout
+            .flat
+            .iter()
+            .map(|name| quote!(let mut #name = ::std::vec::Vec::new();))
+            .collect()
+    }
+
+    /// `let y_dim = y.raw_dim();` right where `var` is made, if the reverse sweep reads its
+    /// shape: the array itself may move on (into a new version, a merge or a record).
+    fn shape(&self, var: crate::ssa::VarId) -> Option<TokenStream> {
+        let dim = self.reverse.dims.get(&var)?;
+        let (_, shape) = super::residuals::shape_of(self.function, self.types, var);
+        Some(quote!(let #dim = #shape;))
     }
 
     /// The names of the ndarray arrays among `values`, which are moved after a record is built.
     fn given_away<'b>(&'b self, values: impl Iterator<Item = &'b Operand>) -> Vec<&'b Ident> {
         values
             .filter_map(|value| match value {
-                Operand::Var(v)
-                    if is_ndarray(self.types, value) && !is_borrowed(self.function, *v) =>
-                {
-                    Some(&self.function.var(*v).name)
-                }
+                Operand::Var(v) if self.is_owned_array(value) => Some(&self.function.var(*v).name),
                 _ => None,
             })
             .collect()
@@ -399,13 +533,37 @@ impl Forward<'_> {
 
     /// An operand given away (into a merge or a carried variable): ndarray arrays are cloned
     /// where they are used again.
-    fn moved(&self, value: &Operand) -> TokenStream {
+    /// `anchor` is what the value moves into (a merge or a loop's `after`): a copy where the
+    /// value is read after that.
+    fn moved(&self, value: &Operand, anchor: crate::ssa::VarId) -> TokenStream {
         let tokens = operand(self.function, value);
+        let reverse = self.reverse;
         match value {
-            Operand::Var(v) if is_ndarray(self.types, value) && !is_borrowed(self.function, *v) => {
+            Operand::Var(v)
+                if self.is_owned_array(value)
+                    && read_in_forward(
+                        self.function,
+                        &reverse.live,
+                        &reverse.reads,
+                        &reverse.dims,
+                        *v,
+                        Some(anchor),
+                    ) =>
+            {
                 quote!(#tokens.clone())
             }
             _ => tokens,
+        }
+    }
+
+    /// An array that moves when used by value: an ndarray array or a `Vec`, not a parameter.
+    fn is_owned_array(&self, value: &Operand) -> bool {
+        match value {
+            Operand::Var(v) => {
+                let ty = self.types.of(*v);
+                (ty.ndarray.is_some() || (ty.array && !ty.plain)) && !is_borrowed(self.function, *v)
+            }
+            Operand::Const(_) => false,
         }
     }
 }
@@ -654,6 +812,23 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
             let a = o(a);
             quote_spanned!(span=> !#a)
         }
+        Op::Filled { value, len, vec } => {
+            let (value, len) = (o(value), o(len));
+            if *vec {
+                quote_spanned!(span=> ::std::vec![#value; #len])
+            } else {
+                quote_spanned!(span=> [#value; #len])
+            }
+        }
+        Op::Zeros { constructor, shape } => {
+            let shape = o(shape);
+            quote_spanned!(span=> #constructor(#shape))
+        }
+        Op::Copy(a, method) => {
+            let a = o(a);
+            quote_spanned!(span=> #a.#method())
+        }
+        Op::Store { .. } => unreachable!("stores are written by `Forward::let_stmt`"),
         Op::Matches(a, pat) => {
             let a = o(a);
             quote_spanned!(span=> ::core::matches!(#a, #pat))

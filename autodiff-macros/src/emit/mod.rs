@@ -41,7 +41,7 @@ pub fn emit(
     let sig = Signature::new(input);
     let layout = Layout::plan(input, function, reverse, types, names, &sig);
     let fwd_item = forward::item(input, function, reverse, types, names, &sig, &layout);
-    let bwd_item = backward::item(input, function, reverse, names, &sig, &layout);
+    let bwd_item = backward::item(input, function, reverse, types, names, &sig, &layout);
     let Signature {
         fwd,
         bwd,

@@ -42,6 +42,9 @@ pub(super) struct Layout {
     /// The record type of each `if` and loop whose records the reverse sweep reads, by its
     /// record variable.
     pub records: std::collections::HashMap<VarId, Record>,
+    /// The names of the records kept in one `Vec` for the whole call (nested loops), which the
+    /// forward half declares first and the reverse half takes back off the end.
+    pub flat: Vec<Ident>,
 }
 
 /// The record of an `if` (an enum, a variant an arm) or of a loop's iteration (a struct).
@@ -159,7 +162,23 @@ impl Layout {
         let mut fields = Vec::new();
         // Parameters kept as copies of what they point to, borrowed again in the reverse half.
         let mut copied = Vec::new();
-        let scope_of = |var: VarId| reverse.scopes.get(&var).copied().unwrap_or(Scope::Function);
+        // The records of a nested loop over a run-time range are one `Vec` for the whole call,
+        // kept with the function's residuals.
+        let flat: std::collections::HashSet<VarId> = function
+            .body
+            .compounds()
+            .into_iter()
+            .filter_map(|s| match s {
+                Stmt::Loop(looped) if looped.flat_records() => Some(looped.records),
+                _ => None,
+            })
+            .collect();
+        let scope_of = |var: VarId| {
+            if flat.contains(&var) {
+                return Scope::Function;
+            }
+            reverse.scopes.get(&var).copied().unwrap_or(Scope::Function)
+        };
         // Records: the type of each `if`'s and loop's, and the fields of each scope.
         let camel = sig.residuals.to_string();
         let (stem, suffix) = match camel.strip_suffix("ResidualsFull") {
@@ -193,6 +212,8 @@ impl Layout {
             )
         });
         let mut record_types: std::collections::HashMap<VarId, (Ident, bool)> = Default::default();
+        // Loops whose records live on the stack, with their bound.
+        let mut stack_bounds: std::collections::HashMap<VarId, TokenStream> = Default::default();
         let mut indices = Vec::new();
         for stmt in function.body.compounds() {
             let (var, base, id, is_if) = match stmt {
@@ -202,6 +223,9 @@ impl Layout {
                         && let Some(index) = looped.index
                     {
                         indices.push(index);
+                    }
+                    if let Some(bound) = looped.static_trip_bound() {
+                        stack_bounds.insert(looped.records, bound);
                     }
                     (looped.records, "Loop", looped.id, false)
                 }
@@ -216,6 +240,9 @@ impl Layout {
             if let Some((name, is_if)) = record_types.get(&var) {
                 return if *is_if {
                     quote!(#name #record_ty)
+                } else if let Some(bound) = stack_bounds.get(&var) {
+                    let private = crate::naming::private(Span::call_site());
+                    quote!(#private::ArrayVec<#name #record_ty, #bound>)
                 } else {
                     quote!(::std::vec::Vec<#name #record_ty>)
                 };
@@ -238,14 +265,47 @@ impl Layout {
                 None => types.of(var).written.clone().unwrap_or_else(|| quote!(())),
             }
         };
+        // A checkpointed loop's record: its carried variables at the start of the iteration
+        // (and the index where the range cannot give it again), from which the reverse runs the
+        // iteration again.
+        let checkpointed: std::collections::HashMap<VarId, Vec<VarId>> = function
+            .body
+            .compounds()
+            .into_iter()
+            .filter_map(|s| match s {
+                Stmt::Loop(looped) if looped.checkpoint.is_some() => {
+                    let mut kept: Vec<VarId> = looped
+                        .carried
+                        .iter()
+                        .filter(|c| reverse.live[c.inside.0])
+                        .map(|c| c.inside)
+                        .collect();
+                    if !looped.recomputes_index()
+                        && let Some(index) = looped.index
+                    {
+                        kept.push(index);
+                    }
+                    Some((looped.records, kept))
+                }
+                _ => None,
+            })
+            .collect();
         let scope_fields = |scope: Scope| -> Vec<(Ident, TokenStream, TokenStream)> {
             let mut fields = Vec::new();
+            if let Scope::Loop(record) = scope
+                && let Some(kept) = checkpointed.get(&record)
+            {
+                for &var in kept {
+                    let name = function.var(var).name.clone();
+                    let init = quote!(#name);
+                    fields.push((name, var_type(var), init));
+                }
+                return fields;
+            }
             for (&var, dim) in &reverse.dims {
                 if scope_of(var) == scope {
-                    let rank = types.of(var).ndarray.flatten();
-                    let ty = crate::input::ndarray_dim(rank);
-                    let array = &function.var(var).name;
-                    fields.push((dim.clone(), ty, quote!(#dim: #array.raw_dim())));
+                    let (ty, _) = shape_of(function, types, var);
+                    fields.push((dim.clone(), ty, quote!(#dim)));
                 }
             }
             for &var in &reverse.reads {
@@ -287,6 +347,9 @@ impl Layout {
                 quote! {
                     #[doc = #doc]
                     #(#attrs)*
+                    // A variant's fields are as public as the enum; they are the values the
+                    // arm's reverse reads, named after the function's variables.
+                    #[allow(missing_docs)]
                     #vis enum #name #record_impl #record_where {
                         /// The `then` arm ran.
                         Then #then,
@@ -339,10 +402,14 @@ impl Layout {
             if scope_of(var) != Scope::Function {
                 continue;
             }
-            let rank = types.of(var).ndarray.flatten();
-            let ty = crate::input::ndarray_dim(rank);
-            let array = &function.var(var).name;
-            fields.insert(0, (dim.clone(), ty, quote!(#dim: #array.raw_dim())));
+            // A parameter's shape is read here; a local's where it is made (`Forward::shape`).
+            let (ty, shape) = shape_of(function, types, var);
+            let init = if function.params.iter().any(|p| p.var == var) {
+                quote!(#dim: #shape)
+            } else {
+                quote!(#dim)
+            };
+            fields.insert(0, (dim.clone(), ty, init));
         }
         let (impl_generics, _, where_clause) = rg.generics.split_for_impl();
         let field_decls = fields.iter().map(|(n, t, _)| quote!(#n: #t));
@@ -367,6 +434,11 @@ impl Layout {
             fields,
             copied,
             item: residual_struct,
+            flat: flat
+                .iter()
+                .filter(|v| records.contains_key(v))
+                .map(|v| function.var(*v).name.clone())
+                .collect(),
             records,
         }
     }
@@ -377,9 +449,33 @@ impl Layout {
         (inits, marker(&self.generics).1)
     }
 
-    /// The field names, for the pattern that takes the struct apart.
-    pub fn names(&self) -> Vec<&Ident> {
-        self.fields.iter().map(|(n, _, _)| n).collect()
+    /// The field names, for the pattern that takes the struct apart (`mut` for the records
+    /// the reverse sweep takes back off the end).
+    pub fn names(&self) -> Vec<TokenStream> {
+        self.fields
+            .iter()
+            .map(|(n, _, _)| {
+                if self.flat.iter().any(|f| f == n) {
+                    quote!(mut #n)
+                } else {
+                    quote!(#n)
+                }
+            })
+            .collect()
+    }
+}
+
+/// The type of an array's shape and the expression reading it: `raw_dim()` of an ndarray array,
+/// the length of anything else.
+pub(super) fn shape_of(
+    function: &Function,
+    types: &TypeTable,
+    var: VarId,
+) -> (TokenStream, TokenStream) {
+    let array = &function.var(var).name;
+    match types.of(var).ndarray {
+        Some(rank) => (crate::input::ndarray_dim(rank), quote!(#array.raw_dim())),
+        None => (quote!(usize), quote!(#array.len())),
     }
 }
 

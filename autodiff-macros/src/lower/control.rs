@@ -22,7 +22,9 @@ impl Lowerer<'_> {
     fn scoped<T>(&mut self, lower: impl FnOnce(&mut Self) -> T) -> (Body, Env, T) {
         let outer_stmts = std::mem::take(&mut self.stmts);
         let outer_env = self.env.clone();
+        self.begin_block();
         let result = lower(self);
+        self.end_block();
         let body = Body {
             stmts: std::mem::replace(&mut self.stmts, outer_stmts),
             output: Operand::Const(quote::quote!(())),
@@ -176,6 +178,7 @@ impl Lowerer<'_> {
                     span: ident.span(),
                 };
                 let var = self.push(Op::Use(scrutinee.clone()), Some(hint), None, ident.span());
+                self.declare(&ident.to_string());
                 self.env.insert(ident.to_string(), var);
             }
             return arm_body(self, first);
@@ -278,6 +281,21 @@ impl Lowerer<'_> {
     /// A condition: an operand giving a `bool`. `a && b` and `a || b` are `if`s, so that `b` is
     /// evaluated only where Rust would.
     pub(super) fn condition(&mut self, expr: &Expr) -> Option<Operand> {
+        if let Some((jump, _)) = jumps::jumps_in(&[SynStmt::Expr(expr.clone(), None)]).first() {
+            let what = match jump {
+                jumps::Jump::Return => "`return`",
+                jumps::Jump::Break { .. } => "`break`",
+                jumps::Jump::Continue { .. } => "`continue`",
+            };
+            self.errors.spanned(
+                expr,
+                format!(
+                    "a {what} inside a condition is not supported in a #[grad] function; \
+                     compute the condition in a `let` before it"
+                ),
+            );
+            return None;
+        }
         match strip(expr) {
             Expr::Binary(binary) => {
                 let span = binary.span();
@@ -390,7 +408,13 @@ impl Lowerer<'_> {
             pat: &expr.pat,
             index_name,
         };
-        self.lower_loop(shape, expr.label.as_ref(), &expr.body.stmts, expr.span());
+        self.lower_loop(
+            shape,
+            &expr.attrs,
+            expr.label.as_ref(),
+            &expr.body.stmts,
+            expr.span(),
+        );
     }
 
     /// `while cond { .. }`.
@@ -416,13 +440,20 @@ impl Lowerer<'_> {
             return;
         }
         let shape = Shape::While { cond: &expr.cond };
-        self.lower_loop(shape, expr.label.as_ref(), &expr.body.stmts, expr.span());
+        self.lower_loop(
+            shape,
+            &expr.attrs,
+            expr.label.as_ref(),
+            &expr.body.stmts,
+            expr.span(),
+        );
     }
 
     /// `loop { .. }`; the value of its `break value`, if it gives one.
     pub(super) fn loop_expr(&mut self, expr: &syn::ExprLoop) -> Option<Operand> {
         self.lower_loop(
             Shape::Loop,
+            &expr.attrs,
             expr.label.as_ref(),
             &expr.body.stmts,
             expr.span(),
@@ -434,12 +465,15 @@ impl Lowerer<'_> {
     fn lower_loop(
         &mut self,
         shape: Shape<'_>,
+        attrs: &[syn::Attribute],
         label: Option<&syn::Label>,
         stmts: &[SynStmt],
         span: Span,
     ) -> Option<Operand> {
+        let checkpoint = crate::checkpoint::of_loop(attrs, self.errors);
         let id = self.next_compound();
         let records = self.record_var(&format!("loop{id}"), span);
+        let nested = !self.loops.is_empty();
         let label = label.map(|l| l.name.ident.to_string());
         let jumps = jumps::jumps_in(stmts);
         let own = |want: fn(&jumps::Jump) -> bool| {
@@ -561,6 +595,8 @@ impl Lowerer<'_> {
             .filter(|(name, ..)| flag_keys.contains(name))
             .map(|(_, _, inside)| *inside)
             .collect();
+        // The body's `let`s (and the loop pattern's names) end with it.
+        self.begin_block();
         // The shape's own part: the index and the pattern, or the condition.
         let mut index = None;
         let mut range_out = None;
@@ -579,10 +615,12 @@ impl Lowerer<'_> {
                     let end = self.slot_of(&range.end);
                     self.types.unify(slot, end);
                     let var = self.new_var(name, false, slot);
+                    self.declare(&ident.to_string());
                     self.env.insert(ident.to_string(), var);
                     var
                 });
                 if !self.bind_item(pat, &item, index) {
+                    self.blocks.pop();
                     self.stmts = outer_stmts;
                     self.env = outer_env;
                     return None;
@@ -591,7 +629,12 @@ impl Lowerer<'_> {
             }
             Shape::While { cond } => {
                 let (body, _, value) = self.scoped(|cx| cx.condition(cond));
-                let value = value?;
+                let Some(value) = value else {
+                    self.blocks.pop();
+                    self.stmts = outer_stmts;
+                    self.env = outer_env;
+                    return None;
+                };
                 cond_out = Some(crate::ssa::Cond { body, value });
             }
             Shape::Loop => {}
@@ -607,6 +650,7 @@ impl Lowerer<'_> {
         self.loops.push(frame);
         self.sequence(stmts, None, false);
         self.loops.pop();
+        self.end_block();
         let body = Body {
             stmts: std::mem::replace(&mut self.stmts, outer_stmts),
             output: Operand::Const(quote::quote!(())),
@@ -648,6 +692,8 @@ impl Lowerer<'_> {
             body,
             carried: carried_vars,
             exits,
+            nested,
+            checkpoint,
             records,
             span,
         }));
@@ -681,6 +727,7 @@ impl Lowerer<'_> {
                     ("step_by", 1) => {
                         let mut inner = self.iteration(&call.receiver)?;
                         let step = self.expr(&call.args[0], None)?;
+                        self.unify_usize(&step);
                         inner.range.adaptors.push(Adaptor::StepBy(step));
                         Some(inner)
                     }
@@ -814,6 +861,7 @@ impl Lowerer<'_> {
                     None,
                     ident.span(),
                 );
+                self.declare(&ident.ident.to_string());
                 self.env.insert(ident.ident.to_string(), var);
                 true
             }
@@ -827,6 +875,14 @@ impl Lowerer<'_> {
                 false
             }
         }
+    }
+
+    /// `step_by` takes a `usize`.
+    fn unify_usize(&mut self, operand: &Operand) {
+        let slot = self.slot_of(operand);
+        let usize_ty: syn::Type = syn::parse_quote!(usize);
+        let usize_slot = self.types.written(&usize_ty);
+        self.types.unify(slot, usize_slot);
     }
 
     /// `a..b`, `a..=b`, with `.rev()` and `.step_by(k)` after it.
@@ -864,6 +920,7 @@ impl Lowerer<'_> {
             Expr::MethodCall(call) if call.method == "step_by" && call.args.len() == 1 => {
                 let mut range = self.range(&call.receiver)?;
                 let step = self.expr(&call.args[0], None)?;
+                self.unify_usize(&step);
                 range.adaptors.push(Adaptor::StepBy(step));
                 Some(range)
             }
@@ -876,7 +933,7 @@ impl Lowerer<'_> {
 }
 
 /// The environment: the variable each user name denotes.
-type Env = HashMap<String, VarId>;
+pub(super) type Env = HashMap<String, VarId>;
 
 /// Whether a pattern binds no name (literals, ranges, paths, `|`, `_`).
 fn binds_nothing(pat: &Pat) -> bool {
@@ -975,7 +1032,12 @@ fn assigned_names(stmts: &[SynStmt], env: &HashMap<String, VarId>) -> Vec<String
     }
     impl Finder<'_> {
         fn assignee(&mut self, left: &Expr) {
-            if let Expr::Path(path) = strip(left)
+            // `y[i] = ..` assigns (a new version of) `y`.
+            let mut left = strip(left);
+            while let Expr::Index(index) = left {
+                left = strip(&index.expr);
+            }
+            if let Expr::Path(path) = left
                 && let Some(ident) = path.path.get_ident()
             {
                 let name = ident.to_string();

@@ -13,7 +13,7 @@ use syn::visit::Visit;
 use syn::{Expr, Stmt as SynStmt};
 
 use super::{Hint, Lowerer, strip};
-use crate::ssa::{Op, Operand};
+use crate::ssa::{Op, Operand, VarId};
 
 /// What runs after a sequence of statements (a block's tail expression), giving its value.
 pub(super) type Tail<'t, 'a> = &'t mut dyn FnMut(&mut Lowerer<'a>) -> Option<Operand>;
@@ -282,9 +282,19 @@ impl<'a> Lowerer<'a> {
                 self.jump(e);
                 return value.then(placeholder);
             }
+            let before = self.env.clone();
             self.statement(stmt);
             let jumps = jumps_in(std::slice::from_ref(stmt));
             let flags = self.flags_of(&jumps);
+            // An assignment (or `let`) whose value jumped never happened; an `if` or a loop
+            // that jumped kept what it assigned before the jump (its arms say so).
+            let assigns = matches!(
+                stmt,
+                SynStmt::Local(_) | SynStmt::Expr(Expr::Assign(_) | Expr::Binary(_), _)
+            );
+            if assigns && !flags.is_empty() {
+                self.undo_where_jumped(&before, &flags, stmt.span());
+            }
             let rest = &stmts[i + 1..];
             if flags.is_empty() || (rest.is_empty() && tail.is_none() && !value) {
                 continue;
@@ -300,6 +310,39 @@ impl<'a> Lowerer<'a> {
             );
         }
         tail.and_then(|tail| tail(self))
+    }
+
+    /// After a statement whose value jumped (`s = if c { continue } else { e };`): the names it
+    /// assigned keep their values from before it where a flag it may set is set, as Rust never
+    /// finishes the assignment there.
+    fn undo_where_jumped(&mut self, before: &super::control::Env, flags: &[String], span: Span) {
+        let mut changed: Vec<(String, VarId)> = before
+            .iter()
+            .filter(|(name, var)| {
+                !name.starts_with('\u{1}') && self.env.get(*name).is_some_and(|now| now != *var)
+            })
+            .map(|(name, var)| (name.clone(), *var))
+            .collect();
+        if changed.is_empty() {
+            return;
+        }
+        changed.sort();
+        let Some(cond) = self.any_flag(flags, span) else {
+            return;
+        };
+        self.branch(
+            cond,
+            span,
+            false,
+            None,
+            |cx| {
+                for (name, var) in changed {
+                    cx.env.insert(name, var);
+                }
+                None
+            },
+            |_| None,
+        );
     }
 
     /// `f1 || f2 || ..` of the current values of the flags.

@@ -50,6 +50,7 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
         compounds: 0,
         loops: Vec::new(),
         returns: None,
+        blocks: Vec::new(),
     };
     for param in &input.params {
         let slot = cx.types.written(&param.ty);
@@ -65,6 +66,7 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
             by_reference: matches!(*param.ty, Type::Reference(_)),
         });
     }
+    crate::checkpoint::misplaced(&input.item.block, cx.errors);
     let output = cx.body(&input.item.block.stmts, input.item.block.span());
     cx.function.body.stmts = std::mem::take(&mut cx.stmts);
     if let Some(output) = output {
@@ -105,6 +107,8 @@ struct Lowerer<'a> {
     loops: Vec<jumps::LoopFrame>,
     /// Where the body returns early: its flag and value.
     returns: Option<jumps::ReturnFrame>,
+    /// For each block being lowered (an arm, a loop body), the bindings its `let`s shadowed.
+    blocks: Vec<HashMap<String, Option<VarId>>>,
 }
 
 /// The name the result of an expression should get: a user variable's or a temporary.
@@ -119,13 +123,45 @@ const STRAIGHT_LINE: &str = "a #[grad] function body is straight-line code: `let
 
 impl Lowerer<'_> {
     fn new_var(&mut self, name: proc_macro2::Ident, active: bool, ty: Slot) -> VarId {
-        self.function.vars.push(Var { name, active, ty });
+        self.function.vars.push(Var {
+            name,
+            active,
+            ty,
+            borrowed: false,
+        });
         VarId(self.function.vars.len() - 1)
+    }
+
+    /// Before a `let` binds `name`: inside an arm or a loop body, the binding it shadows is
+    /// saved, to be seen again when the block ends ([`Lowerer::end_block`]).
+    fn declare(&mut self, name: &str) {
+        let outer = self.env.get(name).copied();
+        if let Some(block) = self.blocks.last_mut() {
+            block.entry(name.to_owned()).or_insert(outer);
+        }
+    }
+
+    /// Starts a block (an arm, a loop body) whose `let`s end with it.
+    fn begin_block(&mut self) {
+        self.blocks.push(HashMap::new());
+    }
+
+    /// Ends a block: each name a `let` in it shadowed denotes again what it did before that
+    /// `let` (assignments to it before the shadowing stay); names the block introduced are gone.
+    fn end_block(&mut self) {
+        for (name, outer) in self.blocks.pop().unwrap_or_default() {
+            match outer {
+                Some(var) => self.env.insert(name, var),
+                None => self.env.remove(&name),
+            };
+        }
     }
 
     /// After an error in the value of `let name = ..`: later uses of `name` report nothing
     /// more (the error said what was wrong).
     fn poison(&mut self, name: &syn::Ident) {
+        // A `let` that failed still shadows: the binding it hid comes back when its block ends.
+        self.declare(&name.to_string());
         self.env.remove(&name.to_string());
         self.poisoned.insert(name.to_string());
     }
@@ -256,6 +292,7 @@ impl Lowerer<'_> {
                 };
                 match self.expr_named(expr, hint, annotation) {
                     Some(Operand::Var(var)) => {
+                        self.declare(&ident.ident.to_string());
                         self.env.insert(ident.ident.to_string(), var);
                     }
                     _ => self.poison(&ident.ident),
@@ -310,7 +347,10 @@ impl Lowerer<'_> {
                         ),
                     }
                 }
-                self.env.extend(pending);
+                for (name, var) in pending {
+                    self.declare(&name);
+                    self.env.insert(name, var);
+                }
             }
             other => self.errors.spanned(
                 other,
@@ -323,6 +363,21 @@ impl Lowerer<'_> {
     /// An expression statement: an assignment to a `let mut` variable, or an error.
     pub(super) fn expr_statement(&mut self, expr: &Expr) {
         match expr {
+            Expr::Assign(assign) if matches!(strip(&assign.left), Expr::Index(_)) => {
+                let Expr::Index(left) = strip(&assign.left) else {
+                    unreachable!("matched above")
+                };
+                self.store(left, None, &assign.right, assign.span());
+            }
+            Expr::Binary(binary)
+                if compound(&binary.op).is_some()
+                    && matches!(strip(&binary.left), Expr::Index(_)) =>
+            {
+                let Expr::Index(left) = strip(&binary.left) else {
+                    unreachable!("matched above")
+                };
+                self.store(left, compound(&binary.op), &binary.right, binary.span());
+            }
             Expr::Assign(assign) => {
                 let Some(name) = self.assignee(&assign.left) else {
                     return;
@@ -379,6 +434,81 @@ impl Lowerer<'_> {
                 self.expr(other, None);
             }
         }
+    }
+
+    /// `y[i] = value`, or `y[i] op= value` (`op`): a new version of the local array `y`.
+    fn store(&mut self, left: &syn::ExprIndex, op: Option<BinOp>, right: &Expr, span: Span) {
+        let name = match strip(&left.expr) {
+            Expr::Path(path) => path.path.get_ident().map(|i| i.to_string()),
+            _ => None,
+        };
+        let Some(name) = name.filter(|n| self.env.contains_key(n)) else {
+            self.errors.spanned(
+                &left.expr,
+                "#[grad] writes elements of local arrays only, indexed once (`y[i] = ..`, \
+                 `m[[i, j]] = ..`)",
+            );
+            return;
+        };
+        let base = self.env[&name];
+        if self
+            .function
+            .params
+            .iter()
+            .any(|p| p.var == base && p.by_reference)
+        {
+            self.errors.spanned(
+                &left.expr,
+                format!(
+                    "`{name}` is a reference parameter, which a #[grad] function does not write \
+                     through; copy it first (`let mut {name} = {name}.to_vec();`) and write the copy"
+                ),
+            );
+            return;
+        }
+        let Some(index) = self.expr(&left.index, None) else {
+            return;
+        };
+        if self.function.is_active(&index) {
+            self.errors.spanned(
+                &left.index,
+                "an index must be an integer: a literal or an integer parameter",
+            );
+            return;
+        }
+        let Some(rhs) = self.expr(right, None) else {
+            return;
+        };
+        let value = match op {
+            None => rhs,
+            Some(op) => {
+                let old = Operand::Var(self.push(
+                    Op::Index {
+                        base: Operand::Var(base),
+                        index: index.clone(),
+                    },
+                    None,
+                    None,
+                    span,
+                ));
+                Operand::Var(self.push(Op::Binary(op, old, rhs), None, None, span))
+            }
+        };
+        let hint = Hint {
+            user: name.clone(),
+            span: left.expr.span(),
+        };
+        let var = self.push(
+            Op::Store {
+                base: Operand::Var(base),
+                index,
+                value,
+            },
+            Some(hint),
+            None,
+            span,
+        );
+        self.env.insert(name, var);
     }
 
     /// The user name on the left of `name = ..` / `name += ..`.
@@ -624,15 +754,6 @@ impl Lowerer<'_> {
                 let base = self.expr(&index.expr, None);
                 let position = self.expr(&index.index, None);
                 let (base, position) = (base?, position?);
-                let base_slot = self.slot_of(&base);
-                if self.types.as_ndarray(base_slot).is_some() {
-                    self.errors.spanned(
-                        index,
-                        "indexing an ndarray array is not supported in a #[grad] function; reduce \
-                         it with `sum`, `sum_axis`, `dot` or an `nn` function",
-                    );
-                    return None;
-                }
                 if self.function.is_active(&position) {
                     self.errors.spanned(
                         &index.index,
@@ -640,7 +761,7 @@ impl Lowerer<'_> {
                     );
                     return None;
                 }
-                Some(Operand::Var(self.push(
+                let var = self.push(
                     Op::Index {
                         base,
                         index: position,
@@ -648,7 +769,13 @@ impl Lowerer<'_> {
                     hint,
                     annotation,
                     span,
-                )))
+                );
+                // An ndarray element of a list parameter is borrowed where it lives.
+                let slot = self.function.var(var).ty;
+                if self.types.as_ndarray(slot).is_some() {
+                    self.function.vars[var.0].borrowed = true;
+                }
+                Some(Operand::Var(var))
             }
             Expr::Tuple(tuple) if !tuple.elems.is_empty() => {
                 let items: Vec<Option<Operand>> =
@@ -667,6 +794,45 @@ impl Lowerer<'_> {
                 let items: Option<Vec<Operand>> = items.into_iter().collect();
                 Some(Operand::Var(self.push(
                     Op::Array(items?),
+                    hint,
+                    annotation,
+                    span,
+                )))
+            }
+            Expr::Repeat(repeat) => {
+                // `[0.0; N]`: the length as written, a literal or a constant.
+                let value = self.expr(&repeat.expr, None)?;
+                let len = Operand::Const(repeat.len.to_token_stream());
+                Some(Operand::Var(self.push(
+                    Op::Filled {
+                        value,
+                        len,
+                        vec: false,
+                    },
+                    hint,
+                    annotation,
+                    span,
+                )))
+            }
+            Expr::Macro(mac) if mac.mac.path.is_ident("vec") => {
+                let tokens = &mac.mac.tokens;
+                let Ok(Expr::Repeat(repeat)) = syn::parse2::<Expr>(quote!([#tokens])) else {
+                    self.errors.spanned(
+                        &mac.mac,
+                        "`vec!` in a #[grad] function makes a local array as `vec![value; len]`; \
+                         for a list of values write an array literal `[a, b, ..]`",
+                    );
+                    return None;
+                };
+                let value = self.expr(&repeat.expr, None);
+                let len = self.expr(&repeat.len, None);
+                let (value, len) = (value?, len?);
+                Some(Operand::Var(self.push(
+                    Op::Filled {
+                        value,
+                        len,
+                        vec: true,
+                    },
                     hint,
                     annotation,
                     span,
@@ -707,13 +873,24 @@ impl Lowerer<'_> {
     ) -> Option<Operand> {
         let receiver = receiver?;
         let name = ident.to_string();
+        if ["clone", "to_vec", "to_owned"].contains(&name.as_str()) && args.is_empty() {
+            return Some(Operand::Var(self.push(
+                Op::Copy(receiver, ident.clone()),
+                hint,
+                annotation,
+                span,
+            )));
+        }
         let slot = self.slot_of(&receiver);
         let syntax = if self.types.as_ndarray(slot).is_some() {
             Syntax::ArrayMethod
         } else {
             Syntax::FloatMethod
         };
-        let Some(prim) = primitives::lookup(&name, syntax) else {
+        // `len` of any array is a constant.
+        let prim = primitives::lookup(&name, syntax)
+            .or_else(|| primitives::lookup(&name, Syntax::FloatMethod).filter(|p| p.is_constant()));
+        let Some(prim) = prim else {
             let opaque_array = self.types.is_opaque(slot)
                 && primitives::lookup(&name, Syntax::ArrayMethod).is_some();
             let message = match syntax {
@@ -755,15 +932,31 @@ impl Lowerer<'_> {
         let name = path.to_token_stream().to_string().replace(' ', "");
         if let Some(owner) = path.segments.iter().rev().nth(1)
             && is_array_type_name(&owner.ident)
+            && last.ident == "zeros"
+            && let [shape] = args
+        {
+            let shape = self.expr(shape, None)?;
+            return Some(Operand::Var(self.push(
+                Op::Zeros {
+                    constructor: path.clone(),
+                    shape,
+                },
+                hint,
+                annotation,
+                span,
+            )));
+        }
+        if let Some(owner) = path.segments.iter().rev().nth(1)
+            && is_array_type_name(&owner.ident)
             && is_constructor_name(&last.ident)
         {
             let constructor = format!("{}::{}", owner.ident, last.ident);
             self.errors.spanned(
                 path,
                 format!(
-                    "`{constructor}` makes a local array, which #[grad] does not support yet; \
-                     pass the array as a parameter (left out of `wrt(..)` if it is a constant), \
-                     or build it with a literal `[a, b, ..]` of floats"
+                    "`{constructor}` makes a local array, which #[grad] does not support; make \
+                     it with `zeros` and write its elements (`a[[i, j]] = ..`), or pass it as a \
+                     parameter (left out of `wrt(..)` if it is a constant)"
                 ),
             );
             return None;
@@ -1147,11 +1340,14 @@ impl Lowerer<'_> {
                 self.primitive_type(prim, *first, rest)
             }
             Op::Index { base, index } => {
-                let index = self.slot_of(index);
-                let usize_ty: Type = syn::parse_quote!(usize);
-                let usize_slot = self.types.written(&usize_ty);
-                self.types.unify(index, usize_slot);
                 let base = self.slot_of(base);
+                // `m[[i, j]]` of an ndarray array is indexed by an array of `usize`s.
+                if self.types.as_ndarray(base).is_none() {
+                    let index = self.slot_of(index);
+                    let usize_ty: Type = syn::parse_quote!(usize);
+                    let usize_slot = self.types.written(&usize_ty);
+                    self.types.unify(index, usize_slot);
+                }
                 let elem = self.types.unknown();
                 self.types.unify_element(base, elem);
                 elem
@@ -1172,6 +1368,57 @@ impl Lowerer<'_> {
             Op::MinLen(..) => {
                 let usize_ty: Type = syn::parse_quote!(usize);
                 self.types.written(&usize_ty)
+            }
+            Op::Filled { value, len, vec } => {
+                let elem = self.slot_of(value);
+                if *vec {
+                    self.types.vec(elem)
+                } else {
+                    let Operand::Const(len) = len else {
+                        unreachable!("a fixed length is written as a constant")
+                    };
+                    self.types.repeat(elem, len.clone())
+                }
+            }
+            Op::Zeros { constructor, .. } => {
+                let owner = constructor.segments.iter().rev().nth(1);
+                let rank = owner.and_then(|o| {
+                    o.ident
+                        .to_string()
+                        .strip_prefix("Array")?
+                        .parse::<usize>()
+                        .ok()
+                });
+                let elem = self.types.unknown();
+                self.types.ndarray(elem, rank)
+            }
+            Op::Copy(a, _) => {
+                let slot = self.slot_of(a);
+                match self.types.as_ndarray(slot) {
+                    Some((elem, rank)) => self.types.ndarray(elem, rank),
+                    None => {
+                        let inner = self.types.dereferenced(slot);
+                        if self.types.is_slice(inner) {
+                            let elem = self.types.unknown();
+                            self.types.unify_element(inner, elem);
+                            self.types.vec(elem)
+                        } else {
+                            inner
+                        }
+                    }
+                }
+            }
+            Op::Store { base, index, value } => {
+                let base = self.slot_of(base);
+                let value = self.slot_of(value);
+                self.types.unify_element(base, value);
+                if self.types.as_ndarray(base).is_none() {
+                    let index = self.slot_of(index);
+                    let usize_ty: Type = syn::parse_quote!(usize);
+                    let usize_slot = self.types.written(&usize_ty);
+                    self.types.unify(index, usize_slot);
+                }
+                base
             }
             // Unified with the declared output type, the only place a tuple goes.
             Op::Tuple(_) => self.types.unknown(),

@@ -89,6 +89,21 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
         });
     }
     let body_raw = cx.leave(saved);
+    if looped.checkpoint.is_some() {
+        // The reverse runs each iteration's body again from its carried values: what the body
+        // reads from outside the loop is kept, the body's own values are not.
+        let mut uses = Vec::new();
+        looped.body.collect_uses_into(&mut uses);
+        for (_, operands) in uses {
+            for operand in operands {
+                if let Operand::Var(v) = operand
+                    && !crate::analysis::defined_within(&cx.scopes, *v, looped.records)
+                {
+                    cx.primal(operand);
+                }
+            }
+        }
+    }
     // What the body's reverse read that the body defines: kept in the records, except the
     // index where the reversed range gives it again. A loop whose range does not say how many
     // iterations ran keeps a record for each, if empty.
@@ -96,16 +111,18 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
     let index_read = recomputed.is_some_and(|i| cx.reads.contains(&i));
     let scope = Scope::Loop(looped.records);
     let keeps_records = !looped.recomputes_index()
-        || cx
-            .reads
-            .iter()
-            .chain(cx.dims.keys())
-            .any(|v| cx.scopes.get(v) == Some(&scope) && Some(*v) != recomputed);
+        || looped.checkpoint.is_some()
+        || cx.reads.iter().chain(cx.dims.keys()).any(|v| {
+            cx.scopes.get(v) == Some(&scope) && Some(*v) != recomputed && !flat_records(cx, *v)
+        });
     if keeps_records {
         cx.primal(&Operand::Var(looped.records));
     }
     let index = match &looped.range {
-        Some(range) if looped.recomputes_index() && (index_read || !keeps_records) => {
+        Some(range)
+            if looped.recomputes_index()
+                && (index_read || !keeps_records || looped.flat_records()) =>
+        {
             let range = reversed(cx, range);
             Some((recomputed.filter(|_| index_read), range))
         }
@@ -122,6 +139,16 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
         let bar = cx.bar(c.after);
         cx.add(&c.before, quote!(#bar));
     }
+}
+
+/// Whether `var` is the records of a nested loop kept in one `Vec` for the whole call (with the
+/// function's residuals, not an enclosing iteration's record).
+fn flat_records(cx: &Cx, var: crate::ssa::VarId) -> bool {
+    cx.function
+        .body
+        .compounds()
+        .into_iter()
+        .any(|s| matches!(s, Stmt::Loop(looped) if looped.records == var && looped.flat_records()))
 }
 
 /// The range run backwards: `(a..b).rev()`, and `(a..b).rev()` reversed is `(a..b)`.

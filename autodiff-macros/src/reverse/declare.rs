@@ -8,7 +8,6 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Accumulation, Adjoint, Cx, Raw};
-use crate::analysis::Scope;
 use crate::analysis::TypeTable;
 use crate::analysis::is_borrowed;
 use crate::input::{Input, Shape};
@@ -24,6 +23,7 @@ pub(super) fn declare(cx: &mut Cx, input: &Input, seeded: Option<VarId>) -> (Vec
         remaining: count(&raw),
         declared: seeded.into_iter().collect(),
         written: HashMap::new(),
+        pending: Vec::new(),
     };
     let seed_mutable = seeded.is_some_and(|v| state.remaining.contains_key(&v));
     let mut stmts: Vec<Adjoint> = std::mem::take(&mut cx.recips)
@@ -55,6 +55,22 @@ struct State {
     /// For cotangents declared zero by an indexed contribution: the literal indices written so
     /// far, while every contribution has had a literal index (`None` after any other).
     written: HashMap<VarId, Option<BTreeSet<usize>>>,
+    /// Cotangents declared without a value before the `if` whose arm is being written, not yet
+    /// set in it.
+    pending: Vec<VarId>,
+}
+
+/// Whether the first of `raw`'s contributions to `target` moves a value into it (a whole-value
+/// contribution, not inside a nested `if` or loop).
+fn starts_with_a_move(raw: &[Raw], target: VarId) -> bool {
+    for r in raw {
+        let mut targets = Vec::new();
+        r.targets(&mut targets);
+        if targets.contains(&target) {
+            return matches!(r, Raw::Add { target: t, index: None, .. } if *t == target);
+        }
+    }
+    false
 }
 
 /// How many contributions and assignments each cotangent gets in `raw`, at any depth.
@@ -62,7 +78,7 @@ fn count(raw: &[Raw]) -> HashMap<VarId, usize> {
     fn walk(raw: &[Raw], counts: &mut HashMap<VarId, usize>) {
         for r in raw {
             match r {
-                Raw::Add { target, .. } | Raw::Assign { target, .. } => {
+                Raw::Add { target, .. } | Raw::Assign { target, .. } | Raw::Zero { target, .. } => {
                     *counts.entry(*target).or_default() += 1;
                 }
                 Raw::If { then, else_, .. } => {
@@ -81,14 +97,7 @@ fn count(raw: &[Raw]) -> HashMap<VarId, usize> {
 
 /// Whether `var` is defined inside the `if` or loop whose record is `record`.
 fn defined_within(cx: &Cx, var: VarId, record: VarId) -> bool {
-    let mut scope = cx.scopes.get(&var).copied();
-    while let Some(Scope::Then(r) | Scope::Else(r) | Scope::Loop(r)) = scope {
-        if r == record {
-            return true;
-        }
-        scope = cx.scopes.get(&r).copied();
-    }
-    false
+    crate::analysis::defined_within(&cx.scopes, var, record)
 }
 
 /// Before an `if` or a loop: declares (zero) every cotangent it adds into that is defined
@@ -130,6 +139,25 @@ fn scope(cx: &mut Cx, input: &Input, raw: Vec<Raw>, state: &mut State) -> Vec<Ad
             Raw::Bind { names, value } => stmts.push(Adjoint::Bind { names, value }),
             Raw::Drop(name) => stmts.push(Adjoint::Drop(name)),
             Raw::Let { name, value } => stmts.push(Adjoint::Let { name, value }),
+            Raw::Zero { target, index } => {
+                if let Some(left) = state.remaining.get_mut(&target) {
+                    *left -= 1;
+                }
+                if let Some(tracked) = state.written.get_mut(&target) {
+                    *tracked = None;
+                }
+                let zero = cx
+                    .types
+                    .of(target)
+                    .element_zero
+                    .clone()
+                    .unwrap_or_else(|| quote!(::core::default::Default::default()));
+                stmts.push(Adjoint::Zero {
+                    target,
+                    index,
+                    value: zero,
+                });
+            }
             Raw::Assign { target, value } => {
                 if let Some(left) = state.remaining.get_mut(&target) {
                     *left -= 1;
@@ -141,14 +169,40 @@ fn scope(cx: &mut Cx, input: &Input, raw: Vec<Raw>, state: &mut State) -> Vec<Ad
                 stmts.push(Adjoint::Assign { target, value });
             }
             nested @ Raw::If { record, .. } => {
+                // A cotangent from outside that each arm starts by moving a value into is
+                // declared without a value (`let mut bar;`) and set in each arm: no zero.
+                let Raw::If { then, else_, .. } = &nested else {
+                    unreachable!("matched above")
+                };
+                let mut later = Vec::new();
+                let mut targets = Vec::new();
+                nested.targets(&mut targets);
+                for target in targets {
+                    if !later.contains(&target)
+                        && !state.declared.contains(&target)
+                        && !defined_within(cx, target, record)
+                        && starts_with_a_move(then, target)
+                        && starts_with_a_move(else_, target)
+                    {
+                        later.push(target);
+                    }
+                }
+                for &target in &later {
+                    state.declared.insert(target);
+                    let mutable = state.remaining.get(&target).copied().unwrap_or(0) > 2;
+                    stmts.push(Adjoint::DeclareLater { target, mutable });
+                }
                 declare_outer(cx, input, &nested, record, state, &mut stmts);
                 let Raw::If { then, else_, .. } = nested else {
                     unreachable!("matched above")
                 };
                 let mut arms = Vec::new();
+                // What an enclosing arm still has to set, waiting until after this `if`.
+                let outer_pending = std::mem::take(&mut state.pending);
                 for arm in [then, else_] {
                     // Declarations inside an arm stay inside it.
                     let declared = state.declared.clone();
+                    state.pending = later.clone();
                     for (target, n) in count(&arm) {
                         if defined_within(cx, target, record) {
                             state.remaining.insert(target, n);
@@ -157,6 +211,7 @@ fn scope(cx: &mut Cx, input: &Input, raw: Vec<Raw>, state: &mut State) -> Vec<Ad
                     arms.push(scope(cx, input, arm, state));
                     state.declared = declared;
                 }
+                state.pending = outer_pending;
                 let else_ = arms.pop().expect("two arms");
                 let then = arms.pop().expect("two arms");
                 stmts.push(Adjoint::If {
@@ -174,7 +229,9 @@ fn scope(cx: &mut Cx, input: &Input, raw: Vec<Raw>, state: &mut State) -> Vec<Ad
                     unreachable!("matched above")
                 };
                 let declared = state.declared.clone();
+                let outer_pending = std::mem::take(&mut state.pending);
                 let body = scope(cx, input, body, state);
+                state.pending = outer_pending;
                 state.declared = declared;
                 stmts.push(Adjoint::Loop {
                     record,
@@ -191,7 +248,14 @@ fn scope(cx: &mut Cx, input: &Input, raw: Vec<Raw>, state: &mut State) -> Vec<Ad
                 let left = state.remaining.get_mut(&target).expect("counted above");
                 *left -= 1;
                 let left = *left;
-                let mut how = if is_array(input, function, cx.types, target) && index.is_none() {
+                if let Some(at) = state.pending.iter().position(|t| *t == target) {
+                    // The arm's first contribution to a cotangent declared before the `if`.
+                    state.pending.swap_remove(at);
+                    stmts.push(Adjoint::Assign { target, value });
+                    continue;
+                }
+                let whole = index.is_none() || lists_arrays(input, function, target);
+                let mut how = if is_array(input, function, cx.types, target) && whole {
                     Accumulation::Array
                 } else if is_generic_float(input, function, cx.types, target) {
                     Accumulation::Plus
@@ -254,13 +318,24 @@ fn param_of<'a>(
         .map(|i| &input.params[i])
 }
 
+/// Whether `var` is a list parameter, whose elements are arrays (`bar_ws[l]` accumulates).
+fn lists_arrays(input: &Input, function: &Function, var: VarId) -> bool {
+    param_of(input, function, var).is_some_and(|p| p.shape == Shape::List)
+}
+
 fn is_array(input: &Input, function: &Function, types: &TypeTable, var: VarId) -> bool {
     match param_of(input, function, var) {
         Some(param) => matches!(
             param.shape,
-            Shape::FixedArray | Shape::DynArray | Shape::NdArray(_)
+            Shape::FixedArray | Shape::DynArray | Shape::NdArray(_) | Shape::List
         ),
-        None => types.of(var).array,
+        // Tuples (a tuple output merged from an early `return`) accumulate element-wise too.
+        None => {
+            types.of(var).array
+                || types.of(var).written.as_ref().is_some_and(|w| {
+                    matches!(syn::parse2::<syn::Type>(w.clone()), Ok(syn::Type::Tuple(_)))
+                })
+        }
     }
 }
 
@@ -286,6 +361,11 @@ fn is_generic_float(input: &Input, function: &Function, types: &TypeTable, var: 
 fn zero(cx: &mut Cx, input: &Input, var: VarId) -> TokenStream {
     let function = cx.function;
     if let Some(param) = param_of(input, function, var) {
+        if param.shape == Shape::List {
+            let value = cx.primal(&Operand::Var(var));
+            let private = crate::naming::private(proc_macro2::Span::call_site());
+            return quote!(#private::zeros_list(#value));
+        }
         if matches!(param.shape, Shape::DynArray | Shape::NdArray(_)) {
             let value = cx.primal(&Operand::Var(var));
             let value = if is_borrowed(function, var) {
@@ -301,6 +381,27 @@ fn zero(cx: &mut Cx, input: &Input, var: VarId) -> TokenStream {
         }
     } else if let Some(zero) = &cx.types.of(var).zero {
         return zero.clone();
+    } else if cx.types.of(var).ndarray.is_some() {
+        // A local array whose shape is known at run time only: zeros of its shape, kept where
+        // it was made (the array itself may have moved on).
+        let dim = cx.dim(&Operand::Var(var));
+        return match &cx.types.of(var).written {
+            Some(ty) => quote!(<#ty>::zeros(#dim)),
+            None => {
+                let runtime = crate::naming::runtime(proc_macro2::Span::call_site());
+                quote!(#runtime::ndarray::Array::zeros(#dim))
+            }
+        };
+    } else if cx.types.of(var).array && !cx.types.of(var).plain && !cx.types.of(var).opaque {
+        // A local `Vec`: zeros of its length.
+        let len = cx.dim(&Operand::Var(var));
+        let zero = cx
+            .types
+            .of(var)
+            .element_zero
+            .clone()
+            .unwrap_or_else(|| quote!(::core::default::Default::default()));
+        return quote!(::std::vec![#zero; #len]);
     } else if cx.types.of(var).array {
         // A local bound to a slice or an array whose size is known at run time only.
         let value = cx.primal(&Operand::Var(var));

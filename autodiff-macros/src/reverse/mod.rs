@@ -27,7 +27,7 @@ use crate::analysis::TypeTable;
 use crate::analysis::{is_borrowed, is_ndarray};
 use crate::input::{Input, Shape};
 use crate::naming::Names;
-use crate::ssa::{Function, Operand, VarId};
+use crate::ssa::{BinOp, Function, Op, Operand, VarId};
 
 /// One statement of the reverse sweep.
 pub enum Adjoint {
@@ -53,8 +53,17 @@ pub enum Adjoint {
     },
     /// `let b_recip = b.recip();`: a value contributions share, computed before the sweep.
     Let { name: Ident, value: TokenStream },
-    /// `bar_v = value;`: a loop's carried cotangent, handed to the iteration before.
+    /// `bar_v = value;`: a loop's carried cotangent, handed to the iteration before, or the
+    /// first contribution in an arm to a cotangent declared before the `if`.
     Assign { target: VarId, value: TokenStream },
+    /// `let [mut] bar_v;`: a cotangent each arm of the `if` after it sets.
+    DeclareLater { target: VarId, mutable: bool },
+    /// `bar_v[index] = value`: the zero left where an overwritten element's cotangent was.
+    Zero {
+        target: VarId,
+        index: TokenStream,
+        value: TokenStream,
+    },
     /// `match if0 { Then { .. } => { .. } Else { .. } => { .. } }`: the reverse of the arm that
     /// ran, from the `if`'s record.
     If {
@@ -130,6 +139,12 @@ pub(super) enum Raw {
         name: Ident,
         value: TokenStream,
     },
+    /// `bar_v[index] = 0`: an element overwritten in the forward sweep, whose cotangent went to
+    /// the value written.
+    Zero {
+        target: VarId,
+        index: TokenStream,
+    },
     /// `bar_v = value;` (a zero of `v`'s type where `None`).
     Assign {
         target: VarId,
@@ -157,7 +172,9 @@ impl Raw {
     /// Every target this contribution (and those inside it) adds into or assigns.
     pub(super) fn targets(&self, out: &mut Vec<VarId>) {
         match self {
-            Raw::Add { target, .. } | Raw::Assign { target, .. } => out.push(*target),
+            Raw::Add { target, .. } | Raw::Assign { target, .. } | Raw::Zero { target, .. } => {
+                out.push(*target)
+            }
             Raw::Bind { .. } | Raw::Drop(_) | Raw::Let { .. } => {}
             Raw::If {
                 ensure,
@@ -201,6 +218,10 @@ pub(super) struct Cx<'a> {
     pub recips: Vec<(VarId, Ident, TokenStream)>,
     /// Where each variable is defined.
     pub scopes: HashMap<VarId, crate::analysis::Scope>,
+    /// The operation binding each `let` variable.
+    pub defs: HashMap<VarId, &'a Op>,
+    /// The indices of loops the reverse sweep runs over the reversed range, which it has.
+    pub recomputed_indices: std::collections::HashSet<VarId>,
     /// How deep in `if`s and loops the rule being written is.
     pub depth: usize,
     /// Where the outermost `if` or loop being reversed goes in the function's sweep: reads
@@ -250,6 +271,14 @@ impl Cx<'_> {
 
     /// The primal value of an operand in the reverse sweep, recording the read.
     pub fn primal(&mut self, operand: &Operand) -> TokenStream {
+        if let Operand::Var(v) = operand {
+            let before = (self.reads.clone(), self.last_read.clone());
+            match self.recompute(*v, 0) {
+                Some(tokens) => return tokens,
+                // Undo what a failed attempt read.
+                None => (self.reads, self.last_read) = before,
+            }
+        }
         match operand {
             Operand::Var(v) => {
                 self.reads.insert(*v);
@@ -268,6 +297,76 @@ impl Cx<'_> {
             }
             Operand::Const(tokens) => tokens.clone(),
         }
+    }
+
+    /// A value of an `if`'s arm or a loop's iteration computed again where the reverse sweep
+    /// reads it, instead of kept in a record, where that is one cheap operation on what the
+    /// sweep has anyway: an element of a parameter (`x[i]`; also an array of a list parameter,
+    /// a borrow no record could hold), `+ - *` and `-`, a cast, of constants, recomputed loop
+    /// indices, values kept once for the whole call, and other such values, a few levels deep.
+    /// Same operations on the same values: the same bits.
+    fn recompute(&mut self, var: VarId, depth: usize) -> Option<TokenStream> {
+        const DEPTH: usize = 3;
+        let borrowed = self.function.var(var).borrowed;
+        let in_body = self.scopes.get(&var) != Some(&crate::analysis::Scope::Function);
+        if depth > DEPTH || !(in_body || borrowed) || (self.types.of(var).array && !borrowed) {
+            return None;
+        }
+        let op = *self.defs.get(&var)?;
+        let tokens = match op {
+            Op::Index {
+                base: base @ Operand::Var(b),
+                index,
+            } if self.function.params.iter().any(|p| p.var == *b) => {
+                let index = self.available(index, depth)?;
+                let base = self.primal(base);
+                if borrowed {
+                    quote!((&#base[#index]))
+                } else {
+                    quote!(#base[#index])
+                }
+            }
+            Op::Binary(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul), a, b) => {
+                let (a, b) = (self.available(a, depth)?, self.available(b, depth)?);
+                let op = match op {
+                    BinOp::Add => quote!(+),
+                    BinOp::Sub => quote!(-),
+                    _ => quote!(*),
+                };
+                quote!((#a #op #b))
+            }
+            Op::Neg(a) => {
+                let a = self.available(a, depth)?;
+                quote!((-#a))
+            }
+            Op::Use(a) => self.available(a, depth)?,
+            _ => return None,
+        };
+        Some(tokens)
+    }
+
+    /// An operand of a value [`Cx::recompute`] computes again, if the reverse sweep has it
+    /// without a record: a constant, a parameter or a value kept once for the whole call, a
+    /// recomputed loop index, or a value computed again in turn.
+    fn available(&mut self, operand: &Operand, depth: usize) -> Option<TokenStream> {
+        let Operand::Var(v) = operand else {
+            return Some(self.primal(operand));
+        };
+        if self.scopes.get(v) == Some(&crate::analysis::Scope::Function)
+            || self.recomputed_indices.contains(v)
+        {
+            return Some(self.primal(operand));
+        }
+        // Not a value kept anyway: computed again, or not at all (the caller keeps its own).
+        if self.defs.get(v).is_some_and(|op| {
+            !matches!(
+                op,
+                Op::Index { .. } | Op::Binary(..) | Op::Neg(_) | Op::Use(_)
+            )
+        }) {
+            return None;
+        }
+        self.recompute(*v, depth + 1)
     }
 
     /// The operand as a primitive's argument: arrays by reference, floats by value.
@@ -341,6 +440,16 @@ pub fn reverse(
         raw: Vec::new(),
         recips: Vec::new(),
         scopes: crate::analysis::scopes(function),
+        defs: function.body.lets().map(|l| (l.var, &l.op)).collect(),
+        recomputed_indices: function
+            .body
+            .compounds()
+            .into_iter()
+            .filter_map(|s| match s {
+                crate::ssa::Stmt::Loop(l) if l.recomputes_index() => l.index,
+                _ => None,
+            })
+            .collect(),
         depth: 0,
         compound_at: 0,
     };

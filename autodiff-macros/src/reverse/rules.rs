@@ -34,7 +34,11 @@ fn grad_call_rule(
         // At the callee's name, as `forward_owned` in the forward half.
         let at = crate::descriptor::callee_span(descriptor, span);
         quote_spanned!(at=> #descriptor::backward_owned(#residuals, #bar))
-    } else if borrows_a_local(cx.function, args, borrowed) {
+    } else if borrows_a_local(cx.function, args, borrowed)
+        // Residuals that may borrow cannot go in a record (it has no lifetime): the call in an
+        // arm or a loop runs again here, from its arguments.
+        || cx.scopes.get(&residuals) != Some(&crate::analysis::Scope::Function)
+    {
         let name = cx.function.var(residuals).name.clone();
         let args: Vec<TokenStream> = args
             .iter()
@@ -113,6 +117,14 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
         Op::Call { prim, args, .. } => {
             let operands: Vec<&Operand> = args.iter().collect();
             return primitive(cx, stmt, prim, &operands);
+        }
+        Op::Store { base, index, value } => return store_rule(cx, stmt, base, index, value),
+        Op::Copy(a, _) => {
+            let bar = cx.bar(stmt.var);
+            return cx.add(a, quote!(#bar));
+        }
+        Op::Filled { .. } | Op::Zeros { .. } => {
+            unreachable!("`analysis::validate` rejects an array filled with a differentiated value")
         }
         _ => {}
     }
@@ -199,10 +211,31 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
         Op::Compare(..) | Op::Not(_) | Op::Or(..) | Op::MinLen(..) | Op::Matches(..) => {
             unreachable!("a `bool` or a length is never active")
         }
-        Op::GradCall { .. } | Op::Method { .. } | Op::Call { .. } => {
-            unreachable!("calls and rows of the table have their rules in `rule`")
+        Op::GradCall { .. }
+        | Op::Method { .. }
+        | Op::Call { .. }
+        | Op::Store { .. }
+        | Op::Copy(..)
+        | Op::Filled { .. }
+        | Op::Zeros { .. } => {
+            unreachable!("calls, rows of the table and array writes have their rules in `rule`")
         }
     }
+}
+
+/// `y_2 = y_1` with `y_2[i] = e`: the element's cotangent goes to `e` and is then zero; the rest
+/// of the array's cotangent is `y_1`'s, moved.
+fn store_rule(cx: &mut Cx, stmt: &Let, base: &Operand, index: &Operand, value: &Operand) {
+    let bar = cx.bar(stmt.var);
+    let index = cx.primal(index);
+    if cx.function.is_active(value) {
+        cx.add(value, quote!(#bar[#index]));
+    }
+    cx.raw.push(Raw::Zero {
+        target: stmt.var,
+        index,
+    });
+    cx.add(base, quote!(#bar));
 }
 
 /// `::autodiff_runtime::__private::<module>::<function>(args.., bar)`.
@@ -383,6 +416,19 @@ fn array_rule(cx: &mut Cx, stmt: &Let) {
             let inputs = [(a, Arg::Float), (b, Arg::Float)];
             pullback_rule(cx, stmt, "array", name, &operator.pullback, &inputs);
         }
+        Op::Index {
+            base: Operand::Var(target),
+            index,
+        } => {
+            // An array element of a list: its cotangent accumulates into the list's, in place.
+            let index = cx.primal(index);
+            cx.bar(*target);
+            cx.raw.push(Raw::Add {
+                target: *target,
+                index: Some(index),
+                value: quote!(#bar),
+            });
+        }
         Op::Index { .. }
         | Op::Array(_)
         | Op::Tuple(_)
@@ -394,8 +440,14 @@ fn array_rule(cx: &mut Cx, stmt: &Let) {
         | Op::Matches(..) => {
             unreachable!("`analysis::validate` rejects these where they give an ndarray array")
         }
-        Op::GradCall { .. } | Op::Method { .. } | Op::Call { .. } => {
-            unreachable!("calls and rows of the table have their rules in `rule`")
+        Op::GradCall { .. }
+        | Op::Method { .. }
+        | Op::Call { .. }
+        | Op::Store { .. }
+        | Op::Copy(..)
+        | Op::Filled { .. }
+        | Op::Zeros { .. } => {
+            unreachable!("calls, rows of the table and array writes have their rules in `rule`")
         }
     }
 }

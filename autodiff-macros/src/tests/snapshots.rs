@@ -216,3 +216,20 @@ snapshot!(
         s
     }
 );
+
+// `#[checkpoint]`: the forward keeps the carried state per iteration; the reverse runs each
+// iteration again before reversing it.
+snapshot!(
+    checkpointed_loop,
+    "",
+    fn simulate(x0: &[f64; 2], k: f64, steps: usize) -> f64 {
+        let mut x = *x0;
+        #[checkpoint]
+        for _ in 0..steps {
+            let v = x[1];
+            x[1] = v - 0.1 * k * x[0].sin();
+            x[0] += 0.1 * v;
+        }
+        x[0] * x[0] + x[1] * x[1]
+    }
+);

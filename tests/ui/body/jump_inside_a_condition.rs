@@ -2,9 +2,8 @@ use autodiff_runtime::grad;
 
 #[grad]
 fn f(x: f64) -> f64 {
-    let mut v = [0.0, 0.0];
-    v[0] = x;
-    v[0] + v[1]
+    while if x > 0.0 { return 2.0 * x } else { false } {}
+    x
 }
 
 fn main() {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks the oracles of tests/pending/*.rs without the control-flow implementation: copies each
+# Checks the oracles of tests/control_flow_*.rs without the control-flow implementation: copies each
 # file into ./tests with `#[grad]` and `#[custom_vjp]` replaced by a stand-in (./shim) whose
 # `f_grad`/`f_vjp` are accurate finite differences of the plain function, and runs them. A test
 # passes only if its closed form (or its own finite-difference reference) agrees with finite
@@ -7,9 +7,9 @@
 # trip-count jump, or a too-coarse reference. Arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")"
-ROOT=../../..
+ROOT=../..
 rm -rf tests && mkdir -p tests/common
-for f in ../*.rs; do
+for f in ../control_flow_*.rs; do
   sed -e 's/^use autodiff_runtime::grad;/use cf_fd_shim::grad;/' \
       -e 's/^use autodiff_runtime::custom_vjp;/use cf_fd_shim::custom_vjp;/' "$f" > "tests/$(basename "$f")"
 done

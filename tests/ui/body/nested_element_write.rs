@@ -2,9 +2,9 @@ use autodiff_runtime::grad;
 
 #[grad]
 fn f(x: f64) -> f64 {
-    let mut v = [x, x];
-    v[0] += x;
-    v[0]
+    let mut m = [[0.0; 2]; 2];
+    m[0][1] = x;
+    m[0][1] * x
 }
 
 fn main() {
