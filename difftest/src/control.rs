@@ -19,8 +19,8 @@
 //!   variables (`x[i]`, `x[n - 1 - i]`, `x[(i + 1) % 3]`), `(i as f64)`, shadowing, calls to
 //!   earlier generated functions (in loops and branches too), `wrt(..)` and `checkpoint`.
 //!
-//! Local array element writes (`y[i] = e`) are not generated: the macro does not support them
-//! yet.
+//! - local arrays (`[e; N]`, literals, call results) written element by element (`w[i] = e`,
+//!   `w[i] += e`, `w[i] *= e`) and whole, in loops and branches.
 //!
 //! Unlike the straight-line generator ([`super::generator`]), this one does not know values while
 //! it builds: a loop body runs many times with different values. Every domain-restricted
@@ -220,6 +220,8 @@ pub enum AE {
     If(Box<Cond>, Box<AE>, Box<AE>),
     /// A call to an earlier generated function with an array output.
     Call(usize, Vec<CArg>),
+    /// `[e; n]`
+    Repeat(Box<FE>, usize),
 }
 
 /// A `match` arm's pattern.
@@ -310,6 +312,13 @@ pub enum S {
     AssignArr {
         name: String,
         a: AE,
+    },
+    /// `w[i] = e;` or `w[i] op= e;` of a local array.
+    SetElem {
+        name: String,
+        ix: IE,
+        op: Option<Bin>,
+        e: FE,
     },
     /// `let mut k = 0;` (`: usize` with `typed`): a loop counter.
     LetInt {
@@ -642,6 +651,7 @@ impl Machine<'_> {
                 self.array(if taken { x } else { y })
             }
             AE::Call(j, args) => self.call(*j, args),
+            AE::Repeat(e, n) => Ok(vec![self.float(e)?; *n]),
         }
     }
 
@@ -714,6 +724,18 @@ impl Machine<'_> {
             S::AssignArr { name, a } => {
                 let v = self.array(a)?;
                 self.set(name, Value::A(v));
+            }
+            S::SetElem { name, ix, op, e } => {
+                // Rust evaluates the right side first, then the place.
+                let v = self.float(e)?;
+                let k = self.int(ix)?;
+                let mut w = self.a(name).to_vec();
+                let old = *w.get(k).ok_or(Bad)?;
+                w[k] = match op {
+                    None => v,
+                    Some(op) => apply_bin(*op, old, v)?,
+                };
+                self.set(name, Value::A(w));
             }
             S::LetInt { name, .. } => self.env.push((name.clone(), Value::I(0))),
             S::Incr(name) => {
@@ -1804,9 +1826,12 @@ impl Gen<'_> {
         let at = self.rng.below(n + 1);
         let mut out = Vec::new();
         for i in 0..=n {
-            let assigns = out
-                .iter()
-                .any(|s| matches!(s, S::Assign { .. } | S::AssignArr { .. }));
+            let assigns = out.iter().any(|s| {
+                matches!(
+                    s,
+                    S::Assign { .. } | S::AssignArr { .. } | S::SetElem { .. }
+                )
+            });
             // What the statements so far left assignable (a `let` may have shadowed one).
             let now = self.assignable();
             let outer: Vec<String> = outer.iter().filter(|n| now.contains(n)).cloned().collect();
@@ -2206,7 +2231,7 @@ impl Gen<'_> {
             8,                                          // let mut
             if assignable.is_empty() { 0 } else { 24 }, // assignment
             5,                                          // array let
-            if arrays.is_empty() { 0 } else { 8 },      // array assignment
+            if arrays.is_empty() { 0 } else { 14 },     // array or element assignment
             if deep { 0 } else { 12 },                  // if
             if deep || !ints { 0 } else { 5 },          // match
             if loops_ok { 12 } else { 0 },              // for
@@ -2251,9 +2276,17 @@ impl Gen<'_> {
             }
             3 => {
                 let n = 1 + self.rng.below(3);
-                let a = self.array(n, d.min(2));
+                // `[0.0; n]` to be written element by element, sometimes (filled with a
+                // constant: the macro rejects a differentiated fill).
+                let repeat = self.rng.chance(0.3);
+                let a = if repeat {
+                    let e = FE::Lit(*self.rng.pick(&[0.0, 1.0, 0.5]));
+                    AE::Repeat(Box::new(e), n)
+                } else {
+                    self.array(n, d.min(2))
+                };
                 let name = self.fresh("w");
-                let mutable = self.rng.chance(0.5);
+                let mutable = repeat || self.rng.chance(0.5);
                 out.push(S::LetArr {
                     name: name.clone(),
                     mutable,
@@ -2266,6 +2299,29 @@ impl Gen<'_> {
                     slice: false,
                 };
                 self.bind(&name, kind, mutable);
+            }
+            4 if self.rng.chance(0.6) => {
+                // `w[i] = e` or `w[i] op= e`.
+                let (name, n) = self.rng.pick(&arrays).clone();
+                let ix = self.index(&name, n);
+                let op =
+                    *self
+                        .rng
+                        .pick(&[None, None, Some(Bin::Add), Some(Bin::Sub), Some(Bin::Mul)]);
+                let e = self.scalar(d, true);
+                let e = match op {
+                    // Near 1, as for `acc *= e`.
+                    Some(Bin::Mul) => {
+                        let s = self.squash(e);
+                        FE::Paren(Box::new(FE::Bin(
+                            Bin::Add,
+                            Box::new(FE::Lit(1.0)),
+                            Box::new(FE::Bin(Bin::Mul, Box::new(FE::Lit(0.5)), Box::new(s))),
+                        )))
+                    }
+                    _ => e,
+                };
+                out.push(S::SetElem { name, ix, op, e });
             }
             4 => {
                 let (name, n) = self.rng.pick(&arrays).clone();
@@ -2559,7 +2615,7 @@ fn count_stmts(ss: &[S]) -> usize {
     ss.iter()
         .map(|s| {
             1 + match s {
-                S::Let { e, .. } | S::Assign { e, .. } => fe(e),
+                S::Let { e, .. } | S::Assign { e, .. } | S::SetElem { e, .. } => fe(e),
                 S::If { then, els, .. } => {
                     count_stmts(then)
                         + match els {
@@ -3035,6 +3091,7 @@ impl Printer<'_> {
     fn ae(&self, a: &AE, ind: usize) -> String {
         match a {
             AE::Call(j, args) => self.call(*j, args, ind),
+            AE::Repeat(e, n) => format!("[{}; {n}]", self.fe(e, ind)),
             AE::Var(n) => n.clone(),
             AE::Lit(es) => {
                 let items: Vec<String> = es.iter().map(|e| self.fe(e, ind)).collect();
@@ -3126,6 +3183,7 @@ impl Printer<'_> {
                     && match a {
                         AE::Lit(es) => !es.iter().any(anchored),
                         AE::If(..) => true,
+                        AE::Repeat(e, _) => !anchored(e),
                         AE::Var(_) | AE::Call(..) => false,
                     };
                 let t = if typed {
@@ -3147,6 +3205,16 @@ impl Printer<'_> {
             }
             S::AssignArr { name, a } => {
                 let _ = writeln!(s, "{p}{name} = {};", self.ae(a, ind));
+            }
+            S::SetElem { name, ix, op, e } => {
+                let sym = match op {
+                    None => "",
+                    Some(Bin::Add) => "+",
+                    Some(Bin::Sub) => "-",
+                    Some(Bin::Mul) => "*",
+                    Some(Bin::Div) => "/",
+                };
+                let _ = writeln!(s, "{p}{name}[{}] {sym}= {};", ie_src(ix), self.fe(e, ind));
             }
             S::LetInt { name, typed } => {
                 let t = if *typed { ": usize" } else { "" };
@@ -3449,6 +3517,14 @@ impl Func {
                 match s {
                     S::Let { e, .. } | S::Assign { e, .. } => walk_fe(e, out),
                     S::AssignArr { .. } => out.push("array assignment"),
+                    S::SetElem { op, e, .. } => {
+                        out.push(if op.is_some() {
+                            "element update"
+                        } else {
+                            "element write"
+                        });
+                        walk_fe(e, out);
+                    }
                     S::If { cond, then, els } => {
                         out.push("if");
                         walk_cond(cond, out);
@@ -3523,6 +3599,9 @@ impl Func {
                     S::LetArr {
                         a: AE::Call(..), ..
                     } => out.push("array call"),
+                    S::LetArr {
+                        a: AE::Repeat(..), ..
+                    } => out.push("array repeat"),
                     S::LetArr { .. } | S::LetInt { .. } | S::Incr(_) => {}
                 }
             }

@@ -228,6 +228,9 @@ mod tests {
             "call",
             "array call",
             "array assignment",
+            "array repeat",
+            "element write",
+            "element update",
             "integer tally",
         ] {
             assert!(
