@@ -15,6 +15,7 @@
     clippy::let_and_return,
     clippy::single_match,
     clippy::assign_op_pattern,
+    clippy::never_loop,
     reason = "the functions spell out the constructs under test"
 )]
 
