@@ -171,7 +171,9 @@ impl Lowerer<'_> {
             }
         };
         if rest.is_empty() {
-            // Rust checked the match exhaustive: the last arm runs if no other did.
+            // Rust checked the match exhaustive: the last arm runs if no other did. Its binding
+            // ends with it, as in an `if` arm.
+            self.begin_block();
             if let Some(ident) = binding(&first.pat) {
                 let hint = Hint {
                     user: ident.to_string(),
@@ -181,7 +183,9 @@ impl Lowerer<'_> {
                 self.declare(&ident.to_string());
                 self.env.insert(ident.to_string(), var);
             }
-            return arm_body(self, first);
+            let value = arm_body(self, first);
+            self.end_block();
+            return value;
         }
         let pat = &first.pat;
         let cond = Operand::Var(self.push(
@@ -484,10 +488,12 @@ impl Lowerer<'_> {
         let breaks = own(|j| matches!(j, jumps::Jump::Break { .. }));
         let breaks_with_value = own(|j| matches!(j, jumps::Jump::Break { value: true, .. }));
         let continues = own(|j| matches!(j, jumps::Jump::Continue { .. }));
-        if matches!(shape, Shape::Loop)
-            && !breaks
-            && !jumps.iter().any(|(j, _)| *j == jumps::Jump::Return)
-        {
+        // A `loop` ends by a `break` of its own, a `return`, or a labelled jump to an enclosing
+        // loop.
+        let leaves = jumps.iter().any(|(j, inner)| {
+            jumps::escapes(j, inner) && !jumps::targets_this(j, inner, label.as_deref())
+        });
+        if matches!(shape, Shape::Loop) && !breaks && !leaves {
             self.errors.push(syn::Error::new(
                 span,
                 "a `loop` in a #[grad] function needs a `break`",

@@ -293,7 +293,7 @@ impl<'a> Lowerer<'a> {
                 SynStmt::Local(_) | SynStmt::Expr(Expr::Assign(_) | Expr::Binary(_), _)
             );
             if assigns && !flags.is_empty() {
-                self.undo_where_jumped(&before, &flags, stmt.span());
+                self.undo_where_jumped(&before, &targets(stmt), &flags, stmt.span());
             }
             let rest = &stmts[i + 1..];
             if flags.is_empty() || (rest.is_empty() && tail.is_none() && !value) {
@@ -313,13 +313,20 @@ impl<'a> Lowerer<'a> {
     }
 
     /// After a statement whose value jumped (`s = if c { continue } else { e };`): the names it
-    /// assigned keep their values from before it where a flag it may set is set, as Rust never
-    /// finishes the assignment there.
-    fn undo_where_jumped(&mut self, before: &super::control::Env, flags: &[String], span: Span) {
+    /// binds or assigns (`targets`) keep their values from before it where a flag it may set is
+    /// set, as Rust never finishes the assignment there. What its value assigned before the jump
+    /// (`let r = loop { a = 2.0 * a; break 'outer; };`) stays.
+    fn undo_where_jumped(
+        &mut self,
+        before: &super::control::Env,
+        targets: &[String],
+        flags: &[String],
+        span: Span,
+    ) {
         let mut changed: Vec<(String, VarId)> = before
             .iter()
             .filter(|(name, var)| {
-                !name.starts_with('\u{1}') && self.env.get(*name).is_some_and(|now| now != *var)
+                targets.contains(name) && self.env.get(*name).is_some_and(|now| now != *var)
             })
             .map(|(name, var)| (name.clone(), *var))
             .collect();
@@ -358,6 +365,40 @@ impl<'a> Lowerer<'a> {
         }
         Some(any)
     }
+}
+
+/// The names a `let` binds or an assignment (`=`, `+=`, ..) writes: `y` for `y[i] = ..`, each
+/// name of a tuple pattern or a tuple of places.
+fn targets(stmt: &SynStmt) -> Vec<String> {
+    use syn::visit::Visit;
+    struct Names(Vec<String>);
+    impl<'ast> Visit<'ast> for Names {
+        fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {
+            self.0.push(pat.ident.to_string());
+            syn::visit::visit_pat_ident(self, pat);
+        }
+    }
+    fn places(left: &Expr, names: &mut Vec<String>) {
+        match left {
+            Expr::Paren(inner) => places(&inner.expr, names),
+            Expr::Tuple(tuple) => tuple.elems.iter().for_each(|e| places(e, names)),
+            Expr::Index(index) => places(&index.expr, names),
+            Expr::Path(path) => names.extend(path.path.get_ident().map(|i| i.to_string())),
+            _ => {}
+        }
+    }
+    let mut names = Vec::new();
+    match stmt {
+        SynStmt::Local(local) => {
+            let mut visitor = Names(Vec::new());
+            visitor.visit_pat(&local.pat);
+            names = visitor.0;
+        }
+        SynStmt::Expr(Expr::Assign(assign), _) => places(&assign.left, &mut names),
+        SynStmt::Expr(Expr::Binary(binary), _) => places(&binary.left, &mut names),
+        _ => {}
+    }
+    names
 }
 
 /// The name a variable bound to the environment key `key` is named after: the user's name, or

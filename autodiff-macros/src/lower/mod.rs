@@ -246,6 +246,8 @@ impl Lowerer<'_> {
     fn statement(&mut self, stmt: &SynStmt) {
         match stmt {
             SynStmt::Local(local) => self.local(local),
+            // An empty statement (a stray `;`), which syn keeps as empty verbatim tokens.
+            SynStmt::Expr(Expr::Verbatim(tokens), Some(_)) if tokens.is_empty() => {}
             SynStmt::Expr(expr, _) => self.expr_statement(expr),
             SynStmt::Item(item) => self.errors.spanned(
                 item,
