@@ -156,6 +156,9 @@ pub struct Primitive {
     /// The method returns a view of its receiver (`t`): the forward makes it owned
     /// (`.to_owned()`), so it can be kept for the reverse sweep.
     pub view: bool,
+    /// A float method ndarray also has on float arrays, element by element (`x.exp()`): on an
+    /// array it is differentiated with the same pullback, applied to each element.
+    pub elementwise: bool,
     pub pullback: Pullback,
 }
 
@@ -214,18 +217,21 @@ macro_rules! pullback {
     };
 }
 
-/// Whether a row is marked `view`.
-macro_rules! view {
-    () => {
-        false
-    };
-    (view) => {
+/// Whether a row carries the flag `$want` (`view`, `elementwise`).
+macro_rules! flag {
+    (view view) => {
         true
+    };
+    (elementwise elementwise) => {
+        true
+    };
+    ($want:ident $($flag:ident)?) => {
+        false
     };
 }
 
 macro_rules! table {
-    ($($name:ident: $syntax:ident($($arg:ident),*) -> $output:ident $($view:ident)?
+    ($($name:ident: $syntax:ident($($arg:ident),*) -> $output:ident $($flag:ident)?
         => $kind:ident $(($($rule:tt)*))?;)*) => {
         /// Every primitive the body of a `#[grad]` function may use.
         pub static PRIMITIVES: &[Primitive] = &[
@@ -234,7 +240,8 @@ macro_rules! table {
                 syntax: $syntax,
                 args: &[$($arg),*],
                 output: $output,
-                view: view!($($view)?),
+                view: flag!(view $($flag)?),
+                elementwise: flag!(elementwise $($flag)?),
                 pullback: pullback!($kind $(($($rule)*))?),
             },)*
         ];
@@ -242,11 +249,12 @@ macro_rules! table {
 }
 
 // Each row: `name: how it is written(arguments after a receiver) -> result => pullback`, the
-// pullback's reads one per input (receiver first), then `; output` if it reads the output.
+// pullback's reads one per input (receiver first), then `; output` if it reads the output. A
+// float method marked `elementwise` is one ndarray 0.16 has on float arrays too.
 table! {
-    sin: FloatMethod() -> SameAsFirst => pullback(Value);
-    cos: FloatMethod() -> SameAsFirst => pullback(Value);
-    tan: FloatMethod() -> SameAsFirst => pullback(Nothing; output);
+    sin: FloatMethod() -> SameAsFirst elementwise => pullback(Value);
+    cos: FloatMethod() -> SameAsFirst elementwise => pullback(Value);
+    tan: FloatMethod() -> SameAsFirst elementwise => pullback(Nothing; output);
     asin: FloatMethod() -> SameAsFirst => pullback(Value);
     acos: FloatMethod() -> SameAsFirst => pullback(Value);
     atan: FloatMethod() -> SameAsFirst => pullback(Value);
@@ -254,25 +262,25 @@ table! {
     sinh: FloatMethod() -> SameAsFirst => pullback(Value);
     cosh: FloatMethod() -> SameAsFirst => pullback(Value);
     tanh: FloatMethod() -> SameAsFirst => pullback(Nothing; output);
-    exp: FloatMethod() -> SameAsFirst => pullback(Nothing; output);
-    exp2: FloatMethod() -> SameAsFirst => pullback(Nothing; output);
+    exp: FloatMethod() -> SameAsFirst elementwise => pullback(Nothing; output);
+    exp2: FloatMethod() -> SameAsFirst elementwise => pullback(Nothing; output);
     exp_m1: FloatMethod() -> SameAsFirst => pullback(Nothing; output);
-    ln: FloatMethod() -> SameAsFirst => pullback(Value);
+    ln: FloatMethod() -> SameAsFirst elementwise => pullback(Value);
     ln_1p: FloatMethod() -> SameAsFirst => pullback(Value);
-    log2: FloatMethod() -> SameAsFirst => pullback(Value);
-    log10: FloatMethod() -> SameAsFirst => pullback(Value);
-    log: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value; output);
-    sqrt: FloatMethod() -> SameAsFirst => pullback(Nothing; output);
-    cbrt: FloatMethod() -> SameAsFirst => pullback(Nothing; output);
-    powi: FloatMethod(Int) -> SameAsFirst => pullback(Value, Value);
-    powf: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value; output);
-    recip: FloatMethod() -> SameAsFirst => pullback(Nothing; output);
-    abs: FloatMethod() -> SameAsFirst => pullback(Value);
+    log2: FloatMethod() -> SameAsFirst elementwise => pullback(Value);
+    log10: FloatMethod() -> SameAsFirst elementwise => pullback(Value);
+    log: FloatMethod(Float) -> SameAsFirst elementwise => pullback(Value, Value; output);
+    sqrt: FloatMethod() -> SameAsFirst elementwise => pullback(Nothing; output);
+    cbrt: FloatMethod() -> SameAsFirst elementwise => pullback(Nothing; output);
+    powi: FloatMethod(Int) -> SameAsFirst elementwise => pullback(Value, Value);
+    powf: FloatMethod(Float) -> SameAsFirst elementwise => pullback(Value, Value; output);
+    recip: FloatMethod() -> SameAsFirst elementwise => pullback(Nothing; output);
+    abs: FloatMethod() -> SameAsFirst elementwise => pullback(Value);
     hypot: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value; output);
     mul_add: FloatMethod(Float, Float) -> SameAsFirst => pullback(Value, Value, Nothing);
     max: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value);
     min: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value);
-    signum: FloatMethod() -> SameAsFirst => pullback(Nothing);
+    signum: FloatMethod() -> SameAsFirst elementwise => pullback(Nothing);
     len: FloatMethod() -> Usize => constant;
 
     dot: ArrayMethod(Float) -> MatrixProduct => per_input(lhs(Value, Value), rhs(Value, Value));

@@ -150,7 +150,21 @@ pub enum Op {
         index: Operand,
     },
     Array(Vec<Operand>),
+    /// `array![..]`: an ndarray array of the given shape (one to three axes), its elements in
+    /// row-major order.
+    NdArray {
+        items: Vec<Operand>,
+        shape: Vec<usize>,
+    },
     Tuple(Vec<Operand>),
+    /// `receiver.mapv(..)`: the function `helper` (a closure's body made a `#[grad]` function
+    /// of its own, `lower/closures.rs`) applied to each element, with the captured values after
+    /// the element.
+    Map {
+        helper: proc_macro2::Ident,
+        receiver: Operand,
+        captures: Vec<Capture>,
+    },
     Cast(Operand, Box<Type>),
     /// `a < b` and the other comparisons: a `bool`, with no derivative.
     Compare(CmpOp, Operand, Operand),
@@ -202,13 +216,27 @@ impl Op {
                 vec![a, b]
             }
             Op::Method { receiver, args, .. } => std::iter::once(receiver).chain(args).collect(),
+            Op::Map {
+                receiver, captures, ..
+            } => std::iter::once(receiver)
+                .chain(captures.iter().map(|c| &c.value))
+                .collect(),
             Op::Index { base, index } => vec![base, index],
             Op::Array(items)
+            | Op::NdArray { items, .. }
             | Op::Tuple(items)
             | Op::Call { args: items, .. }
             | Op::GradCall { args: items, .. } => items.iter().collect(),
         }
     }
+}
+
+/// A value a closure reads from the enclosing function ([`Op::Map`]).
+#[derive(Clone, Debug)]
+pub struct Capture {
+    pub value: Operand,
+    /// A float of the function's type, which gets a cotangent (an integer does not).
+    pub float: bool,
 }
 
 /// A statement of a [`Body`].
@@ -519,6 +547,9 @@ pub struct Function {
     pub body: Body,
     /// The functions called, each through an alias declared beside the caller.
     pub callees: Callees,
+    /// The items of the closures' bodies made functions ([`Op::Map`]), written beside the
+    /// caller.
+    pub closures: Vec<proc_macro2::TokenStream>,
 }
 
 /// The functions one caller calls, each reached through an alias the caller declares beside

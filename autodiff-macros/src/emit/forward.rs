@@ -788,6 +788,28 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
             let items = items.iter().map(o);
             quote_spanned!(span=> [#(#items),*])
         }
+        Op::Map {
+            helper,
+            receiver,
+            captures,
+        } => {
+            let receiver = o(receiver);
+            if captures.is_empty() {
+                return quote_spanned!(span=> #receiver.mapv(#helper));
+            }
+            let captures = captures.iter().map(|c| o(&c.value));
+            let element = Ident::new("element", Span::mixed_site().located_at(span));
+            quote_spanned!(span=> #receiver.mapv(|#element| #helper(#element, #(#captures),*)))
+        }
+        Op::NdArray { items, shape } => {
+            // Nested again as written: `array![[a, b], [c, d]]`.
+            let mut level: Vec<TokenStream> = items.iter().map(o).collect();
+            for &len in shape[1..].iter().rev() {
+                level = level.chunks(len).map(|row| quote!([#(#row),*])).collect();
+            }
+            let runtime = crate::naming::runtime(span);
+            quote_spanned!(span=> #runtime::ndarray::array![#(#level),*])
+        }
         Op::Tuple(items) => {
             let items = items.iter().map(o);
             quote_spanned!(span=> (#(#items,)*))

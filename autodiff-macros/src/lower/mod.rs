@@ -18,6 +18,7 @@ use crate::primitives::{self, Arg, Output, Syntax};
 use crate::ssa::{BinOp, Body, Function, Let, Op, Operand, Param, Stmt, Var, VarId};
 use crate::types::{Slot, Types};
 
+mod closures;
 mod control;
 mod jumps;
 
@@ -36,6 +37,7 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
                 output: Operand::Const(quote!(0.0)),
             },
             callees: Default::default(),
+            closures: Vec::new(),
         },
         types: Types::default(),
         env: HashMap::new(),
@@ -46,6 +48,7 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
         float: input.float_type(),
         type_params: crate::input::float_type_params(&input.item.sig),
         caller: input.item.sig.ident.clone(),
+        generics: input.item.sig.generics.clone(),
         stmts: Vec::new(),
         compounds: 0,
         loops: Vec::new(),
@@ -99,6 +102,8 @@ struct Lowerer<'a> {
     type_params: Vec<syn::Ident>,
     /// The function's name, which the aliases of its callees start with.
     caller: syn::Ident,
+    /// The function's generics, which the functions made of its closures take too.
+    generics: syn::Generics,
     /// The statements of the body being lowered (the function's, or an arm's or a loop's).
     stmts: Vec<Stmt>,
     /// How many `if`s and loops have been lowered, which numbers their records.
@@ -816,6 +821,34 @@ impl Lowerer<'_> {
                     span,
                 )))
             }
+            Expr::Macro(mac) if mac.mac.path.is_ident("array") => {
+                let tokens = &mac.mac.tokens;
+                let nested = syn::parse2::<Expr>(quote!([#tokens])).ok();
+                let mut leaves = Vec::new();
+                let shape = nested
+                    .as_ref()
+                    .and_then(|nested| ndarray_literal(nested, &mut leaves));
+                let Some(shape) = shape.filter(|s| (1..=3).contains(&s.len())) else {
+                    self.errors.spanned(
+                        &mac.mac,
+                        "`array!` in a #[grad] function takes one to three levels of \
+                         `[..]`-nested elements of the same length, as `array![[a, b], [c, d]]`",
+                    );
+                    return None;
+                };
+                let items: Vec<Option<Operand>> =
+                    leaves.into_iter().map(|e| self.expr(e, None)).collect();
+                let items: Option<Vec<Operand>> = items.into_iter().collect();
+                Some(Operand::Var(self.push(
+                    Op::NdArray {
+                        items: items?,
+                        shape,
+                    },
+                    hint,
+                    annotation,
+                    span,
+                )))
+            }
             Expr::Macro(mac) if mac.mac.path.is_ident("vec") => {
                 let tokens = &mac.mac.tokens;
                 let Ok(Expr::Repeat(repeat)) = syn::parse2::<Expr>(quote!([#tokens])) else {
@@ -884,14 +917,25 @@ impl Lowerer<'_> {
             )));
         }
         let slot = self.slot_of(&receiver);
+        if name == "mapv" && self.types.as_ndarray(slot).is_some() {
+            let [f] = args else {
+                self.errors
+                    .spanned(ident, "`mapv` takes one argument, the function to apply");
+                return None;
+            };
+            return self.mapv(receiver, f, hint, annotation, span);
+        }
         let syntax = if self.types.as_ndarray(slot).is_some() {
             Syntax::ArrayMethod
         } else {
             Syntax::FloatMethod
         };
-        // `len` of any array is a constant.
-        let prim = primitives::lookup(&name, syntax)
-            .or_else(|| primitives::lookup(&name, Syntax::FloatMethod).filter(|p| p.is_constant()));
+        // `len` of any array is a constant; ndarray's elementwise float methods (`x.exp()`)
+        // are the float methods' rows, applied to each element.
+        let prim = primitives::lookup(&name, syntax).or_else(|| {
+            primitives::lookup(&name, Syntax::FloatMethod)
+                .filter(|p| p.is_constant() || (syntax == Syntax::ArrayMethod && p.elementwise))
+        });
         let Some(prim) = prim else {
             let opaque_array = self.types.is_opaque(slot)
                 && primitives::lookup(&name, Syntax::ArrayMethod).is_some();
@@ -1245,10 +1289,12 @@ impl Lowerer<'_> {
             }
             Output::SameAsFirst => {
                 if prim.syntax == Syntax::FloatMethod {
-                    self.types.is_a_float(first);
+                    // On an array (`x.powf(p)`), the float arguments are of its element type.
+                    let float = array.map_or(first, |(elem, _)| elem);
+                    self.types.is_a_float(float);
                     for (slot, kind) in rest.iter().zip(prim.args) {
                         if *kind == Arg::Float {
-                            self.types.unify(first, *slot);
+                            self.types.unify(float, *slot);
                         }
                     }
                 }
@@ -1361,6 +1407,21 @@ impl Lowerer<'_> {
                     self.types.unify(elem, slot);
                 }
                 self.types.array(elem, items.len())
+            }
+            Op::Map { receiver, .. } => {
+                let slot = self.slot_of(receiver);
+                let float = self.types.written(&self.float.clone());
+                let rank = self.types.as_ndarray(slot).and_then(|(_, rank)| rank);
+                self.types.ndarray(float, rank)
+            }
+            Op::NdArray { items, shape } => {
+                let elem = self.types.unknown();
+                for item in items {
+                    let slot = self.slot_of(item);
+                    self.types.unify(elem, slot);
+                }
+                self.types.is_a_float(elem);
+                self.types.ndarray(elem, Some(shape.len()))
             }
             Op::Cast(_, ty) => self.types.written(ty),
             Op::Compare(..) | Op::Not(_) | Op::Or(..) | Op::Matches(..) => {
@@ -1586,4 +1647,24 @@ fn unsupported(expr: &Expr) -> String {
         }
         _ => format!("this expression is not supported in a #[grad] function; {STRAIGHT_LINE}"),
     }
+}
+
+/// The shape of the nested array literal in `array![..]`, its leaves pushed in row-major order;
+/// `None` where the rows differ in length or nesting.
+fn ndarray_literal<'e>(expr: &'e Expr, leaves: &mut Vec<&'e Expr>) -> Option<Vec<usize>> {
+    let Expr::Array(array) = expr else {
+        leaves.push(expr);
+        return Some(Vec::new());
+    };
+    let mut inner: Option<Vec<usize>> = None;
+    for elem in &array.elems {
+        let shape = ndarray_literal(elem, leaves)?;
+        if inner.as_ref().is_some_and(|s| *s != shape) {
+            return None;
+        }
+        inner = Some(shape);
+    }
+    let mut shape = vec![array.elems.len()];
+    shape.extend(inner.unwrap_or_default());
+    (shape[0] > 0).then_some(shape)
 }

@@ -119,6 +119,11 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
             return primitive(cx, stmt, prim, &operands);
         }
         Op::Store { base, index, value } => return store_rule(cx, stmt, base, index, value),
+        Op::Map {
+            helper,
+            receiver,
+            captures,
+        } => return map_rule(cx, stmt, helper, receiver, captures),
         Op::Copy(a, _) => {
             let bar = cx.bar(stmt.var);
             return cx.add(a, quote!(#bar));
@@ -207,6 +212,7 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
                 cx.add(item, quote!(#bar[#i]));
             }
         }
+        Op::NdArray { .. } => unreachable!("`array!` gives an ndarray array"),
         Op::Cast(..) => unreachable!("a cast of an active value is rejected while lowering"),
         Op::Compare(..) | Op::Not(_) | Op::Or(..) | Op::MinLen(..) | Op::Matches(..) => {
             unreachable!("a `bool` or a length is never active")
@@ -214,6 +220,7 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
         Op::GradCall { .. }
         | Op::Method { .. }
         | Op::Call { .. }
+        | Op::Map { .. }
         | Op::Store { .. }
         | Op::Copy(..)
         | Op::Filled { .. }
@@ -221,6 +228,74 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
             unreachable!("calls, rows of the table and array writes have their rules in `rule`")
         }
     }
+}
+
+/// `y = x.mapv(|v| ..)`: the closure's function's vjp per element, in one pass that writes
+/// each element's cotangent over `bar_y` (reusing its buffer) and sums the cotangents of the
+/// captured floats.
+fn map_rule(
+    cx: &mut Cx,
+    stmt: &Let,
+    helper: &Ident,
+    receiver: &Operand,
+    captures: &[crate::ssa::Capture],
+) {
+    let span = stmt.span;
+    let located = Span::mixed_site().located_at(span);
+    let bar = cx.bar(stmt.var);
+    let input = cx.argument(receiver);
+    let element = Ident::new("element", located);
+    let cotangent = Ident::new("cotangent", located);
+    let element_bar = Ident::new("element_bar", located);
+    let vjp = quote::format_ident!("{}_vjp", helper);
+    let mut args = vec![quote!(#element)];
+    let mut pattern = vec![quote!(_), quote!(#element_bar)];
+    let mut declared = Vec::new();
+    let mut sums = Vec::new();
+    let mut outputs = vec![quote!(#bar)];
+    let mut active = vec![receiver];
+    for (i, capture) in captures.iter().enumerate() {
+        args.push(cx.primal(&capture.value));
+        if !capture.float {
+            continue;
+        }
+        if cx.function.is_active(&capture.value) {
+            let sum = Ident::new(&format!("sum{i}"), located);
+            let part = Ident::new(&format!("part{i}"), located);
+            let private = crate::naming::private(span);
+            let zero = match &capture.value {
+                Operand::Var(v) => cx.types.of(*v).zero.clone(),
+                Operand::Const(_) => None,
+            }
+            .unwrap_or_else(|| quote!(<_ as #private::Zero>::zero()));
+            declared.push(quote!(let mut #sum = #zero;));
+            sums.push(quote!(#sum += #part;));
+            pattern.push(quote!(#part));
+            outputs.push(quote!(#sum));
+            active.push(&capture.value);
+        } else {
+            pattern.push(quote!(_));
+        }
+    }
+    let output = if outputs.len() == 1 {
+        quote!(#bar)
+    } else {
+        quote!((#(#outputs),*))
+    };
+    let runtime = crate::naming::runtime(span);
+    let value = quote_spanned!(span=> {
+        let mut #bar = #bar;
+        #(#declared)*
+        #runtime::ndarray::Zip::from(&mut #bar).and(#input).for_each(
+            |#cotangent, &#element| {
+                let (#(#pattern),*) = #vjp(#(#args,)* *#cotangent);
+                *#cotangent = #element_bar;
+                #(#sums)*
+            },
+        );
+        #output
+    });
+    distribute(cx, &active, value, span);
 }
 
 /// `y_2 = y_1` with `y_2[i] = e`: the element's cotangent goes to `e` and is then zero; the rest
@@ -296,8 +371,120 @@ fn bind_and_add_with(
 /// The rule of a row of the table, whose operands are `operands` (receiver first).
 fn primitive(cx: &mut Cx, stmt: &Let, prim: &Primitive, operands: &[&Operand]) {
     let inputs: Vec<(&Operand, Arg)> = operands.iter().copied().zip(prim.inputs()).collect();
+    if prim.syntax == primitives::Syntax::FloatMethod && cx.is_array(operands[0]) {
+        return elementwise_rule(cx, stmt, prim, &inputs);
+    }
     let module = prim.syntax.module();
     pullback_rule(cx, stmt, module, prim.name, &prim.pullback, &inputs);
+}
+
+/// The rule of a float method applied to each element of an array (`x.exp()`, `x.powf(p)`):
+/// the float method's own pullback, called per element in one pass that writes each element's
+/// cotangent over the output cotangent's (whose buffer it reuses), and sums the cotangent of a
+/// float argument (`p`) over the elements.
+fn elementwise_rule(cx: &mut Cx, stmt: &Let, prim: &Primitive, inputs: &[(&Operand, Arg)]) {
+    let Pullback::One(reads) = &prim.pullback else {
+        unreachable!("a float method's pullback is one function")
+    };
+    let span = stmt.span;
+    let located = Span::mixed_site().located_at(span);
+    let bar = cx.bar(stmt.var);
+    let result = Operand::Var(stmt.var);
+    let runtime = crate::naming::runtime(span);
+    // What the pullback reads: arrays go through the `Zip` (bound per element), floats and
+    // integers are passed as they are.
+    let mut producers = Vec::new();
+    let mut params = Vec::new();
+    let mut args = Vec::new();
+    let mut element = |cx: &mut Cx, operand: &Operand, kind: Arg| {
+        if cx.is_array(operand) {
+            let name = Ident::new(&format!("element{}", producers.len()), located);
+            producers.push(cx.argument(operand));
+            params.push(quote!(&#name));
+            args.push(quote!(#name));
+        } else if kind == Arg::Float || kind == Arg::Int {
+            args.push(cx.argument(operand));
+        }
+    };
+    for ((operand, kind), read) in inputs.iter().zip(reads.inputs) {
+        if *read == Read::Value {
+            element(cx, operand, *kind);
+        }
+    }
+    if reads.output {
+        element(cx, &result, Arg::Float);
+    }
+    // The cotangents the pullback returns: the receiver's (written over `bar`), then each float
+    // argument's, summed where it is active.
+    let floats: Vec<&Operand> = inputs
+        .iter()
+        .filter(|(_, kind)| *kind == Arg::Float)
+        .map(|(operand, _)| *operand)
+        .collect();
+    let cotangent = Ident::new("cotangent", located);
+    let element_bar = Ident::new("element_bar", located);
+    let call = pullback_call(
+        span,
+        "scalar",
+        &format!("{}_pullback", prim.name),
+        args,
+        quote!(*#cotangent),
+    );
+    let mut sums = Vec::new();
+    let mut declared = Vec::new();
+    let mut outputs = vec![quote!(#element_bar)];
+    let mut pattern = vec![quote!(#element_bar)];
+    for (i, operand) in floats.iter().enumerate().skip(1) {
+        let name = Ident::new(&format!("sum{i}"), located);
+        let part = Ident::new(&format!("part{i}"), located);
+        if cx.function.is_active(operand) {
+            let zero = match operand {
+                Operand::Var(v) => cx.types.of(*v).zero.clone(),
+                Operand::Const(_) => None,
+            };
+            let private = crate::naming::private(span);
+            let zero = zero.unwrap_or_else(|| quote!(<_ as #private::Zero>::zero()));
+            declared.push(quote!(let mut #name = #zero;));
+            sums.push(quote!(#name += #part;));
+            pattern.push(quote!(#part));
+            outputs.push(quote!(#name));
+        } else {
+            pattern.push(quote!(_));
+        }
+    }
+    let bind = if pattern.len() == 1 {
+        quote!(let #element_bar = #call;)
+    } else {
+        quote!(let (#(#pattern),*) = #call;)
+    };
+    let output = if outputs.len() == 1 {
+        quote!(#bar)
+    } else {
+        let rest = &outputs[1..];
+        quote!((#bar, #(#rest),*))
+    };
+    let value = quote_spanned!(span=> {
+        let mut #bar = #bar;
+        #(#declared)*
+        #runtime::ndarray::Zip::from(&mut #bar)#(.and(#producers))*.for_each(
+            |#cotangent, #(#params),*| {
+                #bind
+                *#cotangent = #element_bar;
+                #(#sums)*
+            },
+        );
+        #output
+    });
+    let active: Vec<&Operand> = std::iter::once(inputs[0].0)
+        .chain(
+            floats
+                .iter()
+                .skip(1)
+                .copied()
+                .filter(|o| cx.function.is_active(o)),
+        )
+        .collect();
+    distribute(cx, &active, value, span);
 }
 
 /// The rule of an operation from its row's [`Pullback`]: the runtime `module`'s pullback(s) of
@@ -429,6 +616,28 @@ fn array_rule(cx: &mut Cx, stmt: &Let) {
                 value: quote!(#bar),
             });
         }
+        Op::NdArray { items, shape } => {
+            for (flat, item) in items.iter().enumerate() {
+                // The element's index, row-major.
+                let mut rest = flat;
+                let mut index: Vec<proc_macro2::Literal> = shape
+                    .iter()
+                    .rev()
+                    .map(|&len| {
+                        let i = rest % len;
+                        rest /= len;
+                        proc_macro2::Literal::usize_unsuffixed(i)
+                    })
+                    .collect();
+                index.reverse();
+                let element = if let [i] = index.as_slice() {
+                    quote!(#bar[#i])
+                } else {
+                    quote!(#bar[[#(#index),*]])
+                };
+                cx.add(item, element);
+            }
+        }
         Op::Index { .. }
         | Op::Array(_)
         | Op::Tuple(_)
@@ -443,6 +652,7 @@ fn array_rule(cx: &mut Cx, stmt: &Let) {
         Op::GradCall { .. }
         | Op::Method { .. }
         | Op::Call { .. }
+        | Op::Map { .. }
         | Op::Store { .. }
         | Op::Copy(..)
         | Op::Filled { .. }

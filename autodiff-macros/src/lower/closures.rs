@@ -1,0 +1,217 @@
+//! Closures over array elements: `x.mapv(|v| ..)` and `x.mapv(f64::tanh)`.
+//!
+//! In: the closure (or function path) `mapv` is given. Out: an [`Op::Map`] of the receiver, and
+//! the closure's body as a function of its own, `<f>_closure<k>(v, captured..)`, differentiated
+//! by the same pipeline (so a closure body may be anything a `#[grad]` body may be). The
+//! forward calls it per element; the reverse sweep calls its `_vjp` per element, in one pass
+//! over the array, with no tape and no boxed closure.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Expr, Pat};
+
+use super::{Hint, Lowerer};
+use crate::ssa::{Capture, Op, Operand};
+
+impl Lowerer<'_> {
+    /// `receiver.mapv(f)`, `f` a closure of one argument or a path: a float method
+    /// (`f64::tanh`, `F::exp`) or a `#[grad]` or `#[custom_vjp]` function of one float.
+    pub(super) fn mapv(
+        &mut self,
+        receiver: Operand,
+        f: &Expr,
+        hint: Option<Hint>,
+        annotation: Option<Box<syn::Type>>,
+        span: Span,
+    ) -> Option<Operand> {
+        let (param, body): (syn::Ident, TokenStream) = match f {
+            Expr::Closure(closure) => {
+                let param = match closure.inputs.iter().collect::<Vec<_>>().as_slice() {
+                    [pat] => closure_param(pat),
+                    _ => None,
+                };
+                let Some(param) = param else {
+                    self.errors.spanned(
+                        &closure.inputs,
+                        "the closure `mapv` takes in a #[grad] function has one argument, a \
+                         name: `x.mapv(|v| ..)`",
+                    );
+                    return None;
+                };
+                if closure.asyncness.is_some() || closure.constness.is_some() {
+                    self.errors
+                        .spanned(closure, "`mapv` takes a plain closure here: `|v| ..`");
+                    return None;
+                }
+                let body = &closure.body;
+                (param, quote!(#body))
+            }
+            Expr::Path(path) if path.qself.is_none() => {
+                let param = syn::Ident::new("element", Span::mixed_site().located_at(f.span()));
+                let last = &path
+                    .path
+                    .segments
+                    .last()
+                    .expect("a path has a segment")
+                    .ident;
+                let is_float_method = path.path.segments.len() == 2
+                    && crate::primitives::lookup(
+                        &last.to_string(),
+                        crate::primitives::Syntax::FloatMethod,
+                    )
+                    .is_some_and(|p| p.args.is_empty() && !p.is_constant());
+                if is_float_method {
+                    // `f64::tanh`: the method on the element.
+                    (param.clone(), quote_spanned!(f.span()=> #param.#last()))
+                } else {
+                    // A function of one float, differentiated as a call.
+                    (param.clone(), quote_spanned!(f.span()=> #path(#param)))
+                }
+            }
+            other => {
+                self.errors.spanned(
+                    other,
+                    "`mapv` in a #[grad] function takes a closure (`x.mapv(|v| 1.0 / (1.0 + \
+                     (-v).exp()))`), a float method (`x.mapv(f64::tanh)`) or a #[grad] \
+                     function of one float",
+                );
+                return None;
+            }
+        };
+        // The names the body reads from the enclosing function, passed on as arguments.
+        let mut captures = Vec::new();
+        let mut capture_params = Vec::new();
+        for name in free_names(&body, &param) {
+            let Some(&var) = self.env.get(&name) else {
+                continue;
+            };
+            let slot = self.function.var(var).ty;
+            if self.types.is_array(slot) || self.types.as_ndarray(slot).is_some() {
+                self.errors.spanned(
+                    f,
+                    format!(
+                        "the closure reads the array `{name}`, which a `mapv` closure in a \
+                         #[grad] function cannot capture; read the element you need before \
+                         the closure (`let w0 = {name}[0];`) and use that"
+                    ),
+                );
+                return None;
+            }
+            let float = self.float.clone();
+            // A float of the function's type is differentiated; anything else (an integer, a
+            // `bool`) is passed as it is. A literal's type is its default (`3` is `i32`).
+            let written = self
+                .types
+                .determined(slot)
+                .or_else(|| self.types.resolve(slot).filter(|t| t.to_string() == "i32"));
+            let (ty, is_float) = match written {
+                Some(ty) if is_reference(&ty) && self.function.var(var).active => {
+                    self.errors.spanned(
+                        f,
+                        format!(
+                            "the closure reads `{name}`, a reference to a differentiated float; \
+                             copy it out before the closure (`let {name} = *{name};`)"
+                        ),
+                    );
+                    return None;
+                }
+                Some(ty) if !is_float_type(&ty, &float, &self.type_params) => (ty, false),
+                _ => (quote!(#float), true),
+            };
+            let ident = syn::Ident::new(&name, Span::call_site());
+            capture_params.push(quote!(#ident: #ty));
+            captures.push(Capture {
+                value: Operand::Var(var),
+                float: is_float,
+            });
+        }
+        let helper = format_ident!("{}_closure{}", self.caller, self.function.closures.len());
+        let float = &self.float;
+        let generics = &self.generics;
+        let where_clause = &generics.where_clause;
+        let item = quote_spanned! {span=>
+            #[doc(hidden)]
+            #[allow(unused_variables, unused_parens, clippy::all)]
+            #[inline(always)]
+            fn #helper #generics (#param: #float, #(#capture_params),*) -> #float #where_clause {
+                #body
+            }
+        };
+        self.function
+            .closures
+            .push(crate::expand_grad(TokenStream::new(), item));
+        let var = self.push(
+            Op::Map {
+                helper,
+                receiver,
+                captures,
+            },
+            hint,
+            annotation,
+            span,
+        );
+        Some(Operand::Var(var))
+    }
+}
+
+/// The name a closure's one argument binds: `v`, `mut v`, `v: f64`, `&v`.
+fn closure_param(pat: &Pat) -> Option<syn::Ident> {
+    match pat {
+        Pat::Ident(ident) if ident.subpat.is_none() => Some(ident.ident.clone()),
+        Pat::Type(typed) => closure_param(&typed.pat),
+        Pat::Reference(reference) => closure_param(&reference.pat),
+        Pat::Paren(paren) => closure_param(&paren.pat),
+        _ => None,
+    }
+}
+
+fn is_reference(ty: &TokenStream) -> bool {
+    matches!(
+        syn::parse2::<syn::Type>(ty.clone()),
+        Ok(syn::Type::Reference(_))
+    )
+}
+
+/// Whether a written type is the function's float type (not a reference to it).
+fn is_float_type(ty: &TokenStream, float: &syn::Type, type_params: &[syn::Ident]) -> bool {
+    let Ok(ty) = syn::parse2::<syn::Type>(ty.clone()) else {
+        return false;
+    };
+    if let syn::Type::Path(p) = &ty {
+        return p.path.is_ident("f32")
+            || p.path.is_ident("f64")
+            || type_params.iter().any(|t| p.path.is_ident(t))
+            || quote!(#ty).to_string() == quote!(#float).to_string();
+    }
+    false
+}
+
+/// The single-segment paths a closure body reads, other than its argument, in order of first
+/// use: the candidates for what it captures.
+fn free_names(body: &TokenStream, param: &syn::Ident) -> Vec<String> {
+    use syn::visit::Visit;
+    struct Finder {
+        found: Vec<String>,
+    }
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
+            if path.qself.is_none()
+                && let Some(ident) = path.path.get_ident()
+            {
+                let name = ident.to_string();
+                if !self.found.contains(&name) {
+                    self.found.push(name);
+                }
+            }
+        }
+    }
+    let Ok(expr) = syn::parse2::<Expr>(body.clone()) else {
+        return Vec::new();
+    };
+    let mut finder = Finder { found: Vec::new() };
+    finder.visit_expr(&expr);
+    let param = param.to_string();
+    finder.found.retain(|n| *n != param);
+    finder.found
+}

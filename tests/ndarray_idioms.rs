@@ -1,0 +1,161 @@
+//! ndarray as its users write it (issue 13): ndarray's own elementwise float methods, `mapv`,
+//! reductions, views, element reads and constructors inside `#[grad]` functions, each checked
+//! against central differences (`autodiff_runtime::check`, its default tolerances) at several
+//! shapes, including 1×n and n×1 and broadcasting.
+
+use autodiff_runtime::check;
+use autodiff_runtime::grad;
+use autodiff_runtime::ndarray::{Array1, Array2, array};
+
+/// A 2-D test point with entries in (0.3, 1.7), away from every method's singular points.
+fn matrix(rows: usize, cols: usize, seed: u64) -> Array2<f64> {
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    Array2::from_shape_fn((rows, cols), |_| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        0.3 + 1.4 * (state % 10_000) as f64 / 10_000.0
+    })
+}
+
+const SHAPES: [(usize, usize); 4] = [(1, 1), (1, 4), (3, 1), (3, 4)];
+
+// ---- Elementwise float methods: the scalar rules, per element ----------------------------------
+
+#[grad]
+fn unary_methods(x: &Array2<f64>) -> f64 {
+    let a = x.exp() + x.ln() + x.sqrt() + x.sin() + x.cos() + x.tan();
+    let b = x.exp2() + x.log2() + x.log10() + x.cbrt() + x.recip() + x.abs();
+    (a * &b).sum()
+}
+
+#[test]
+fn ndarray_unary_float_methods() {
+    for (i, &(rows, cols)) in SHAPES.iter().enumerate() {
+        let x = matrix(rows, cols, i as u64);
+        let (value, bar_x) = unary_methods_grad(&x);
+        assert_eq!(value, unary_methods(&x));
+        check::gradient(|x: &Array2<f64>| unary_methods(x), &x, &bar_x).assert_ok();
+    }
+}
+
+/// Float arguments: an integer power, a float power and a logarithm base that are differentiated
+/// too (their cotangents are sums over the elements).
+#[grad]
+fn methods_with_arguments(x: &Array2<f64>, p: f64, base: f64) -> f64 {
+    let y = x.powi(3) * x.powf(p) + x.log(base);
+    (y * x.signum()).sum()
+}
+
+#[test]
+fn ndarray_float_methods_with_arguments() {
+    for (i, &(rows, cols)) in SHAPES.iter().enumerate() {
+        let x = matrix(rows, cols, 10 + i as u64);
+        let (p, base) = (1.3, 2.5);
+        let (value, bar_x, bar_p, bar_base) = methods_with_arguments_grad(&x, p, base);
+        assert_eq!(value, methods_with_arguments(&x, p, base));
+        check::gradient(
+            |(x, p, base): &(Array2<f64>, f64, f64)| methods_with_arguments(x, *p, *base),
+            &(x, p, base),
+            &(bar_x, bar_p, bar_base),
+        )
+        .assert_ok();
+    }
+}
+
+/// A method on an array the function made, and on a constant array with a differentiated power.
+#[grad]
+fn methods_on_locals(x: &Array1<f64>, p: f64) -> f64 {
+    let c = array![1.5, 2.0, 0.5];
+    let y = (x * 2.0).exp();
+    (y.ln() * c.powf(p)).sum()
+}
+
+#[test]
+fn ndarray_methods_on_locals_and_constants() {
+    let x = array![0.2, -0.4, 0.9];
+    let (value, bar_x, bar_p) = methods_on_locals_grad(&x, 0.7);
+    assert_eq!(value, methods_on_locals(&x, 0.7));
+    // Σ 2x·c^p: ∂x = 2c^p, ∂p = Σ 2x·c^p·ln c.
+    let c = array![1.5, 2.0, 0.5];
+    let expect_x = c.mapv(|c: f64| 2.0 * c.powf(0.7));
+    let expect_p: f64 = (0..3)
+        .map(|i| 2.0 * x[i] * c[i].powf(0.7) * c[i].ln())
+        .sum();
+    for i in 0..3 {
+        assert!((bar_x[i] - expect_x[i]).abs() < 1e-12);
+    }
+    assert!((bar_p - expect_p).abs() < 1e-12);
+}
+
+// ---- `array![..]` of differentiated scalars ------------------------------------------------------
+
+#[grad]
+fn array_literals(p: f64, q: f64) -> f64 {
+    let v = array![p, 2.0 * q, p * q];
+    let m = array![[p, 1.0], [q * q, p], [0.5, q]];
+    (m.dot(&array![1.0, p]) * v.exp()).sum()
+}
+
+#[test]
+fn array_literals_of_differentiated_scalars() {
+    let (value, bar_p, bar_q) = array_literals_grad(0.7, -0.3);
+    assert_eq!(value, array_literals(0.7, -0.3));
+    check::gradient(
+        |&(p, q): &(f64, f64)| array_literals(p, q),
+        &(0.7, -0.3),
+        &(bar_p, bar_q),
+    )
+    .assert_ok();
+}
+
+// ---- `mapv` with a closure or a function path --------------------------------------------------
+
+/// The logistic function as a closure, a float method's path, and a closure capturing a
+/// differentiated scalar and an integer.
+#[grad]
+fn mapv_forms(x: &Array2<f64>, scale: f64) -> f64 {
+    let n = 3;
+    let p = x.mapv(|z| 1.0 / (1.0 + (-z).exp()));
+    let t = x.mapv(f64::tanh);
+    let q = x.mapv(|v| (scale * v).sin() + v.powi(n));
+    (p * t + q).sum()
+}
+
+#[test]
+fn mapv_closures_and_paths() {
+    for (i, &(rows, cols)) in SHAPES.iter().enumerate() {
+        let x = matrix(rows, cols, 20 + i as u64);
+        let (value, bar_x, bar_scale) = mapv_forms_grad(&x, 0.8);
+        assert_eq!(value, mapv_forms(&x, 0.8));
+        check::gradient(
+            |(x, s): &(Array2<f64>, f64)| mapv_forms(x, *s),
+            &(x, 0.8),
+            &(bar_x, bar_scale),
+        )
+        .assert_ok();
+    }
+}
+
+/// A `#[grad]` function of one float, mapped.
+#[grad]
+fn softplus(z: f64) -> f64 {
+    if z > 20.0 { z } else { (1.0 + z.exp()).ln() }
+}
+
+#[grad]
+fn mapv_a_grad_function(x: &Array1<f64>) -> f64 {
+    x.mapv(softplus).sum()
+}
+
+#[test]
+fn mapv_of_a_grad_function() {
+    let x = array![-1.0, 0.5, 25.0];
+    let (value, bar_x) = mapv_a_grad_function_grad(&x);
+    assert_eq!(value, mapv_a_grad_function(&x));
+    // softplus' = logistic, and 1 past the cut.
+    let expect = [1.0 / (1.0 + 1f64.exp()), 1.0 / (1.0 + (-0.5f64).exp()), 1.0];
+    for i in 0..3 {
+        assert!((bar_x[i] - expect[i]).abs() < 1e-12, "{bar_x}");
+    }
+}
