@@ -5,7 +5,7 @@
 
 use autodiff_runtime::check;
 use autodiff_runtime::grad;
-use autodiff_runtime::ndarray::{Array1, Array2, array};
+use autodiff_runtime::ndarray::{Array1, Array2, Axis, array};
 
 /// A 2-D test point with entries in (0.3, 1.7), away from every method's singular points.
 fn matrix(rows: usize, cols: usize, seed: u64) -> Array2<f64> {
@@ -158,4 +158,97 @@ fn mapv_of_a_grad_function() {
     for i in 0..3 {
         assert!((bar_x[i] - expect[i]).abs() < 1e-12, "{bar_x}");
     }
+}
+// ---- Reductions and views ----------------------------------------------------------------------
+
+#[grad]
+fn reductions_and_views(x: &Array2<f64>) -> f64 {
+    let m = x.mean().unwrap();
+    let by_column = x.mean_axis(Axis(0)).expect("rows");
+    let column = x.column(0);
+    let row = x.row(x.nrows() - 1);
+    let tall = by_column.insert_axis(Axis(1));
+    let t = x.t().to_owned().reversed_axes();
+    let v = x.view();
+    m * (column.sum() + row.sum()) + (tall.t().dot(&tall)).sum() + (t * v).sum()
+}
+
+#[test]
+fn ndarray_reductions_and_views() {
+    for (i, &(rows, cols)) in SHAPES.iter().enumerate() {
+        let x = matrix(rows, cols, 30 + i as u64);
+        let (value, bar_x) = reductions_and_views_grad(&x);
+        assert_eq!(value, reductions_and_views(&x));
+        check::gradient(|x: &Array2<f64>| reductions_and_views(x), &x, &bar_x).assert_ok();
+    }
+}
+
+#[grad]
+fn shapes_and_elements(x: &Array2<f64>, v: &Array1<f64>) -> f64 {
+    let (rows, cols) = x.dim();
+    let n = x.shape()[1];
+    let mut s = x[[0, 0]] * v[0];
+    for i in 0..rows {
+        for j in 0..cols {
+            s += x[[i, j]] * v[j % n];
+        }
+    }
+    s * x.len() as f64
+}
+
+#[test]
+fn ndarray_shapes_and_element_reads() {
+    for (i, &(rows, cols)) in SHAPES.iter().enumerate() {
+        let x = matrix(rows, cols, 40 + i as u64);
+        let v = Array1::from_shape_fn(cols, |j| 0.5 + j as f64);
+        let (value, bar_x, bar_v) = shapes_and_elements_grad(&x, &v);
+        assert_eq!(value, shapes_and_elements(&x, &v));
+        check::gradient(
+            |(x, v): &(Array2<f64>, Array1<f64>)| shapes_and_elements(x, v),
+            &(x, v),
+            &(bar_x, bar_v),
+        )
+        .assert_ok();
+    }
+}
+
+/// An element read kept for the reverse sweep: the index, a literal and a loop's, is a `usize`.
+#[grad]
+fn element_reads_in_a_loop(v: &Array1<f64>) -> f64 {
+    let mut s = v[0];
+    for i in 1..v.len() {
+        s = s * v[i] + v[i - 1];
+    }
+    s
+}
+
+#[test]
+fn ndarray_element_reads_in_a_loop() {
+    let v = array![0.5, -1.5, 2.0, 0.25];
+    let (value, bar_v) = element_reads_in_a_loop_grad(&v);
+    assert_eq!(value, element_reads_in_a_loop(&v));
+    check::gradient(|v: &Array1<f64>| element_reads_in_a_loop(v), &v, &bar_v).assert_ok();
+}
+
+// ---- The logistic regression, written only with ndarray's API --------------------------
+
+#[grad(wrt(w, b))]
+fn logistic(x: &Array2<f64>, y: &Array1<f64>, w: &Array1<f64>, b: f64) -> f64 {
+    let p = (x.dot(w) + b).mapv(|z| 1.0 / (1.0 + (-z).exp()));
+    -(y * &p.ln() + (1.0 - y) * &(1.0 - &p).ln()).mean().unwrap()
+}
+
+#[test]
+fn logistic_regression() {
+    let x = matrix(5, 3, 40) - 1.0;
+    let y = array![1.0, 0.0, 1.0, 1.0, 0.0];
+    let (w, b) = (array![0.3, -0.2, 0.5], 0.1);
+    let (value, bar_w, bar_b) = logistic_grad(&x, &y, &w, b);
+    assert_eq!(value, logistic(&x, &y, &w, b));
+    check::gradient(
+        |(w, b): &(Array1<f64>, f64)| logistic(&x, &y, w, *b),
+        &(w.clone(), b),
+        &(bar_w, bar_b),
+    )
+    .assert_ok();
 }

@@ -105,6 +105,10 @@ pub enum Output {
     OneAxisFewer,
     /// A `usize` (`len`): a constant.
     Usize,
+    /// A constant of a type only rustc knows (`dim`, `shape`).
+    Constant,
+    /// An array with one axis more than the first argument (`insert_axis`).
+    OneAxisMore,
     /// The product of the two arguments (`dot`).
     MatrixProduct,
 }
@@ -153,19 +157,22 @@ pub struct Primitive {
     /// The arguments after the receiver (methods), or all of them (functions).
     pub args: &'static [Arg],
     pub output: Output,
-    /// The method returns a view of its receiver (`t`): the forward makes it owned
-    /// (`.to_owned()`), so it can be kept for the reverse sweep.
+    /// The method returns a view of its receiver (`t`, `row`): the forward makes it owned
+    /// (`.view().row(i).to_owned()`), so it can be kept for the reverse sweep.
     pub view: bool,
     /// A float method ndarray also has on float arrays, element by element (`x.exp()`): on an
     /// array it is differentiated with the same pullback, applied to each element.
     pub elementwise: bool,
+    /// ndarray returns an `Option` or a `Result` (`mean`), which the user unwraps:
+    /// `x.mean().unwrap()`, `.expect("..")`.
+    pub fallible: bool,
     pub pullback: Pullback,
 }
 
 impl Primitive {
     /// Whether the result is a constant whatever the inputs.
     pub fn is_constant(&self) -> bool {
-        self.output == Output::Usize
+        matches!(self.output, Output::Usize | Output::Constant)
     }
 
     /// What each input is (receiver first, for methods).
@@ -217,21 +224,30 @@ macro_rules! pullback {
     };
 }
 
-/// Whether a row carries the flag `$want` (`view`, `elementwise`).
+/// Whether a row carries the flag `$want` (`view`, `elementwise`, `fallible`) among its flags.
 macro_rules! flag {
+    ($want:ident $($flag:ident)*) => {
+        false $(|| flag_is!($want $flag))*
+    };
+}
+
+macro_rules! flag_is {
     (view view) => {
         true
     };
     (elementwise elementwise) => {
         true
     };
-    ($want:ident $($flag:ident)?) => {
+    (fallible fallible) => {
+        true
+    };
+    ($want:ident $flag:ident) => {
         false
     };
 }
 
 macro_rules! table {
-    ($($name:ident: $syntax:ident($($arg:ident),*) -> $output:ident $($flag:ident)?
+    ($($name:ident: $syntax:ident($($arg:ident),*) -> $output:ident $($flag:ident)*
         => $kind:ident $(($($rule:tt)*))?;)*) => {
         /// Every primitive the body of a `#[grad]` function may use.
         pub static PRIMITIVES: &[Primitive] = &[
@@ -240,8 +256,9 @@ macro_rules! table {
                 syntax: $syntax,
                 args: &[$($arg),*],
                 output: $output,
-                view: flag!(view $($flag)?),
-                elementwise: flag!(elementwise $($flag)?),
+                view: flag!(view $($flag)*),
+                elementwise: flag!(elementwise $($flag)*),
+                fallible: flag!(fallible $($flag)*),
                 pullback: pullback!($kind $(($($rule)*))?),
             },)*
         ];
@@ -287,6 +304,17 @@ table! {
     t: ArrayMethod() -> SameAsFirst view => pullback(Nothing);
     sum: ArrayMethod() -> Element => pullback(Shape);
     sum_axis: ArrayMethod(Axis) -> OneAxisFewer => pullback(Shape, Value);
+    mean: ArrayMethod() -> Element fallible => pullback(Shape);
+    mean_axis: ArrayMethod(Axis) -> OneAxisFewer fallible => pullback(Shape, Value);
+    reversed_axes: ArrayMethod() -> SameAsFirst view => pullback(Nothing);
+    insert_axis: ArrayMethod(Axis) -> OneAxisMore view => pullback(Nothing, Value);
+    row: ArrayMethod(Int) -> OneAxisFewer view => pullback(Shape, Value);
+    column: ArrayMethod(Int) -> OneAxisFewer view => pullback(Shape, Value);
+    dim: ArrayMethod() -> Constant => constant;
+    nrows: ArrayMethod() -> Usize => constant;
+    ncols: ArrayMethod() -> Usize => constant;
+    len_of: ArrayMethod(Axis) -> Usize => constant;
+    shape: ArrayMethod() -> Constant => constant;
 
     relu: NnFunction(Float) -> SameAsFirst => pullback(Value);
     sigmoid: NnFunction(Float) -> SameAsFirst => pullback(Nothing; output);
@@ -397,11 +425,20 @@ pub fn unknown(name: &str, syntax: Syntax) -> String {
             "{what}; the supported float methods are {}",
             names(FloatMethod)
         ),
-        ArrayMethod => format!(
-            "{what}; the supported array methods are {}, and `autodiff_runtime::nn` has {}",
-            names(ArrayMethod),
-            names(NnFunction)
-        ),
+        ArrayMethod => {
+            let elementwise: Vec<&str> = PRIMITIVES
+                .iter()
+                .filter(|p| p.elementwise)
+                .map(|p| p.name)
+                .collect();
+            format!(
+                "{what}; the supported array methods are {}, ndarray's elementwise {}, `mapv` \
+                 with a closure or a function, and `autodiff_runtime::nn` has {}",
+                names(ArrayMethod),
+                elementwise.join(", "),
+                names(NnFunction)
+            )
+        }
         NnFunction | ScalarFunction => {
             format!("{what}; the differentiable ones are {}", names(syntax))
         }
@@ -524,8 +561,11 @@ mod tests {
             message.ends_with("did you mean `sin` or `sinh`?"),
             "{message}"
         );
-        let message = unknown("mean", ArrayMethod);
-        assert!(message.ends_with("did you mean `nn::mean`?"), "{message}");
+        let message = unknown("means", ArrayMethod);
+        assert!(
+            message.ends_with("did you mean `mean` or `nn::mean`?"),
+            "{message}"
+        );
         let message = unknown("sum", NnFunction);
         assert!(
             message.ends_with("did you mean the method `sum`?"),

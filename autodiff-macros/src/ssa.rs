@@ -126,6 +126,9 @@ pub enum Op {
         prim: &'static Primitive,
         receiver: Operand,
         args: Vec<Operand>,
+        /// For a [fallible](Primitive::fallible) row: the `.unwrap()` or `.expect(..)` the
+        /// user wrote after it.
+        unwrap: Option<proc_macro2::TokenStream>,
     },
     /// A call to another `#[grad]` function: its forward half binds `var` and `residuals`.
     GradCall {
@@ -157,6 +160,8 @@ pub enum Op {
         shape: Vec<usize>,
     },
     Tuple(Vec<Operand>),
+    /// `value.k`: a field of a tuple with no derivative (`let (m, n) = x.dim();`).
+    Field(Operand, usize),
     /// `receiver.mapv(..)`: the function `helper` (a closure's body made a `#[grad]` function
     /// of its own, `lower/closures.rs`) applied to each element, with the captured values after
     /// the element.
@@ -208,6 +213,7 @@ impl Op {
             | Op::Cast(a, _)
             | Op::Not(a)
             | Op::Copy(a, _)
+            | Op::Field(a, _)
             | Op::Matches(a, _) => vec![a],
             Op::Filled { value, len, .. } => vec![value, len],
             Op::Zeros { shape, .. } => vec![shape],

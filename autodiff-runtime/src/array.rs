@@ -161,6 +161,97 @@ where
         .expect("broadcast to the input's shape")
 }
 
+/// Pullback of `a.mean()` (which ndarray returns as an `Option`, unwrapped) with respect to
+/// `a`: the cotangent over the number of elements, spread over `a`'s shape.
+///
+/// ```
+/// use autodiff_runtime::array::mean_pullback;
+/// use autodiff_runtime::ndarray::{array, Ix1};
+/// assert_eq!(mean_pullback(&Ix1(4), 2.0_f64), array![0.5, 0.5, 0.5, 0.5]);
+/// ```
+pub fn mean_pullback<A: Float, D: Dimension>(dim: &D, bar: A) -> Array<A, D> {
+    let n = A::from(dim.size()).expect("an element count is a float");
+    Array::from_elem(dim.clone(), bar / n)
+}
+
+/// Pullback of `a.mean_axis(axis)` (unwrapped) with respect to `a`, from `a`'s shape `dim`:
+/// the cotangent over the axis' length, repeated along `axis`.
+///
+/// ```
+/// use autodiff_runtime::array::mean_axis_pullback;
+/// use autodiff_runtime::ndarray::{array, Axis, Ix2};
+/// let bar = array![3.0_f64, 6.0];
+/// assert_eq!(mean_axis_pullback(&Ix2(2, 3), Axis(1), bar), array![[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]);
+/// ```
+pub fn mean_axis_pullback<A, D>(dim: &D, axis: Axis, bar: Array<A, D::Smaller>) -> Array<A, D>
+where
+    A: Float,
+    D: Dimension + RemoveAxis,
+{
+    let n = A::from(dim[axis.index()]).expect("an axis length is a float");
+    sum_axis_pullback(dim, axis, bar.mapv_into(|b| b / n))
+}
+
+/// Pullback of `a.reversed_axes()`: the cotangent's axes reversed back, without copying.
+///
+/// ```
+/// use autodiff_runtime::array::reversed_axes_pullback;
+/// use autodiff_runtime::ndarray::array;
+/// assert_eq!(reversed_axes_pullback(array![[1.0_f64, 2.0]]), array![[1.0], [2.0]]);
+/// ```
+pub fn reversed_axes_pullback<A, D: Dimension>(bar: Array<A, D>) -> Array<A, D> {
+    bar.reversed_axes()
+}
+
+/// Pullback of `a.insert_axis(axis)`: the cotangent with that axis (of length one) removed.
+///
+/// ```
+/// use autodiff_runtime::array::insert_axis_pullback;
+/// use autodiff_runtime::ndarray::{array, Axis};
+/// assert_eq!(insert_axis_pullback(Axis(1), array![[1.0_f64], [2.0]]), array![1.0, 2.0]);
+/// ```
+pub fn insert_axis_pullback<A, D: Dimension + RemoveAxis>(
+    axis: Axis,
+    bar: Array<A, D>,
+) -> Array<A, D::Smaller> {
+    assert_eq!(
+        bar.len_of(axis),
+        1,
+        "insert_axis pullback: a cotangent of shape {:?} has no axis {} of length 1 to remove",
+        bar.shape(),
+        axis.index()
+    );
+    bar.remove_axis(axis)
+}
+
+/// Pullback of `a.row(i)` with respect to the matrix `a` of shape `dim`: zeros, with the
+/// cotangent in row `i`.
+///
+/// ```
+/// use autodiff_runtime::array::row_pullback;
+/// use autodiff_runtime::ndarray::{array, Ix2};
+/// assert_eq!(row_pullback(&Ix2(2, 2), 1, array![1.0_f64, 2.0]), array![[0.0, 0.0], [1.0, 2.0]]);
+/// ```
+pub fn row_pullback<A: Float>(dim: &Ix2, i: usize, bar: Array1<A>) -> Array2<A> {
+    let mut out = Array2::zeros(*dim);
+    out.row_mut(i).assign(&bar);
+    out
+}
+
+/// Pullback of `a.column(j)` with respect to the matrix `a` of shape `dim`: zeros, with the
+/// cotangent in column `j`.
+///
+/// ```
+/// use autodiff_runtime::array::column_pullback;
+/// use autodiff_runtime::ndarray::{array, Ix2};
+/// assert_eq!(column_pullback(&Ix2(2, 2), 0, array![1.0_f64, 2.0]), array![[1.0, 0.0], [2.0, 0.0]]);
+/// ```
+pub fn column_pullback<A: Float>(dim: &Ix2, j: usize, bar: Array1<A>) -> Array2<A> {
+    let mut out = Array2::zeros(*dim);
+    out.column_mut(j).assign(&bar);
+    out
+}
+
 /// Pullback of `a.t()`: the cotangent transposed back, without copying.
 ///
 /// ```

@@ -740,6 +740,7 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
             prim,
             receiver,
             args,
+            unwrap,
         } => {
             let receiver = match receiver {
                 Operand::Const(tokens) => quote!((#tokens)),
@@ -758,11 +759,16 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
                     _ => argument(function, types, a),
                 })
                 .collect();
-            if prim.view {
+            let call = if prim.view {
                 // Owned, so it can be kept for the reverse sweep.
-                return quote_spanned!(span=> #receiver.t().to_owned());
+                quote_spanned!(span=> #receiver.view().#name(#(#args),*).to_owned())
+            } else {
+                quote_spanned!(span=> #receiver.#name(#(#args),*))
+            };
+            match unwrap {
+                Some(unwrap) => quote_spanned!(span=> #call #unwrap),
+                None => call,
             }
-            quote_spanned!(span=> #receiver.#name(#(#args),*))
         }
         Op::Call { prim, path, args } => {
             let name = Ident::new(prim.name, span);
@@ -787,6 +793,10 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
         Op::Array(items) => {
             let items = items.iter().map(o);
             quote_spanned!(span=> [#(#items),*])
+        }
+        Op::Field(a, i) => {
+            let (a, i) = (o(a), syn::Index::from(*i));
+            quote_spanned!(span=> #a.#i)
         }
         Op::Map {
             helper,

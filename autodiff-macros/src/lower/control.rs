@@ -815,6 +815,7 @@ impl Lowerer<'_> {
                         prim: len,
                         receiver: array.clone(),
                         args: Vec::new(),
+                        unwrap: None,
                     },
                     None,
                     None,

@@ -72,6 +72,23 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
     crate::checkpoint::misplaced(&input.item.block, cx.errors);
     let output = cx.body(&input.item.block.stmts, input.item.block.span());
     cx.function.body.stmts = std::mem::take(&mut cx.stmts);
+    // A fallible method (`x.mean()`) the user did not unwrap.
+    for stmt in cx.function.body.lets() {
+        if let Op::Method {
+            prim, unwrap: None, ..
+        } = &stmt.op
+            && prim.fallible
+        {
+            cx.errors.push(syn::Error::new(
+                stmt.span,
+                format!(
+                    "ndarray's `{}` returns an `Option` or a `Result`; write `.unwrap()` or \
+                     `.expect(\"..\")` right after it",
+                    prim.name
+                ),
+            ));
+        }
+    }
     if let Some(output) = output {
         let declared = cx.types.written(&input.output);
         let slot = cx.slot_of(&output);
@@ -289,6 +306,47 @@ impl Lowerer<'_> {
         self.bind(pat, &init.expr, annotation);
     }
 
+    /// `let (a, b) = expr` where `expr` is not a tuple expression: a value with no derivative
+    /// (`x.dim()`), its fields bound one by one.
+    fn bind_fields(&mut self, tuple: &syn::PatTuple, expr: &Expr) {
+        let Some(value) = self.expr(expr, None) else {
+            for pat in &tuple.elems {
+                if let Pat::Ident(ident) = pat {
+                    self.poison(&ident.ident);
+                }
+            }
+            return;
+        };
+        if self.function.is_active(&value) {
+            self.errors.spanned(
+                expr,
+                "a tuple pattern in a #[grad] function must be bound to a tuple expression \
+                 where the values are differentiated: `let (a, b) = (x.cos(), x.sin());`",
+            );
+            return;
+        }
+        for (i, pat) in tuple.elems.iter().enumerate() {
+            match pat {
+                Pat::Ident(ident) if ident.by_ref.is_none() && ident.subpat.is_none() => {
+                    let hint = Hint {
+                        user: ident.ident.to_string(),
+                        span: ident.ident.span(),
+                    };
+                    let var =
+                        self.push(Op::Field(value.clone(), i), Some(hint), None, ident.span());
+                    self.declare(&ident.ident.to_string());
+                    self.env.insert(ident.ident.to_string(), var);
+                }
+                Pat::Wild(_) => {}
+                other => self.errors.spanned(
+                    other,
+                    "only names and `_` are supported inside a tuple pattern of a #[grad] \
+                     function",
+                ),
+            }
+        }
+    }
+
     /// `let pat = expr`, with `pat` a name, `_`, or a tuple of those matched by a tuple expression.
     fn bind(&mut self, pat: &Pat, expr: &Expr, annotation: Option<Box<Type>>) {
         match pat {
@@ -307,6 +365,9 @@ impl Lowerer<'_> {
             }
             Pat::Wild(_) => {
                 self.expr(expr, None);
+            }
+            Pat::Tuple(tuple) if !matches!(strip(expr), Expr::Tuple(_)) => {
+                self.bind_fields(tuple, expr);
             }
             Pat::Tuple(tuple) => {
                 let Expr::Tuple(values) = strip(expr) else {
@@ -908,6 +969,19 @@ impl Lowerer<'_> {
     ) -> Option<Operand> {
         let receiver = receiver?;
         let name = ident.to_string();
+        if ["unwrap", "expect"].contains(&name.as_str()) {
+            return self.unwrap(ident, receiver, args);
+        }
+        if name == "view" && args.is_empty() {
+            // Owned, as every array the forward half may keep for the reverse sweep.
+            let to_owned = syn::Ident::new("to_owned", ident.span());
+            return Some(Operand::Var(self.push(
+                Op::Copy(receiver, to_owned),
+                hint,
+                annotation,
+                span,
+            )));
+        }
         if ["clone", "to_vec", "to_owned"].contains(&name.as_str()) && args.is_empty() {
             return Some(Operand::Var(self.push(
                 Op::Copy(receiver, ident.clone()),
@@ -939,7 +1013,14 @@ impl Lowerer<'_> {
         let Some(prim) = prim else {
             let opaque_array = self.types.is_opaque(slot)
                 && primitives::lookup(&name, Syntax::ArrayMethod).is_some();
+            let float_only = syntax == Syntax::ArrayMethod
+                && primitives::lookup(&name, Syntax::FloatMethod).is_some();
             let message = match syntax {
+                _ if float_only => format!(
+                    "ndarray has no elementwise `{name}`; apply the float method to each \
+                     element with `mapv`: `x.mapv(|v| v.{name}(..))`, or `x.mapv(f64::{name})` \
+                     where it takes no argument"
+                ),
                 _ if opaque_array => format!(
                     "#[grad] cannot see the type of this value, which comes from a call to a \
                      #[grad] function; to call `{name}` on an array it returns, write the type \
@@ -956,11 +1037,51 @@ impl Lowerer<'_> {
                 prim,
                 receiver,
                 args,
+                unwrap: None,
             },
             hint,
             annotation,
             span,
         )))
+    }
+
+    /// `.unwrap()` or `.expect(..)` after a method ndarray makes fallible (`x.mean()`): kept
+    /// with the method's statement, which must be the one just lowered.
+    fn unwrap(&mut self, ident: &syn::Ident, receiver: Operand, args: &[&Expr]) -> Option<Operand> {
+        let target = match (&receiver, self.stmts.last_mut()) {
+            (
+                Operand::Var(v),
+                Some(Stmt::Let(Let {
+                    var,
+                    op:
+                        Op::Method {
+                            prim,
+                            unwrap: unwrap @ None,
+                            ..
+                        },
+                    ..
+                })),
+            ) if var == v && prim.fallible => Some(unwrap),
+            _ => None,
+        };
+        let Some(unwrap) = target else {
+            let fallible: Vec<String> = primitives::PRIMITIVES
+                .iter()
+                .filter(|p| p.fallible)
+                .map(|p| format!("`{}`", p.name))
+                .collect();
+            self.errors.spanned(
+                ident,
+                format!(
+                    "`{ident}` in a #[grad] function goes right after an ndarray method that \
+                     can fail ({}), as `x.mean().unwrap()`",
+                    fallible.join(", ")
+                ),
+            );
+            return None;
+        };
+        *unwrap = Some(quote!(.#ident(#(#args),*)));
+        Some(receiver)
     }
 
     /// A call to another `#[grad]` function (one with a `Differentiable` descriptor), reached
@@ -1304,6 +1425,11 @@ impl Lowerer<'_> {
                     None => first,
                 }
             }
+            Output::Constant => self.types.unseen_constant(),
+            Output::OneAxisMore => match array {
+                Some((elem, rank)) => self.types.ndarray(elem, rank.map(|r| r + 1)),
+                None => self.types.unknown(),
+            },
             Output::Element => match array {
                 Some((elem, _)) => elem,
                 None => self.types.unknown(),
@@ -1372,6 +1498,7 @@ impl Lowerer<'_> {
                 prim,
                 receiver,
                 args,
+                ..
             } => {
                 let first = self.slot_of(receiver);
                 let rest: Vec<Slot> = args.iter().map(|a| self.slot_of(a)).collect();
@@ -1389,11 +1516,14 @@ impl Lowerer<'_> {
             }
             Op::Index { base, index } => {
                 let base = self.slot_of(base);
-                // `m[[i, j]]` of an ndarray array is indexed by an array of `usize`s.
-                if self.types.as_ndarray(base).is_none() {
-                    let index = self.slot_of(index);
-                    let usize_ty: Type = syn::parse_quote!(usize);
-                    let usize_slot = self.types.written(&usize_ty);
+                // `v[i]` is indexed by a `usize`, `m[[i, j]]` of an ndarray array by an array
+                // of them.
+                let index = self.slot_of(index);
+                let usize_ty: Type = syn::parse_quote!(usize);
+                let usize_slot = self.types.written(&usize_ty);
+                if self.types.as_ndarray(base).is_some() && self.types.is_array(index) {
+                    self.types.unify_element(index, usize_slot);
+                } else {
                     self.types.unify(index, usize_slot);
                 }
                 let elem = self.types.unknown();
@@ -1408,6 +1538,8 @@ impl Lowerer<'_> {
                 }
                 self.types.array(elem, items.len())
             }
+            // A field of a constant (`x.dim()`): an integer rustc knows the type of.
+            Op::Field(..) => self.types.unseen_constant(),
             Op::Map { receiver, .. } => {
                 let slot = self.slot_of(receiver);
                 let float = self.types.written(&self.float.clone());

@@ -110,6 +110,7 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
             prim,
             receiver,
             args,
+            ..
         } => {
             let operands: Vec<&Operand> = std::iter::once(receiver).chain(args).collect();
             return primitive(cx, stmt, prim, &operands);
@@ -214,8 +215,13 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
         }
         Op::NdArray { .. } => unreachable!("`array!` gives an ndarray array"),
         Op::Cast(..) => unreachable!("a cast of an active value is rejected while lowering"),
-        Op::Compare(..) | Op::Not(_) | Op::Or(..) | Op::MinLen(..) | Op::Matches(..) => {
-            unreachable!("a `bool` or a length is never active")
+        Op::Compare(..)
+        | Op::Not(_)
+        | Op::Or(..)
+        | Op::MinLen(..)
+        | Op::Matches(..)
+        | Op::Field(..) => {
+            unreachable!("a `bool`, a length or a field of a constant is never active")
         }
         Op::GradCall { .. }
         | Op::Method { .. }
@@ -641,6 +647,7 @@ fn array_rule(cx: &mut Cx, stmt: &Let) {
         Op::Index { .. }
         | Op::Array(_)
         | Op::Tuple(_)
+        | Op::Field(..)
         | Op::Cast(..)
         | Op::Compare(..)
         | Op::Not(_)
