@@ -5,7 +5,7 @@
 
 use autodiff_runtime::check;
 use autodiff_runtime::grad;
-use autodiff_runtime::ndarray::{Array1, Array2, Axis, array};
+use autodiff_runtime::ndarray::{Array1, Array2, Axis, array, s};
 
 /// A 2-D test point with entries in (0.3, 1.7), away from every method's singular points.
 fn matrix(rows: usize, cols: usize, seed: u64) -> Array2<f64> {
@@ -251,4 +251,36 @@ fn logistic_regression() {
         &(bar_w, bar_b),
     )
     .assert_ok();
+}
+
+// ---- Slices ---------------------------------------------------------------------------------------
+
+/// Ranges, a step, an index, an inclusive range and bounds from variables, including a loop's.
+#[grad]
+fn slices(x: &Array2<f64>) -> f64 {
+    let (rows, cols) = x.dim();
+    let tail = x.slice(s![1.., ..]);
+    let strided = x.slice(s![..;2, 0..cols]);
+    let last_row = x.slice(s![rows - 1, ..]);
+    let mut s = tail.sum() * strided.mean().unwrap() + last_row.dot(&last_row);
+    for j in 0..cols {
+        s += x.slice(s![0..=0, j]).sum() * (j as f64 + 1.0);
+    }
+    s
+}
+
+#[test]
+fn ndarray_slices() {
+    for (i, &(rows, cols)) in [(2, 1), (2, 4), (3, 3), (5, 2)].iter().enumerate() {
+        let x = matrix(rows, cols, 50 + i as u64);
+        let (value, bar_x) = slices_grad(&x);
+        // The forward half sums an owned copy of each slice, the function the view: ndarray
+        // sums the two in different orders, so they may differ in the last bit.
+        let direct = slices(&x);
+        assert!(
+            (value - direct).abs() <= 1e-14 * direct.abs(),
+            "{value} vs {direct}"
+        );
+        check::gradient(|x: &Array2<f64>| slices(x), &x, &bar_x).assert_ok();
+    }
 }

@@ -160,6 +160,11 @@ pub enum Op {
         shape: Vec<usize>,
     },
     Tuple(Vec<Operand>),
+    /// `base.slice(s![..])`: a copy of the part of `base` the elements select.
+    Slice {
+        base: Operand,
+        elems: Vec<SliceElem>,
+    },
     /// `value.k`: a field of a tuple with no derivative (`let (m, n) = x.dim();`).
     Field(Operand, usize),
     /// `receiver.mapv(..)`: the function `helper` (a closure's body made a `#[grad]` function
@@ -222,6 +227,9 @@ impl Op {
                 vec![a, b]
             }
             Op::Method { receiver, args, .. } => std::iter::once(receiver).chain(args).collect(),
+            Op::Slice { base, elems } => std::iter::once(base)
+                .chain(elems.iter().flat_map(SliceElem::operands))
+                .collect(),
             Op::Map {
                 receiver, captures, ..
             } => std::iter::once(receiver)
@@ -233,6 +241,35 @@ impl Op {
             | Op::Tuple(items)
             | Op::Call { args: items, .. }
             | Op::GradCall { args: items, .. } => items.iter().collect(),
+        }
+    }
+}
+
+/// One element of `s![..]` ([`Op::Slice`]), its integers lowered.
+#[derive(Clone, Debug)]
+pub enum SliceElem {
+    /// `i`: one index, which removes the axis.
+    Index(Operand),
+    /// `a..b`, `a..`, `..b`, `..`, `a..=b`, each with an optional `;step`.
+    Range {
+        start: Option<Operand>,
+        end: Option<Operand>,
+        inclusive: bool,
+        step: Option<Operand>,
+    },
+    /// `NewAxis`.
+    NewAxis,
+}
+
+impl SliceElem {
+    /// The integers it reads.
+    pub fn operands(&self) -> Vec<&Operand> {
+        match self {
+            SliceElem::Index(i) => vec![i],
+            SliceElem::Range {
+                start, end, step, ..
+            } => [start, end, step].into_iter().flatten().collect(),
+            SliceElem::NewAxis => Vec::new(),
         }
     }
 }

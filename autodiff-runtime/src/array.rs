@@ -252,6 +252,37 @@ pub fn column_pullback<A: Float>(dim: &Ix2, j: usize, bar: Array1<A>) -> Array2<
     out
 }
 
+/// Pullback of `a.slice(info)` with respect to `a` of shape `dim`: the cotangent scattered
+/// into zeros of `a`'s shape, where the slice took its elements.
+///
+/// ```
+/// use autodiff_runtime::array::slice_pullback;
+/// use autodiff_runtime::ndarray::{array, s, Ix2};
+/// let bar = array![1.0_f64, 2.0];
+/// assert_eq!(
+///     slice_pullback(&Ix2(2, 3), s![1, 1..], bar),
+///     array![[0.0, 0.0, 0.0], [0.0, 1.0, 2.0]]
+/// );
+/// ```
+pub fn slice_pullback<A, D, I>(dim: &D, info: I, bar: Array<A, I::OutDim>) -> Array<A, D>
+where
+    A: Float,
+    D: Dimension,
+    I: ndarray::SliceArg<D>,
+{
+    let mut out = Array::zeros(dim.clone());
+    let mut part = out.slice_mut(info);
+    assert_eq!(
+        part.shape(),
+        bar.shape(),
+        "slice pullback: a cotangent of shape {:?} does not fit the slice's shape {:?}",
+        bar.shape(),
+        part.shape()
+    );
+    part.assign(&bar);
+    out
+}
+
 /// Pullback of `a.t()`: the cotangent transposed back, without copying.
 ///
 /// ```

@@ -794,6 +794,11 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
             let items = items.iter().map(o);
             quote_spanned!(span=> [#(#items),*])
         }
+        Op::Slice { base, elems } => {
+            let base = o(base);
+            let info = crate::emit::slice_info(elems, span, o);
+            quote_spanned!(span=> #base.slice(#info).to_owned())
+        }
         Op::Field(a, i) => {
             let (a, i) = (o(a), syn::Index::from(*i));
             quote_spanned!(span=> #a.#i)

@@ -90,3 +90,33 @@ pub fn emit(
         },
     }
 }
+
+/// `s![..]` of lowered slice elements, each integer written by `operand`.
+pub fn slice_info(
+    elems: &[crate::ssa::SliceElem],
+    span: proc_macro2::Span,
+    mut operand: impl FnMut(&crate::ssa::Operand) -> TokenStream,
+) -> TokenStream {
+    use crate::ssa::SliceElem;
+    let runtime = crate::naming::runtime(span);
+    let elems: Vec<TokenStream> = elems
+        .iter()
+        .map(|elem| match elem {
+            SliceElem::Index(i) => operand(i),
+            SliceElem::NewAxis => quote!(#runtime::ndarray::NewAxis),
+            SliceElem::Range {
+                start,
+                end,
+                inclusive,
+                step,
+            } => {
+                let start = start.as_ref().map(&mut operand);
+                let end = end.as_ref().map(&mut operand);
+                let dots = if *inclusive { quote!(..=) } else { quote!(..) };
+                let step = step.as_ref().map(&mut operand).map(|s| quote!(;#s));
+                quote!(#start #dots #end #step)
+            }
+        })
+        .collect();
+    quote::quote_spanned!(span=> #runtime::ndarray::s![#(#elems),*])
+}

@@ -325,6 +325,13 @@ impl Lowerer<'_> {
             );
             return;
         }
+        // ndarray's `dim()` is a tuple of `usize`s.
+        let dim = self.stmts.iter().rev().any(|stmt| {
+            matches!(stmt, Stmt::Let(Let { var, op: Op::Method { prim, .. }, .. })
+                if matches!(value, Operand::Var(v) if v == *var) && prim.name == "dim")
+        });
+        let usize_ty: Type = syn::parse_quote!(usize);
+        let annotation = dim.then(|| Box::new(usize_ty));
         for (i, pat) in tuple.elems.iter().enumerate() {
             match pat {
                 Pat::Ident(ident) if ident.by_ref.is_none() && ident.subpat.is_none() => {
@@ -332,8 +339,12 @@ impl Lowerer<'_> {
                         user: ident.ident.to_string(),
                         span: ident.ident.span(),
                     };
-                    let var =
-                        self.push(Op::Field(value.clone(), i), Some(hint), None, ident.span());
+                    let var = self.push(
+                        Op::Field(value.clone(), i),
+                        Some(hint),
+                        annotation.clone(),
+                        ident.span(),
+                    );
                     self.declare(&ident.ident.to_string());
                     self.env.insert(ident.ident.to_string(), var);
                 }
@@ -991,6 +1002,9 @@ impl Lowerer<'_> {
             )));
         }
         let slot = self.slot_of(&receiver);
+        if name == "slice" && self.types.as_ndarray(slot).is_some() {
+            return self.slice(ident, receiver, args, hint, annotation, span);
+        }
         if name == "mapv" && self.types.as_ndarray(slot).is_some() {
             let [f] = args else {
                 self.errors
@@ -1038,6 +1052,89 @@ impl Lowerer<'_> {
                 receiver,
                 args,
                 unwrap: None,
+            },
+            hint,
+            annotation,
+            span,
+        )))
+    }
+
+    /// `x.slice(s![..])`: its elements' integers lowered, so they read the variables the
+    /// forward half names.
+    fn slice(
+        &mut self,
+        ident: &syn::Ident,
+        receiver: Operand,
+        args: &[&Expr],
+        hint: Option<Hint>,
+        annotation: Option<Box<Type>>,
+        span: Span,
+    ) -> Option<Operand> {
+        use crate::ssa::SliceElem;
+        let usage = "`slice` in a #[grad] function takes `s![..]` of ranges (`a..b`, `a..`, \
+                     `..`, `a..=b`, each with an optional `;step`), indices and `NewAxis`, \
+                     as `x.slice(s![1.., ..;2])`";
+        let mac = match args {
+            [Expr::Macro(mac)] if mac.mac.path.is_ident("s") => &mac.mac,
+            _ => {
+                self.errors.spanned(ident, usage);
+                return None;
+            }
+        };
+        let mut elems = Vec::new();
+        let parser = syn::punctuated::Punctuated::<TokenGroup, syn::Token![,]>::parse_terminated;
+        let Ok(groups) = syn::parse::Parser::parse2(parser, mac.tokens.clone()) else {
+            self.errors.spanned(mac, usage);
+            return None;
+        };
+        for group in groups {
+            let (range, step) = match &group.step {
+                Some(step) => (&group.range, Some(step)),
+                None => (&group.range, None),
+            };
+            let step = match step {
+                Some(step) => Some(self.expr(step, None)?),
+                None => None,
+            };
+            let elem = match strip(range) {
+                Expr::Range(r) => {
+                    let start = match &r.start {
+                        Some(e) => Some(self.expr(e, None)?),
+                        None => None,
+                    };
+                    let end = match &r.end {
+                        Some(e) => Some(self.expr(e, None)?),
+                        None => None,
+                    };
+                    SliceElem::Range {
+                        start,
+                        end,
+                        inclusive: matches!(r.limits, syn::RangeLimits::Closed(_)),
+                        step,
+                    }
+                }
+                Expr::Path(p) if p.path.is_ident("NewAxis") => SliceElem::NewAxis,
+                index if step.is_none() => SliceElem::Index(self.expr(index, None)?),
+                other => {
+                    self.errors.spanned(other, usage);
+                    return None;
+                }
+            };
+            for operand in elem.operands() {
+                if self.function.is_active(operand) {
+                    self.errors.spanned(
+                        mac,
+                        "the bounds of a slice are integers, not differentiated values",
+                    );
+                    return None;
+                }
+            }
+            elems.push(elem);
+        }
+        Some(Operand::Var(self.push(
+            Op::Slice {
+                base: receiver,
+                elems,
             },
             hint,
             annotation,
@@ -1538,6 +1635,16 @@ impl Lowerer<'_> {
                 }
                 self.types.array(elem, items.len())
             }
+            Op::Slice { base, elems } => {
+                let slot = self.slot_of(base);
+                let elem = self.types.unknown();
+                self.types.unify_element(slot, elem);
+                let rank = elems
+                    .iter()
+                    .filter(|e| !matches!(e, crate::ssa::SliceElem::Index(_)))
+                    .count();
+                self.types.ndarray(elem, Some(rank))
+            }
             // A field of a constant (`x.dim()`): an integer rustc knows the type of.
             Op::Field(..) => self.types.unseen_constant(),
             Op::Map { receiver, .. } => {
@@ -1799,4 +1906,23 @@ fn ndarray_literal<'e>(expr: &'e Expr, leaves: &mut Vec<&'e Expr>) -> Option<Vec
     let mut shape = vec![array.elems.len()];
     shape.extend(inner.unwrap_or_default());
     (shape[0] > 0).then_some(shape)
+}
+
+/// One element of `s![..]` as written: a range, an index or `NewAxis`, and its `;step`.
+struct TokenGroup {
+    range: Expr,
+    step: Option<Expr>,
+}
+
+impl syn::parse::Parse for TokenGroup {
+    fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
+        let range = input.parse()?;
+        let step = if input.peek(syn::Token![;]) {
+            input.parse::<syn::Token![;]>()?;
+            Some(input.parse()?)
+        } else {
+            None
+        };
+        Ok(TokenGroup { range, step })
+    }
 }

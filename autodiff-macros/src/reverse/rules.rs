@@ -125,6 +125,20 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
             receiver,
             captures,
         } => return map_rule(cx, stmt, helper, receiver, captures),
+        Op::Slice { base, elems } => {
+            // The cotangent scattered into zeros of the input's shape.
+            let bar = cx.bar(stmt.var);
+            let dim = cx.dim(base);
+            let info = crate::emit::slice_info(elems, stmt.span, |o| cx.primal(o));
+            let call = pullback_call(
+                stmt.span,
+                "array",
+                "slice_pullback",
+                vec![quote!(&#dim), info],
+                quote!(#bar),
+            );
+            return cx.add(base, call);
+        }
         Op::Copy(a, _) => {
             let bar = cx.bar(stmt.var);
             return cx.add(a, quote!(#bar));
@@ -227,6 +241,7 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
         | Op::Method { .. }
         | Op::Call { .. }
         | Op::Map { .. }
+        | Op::Slice { .. }
         | Op::Store { .. }
         | Op::Copy(..)
         | Op::Filled { .. }
@@ -660,6 +675,7 @@ fn array_rule(cx: &mut Cx, stmt: &Let) {
         | Op::Method { .. }
         | Op::Call { .. }
         | Op::Map { .. }
+        | Op::Slice { .. }
         | Op::Store { .. }
         | Op::Copy(..)
         | Op::Filled { .. }
