@@ -284,3 +284,33 @@ fn ndarray_slices() {
         check::gradient(|x: &Array2<f64>| slices(x), &x, &bar_x).assert_ok();
     }
 }
+
+// ---- Constructors -------------------------------------------------------------------------------
+
+/// `zeros` written element by element, `ones`, and `from_elem` of a differentiated scalar.
+#[grad]
+fn constructors(x: &Array1<f64>, p: f64) -> f64 {
+    let n = x.len();
+    let mut a = Array1::zeros(n);
+    let b = Array2::<f64>::ones((2, n));
+    let c = Array1::from_elem(n, p * p);
+    for i in 0..n {
+        a[i] = x[i] * p;
+    }
+    b.dot(&a).sum() + (c * x).sum()
+}
+
+#[test]
+fn ndarray_constructors() {
+    for n in [1, 4] {
+        let x = Array1::from_shape_fn(n, |i| 0.5 - 0.3 * i as f64);
+        let (value, bar_x, bar_p) = constructors_grad(&x, 1.3);
+        assert_eq!(value, constructors(&x, 1.3));
+        check::gradient(
+            |(x, p): &(Array1<f64>, f64)| constructors(x, *p),
+            &(x, 1.3),
+            &(bar_x, bar_p),
+        )
+        .assert_ok();
+    }
+}

@@ -197,6 +197,12 @@ pub enum Op {
         constructor: syn::Path,
         shape: Operand,
     },
+    /// `Array2::from_elem(shape, value)`: an ndarray array of one value, maybe differentiated.
+    FromElem {
+        constructor: syn::Path,
+        shape: Operand,
+        value: Operand,
+    },
     /// `a.clone()`, `a.to_vec()`, `a.to_owned()`: a local copy of an array.
     Copy(Operand, syn::Ident),
     /// `base` with the element at `index` set to `value`: `y[i] = e` (compound assignments
@@ -222,6 +228,7 @@ impl Op {
             | Op::Matches(a, _) => vec![a],
             Op::Filled { value, len, .. } => vec![value, len],
             Op::Zeros { shape, .. } => vec![shape],
+            Op::FromElem { shape, value, .. } => vec![shape, value],
             Op::Store { base, index, value } => vec![base, index, value],
             Op::Binary(_, a, b) | Op::Compare(_, a, b) | Op::MinLen(a, b) | Op::Or(a, b) => {
                 vec![a, b]

@@ -861,6 +861,14 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
             let shape = o(shape);
             quote_spanned!(span=> #constructor(#shape))
         }
+        Op::FromElem {
+            constructor,
+            shape,
+            value,
+        } => {
+            let (shape, value) = (o(shape), o(value));
+            quote_spanned!(span=> #constructor(#shape, #value))
+        }
         Op::Copy(a, method) => {
             let a = o(a);
             quote_spanned!(span=> #a.#method())

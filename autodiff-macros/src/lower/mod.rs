@@ -1196,7 +1196,26 @@ impl Lowerer<'_> {
         let name = path.to_token_stream().to_string().replace(' ', "");
         if let Some(owner) = path.segments.iter().rev().nth(1)
             && is_array_type_name(&owner.ident)
-            && last.ident == "zeros"
+            && last.ident == "from_elem"
+            && let [shape, value] = args
+        {
+            let shape = self.expr(shape, None);
+            let value = self.expr(value, None);
+            let (shape, value) = (shape?, value?);
+            return Some(Operand::Var(self.push(
+                Op::FromElem {
+                    constructor: path.clone(),
+                    shape,
+                    value,
+                },
+                hint,
+                annotation,
+                span,
+            )));
+        }
+        if let Some(owner) = path.segments.iter().rev().nth(1)
+            && is_array_type_name(&owner.ident)
+            && (last.ident == "zeros" || last.ident == "ones")
             && let [shape] = args
         {
             let shape = self.expr(shape, None)?;
@@ -1683,16 +1702,14 @@ impl Lowerer<'_> {
                 }
             }
             Op::Zeros { constructor, .. } => {
-                let owner = constructor.segments.iter().rev().nth(1);
-                let rank = owner.and_then(|o| {
-                    o.ident
-                        .to_string()
-                        .strip_prefix("Array")?
-                        .parse::<usize>()
-                        .ok()
-                });
                 let elem = self.types.unknown();
-                self.types.ndarray(elem, rank)
+                self.types.ndarray(elem, constructor_rank(constructor))
+            }
+            Op::FromElem {
+                constructor, value, ..
+            } => {
+                let elem = self.slot_of(value);
+                self.types.ndarray(elem, constructor_rank(constructor))
             }
             Op::Copy(a, _) => {
                 let slot = self.slot_of(a);
@@ -1787,6 +1804,17 @@ fn is_array_type_name(ident: &syn::Ident) -> bool {
 }
 
 /// `zeros`, `from_elem`, `new`, …: an associated function that makes an array.
+/// The number of axes `Array2::zeros` makes (none known for `Array::zeros`).
+fn constructor_rank(constructor: &syn::Path) -> Option<usize> {
+    let owner = constructor.segments.iter().rev().nth(1)?;
+    owner
+        .ident
+        .to_string()
+        .strip_prefix("Array")?
+        .parse::<usize>()
+        .ok()
+}
+
 fn is_constructor_name(ident: &syn::Ident) -> bool {
     let name = ident.to_string();
     [

@@ -125,6 +125,11 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
             receiver,
             captures,
         } => return map_rule(cx, stmt, helper, receiver, captures),
+        Op::FromElem { value, .. } => {
+            // Every element is `value`: its cotangent is the sum.
+            let bar = cx.bar(stmt.var);
+            return cx.add(value, quote_spanned!(stmt.span=> #bar.sum()));
+        }
         Op::Slice { base, elems } => {
             // The cotangent scattered into zeros of the input's shape.
             let bar = cx.bar(stmt.var);
@@ -242,6 +247,7 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
         | Op::Call { .. }
         | Op::Map { .. }
         | Op::Slice { .. }
+        | Op::FromElem { .. }
         | Op::Store { .. }
         | Op::Copy(..)
         | Op::Filled { .. }
@@ -676,6 +682,7 @@ fn array_rule(cx: &mut Cx, stmt: &Let) {
         | Op::Call { .. }
         | Op::Map { .. }
         | Op::Slice { .. }
+        | Op::FromElem { .. }
         | Op::Store { .. }
         | Op::Copy(..)
         | Op::Filled { .. }
