@@ -314,3 +314,34 @@ fn ndarray_constructors() {
         .assert_ok();
     }
 }
+
+// ---- Iterator sums ------------------------------------------------------------------------------
+
+#[grad]
+fn iterator_sums(x: &Array1<f64>, y: &Array1<f64>, m: &Array2<f64>, v: &[f64]) -> f64 {
+    let a = x.iter().sum::<f64>();
+    let b = x.iter().map(|t| t * t).sum::<f64>();
+    let c: f64 = x.iter().zip(y.iter()).map(|(p, q)| p * q.exp()).sum();
+    let d = m.iter().map(|t| t.sin()).sum::<f64>();
+    let e = v.iter().copied().map(|t| t * a).sum::<f64>();
+    let f: f64 = v.iter().zip(x.iter()).map(|(&p, &q)| p / q).sum();
+    a * b + c + d + e + f + v.iter().sum::<f64>()
+}
+
+#[test]
+fn iterator_sums_with_map_and_zip() {
+    let x = array![0.5, -1.5, 2.0];
+    let y = array![1.0, 0.25, -0.5];
+    let m = matrix(2, 3, 60);
+    let v = [0.3, 0.9, -0.7];
+    let (value, bar_x, bar_y, bar_m, bar_v) = iterator_sums_grad(&x, &y, &m, &v);
+    assert_eq!(value, iterator_sums(&x, &y, &m, &v));
+    check::gradient(
+        |(x, y, m, v): &(Array1<f64>, Array1<f64>, Array2<f64>, Vec<f64>)| {
+            iterator_sums(x, y, m, v)
+        },
+        &(x.clone(), y.clone(), m.clone(), v.to_vec()),
+        &(bar_x, bar_y, bar_m, bar_v),
+    )
+    .assert_ok();
+}

@@ -1,4 +1,5 @@
-//! Closures over array elements: `x.mapv(|v| ..)` and `x.mapv(f64::tanh)`.
+//! Closures over array elements: `x.mapv(|v| ..)` and `x.mapv(f64::tanh)`, and iterator sums
+//! (`x.iter().map(|v| v * v).sum::<f64>()`).
 //!
 //! In: the closure (or function path) `mapv` is given. Out: an [`Op::Map`] of the receiver, and
 //! the closure's body as a function of its own, `<f>_closure<k>(v, captured..)`, differentiated
@@ -11,7 +12,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, Pat};
 
-use super::{Hint, Lowerer};
+use super::{Hint, Lowerer, strip};
 use crate::ssa::{Capture, Op, Operand};
 
 impl Lowerer<'_> {
@@ -214,4 +215,153 @@ fn free_names(body: &TokenStream, param: &syn::Ident) -> Vec<String> {
     let param = param.to_string();
     finder.found.retain(|n| *n != param);
     finder.found
+}
+
+impl Lowerer<'_> {
+    /// `<iterator>.sum()` of floats, where the iterator is `x.iter()` (or `into_iter`,
+    /// `copied`, `cloned`), maybe zipped with another, maybe mapped by a closure; `None` where
+    /// `call` is not such a sum. A sum over a slice, a `Vec`, an array or a one-axis ndarray
+    /// array is the `for` loop it stands for (`let mut s = 0.0; for v in x.iter() { s += f(v);
+    /// }`), lowered as one; over an ndarray array of any shape, without `zip`, it is
+    /// `x.mapv(f).sum()`.
+    pub(super) fn iterator_sum(
+        &mut self,
+        call: &syn::ExprMethodCall,
+        hint: Option<Hint>,
+        annotation: Option<Box<syn::Type>>,
+        span: Span,
+    ) -> Option<Option<Operand>> {
+        if call.method != "sum" || !call.args.is_empty() {
+            return None;
+        }
+        let mut iter = strip(&call.receiver);
+        let mut closure = None;
+        if let Expr::MethodCall(map) = iter
+            && map.method == "map"
+            && map.args.len() == 1
+        {
+            closure = Some(&map.args[0]);
+            iter = strip(&map.receiver);
+        }
+        let mut source = iter;
+        while let Expr::MethodCall(adaptor) = source
+            && ["copied", "cloned"].contains(&adaptor.method.to_string().as_str())
+            && adaptor.args.is_empty()
+        {
+            source = strip(&adaptor.receiver);
+        }
+        let zipped = matches!(source, Expr::MethodCall(m) if m.method == "zip");
+        let base = match source {
+            Expr::MethodCall(m) if m.method == "zip" => iter_source(&m.receiver)?,
+            other => iter_source(other)?,
+        };
+        // A sum over an ndarray array (a name), unzipped: `sum` of `mapv`, of any number of
+        // axes.
+        let array = match base {
+            Expr::Path(path) => path
+                .path
+                .get_ident()
+                .and_then(|ident| self.env.get(&ident.to_string()).copied())
+                .filter(|var| {
+                    let slot = self.function.var(*var).ty;
+                    self.types.as_ndarray(slot).is_some()
+                }),
+            _ => None,
+        };
+        if let Some(array) = array
+            && !zipped
+        {
+            let array = Operand::Var(array);
+            let mapped = match closure {
+                Some(f) => self.mapv(array, f, None, None, span)?,
+                None => array,
+            };
+            let sum = crate::primitives::lookup("sum", crate::primitives::Syntax::ArrayMethod)
+                .expect("`sum` is in the table");
+            return Some(Some(Operand::Var(self.push(
+                Op::Method {
+                    prim: sum,
+                    receiver: mapped,
+                    args: Vec::new(),
+                    unwrap: None,
+                },
+                hint,
+                annotation,
+                span,
+            ))));
+        }
+        // Anything else: the loop it stands for.
+        let float = &self.float;
+        if !matches!(quote!(#float).to_string().as_str(), "f64" | "f32") {
+            self.errors.spanned(
+                call,
+                "an iterator sum in a #[grad] function generic over its float type has no zero \
+                 to start from; write the loop (`let mut s = T::zero(); for v in x.iter() { s \
+                 += v; }`)",
+            );
+            return Some(None);
+        }
+        let (pat, body) = match closure {
+            Some(Expr::Closure(c)) if c.inputs.len() == 1 => {
+                let pat = &c.inputs[0];
+                let body = &c.body;
+                (quote!(#pat), quote!(#body))
+            }
+            Some(other) => {
+                self.errors.spanned(
+                    other,
+                    "`map` before `sum` in a #[grad] function takes a closure of one argument \
+                     (a pair for `zip`): `x.iter().map(|v| v * v).sum::<f64>()`",
+                );
+                return Some(None);
+            }
+            None if zipped => {
+                self.errors.spanned(
+                    call,
+                    "a sum of zipped pairs needs a `map` that makes each pair a float: \
+                     `x.iter().zip(y.iter()).map(|(a, b)| a * b).sum::<f64>()`",
+                );
+                return Some(None);
+            }
+            None => {
+                let element = syn::Ident::new("__autodiff_element", call.method.span());
+                (quote!(#element), quote!(#element))
+            }
+        };
+        // The accumulator, named after the variable it makes where no name the body reads is
+        // the same.
+        let read = free_names(&body, &syn::Ident::new("_", Span::call_site()));
+        let name = hint
+            .as_ref()
+            .map(|h| format!("{}_sum", h.user))
+            .filter(|name| !read.contains(name))
+            .unwrap_or_else(|| "__autodiff_sum".to_owned());
+        let acc = syn::Ident::new(&name, call.method.span());
+        let block: syn::Block = syn::parse_quote_spanned! {span=> {
+            let mut #acc = 0.0;
+            for #pat in #iter {
+                #acc += #body;
+            }
+            #acc
+        }};
+        // In a block of its own, so the accumulator ends with it.
+        self.begin_block();
+        let sum = self.block(&block.stmts, true, span);
+        self.end_block();
+        let _ = annotation;
+        Some(sum)
+    }
+}
+
+/// The collection `x.iter()` and `x.into_iter()` run over.
+fn iter_source(expr: &Expr) -> Option<&Expr> {
+    match strip(expr) {
+        Expr::MethodCall(m)
+            if ["iter", "into_iter"].contains(&m.method.to_string().as_str())
+                && m.args.is_empty() =>
+        {
+            Some(&m.receiver)
+        }
+        _ => None,
+    }
 }

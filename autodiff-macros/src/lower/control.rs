@@ -34,7 +34,7 @@ impl Lowerer<'_> {
     }
 
     /// The statements of a block; with `value`, the operand of its tail expression.
-    fn block(&mut self, stmts: &[SynStmt], value: bool, span: Span) -> Option<Operand> {
+    pub(super) fn block(&mut self, stmts: &[SynStmt], value: bool, span: Span) -> Option<Operand> {
         match stmts.split_last() {
             Some((SynStmt::Expr(last, None), init)) if value && !jumps::is_jump(last) => {
                 self.sequence(init, Some(&mut |cx| cx.expr(last, None)), true)
@@ -800,11 +800,15 @@ impl Lowerer<'_> {
                 let span = expr.span();
                 let array = self.expr(expr, None)?;
                 let slot = self.slot_of(&array);
-                if self.types.as_ndarray(slot).is_some() {
+                // A one-axis ndarray array is read element by element as a slice is.
+                if let Some((_, rank)) = self.types.as_ndarray(slot)
+                    && rank != Some(1)
+                {
                     self.errors.spanned(
                         expr,
-                        "iterating over an ndarray array is not supported in a #[grad] function \
-                         yet; loop over a slice or a `Vec`, or use the array methods",
+                        "iterating over an ndarray array of more than one axis is not supported \
+                         in a #[grad] function; loop over its indices (`for i in 0..m.nrows()`) \
+                         and read `m[[i, j]]`, or use `mapv` and the array methods",
                     );
                     return None;
                 }

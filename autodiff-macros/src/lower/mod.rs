@@ -778,6 +778,9 @@ impl Lowerer<'_> {
                 )))
             }
             Expr::MethodCall(call) => {
+                if let Some(sum) = self.iterator_sum(call, hint.clone(), annotation.clone(), span) {
+                    return sum;
+                }
                 if let Some(turbofish) = &call.turbofish {
                     self.errors.spanned(
                         turbofish,
@@ -1237,9 +1240,10 @@ impl Lowerer<'_> {
             self.errors.spanned(
                 path,
                 format!(
-                    "`{constructor}` makes a local array, which #[grad] does not support; make \
-                     it with `zeros` and write its elements (`a[[i, j]] = ..`), or pass it as a \
-                     parameter (left out of `wrt(..)` if it is a constant)"
+                    "`{constructor}` makes a local array #[grad] does not support; make it \
+                     with `zeros`, `ones` or `from_elem` and write its elements (`a[[i, j]] = \
+                     ..`), or pass it as a parameter (left out of `wrt(..)` if it is a \
+                     constant)"
                 ),
             );
             return None;

@@ -1,8 +1,8 @@
 use autodiff_runtime::grad;
-use autodiff_runtime::ndarray::Array1;
+use autodiff_runtime::ndarray::Array2;
 
 #[grad]
-fn f(x: &Array1<f64>) -> f64 {
+fn f(x: &Array2<f64>) -> f64 {
     let mut s = 0.0;
     for v in x {
         s += v;
@@ -11,5 +11,5 @@ fn f(x: &Array1<f64>) -> f64 {
 }
 
 fn main() {
-    let _ = f(&Array1::zeros(2));
+    let _ = f(&Array2::zeros((2, 2)));
 }
