@@ -233,3 +233,27 @@ snapshot!(
         x[0] * x[0] + x[1] * x[1]
     }
 );
+
+// `mapv` with a closure capturing a differentiated scalar: the closure's body becomes a function
+// of its own (`logistic_closure0`, with its own companions); the forward maps it, the reverse
+// calls its vjp per element in one `Zip` pass, summing the captured scalar's cotangent.
+snapshot!(
+    mapv_closure,
+    "",
+    fn logistic(x: &Array1<f64>, scale: f64) -> f64 {
+        let p = x.mapv(|z| 1.0 / (1.0 + (-scale * z).exp()));
+        p.ln().sum()
+    }
+);
+
+// `slice(s![..])` with a bound from a variable: the forward copies the slice; the reverse
+// scatters its cotangent into zeros of the input's shape.
+snapshot!(
+    ndarray_slice,
+    "",
+    fn tail_mean(x: &Array2<f64>) -> f64 {
+        let (rows, _) = x.dim();
+        let tail = x.slice(s![1..rows, ..;2]);
+        tail.mean().unwrap() * x[[0, 0]]
+    }
+);
