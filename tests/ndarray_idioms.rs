@@ -345,3 +345,36 @@ fn iterator_sums_with_map_and_zip() {
     )
     .assert_ok();
 }
+
+// ---- A local `Vec` built with `push` ------------------------------------------------------------
+
+#[grad]
+fn pushed(x: &[f64], p: f64) -> f64 {
+    let mut v = Vec::new();
+    let mut w = Vec::with_capacity(x.len());
+    for i in 0..x.len() {
+        v.push(x[i] * p);
+        if x[i] > 0.0 {
+            w.push(x[i].exp());
+        }
+    }
+    v.push(p);
+    let mut s = 0.0;
+    for j in 0..v.len() {
+        s += v[j] * v[v.len() - 1 - j];
+    }
+    s + w.iter().sum::<f64>()
+}
+
+#[test]
+fn a_local_vec_built_with_push() {
+    let x = vec![0.5, -1.5, 2.0, 0.25];
+    let (value, bar_x, bar_p) = pushed_grad(&x, 0.7);
+    assert_eq!(value, pushed(&x, 0.7));
+    check::gradient(
+        |(x, p): &(Vec<f64>, f64)| pushed(x, *p),
+        &(x.clone(), 0.7),
+        &(bar_x, bar_p),
+    )
+    .assert_ok();
+}

@@ -398,7 +398,7 @@ pub fn activity(function: &mut Function) {
 fn op_is_active(op: &Op, operand_active: impl Fn(&Operand) -> bool) -> bool {
     match op {
         Op::Method { prim, .. } if prim.is_constant() => false,
-        Op::Zeros { .. } => false,
+        Op::Zeros { .. } | Op::NewVec { .. } => false,
         Op::FromElem { value, .. } => operand_active(value),
         Op::Filled { value, .. } => operand_active(value),
         Op::Store { base, value, .. } => operand_active(base) || operand_active(value),

@@ -203,6 +203,15 @@ pub enum Op {
         shape: Operand,
         value: Operand,
     },
+    /// `Vec::new()`, `Vec::with_capacity(n)`: an empty local `Vec`.
+    NewVec {
+        capacity: Option<Operand>,
+    },
+    /// `base` with `value` pushed at its end: `v.push(e)`.
+    Push {
+        base: Operand,
+        value: Operand,
+    },
     /// `a.clone()`, `a.to_vec()`, `a.to_owned()`: a local copy of an array.
     Copy(Operand, syn::Ident),
     /// `base` with the element at `index` set to `value`: `y[i] = e` (compound assignments
@@ -229,6 +238,8 @@ impl Op {
             Op::Filled { value, len, .. } => vec![value, len],
             Op::Zeros { shape, .. } => vec![shape],
             Op::FromElem { shape, value, .. } => vec![shape, value],
+            Op::NewVec { capacity } => capacity.iter().collect(),
+            Op::Push { base, value } => vec![base, value],
             Op::Store { base, index, value } => vec![base, index, value],
             Op::Binary(_, a, b) | Op::Compare(_, a, b) | Op::MinLen(a, b) | Op::Or(a, b) => {
                 vec![a, b]

@@ -283,6 +283,20 @@ where
     out
 }
 
+/// Pullback of `v.push(value)` on a local `Vec`: the cotangent of the `Vec` before the push
+/// (the cotangent with its last element removed) and of `value` (that last element).
+///
+/// ```
+/// use autodiff_runtime::array::push_pullback;
+/// assert_eq!(push_pullback(vec![1.0_f64, 2.0, 3.0]), (vec![1.0, 2.0], 3.0));
+/// ```
+pub fn push_pullback<A>(mut bar: Vec<A>) -> (Vec<A>, A) {
+    let last = bar
+        .pop()
+        .expect("push pullback: the cotangent of a Vec after a push is not empty");
+    (bar, last)
+}
+
 /// Pullback of `a.t()`: the cotangent transposed back, without copying.
 ///
 /// ```

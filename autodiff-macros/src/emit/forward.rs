@@ -207,6 +207,27 @@ impl Forward<'_> {
             let (base, index) = (operand(function, base), operand(function, index));
             return quote_spanned!(stmt.span=> let #name = &#base[#index];);
         }
+        if let Op::Push { base, value } = &stmt.op {
+            // The `Vec` moves into its new version, a copy where the old one is read again.
+            let mut old = operand(function, base);
+            if let Operand::Var(b) = base
+                && read_in_forward(
+                    function,
+                    &reverse.live,
+                    &reverse.reads,
+                    &reverse.dims,
+                    *b,
+                    Some(stmt.var),
+                )
+            {
+                old = quote!(#old.clone());
+            }
+            let value = operand(function, value);
+            return quote_spanned!(stmt.span=>
+                let mut #name = #old;
+                #name.push(#value);
+            );
+        }
         if let Op::Store { base, index, value } = &stmt.op {
             // The array moves into its new version, a copy where the old one is read again.
             let mut old = operand(function, base);
@@ -857,6 +878,14 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
                 quote_spanned!(span=> [#value; #len])
             }
         }
+        Op::NewVec { capacity } => match capacity {
+            Some(n) => {
+                let n = o(n);
+                quote_spanned!(span=> ::std::vec::Vec::with_capacity(#n))
+            }
+            None => quote_spanned!(span=> ::std::vec::Vec::new()),
+        },
+        Op::Push { .. } => unreachable!("pushes are written by `Forward::let_stmt`"),
         Op::Zeros { constructor, shape } => {
             let shape = o(shape);
             quote_spanned!(span=> #constructor(#shape))

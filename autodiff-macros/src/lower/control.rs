@@ -1038,6 +1038,13 @@ fn assigned_names(stmts: &[SynStmt], env: &HashMap<String, VarId>) -> Vec<String
             }
             syn::visit::visit_expr_binary(self, binary);
         }
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            // `v.push(e)` assigns (a new version of) `v`.
+            if call.method == "push" {
+                self.assignee(&call.receiver);
+            }
+            syn::visit::visit_expr_method_call(self, call);
+        }
         fn visit_item(&mut self, _: &'ast syn::Item) {}
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     }

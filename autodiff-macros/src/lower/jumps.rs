@@ -396,6 +396,9 @@ fn targets(stmt: &SynStmt) -> Vec<String> {
         }
         SynStmt::Expr(Expr::Assign(assign), _) => places(&assign.left, &mut names),
         SynStmt::Expr(Expr::Binary(binary), _) => places(&binary.left, &mut names),
+        SynStmt::Expr(Expr::MethodCall(call), _) if call.method == "push" => {
+            places(&call.receiver, &mut names)
+        }
         _ => {}
     }
     names

@@ -442,6 +442,9 @@ impl Lowerer<'_> {
     /// An expression statement: an assignment to a `let mut` variable, or an error.
     pub(super) fn expr_statement(&mut self, expr: &Expr) {
         match expr {
+            Expr::MethodCall(call) if call.method == "push" && call.args.len() == 1 => {
+                self.push_statement(call);
+            }
             Expr::Assign(assign) if matches!(strip(&assign.left), Expr::Index(_)) => {
                 let Expr::Index(left) = strip(&assign.left) else {
                     unreachable!("matched above")
@@ -586,6 +589,39 @@ impl Lowerer<'_> {
             Some(hint),
             None,
             span,
+        );
+        self.env.insert(name, var);
+    }
+
+    /// `v.push(e)` on a local `Vec`: a new version of `v`, one longer.
+    fn push_statement(&mut self, call: &syn::ExprMethodCall) {
+        let Some(name) = self.assignee(&call.receiver) else {
+            return;
+        };
+        let base = self.env[&name];
+        let slot = self.function.var(base).ty;
+        if self.types.as_ndarray(slot).is_some() || self.types.is_slice(slot) {
+            self.errors.spanned(
+                &call.method,
+                "`push` in a #[grad] function adds to a local `Vec` (`let mut v = Vec::new();`)",
+            );
+            return;
+        }
+        let Some(value) = self.expr(&call.args[0], None) else {
+            return;
+        };
+        let hint = Hint {
+            user: name.clone(),
+            span: call.receiver.span(),
+        };
+        let var = self.push(
+            Op::Push {
+                base: Operand::Var(base),
+                value,
+            },
+            Some(hint),
+            None,
+            call.span(),
         );
         self.env.insert(name, var);
     }
@@ -1198,6 +1234,22 @@ impl Lowerer<'_> {
         let last = path.segments.last().expect("a path has a segment");
         let name = path.to_token_stream().to_string().replace(' ', "");
         if let Some(owner) = path.segments.iter().rev().nth(1)
+            && owner.ident == "Vec"
+            && (last.ident == "new" && args.is_empty()
+                || last.ident == "with_capacity" && args.len() == 1)
+        {
+            let capacity = match args.first() {
+                Some(n) => Some(self.expr(n, None)?),
+                None => None,
+            };
+            return Some(Operand::Var(self.push(
+                Op::NewVec { capacity },
+                hint,
+                annotation,
+                span,
+            )));
+        }
+        if let Some(owner) = path.segments.iter().rev().nth(1)
             && is_array_type_name(&owner.ident)
             && last.ident == "from_elem"
             && let [shape, value] = args
@@ -1708,6 +1760,15 @@ impl Lowerer<'_> {
             Op::Zeros { constructor, .. } => {
                 let elem = self.types.unknown();
                 self.types.ndarray(elem, constructor_rank(constructor))
+            }
+            Op::NewVec { .. } => {
+                let elem = self.types.unknown();
+                self.types.vec(elem)
+            }
+            Op::Push { base, value } => {
+                let (base, value) = (self.slot_of(base), self.slot_of(value));
+                self.types.unify_element(base, value);
+                base
             }
             Op::FromElem {
                 constructor, value, ..

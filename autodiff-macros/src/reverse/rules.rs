@@ -125,6 +125,18 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
             receiver,
             captures,
         } => return map_rule(cx, stmt, helper, receiver, captures),
+        Op::Push { base, value } => {
+            // The last element's cotangent goes to `value`; the rest is `base`'s.
+            let bar = cx.bar(stmt.var);
+            let call = pullback_call(
+                stmt.span,
+                "array",
+                "push_pullback",
+                Vec::new(),
+                quote!(#bar),
+            );
+            return bind_and_add(cx, &[base, value], call, stmt.span);
+        }
         Op::FromElem { value, .. } => {
             // Every element is `value`: its cotangent is the sum.
             let bar = cx.bar(stmt.var);
@@ -148,7 +160,7 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
             let bar = cx.bar(stmt.var);
             return cx.add(a, quote!(#bar));
         }
-        Op::Filled { .. } | Op::Zeros { .. } => {
+        Op::Filled { .. } | Op::Zeros { .. } | Op::NewVec { .. } => {
             unreachable!("`analysis::validate` rejects an array filled with a differentiated value")
         }
         _ => {}
@@ -248,6 +260,8 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
         | Op::Map { .. }
         | Op::Slice { .. }
         | Op::FromElem { .. }
+        | Op::Push { .. }
+        | Op::NewVec { .. }
         | Op::Store { .. }
         | Op::Copy(..)
         | Op::Filled { .. }
@@ -683,6 +697,8 @@ fn array_rule(cx: &mut Cx, stmt: &Let) {
         | Op::Map { .. }
         | Op::Slice { .. }
         | Op::FromElem { .. }
+        | Op::Push { .. }
+        | Op::NewVec { .. }
         | Op::Store { .. }
         | Op::Copy(..)
         | Op::Filled { .. }
