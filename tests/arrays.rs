@@ -1696,11 +1696,11 @@ fn sanity_of_the_helpers() {
 // Regressions: each of these once failed to compile (the comments say how).
 
 /// Every array method and `nn` function of the macro's table is differentiated somewhere in
-/// this file.
+/// this file or in `ndarray_idioms.rs` (ndarray's own methods, issue 13).
 #[test]
 fn every_array_primitive_has_a_case() {
     use autodiff_runtime::__private::primitives;
-    let source = include_str!("arrays.rs");
+    let source = [include_str!("arrays.rs"), include_str!("ndarray_idioms.rs")].concat();
     for m in primitives("array method") {
         assert!(source.contains(&format!(".{m}(")), "no case of `.{m}(..)`");
     }

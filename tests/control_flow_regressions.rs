@@ -298,3 +298,44 @@ fn step_by_takes_a_usize() {
     assert_eq!(value, step_by_an_unsuffixed_integer(1.5));
     assert_eq!(d, 4.0 * 1.5 * 1.5 * 1.5);
 }
+
+// A `vec!` made in a loop body (or an `if` arm) whose loop keeps no other record: the zero of
+// its cotangent reads its length from the iteration's record, which was not kept (`cannot find
+// value v_3_dim`). Found writing ADBench's GMM. s = Σ_i Σ_j x_j·x_i = (x0 + x1)·Σ_i x_i.
+#[grad]
+fn local_vec_in_a_loop_without_records(x: &[f64], n: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..n {
+        let mut v = vec![0.0; 2];
+        for j in 0..2 {
+            v[j] = x[j] * x[i];
+        }
+        for j in 0..2 {
+            s += v[j];
+        }
+    }
+    if x[0] > 0.0 {
+        let mut w = vec![0.0; 2];
+        for j in 0..2 {
+            w[j] = x[j] * 2.0;
+        }
+        for j in 0..2 {
+            s += w[j];
+        }
+    }
+    s
+}
+
+#[test]
+fn a_local_vec_in_a_loop_that_keeps_nothing_else() {
+    let x = [0.5, 1.5, -1.0];
+    let (value, bar) = local_vec_in_a_loop_without_records_grad(&x, 3);
+    // s = (x0 + x1)(x0 + x1 + x2) + 2(x0 + x1).
+    let (a, t) = (x[0] + x[1], x[0] + x[1] + x[2]);
+    assert_eq!(value, local_vec_in_a_loop_without_records(&x, 3));
+    assert!((value - (a * t + 2.0 * a)).abs() < 1e-12);
+    let expect = [t + a + 2.0, t + a + 2.0, a];
+    for i in 0..3 {
+        assert!((bar[i] - expect[i]).abs() < 1e-12, "{bar:?} vs {expect:?}");
+    }
+}

@@ -378,3 +378,35 @@ fn a_local_vec_built_with_push() {
     )
     .assert_ok();
 }
+
+// ---- More ways users write a map ----------------------------------------------------------------
+
+/// A block-bodied closure, a closure bound by `let` and mapped twice, `map` (by reference),
+/// `mapv_into`, `mapv_inplace`, and `clamp` on arrays and in a closure.
+#[grad]
+fn map_spellings(x: &Array1<f64>, floor: f64) -> f64 {
+    let sigmoid = |z: f64| 1.0 / (1.0 + (-z).exp());
+    let a = x.mapv(|z| {
+        let e = (-z).exp();
+        1.0 / (1.0 + e)
+    });
+    let b = x.mapv(sigmoid) + x.mapv(sigmoid).mapv(sigmoid);
+    let c = x.map(|v| v.exp()).mapv_into(|v| v * v);
+    let mut h = x * 2.0;
+    h.mapv_inplace(f64::tanh);
+    let p = x.mapv(|v| v.clamp(floor, 1.0)).ln();
+    (a * b + c + h).sum() + p.sum() + x.clamp(-1.0, floor).sum()
+}
+
+#[test]
+fn more_map_spellings() {
+    let x = array![0.5, -1.5, 2.0, 0.25];
+    let (value, bar_x, bar_floor) = map_spellings_grad(&x, 0.3);
+    assert_eq!(value, map_spellings(&x, 0.3));
+    check::gradient(
+        |(x, f): &(Array1<f64>, f64)| map_spellings(x, *f),
+        &(x.clone(), 0.3),
+        &(bar_x, bar_floor),
+    )
+    .assert_ok();
+}

@@ -115,7 +115,13 @@ pub(crate) fn expand_grad(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     input.writes_descriptor = full.is_none();
     let companions = if errors.is_empty() {
-        companions(&input, &mut errors).1
+        let (function, tokens) = companions(&input, &mut errors);
+        // The closures' bodies `mapv` applies, each a function `#[grad]` differentiates.
+        let closures = function
+            .closures
+            .into_iter()
+            .map(|item| expand_grad(TokenStream::new(), item));
+        quote!(#tokens #(#closures)*)
     } else {
         TokenStream::new()
     };

@@ -298,6 +298,7 @@ table! {
     max: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value);
     min: FloatMethod(Float) -> SameAsFirst => pullback(Value, Value);
     signum: FloatMethod() -> SameAsFirst elementwise => pullback(Nothing);
+    clamp: FloatMethod(Float, Float) -> SameAsFirst elementwise => pullback(Value, Value, Value);
     len: FloatMethod() -> Usize => constant;
 
     dot: ArrayMethod(Float) -> MatrixProduct => per_input(lhs(Value, Value), rhs(Value, Value));

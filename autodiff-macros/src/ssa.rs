@@ -608,8 +608,8 @@ pub struct Function {
     pub body: Body,
     /// The functions called, each through an alias declared beside the caller.
     pub callees: Callees,
-    /// The items of the closures' bodies made functions ([`Op::Map`]), written beside the
-    /// caller.
+    /// The closures' bodies made functions ([`Op::Map`]), as items for `#[grad]` to expand
+    /// beside the caller.
     pub closures: Vec<proc_macro2::TokenStream>,
 }
 

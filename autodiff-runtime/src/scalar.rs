@@ -346,6 +346,26 @@ pub fn max_pullback<T: Float>(a: T, b: T, bar_y: T) -> (T, T) {
     }
 }
 
+/// Pullback of `x.clamp(lo, hi)`: the whole cotangent goes to the value `clamp` returned: `x`
+/// inside `[lo, hi]` (bounds included, as for `max`/`min` ties), `lo` below, `hi` above.
+///
+/// ```
+/// use autodiff_runtime::scalar::clamp_pullback;
+/// assert_eq!(clamp_pullback(0.5_f64, 0.0, 1.0, 3.0), (3.0, 0.0, 0.0));
+/// assert_eq!(clamp_pullback(-2.0_f64, 0.0, 1.0, 3.0), (0.0, 3.0, 0.0));
+/// assert_eq!(clamp_pullback(2.0_f64, 0.0, 1.0, 3.0), (0.0, 0.0, 3.0));
+/// ```
+#[inline]
+pub fn clamp_pullback<T: Float>(x: T, lo: T, hi: T, bar_y: T) -> (T, T, T) {
+    if x < lo {
+        (T::zero(), bar_y, T::zero())
+    } else if x > hi {
+        (T::zero(), T::zero(), bar_y)
+    } else {
+        (bar_y, T::zero(), T::zero())
+    }
+}
+
 /// Pullback of `a.min(b)`: the whole cotangent goes to the argument `min` returned; on a tie
 /// (`a == b`) it goes to the first argument, `a`. As `min` ignores a NaN argument, so does its
 /// pullback.

@@ -65,8 +65,6 @@ pub fn emit(
     match input.variant {
         Variant::Public => {
             let vjp_and_grad = sig.vjp_and_grad(&param_names, true);
-            // The closures' functions, once (the full variant lowers the same closures).
-            let closures = &function.closures;
             quote! {
                 #residual_struct
                 #fwd_item
@@ -74,7 +72,6 @@ pub fn emit(
                 #vjp_and_grad
                 #descriptor
                 #callees
-                #(#closures)*
             }
         }
         // Only callers use these, through the descriptor.

@@ -2,8 +2,9 @@
 //! (`x.iter().map(|v| v * v).sum::<f64>()`).
 //!
 //! In: the closure (or function path) `mapv` is given. Out: an [`Op::Map`] of the receiver, and
-//! the closure's body as a function of its own, `<f>_closure<k>(v, captured..)`, differentiated
-//! by the same pipeline (so a closure body may be anything a `#[grad]` body may be). The
+//! the closure's body as a function of its own, `<f>_closure<k>(v, captured..)`, which the crate
+//! root differentiates by the same pipeline (so a closure body may be anything a `#[grad]` body
+//! may be). The
 //! forward calls it per element; the reverse sweep calls its `_vjp` per element, in one pass
 //! over the array, with no tape and no boxed closure.
 
@@ -16,8 +17,9 @@ use super::{Hint, Lowerer, strip};
 use crate::ssa::{Capture, Op, Operand};
 
 impl Lowerer<'_> {
-    /// `receiver.mapv(f)`, `f` a closure of one argument or a path: a float method
-    /// (`f64::tanh`, `F::exp`) or a `#[grad]` or `#[custom_vjp]` function of one float.
+    /// `receiver.mapv(f)` (or `map`, `mapv_into`), `f` a closure of one argument, the name of
+    /// one bound by a `let`, or a path: a float method (`f64::tanh`, `F::exp`) or a `#[grad]`
+    /// or `#[custom_vjp]` function of one float.
     pub(super) fn mapv(
         &mut self,
         receiver: Operand,
@@ -26,6 +28,16 @@ impl Lowerer<'_> {
         annotation: Option<Box<syn::Type>>,
         span: Span,
     ) -> Option<Operand> {
+        // A closure bound earlier (`let sigmoid = |z| ..;`), mapped by its name.
+        let bound = match strip(f) {
+            Expr::Path(path) => path
+                .path
+                .get_ident()
+                .and_then(|ident| self.closure_bindings.get(&ident.to_string()).cloned()),
+            _ => None,
+        };
+        let bound = bound.map(Expr::Closure);
+        let f = bound.as_ref().unwrap_or(f);
         let (param, body): (syn::Ident, TokenStream) = match f {
             Expr::Closure(closure) => {
                 let param = match closure.inputs.iter().collect::<Vec<_>>().as_slice() {
@@ -45,8 +57,15 @@ impl Lowerer<'_> {
                         .spanned(closure, "`mapv` takes a plain closure here: `|v| ..`");
                     return None;
                 }
-                let body = &closure.body;
-                (param, quote!(#body))
+                // A block body is the function's body as it is.
+                let body = match strip(&closure.body) {
+                    Expr::Block(block) if block.label.is_none() => {
+                        let stmts = &block.block.stmts;
+                        quote!(#(#stmts)*)
+                    }
+                    body => quote!(#body),
+                };
+                (param, body)
             }
             Expr::Path(path) if path.qself.is_none() => {
                 let param = syn::Ident::new("element", Span::mixed_site().located_at(f.span()));
@@ -139,9 +158,7 @@ impl Lowerer<'_> {
                 #body
             }
         };
-        self.function
-            .closures
-            .push(crate::expand_grad(TokenStream::new(), item));
+        self.function.closures.push(item);
         let var = self.push(
             Op::Map {
                 helper,
@@ -207,7 +224,7 @@ fn free_names(body: &TokenStream, param: &syn::Ident) -> Vec<String> {
             }
         }
     }
-    let Ok(expr) = syn::parse2::<Expr>(body.clone()) else {
+    let Ok(expr) = syn::parse2::<Expr>(quote!({ #body })) else {
         return Vec::new();
     };
     let mut finder = Finder { found: Vec::new() };

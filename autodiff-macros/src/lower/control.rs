@@ -1039,8 +1039,8 @@ fn assigned_names(stmts: &[SynStmt], env: &HashMap<String, VarId>) -> Vec<String
             syn::visit::visit_expr_binary(self, binary);
         }
         fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-            // `v.push(e)` assigns (a new version of) `v`.
-            if call.method == "push" {
+            // `v.push(e)` and `h.mapv_inplace(f)` assign (a new version of) the receiver.
+            if call.method == "push" || call.method == "mapv_inplace" {
                 self.assignee(&call.receiver);
             }
             syn::visit::visit_expr_method_call(self, call);

@@ -396,7 +396,9 @@ fn targets(stmt: &SynStmt) -> Vec<String> {
         }
         SynStmt::Expr(Expr::Assign(assign), _) => places(&assign.left, &mut names),
         SynStmt::Expr(Expr::Binary(binary), _) => places(&binary.left, &mut names),
-        SynStmt::Expr(Expr::MethodCall(call), _) if call.method == "push" => {
+        SynStmt::Expr(Expr::MethodCall(call), _)
+            if call.method == "push" || call.method == "mapv_inplace" =>
+        {
             places(&call.receiver, &mut names)
         }
         _ => {}

@@ -49,6 +49,7 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
         type_params: crate::input::float_type_params(&input.item.sig),
         caller: input.item.sig.ident.clone(),
         generics: input.item.sig.generics.clone(),
+        closure_bindings: HashMap::new(),
         stmts: Vec::new(),
         compounds: 0,
         loops: Vec::new(),
@@ -121,6 +122,8 @@ struct Lowerer<'a> {
     caller: syn::Ident,
     /// The function's generics, which the functions made of its closures take too.
     generics: syn::Generics,
+    /// Closures bound by `let` (`let sigmoid = |z| ..;`), which `mapv` may apply by name.
+    closure_bindings: HashMap<String, syn::ExprClosure>,
     /// The statements of the body being lowered (the function's, or an arm's or a loop's).
     stmts: Vec<Stmt>,
     /// How many `if`s and loops have been lowered, which numbers their records.
@@ -361,6 +364,20 @@ impl Lowerer<'_> {
     /// `let pat = expr`, with `pat` a name, `_`, or a tuple of those matched by a tuple expression.
     fn bind(&mut self, pat: &Pat, expr: &Expr, annotation: Option<Box<Type>>) {
         match pat {
+            Pat::Ident(ident)
+                if ident.by_ref.is_none()
+                    && ident.subpat.is_none()
+                    && matches!(strip(expr), Expr::Closure(_)) =>
+            {
+                // A closure: kept as written for `mapv` to apply by name.
+                let Expr::Closure(closure) = strip(expr) else {
+                    unreachable!("matched above")
+                };
+                let name = ident.ident.to_string();
+                self.declare(&name);
+                self.env.remove(&name);
+                self.closure_bindings.insert(name, closure.clone());
+            }
             Pat::Ident(ident) if ident.by_ref.is_none() && ident.subpat.is_none() => {
                 let hint = Hint {
                     user: ident.ident.to_string(),
@@ -444,6 +461,22 @@ impl Lowerer<'_> {
         match expr {
             Expr::MethodCall(call) if call.method == "push" && call.args.len() == 1 => {
                 self.push_statement(call);
+            }
+            // `h.mapv_inplace(f)`: `h = h.mapv(f)`.
+            Expr::MethodCall(call) if call.method == "mapv_inplace" && call.args.len() == 1 => {
+                let Some(name) = self.assignee(&call.receiver) else {
+                    return;
+                };
+                let base = Operand::Var(self.env[&name]);
+                let hint = Hint {
+                    user: name.clone(),
+                    span: call.receiver.span(),
+                };
+                if let Some(Operand::Var(var)) =
+                    self.mapv(base, &call.args[0], Some(hint), None, call.span())
+                {
+                    self.env.insert(name, var);
+                }
             }
             Expr::Assign(assign) if matches!(strip(&assign.left), Expr::Index(_)) => {
                 let Expr::Index(left) = strip(&assign.left) else {
@@ -1044,7 +1077,9 @@ impl Lowerer<'_> {
         if name == "slice" && self.types.as_ndarray(slot).is_some() {
             return self.slice(ident, receiver, args, hint, annotation, span);
         }
-        if name == "mapv" && self.types.as_ndarray(slot).is_some() {
+        if ["mapv", "map", "mapv_into"].contains(&name.as_str())
+            && self.types.as_ndarray(slot).is_some()
+        {
             let [f] = args else {
                 self.errors
                     .spanned(ident, "`mapv` takes one argument, the function to apply");

@@ -223,7 +223,10 @@ fn scope(cx: &mut Cx, input: &Input, raw: Vec<Raw>, state: &mut State) -> Vec<Ad
             nested @ Raw::Loop { record, .. } => {
                 declare_outer(cx, input, &nested, record, state, &mut stmts);
                 let Raw::Loop {
-                    keeps, index, body, ..
+                    mut keeps,
+                    index,
+                    body,
+                    ..
                 } = nested
                 else {
                     unreachable!("matched above")
@@ -231,6 +234,14 @@ fn scope(cx: &mut Cx, input: &Input, raw: Vec<Raw>, state: &mut State) -> Vec<Ad
                 let declared = state.declared.clone();
                 let outer_pending = std::mem::take(&mut state.pending);
                 let body = scope(cx, input, body, state);
+                // A zero declared in the body from the shape of an array the body makes (`let
+                // mut v = vec![0.0; 2];` in the loop) reads that shape from the iteration's
+                // record, which the loop then keeps even if nothing else needed one.
+                let in_body = crate::analysis::Scope::Loop(record);
+                if !keeps && cx.dims.keys().any(|v| cx.scopes.get(v) == Some(&in_body)) {
+                    keeps = true;
+                    cx.primal(&Operand::Var(record));
+                }
                 state.pending = outer_pending;
                 state.declared = declared;
                 stmts.push(Adjoint::Loop {
