@@ -5,7 +5,7 @@
 
 use autodiff_runtime::check;
 use autodiff_runtime::grad;
-use autodiff_runtime::ndarray::{Array1, Array2, Axis, array, s};
+use autodiff_runtime::ndarray::{Array1, Array2, Axis, array, concatenate, s, stack};
 
 /// A 2-D test point with entries in (0.3, 1.7), away from every method's singular points.
 fn matrix(rows: usize, cols: usize, seed: u64) -> Array2<f64> {
@@ -407,6 +407,55 @@ fn more_map_spellings() {
         |(x, f): &(Array1<f64>, f64)| map_spellings(x, *f),
         &(x.clone(), 0.3),
         &(bar_x, bar_floor),
+    )
+    .assert_ok();
+}
+
+// ---- Reshapes -----------------------------------------------------------------------------------
+
+#[grad]
+fn reshaped(x: &Array2<f64>) -> f64 {
+    let n = x.len();
+    let flat = x.to_owned().into_shape_with_order(n).unwrap();
+    let back = flat
+        .clone()
+        .into_shape_with_order((x.ncols(), x.nrows()))
+        .expect("same size");
+    flat.dot(&flat.mapv(f64::sin)) + back.dot(x).sum()
+}
+
+#[test]
+fn ndarray_reshapes() {
+    for (i, &(rows, cols)) in SHAPES.iter().enumerate() {
+        let x = matrix(rows, cols, 70 + i as u64);
+        let (value, bar_x) = reshaped_grad(&x);
+        assert_eq!(value, reshaped(&x));
+        check::gradient(|x: &Array2<f64>| reshaped(x), &x, &bar_x).assert_ok();
+    }
+}
+
+// ---- Joining arrays ------------------------------------------------------------------------------
+
+#[grad]
+fn joined(a: &Array2<f64>, b: &Array2<f64>, v: &Array1<f64>) -> f64 {
+    let rows = concatenate(Axis(0), &[a.view(), b.view()]).unwrap();
+    let cols = concatenate![Axis(1), a.view(), b.view()];
+    let layers = stack(Axis(0), &[v.view(), v.mapv(f64::sin).view()]).expect("same shapes");
+    let pair = stack![Axis(1), v.view(), v.view()];
+    (rows.mapv(f64::cos) * 2.0).sum() + cols.sum() * layers.sum() + pair.dot(&pair.t()).sum()
+}
+
+#[test]
+fn concatenate_and_stack() {
+    let a = matrix(2, 3, 80);
+    let b = matrix(2, 3, 81);
+    let v = array![0.5, -1.0, 0.25];
+    let (value, bar_a, bar_b, bar_v) = joined_grad(&a, &b, &v);
+    assert_eq!(value, joined(&a, &b, &v));
+    check::gradient(
+        |(a, b, v): &(Array2<f64>, Array2<f64>, Array1<f64>)| joined(a, b, v),
+        &(a.clone(), b.clone(), v.clone()),
+        &(bar_a, bar_b, bar_v),
     )
     .assert_ok();
 }

@@ -400,6 +400,7 @@ fn op_is_active(op: &Op, operand_active: impl Fn(&Operand) -> bool) -> bool {
         Op::Method { prim, .. } if prim.is_constant() => false,
         Op::Zeros { .. } | Op::NewVec { .. } => false,
         Op::FromElem { value, .. } => operand_active(value),
+        Op::Concat { items, .. } => items.iter().any(operand_active),
         Op::Filled { value, .. } => operand_active(value),
         Op::Store { base, value, .. } => operand_active(base) || operand_active(value),
         Op::Cast(..)

@@ -109,6 +109,9 @@ pub enum Output {
     Constant,
     /// An array with one axis more than the first argument (`insert_axis`).
     OneAxisMore,
+    /// An array of the shape its argument gives (`into_shape_with_order(shape)`): as many
+    /// axes as a tuple has elements, one for an integer.
+    Reshaped,
     /// The product of the two arguments (`dot`).
     MatrixProduct,
 }
@@ -311,6 +314,7 @@ table! {
     insert_axis: ArrayMethod(Axis) -> OneAxisMore view => pullback(Nothing, Value);
     row: ArrayMethod(Int) -> OneAxisFewer view => pullback(Shape, Value);
     column: ArrayMethod(Int) -> OneAxisFewer view => pullback(Shape, Value);
+    into_shape_with_order: ArrayMethod(Int) -> Reshaped view fallible => pullback(Shape, Nothing);
     dim: ArrayMethod() -> Constant => constant;
     nrows: ArrayMethod() -> Usize => constant;
     ncols: ArrayMethod() -> Usize => constant;

@@ -165,6 +165,16 @@ pub enum Op {
         base: Operand,
         elems: Vec<SliceElem>,
     },
+    /// `concatenate(Axis(k), &[a.view(), b.view()])` (`stack` where `stack`), or the macros
+    /// `concatenate![Axis(k), a, b]`, `stack![..]`: the arrays joined along axis `k`.
+    Concat {
+        axis: Operand,
+        items: Vec<Operand>,
+        stack: bool,
+        /// The `.unwrap()` or `.expect(..)` the user wrote after the function (the macros
+        /// have none).
+        unwrap: Option<proc_macro2::TokenStream>,
+    },
     /// `value.k`: a field of a tuple with no derivative (`let (m, n) = x.dim();`).
     Field(Operand, usize),
     /// `receiver.mapv(..)`: the function `helper` (a closure's body made a `#[grad]` function
@@ -245,6 +255,7 @@ impl Op {
                 vec![a, b]
             }
             Op::Method { receiver, args, .. } => std::iter::once(receiver).chain(args).collect(),
+            Op::Concat { axis, items, .. } => std::iter::once(axis).chain(items).collect(),
             Op::Slice { base, elems } => std::iter::once(base)
                 .chain(elems.iter().flat_map(SliceElem::operands))
                 .collect(),

@@ -297,6 +297,86 @@ pub fn push_pullback<A>(mut bar: Vec<A>) -> (Vec<A>, A) {
     (bar, last)
 }
 
+/// Pullback of `a.into_shape_with_order(shape)` (row-major, unwrapped) with respect to `a` of
+/// shape `dim`: the cotangent's elements, in row-major order, in `a`'s shape.
+///
+/// ```
+/// use autodiff_runtime::array::into_shape_with_order_pullback;
+/// use autodiff_runtime::ndarray::{array, Ix2};
+/// let bar = array![1.0_f64, 2.0, 3.0, 4.0, 5.0, 6.0];
+/// assert_eq!(
+///     into_shape_with_order_pullback(&Ix2(2, 3), bar),
+///     array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+/// );
+/// ```
+pub fn into_shape_with_order_pullback<A, D, E>(dim: &D, bar: Array<A, E>) -> Array<A, D>
+where
+    A: Clone,
+    D: Dimension,
+    E: Dimension,
+{
+    let shape = bar.shape().to_vec();
+    let elements: Vec<A> = bar.iter().cloned().collect();
+    Array::from_shape_vec(dim.clone(), elements).unwrap_or_else(|_| {
+        panic!(
+            "into_shape_with_order pullback: a cotangent of shape {:?} does not fit an input of \
+             shape {:?}",
+            shape,
+            dim.slice()
+        )
+    })
+}
+
+/// Pullback of `concatenate(axis, &[a0, a1, ..])` (unwrapped) with respect to the `i`th array,
+/// from the shapes `dims` of all of them: its part of the cotangent, cut out along `axis`.
+///
+/// ```
+/// use autodiff_runtime::array::concatenate_pullback;
+/// use autodiff_runtime::ndarray::{array, Axis, Ix1};
+/// let bar = array![1.0_f64, 2.0, 3.0];
+/// assert_eq!(concatenate_pullback(Axis(0), &[&Ix1(1), &Ix1(2)], 1, &bar), array![2.0, 3.0]);
+/// ```
+pub fn concatenate_pullback<A, D>(
+    axis: Axis,
+    dims: &[&D],
+    i: usize,
+    bar: &Array<A, D>,
+) -> Array<A, D>
+where
+    A: Clone,
+    D: Dimension,
+{
+    let start: usize = dims[..i].iter().map(|d| d[axis.index()]).sum();
+    let end = start + dims[i][axis.index()];
+    assert!(
+        end <= bar.len_of(axis),
+        "concatenate pullback: a cotangent of shape {:?} is too short along axis {} for inputs \
+         of shapes {:?}",
+        bar.shape(),
+        axis.index(),
+        dims.iter().map(|d| d.slice().to_vec()).collect::<Vec<_>>()
+    );
+    bar.slice_axis(axis, ndarray::Slice::from(start..end))
+        .to_owned()
+}
+
+/// Pullback of `stack(axis, &[a0, a1, ..])` (unwrapped) with respect to the `i`th array: the
+/// cotangent's `i`th subview along `axis`.
+///
+/// ```
+/// use autodiff_runtime::array::stack_pullback;
+/// use autodiff_runtime::ndarray::{array, Axis};
+/// let bar = array![[1.0_f64, 2.0], [3.0, 4.0]];
+/// assert_eq!(stack_pullback(Axis(0), 1, &bar), array![3.0, 4.0]);
+/// ```
+pub fn stack_pullback<A, D>(axis: Axis, i: usize, bar: &Array<A, D>) -> Array<A, D::Smaller>
+where
+    A: Clone,
+    D: Dimension + RemoveAxis,
+{
+    bar.index_axis(axis, i).to_owned()
+}
+
 /// Pullback of `a.t()`: the cotangent transposed back, without copying.
 ///
 /// ```

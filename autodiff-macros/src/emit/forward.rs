@@ -780,16 +780,13 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
                     _ => argument(function, types, a),
                 })
                 .collect();
-            let call = if prim.view {
+            if prim.view {
                 // Owned, so it can be kept for the reverse sweep.
-                quote_spanned!(span=> #receiver.view().#name(#(#args),*).to_owned())
-            } else {
-                quote_spanned!(span=> #receiver.#name(#(#args),*))
-            };
-            match unwrap {
-                Some(unwrap) => quote_spanned!(span=> #call #unwrap),
-                None => call,
+                return quote_spanned!(span=>
+                    #receiver.view().#name(#(#args),*) #unwrap .to_owned()
+                );
             }
+            quote_spanned!(span=> #receiver.#name(#(#args),*) #unwrap)
         }
         Op::Call { prim, path, args } => {
             let name = Ident::new(prim.name, span);
@@ -819,6 +816,24 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
             let base = o(base);
             let info = crate::emit::slice_info(elems, span, o);
             quote_spanned!(span=> #base.slice(#info).to_owned())
+        }
+        Op::Concat {
+            axis,
+            items,
+            stack,
+            unwrap,
+        } => {
+            let runtime = crate::naming::runtime(span);
+            let function = Ident::new(
+                if *stack { "stack" } else { "concatenate" },
+                Span::mixed_site().located_at(span),
+            );
+            let axis = o(axis);
+            let items = items.iter().map(o);
+            quote_spanned!(span=>
+                #runtime::ndarray::#function(#runtime::ndarray::Axis(#axis), &[#(#items.view()),*])
+                    #unwrap
+            )
         }
         Op::Field(a, i) => {
             let (a, i) = (o(a), syn::Index::from(*i));

@@ -73,8 +73,15 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
     crate::checkpoint::misplaced(&input.item.block, cx.errors);
     let output = cx.body(&input.item.block.stmts, input.item.block.span());
     cx.function.body.stmts = std::mem::take(&mut cx.stmts);
-    // A fallible method (`x.mean()`) the user did not unwrap.
+    // A fallible method (`x.mean()`) or `concatenate` the user did not unwrap.
     for stmt in cx.function.body.lets() {
+        if let Op::Concat { unwrap: None, .. } = &stmt.op {
+            cx.errors.push(syn::Error::new(
+                stmt.span,
+                "ndarray's `concatenate` and `stack` return a `Result`; write `.unwrap()` or \
+                 `.expect(\"..\")` right after it",
+            ));
+        }
         if let Op::Method {
             prim, unwrap: None, ..
         } = &stmt.op
@@ -993,6 +1000,34 @@ impl Lowerer<'_> {
                     span,
                 )))
             }
+            Expr::Macro(mac)
+                if mac.mac.path.is_ident("concatenate") || mac.mac.path.is_ident("stack") =>
+            {
+                let parser = syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated;
+                let args = syn::parse::Parser::parse2(parser, mac.mac.tokens.clone());
+                let Some((axis, items)) = args.as_ref().ok().and_then(|a| {
+                    let all: Vec<&Expr> = a.iter().collect();
+                    all.split_first()
+                        .map(|(axis, items)| (*axis, items.to_vec()))
+                }) else {
+                    self.errors.spanned(
+                        &mac.mac,
+                        "write `concatenate![Axis(k), a, b, ..]` (or `stack!`)",
+                    );
+                    return None;
+                };
+                let stack = mac.mac.path.is_ident("stack");
+                let var = self.concat(axis, &items, stack, hint, annotation, span)?;
+                // The macros panic where the function errs: no `unwrap` follows.
+                if let Some(Stmt::Let(Let {
+                    op: Op::Concat { unwrap, .. },
+                    ..
+                })) = self.stmts.last_mut()
+                {
+                    *unwrap = Some(quote!(.unwrap()));
+                }
+                Some(var)
+            }
             Expr::Macro(mac) if mac.mac.path.is_ident("vec") => {
                 let tokens = &mac.mac.tokens;
                 let Ok(Expr::Repeat(repeat)) = syn::parse2::<Expr>(quote!([#tokens])) else {
@@ -1216,6 +1251,62 @@ impl Lowerer<'_> {
         )))
     }
 
+    /// `concatenate(Axis(k), &[a.view(), ..])` and `stack`: the arrays (each maybe `.view()`
+    /// of one) joined along an axis.
+    fn concat(
+        &mut self,
+        axis: &Expr,
+        items: &[&Expr],
+        stack: bool,
+        hint: Option<Hint>,
+        annotation: Option<Box<Type>>,
+        span: Span,
+    ) -> Option<Operand> {
+        let what = if stack { "stack" } else { "concatenate" };
+        let axis = match strip(axis) {
+            Expr::Call(call)
+                if matches!(strip(&call.func), Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Axis"))
+                    && call.args.len() == 1 =>
+            {
+                self.expr(&call.args[0], None)?
+            }
+            other => {
+                self.errors
+                    .spanned(other, format!("`{what}` takes the axis as `Axis(k)` here"));
+                return None;
+            }
+        };
+        if items.is_empty() {
+            self.errors.push(syn::Error::new(
+                span,
+                format!("`{what}` needs an array to join"),
+            ));
+            return None;
+        }
+        let mut operands = Vec::new();
+        for item in items {
+            // `a.view()` joins `a`.
+            let item = match strip(item) {
+                Expr::MethodCall(call) if call.method == "view" && call.args.is_empty() => {
+                    &*call.receiver
+                }
+                item => item,
+            };
+            operands.push(self.expr(item, None)?);
+        }
+        Some(Operand::Var(self.push(
+            Op::Concat {
+                axis,
+                items: operands,
+                stack,
+                unwrap: None,
+            },
+            hint,
+            annotation,
+            span,
+        )))
+    }
+
     /// `.unwrap()` or `.expect(..)` after a method ndarray makes fallible (`x.mean()`): kept
     /// with the method's statement, which must be the one just lowered.
     fn unwrap(&mut self, ident: &syn::Ident, receiver: Operand, args: &[&Expr]) -> Option<Operand> {
@@ -1233,6 +1324,18 @@ impl Lowerer<'_> {
                     ..
                 })),
             ) if var == v && prim.fallible => Some(unwrap),
+            (
+                Operand::Var(v),
+                Some(Stmt::Let(Let {
+                    var,
+                    op:
+                        Op::Concat {
+                            unwrap: unwrap @ None,
+                            ..
+                        },
+                    ..
+                })),
+            ) if var == v => Some(unwrap),
             _ => None,
         };
         let Some(unwrap) = target else {
@@ -1268,6 +1371,14 @@ impl Lowerer<'_> {
     ) -> Option<Operand> {
         let last = path.segments.last().expect("a path has a segment");
         let name = path.to_token_stream().to_string().replace(' ', "");
+        if (last.ident == "concatenate" || last.ident == "stack")
+            && let [axis, list] = args
+            && let Expr::Reference(list) = strip(list)
+            && let Expr::Array(list) = strip(&list.expr)
+        {
+            let items: Vec<&Expr> = list.elems.iter().collect();
+            return self.concat(axis, &items, last.ident == "stack", hint, annotation, span);
+        }
         if let Some(owner) = path.segments.iter().rev().nth(1)
             && owner.ident == "Vec"
             && (last.ident == "new" && args.is_empty()
@@ -1633,6 +1744,11 @@ impl Lowerer<'_> {
                 }
             }
             Output::Constant => self.types.unseen_constant(),
+            // The number of axes comes from the shape operand (`result_type`).
+            Output::Reshaped => match array {
+                Some((elem, _)) => self.types.ndarray(elem, None),
+                None => self.types.unknown(),
+            },
             Output::OneAxisMore => match array {
                 Some((elem, rank)) => self.types.ndarray(elem, rank.map(|r| r + 1)),
                 None => self.types.unknown(),
@@ -1706,6 +1822,34 @@ impl Lowerer<'_> {
                 receiver,
                 args,
                 ..
+            } if prim.output == Output::Reshaped => {
+                // As many axes as the shape tuple has elements; one for an integer.
+                let rank = match args.first() {
+                    Some(Operand::Var(shape)) => self
+                        .stmts
+                        .iter()
+                        .rev()
+                        .find_map(|stmt| match stmt {
+                            Stmt::Let(Let {
+                                var,
+                                op: Op::Tuple(items),
+                                ..
+                            }) if var == shape => Some(items.len()),
+                            _ => None,
+                        })
+                        .unwrap_or(1),
+                    _ => 1,
+                };
+                let slot = self.slot_of(receiver);
+                let elem = self.types.unknown();
+                self.types.unify_element(slot, elem);
+                self.types.ndarray(elem, Some(rank))
+            }
+            Op::Method {
+                prim,
+                receiver,
+                args,
+                ..
             } => {
                 let first = self.slot_of(receiver);
                 let rest: Vec<Slot> = args.iter().map(|a| self.slot_of(a)).collect();
@@ -1757,6 +1901,19 @@ impl Lowerer<'_> {
             }
             // A field of a constant (`x.dim()`): an integer rustc knows the type of.
             Op::Field(..) => self.types.unseen_constant(),
+            Op::Concat { items, stack, .. } => {
+                let first = self.slot_of(&items[0]);
+                let (elem, rank) = self
+                    .types
+                    .as_ndarray(first)
+                    .unwrap_or_else(|| (self.types.unknown(), None));
+                for item in &items[1..] {
+                    let slot = self.slot_of(item);
+                    self.types.unify_element(slot, elem);
+                }
+                let rank = if *stack { rank.map(|r| r + 1) } else { rank };
+                self.types.ndarray(elem, rank)
+            }
             Op::Map { receiver, .. } => {
                 let slot = self.slot_of(receiver);
                 let float = self.types.written(&self.float.clone());

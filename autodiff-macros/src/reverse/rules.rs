@@ -137,6 +137,44 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
             );
             return bind_and_add(cx, &[base, value], call, stmt.span);
         }
+        Op::Concat {
+            axis, items, stack, ..
+        } => {
+            // Each array's part of the cotangent, cut out along the axis.
+            let bar = cx.bar(stmt.var);
+            let axis = cx.primal(axis);
+            let runtime = crate::naming::runtime(stmt.span);
+            let axis = quote!(#runtime::ndarray::Axis(#axis));
+            let dims: Vec<TokenStream> = if *stack {
+                Vec::new()
+            } else {
+                items.iter().map(|item| cx.dim(item)).collect()
+            };
+            for (i, item) in items.iter().enumerate() {
+                if !cx.function.is_active(item) {
+                    continue;
+                }
+                let call = if *stack {
+                    pullback_call(
+                        stmt.span,
+                        "array",
+                        "stack_pullback",
+                        vec![axis.clone(), quote!(#i)],
+                        quote!(&#bar),
+                    )
+                } else {
+                    pullback_call(
+                        stmt.span,
+                        "array",
+                        "concatenate_pullback",
+                        vec![axis.clone(), quote!(&[#(&#dims),*]), quote!(#i)],
+                        quote!(&#bar),
+                    )
+                };
+                cx.add(item, call);
+            }
+            return;
+        }
         Op::FromElem { value, .. } => {
             // Every element is `value`: its cotangent is the sum.
             let bar = cx.bar(stmt.var);
@@ -260,6 +298,7 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
         | Op::Map { .. }
         | Op::Slice { .. }
         | Op::FromElem { .. }
+        | Op::Concat { .. }
         | Op::Push { .. }
         | Op::NewVec { .. }
         | Op::Store { .. }
@@ -697,6 +736,7 @@ fn array_rule(cx: &mut Cx, stmt: &Let) {
         | Op::Map { .. }
         | Op::Slice { .. }
         | Op::FromElem { .. }
+        | Op::Concat { .. }
         | Op::Push { .. }
         | Op::NewVec { .. }
         | Op::Store { .. }
