@@ -352,10 +352,10 @@ fn iterator_sums_with_map_and_zip() {
 fn pushed(x: &[f64], p: f64) -> f64 {
     let mut v = Vec::new();
     let mut w = Vec::with_capacity(x.len());
-    for i in 0..x.len() {
-        v.push(x[i] * p);
-        if x[i] > 0.0 {
-            w.push(x[i].exp());
+    for &xi in x.iter() {
+        v.push(xi * p);
+        if xi > 0.0 {
+            w.push(xi.exp());
         }
     }
     v.push(p);
