@@ -459,3 +459,28 @@ fn concatenate_and_stack() {
     )
     .assert_ok();
 }
+
+/// A closure bound by `let` and called, as well as mapped; its parameter shadows nothing
+/// outside, and it reads a variable of the function.
+#[grad]
+fn closure_called(x: f64, y: f64) -> f64 {
+    let scale = 2.0 * y;
+    let square = |v: f64| v * v * scale;
+    let both = |a: f64, b: f64| {
+        let s = a + b;
+        s * s
+    };
+    square(x * y) + both(x, square(y)) + array![x, y].mapv(square).sum()
+}
+
+#[test]
+fn a_closure_called_by_name() {
+    let (value, bar_x, bar_y) = closure_called_grad(0.7, -1.3);
+    assert_eq!(value, closure_called(0.7, -1.3));
+    check::gradient(
+        |&(x, y): &(f64, f64)| closure_called(x, y),
+        &(0.7, -1.3),
+        &(bar_x, bar_y),
+    )
+    .assert_ok();
+}

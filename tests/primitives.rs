@@ -202,6 +202,7 @@ prim!(mul_add_const_a, (b, c) => f64: 3.0_f64.mul_add(b, c), f32: 3.0_f32.mul_ad
 prim!(mul_add_const_c, (a, b) => a.mul_add(b, 0.5), [[1.0, -2.0], [-0.5, 4.0]]);
 prim!(max_const, (x) => x.max(0.5), [[1.0], [-0.5]]);
 prim!(min_const, (x) => x.min(0.5), [[1.0], [-0.5]]);
+prim!(clamp, (x, lo, hi) => x.clamp(lo, hi), [[0.5, 0.0, 1.0], [-2.0, 0.0, 1.0], [2.0, 0.0, 1.0]]);
 prim!(max_const_receiver, (x) => f64: 0.5_f64.max(x), f32: 0.5_f32.max(x), [[1.0], [-0.5]]);
 
 /// Every float method and scalar function of the macro's table has a `prim!` case above, named

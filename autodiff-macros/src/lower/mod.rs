@@ -868,6 +868,12 @@ impl Lowerer<'_> {
                 let args: Vec<&Expr> = call.args.iter().collect();
                 self.method(&call.method, receiver, &args, hint, annotation, span)
             }
+            Expr::Call(call)
+                if matches!(strip(&call.func), Expr::Path(p) if p.path.get_ident()
+                    .is_some_and(|i| self.closure_bindings.contains_key(&i.to_string()))) =>
+            {
+                self.call_closure(call)
+            }
             Expr::Call(call) => {
                 // `f64::sin(x)` is the method `x.sin()`.
                 if let Expr::Path(path) = strip(&call.func) {
@@ -902,6 +908,9 @@ impl Lowerer<'_> {
                     }
                     let args: Vec<&Expr> = call.args.iter().collect();
                     return self.grad_call(&path.path, &args, hint, annotation, span);
+                } else if let Expr::Closure(_) = strip(&call.func) {
+                    self.errors
+                        .spanned(&call.func, unsupported(strip(&call.func)));
                 } else {
                     self.errors
                         .spanned(&call.func, "calls are not supported in a #[grad] function");
@@ -1251,6 +1260,68 @@ impl Lowerer<'_> {
         )))
     }
 
+    /// `g(a, b)` of a closure bound by `let g = |x, y| ..;`: its body, in a block of its own
+    /// where its parameters are bound to the arguments.
+    fn call_closure(&mut self, call: &syn::ExprCall) -> Option<Operand> {
+        let Expr::Path(path) = strip(&call.func) else {
+            unreachable!("matched by the caller")
+        };
+        let name = path
+            .path
+            .get_ident()
+            .expect("matched by the caller")
+            .to_string();
+        let closure = self.closure_bindings[&name].clone();
+        if closure.inputs.len() != call.args.len() {
+            self.errors.spanned(
+                call,
+                format!(
+                    "`{name}` takes {} arguments, given {}",
+                    closure.inputs.len(),
+                    call.args.len()
+                ),
+            );
+            return None;
+        }
+        // The arguments first, in the caller's scope.
+        let args: Vec<Option<Operand>> = call.args.iter().map(|a| self.expr(a, None)).collect();
+        let args: Option<Vec<Operand>> = args.into_iter().collect();
+        let args = args?;
+        self.begin_block();
+        for (pat, arg) in closure.inputs.iter().zip(args) {
+            let pat = match pat {
+                Pat::Type(typed) => &*typed.pat,
+                pat => pat,
+            };
+            let pat = match pat {
+                Pat::Reference(reference) => &*reference.pat,
+                pat => pat,
+            };
+            let Pat::Ident(ident) = pat else {
+                self.errors.spanned(
+                    pat,
+                    "a closure called in a #[grad] function takes names as its parameters",
+                );
+                self.end_block();
+                return None;
+            };
+            let var = match arg {
+                Operand::Var(var) => var,
+                constant => self.push(Op::Use(constant), None, None, ident.span()),
+            };
+            self.declare(&ident.ident.to_string());
+            self.env.insert(ident.ident.to_string(), var);
+        }
+        let value = match strip(&closure.body) {
+            Expr::Block(block) if block.label.is_none() => {
+                self.block(&block.block.stmts, true, block.span())
+            }
+            body => self.expr(body, None),
+        };
+        self.end_block();
+        value
+    }
+
     /// `concatenate(Axis(k), &[a.view(), ..])` and `stack`: the arrays (each maybe `.view()`
     /// of one) joined along an axis.
     fn concat(
@@ -1343,6 +1414,7 @@ impl Lowerer<'_> {
                 .iter()
                 .filter(|p| p.fallible)
                 .map(|p| format!("`{}`", p.name))
+                .chain(["`concatenate`".to_owned(), "`stack`".to_owned()])
                 .collect();
             self.errors.spanned(
                 ident,
@@ -2146,8 +2218,9 @@ fn unsupported(expr: &Expr) -> String {
         Expr::While(_) | Expr::Loop(_) => "`while` and `loop` are not supported in a #[grad] \
             function yet; write a `for` loop over a range of integers"
             .into(),
-        Expr::Closure(_) => "closures are not supported in a #[grad] function; write the \
-                             computation as `let` statements"
+        Expr::Closure(_) => "a closure in a #[grad] function is bound by `let` and called by \
+                             name (`let g = |v: f64| v * v; g(x)`) or given to `mapv`; write it \
+                             so, or as `let` statements"
             .into(),
         Expr::Macro(_) => "macros are not supported in the body of a #[grad] function, because \
                            their expansion cannot be differentiated; write the computation out"

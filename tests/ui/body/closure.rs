@@ -1,9 +1,9 @@
+// A closure called where it is written, neither bound by `let` nor given to `mapv`.
 use autodiff_runtime::grad;
 
 #[grad]
 fn f(x: f64) -> f64 {
-    let g = |y: f64| y * y;
-    g(x)
+    (|y: f64| y * y)(x)
 }
 
 fn main() {

@@ -2,8 +2,8 @@ use autodiff_runtime::grad;
 
 #[grad]
 pub fn f(x: f64, y: f64) -> f64 {
-    let square = |v: f64| v * v;
-    square(x * y)
+    let square = (|v: f64| v * v)(x);
+    square * y
 }
 
 fn main() {

@@ -2,8 +2,8 @@ use autodiff_runtime::grad;
 
 #[grad]
 pub fn f<T: autodiff_runtime::Float>(x: T, y: T) -> T {
-    let square = |v: T| v * v;
-    square(x * y)
+    let square = (|v: T| v * v)(x);
+    square * y
 }
 
 fn main() {
