@@ -109,8 +109,8 @@ snapshot!(
     error_keeps_original_and_stubs,
     "",
     fn bad(x: f64) -> f64 {
-        let square = |y: f64| y * y;
-        square(x)
+        let square = (|y: f64| y * y)(x);
+        square
     }
 );
 
