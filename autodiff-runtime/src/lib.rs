@@ -195,8 +195,42 @@
 /// (`nn::relu(&a)`). These lists are the macro's table of primitives. A call whose path ends in
 /// `nn::name` or `scalar::name` is the runtime's function of that name (a module of your own
 /// called `nn` or `scalar` is not reached that way), and a name the table does not have is an
-/// error naming the nearest names it has (`sin` and `sinh` for `x.sine()`, `nn::mean` for
-/// `a.mean()`), or listing them all where none is near.
+/// error naming the nearest names it has (`sin` and `sinh` for `x.sine()`, `mean` and
+/// `nn::mean` for `a.means()`), or listing them all where none is near.
+///
+/// # ndarray as its users write it
+///
+/// ndarray's own API works on arrays: the float methods ndarray has elementwise (`x.exp()`,
+/// `x.ln()`, `x.powf(p)`, `x.clamp(lo, hi)`, …, each differentiated by the float method's rule
+/// per element), `mapv` (also `map`, `mapv_into`, `mapv_inplace`) with a closure of the
+/// element, a float method's path (`x.mapv(f64::tanh)`), a `#[grad]` function or a closure
+/// bound by `let` (the closure's body is differentiated as a scalar function of its own, with
+/// the floats it captures, and applied per element in one pass: no tape, no boxed closure),
+/// `mean()`/`mean_axis(..)`/`into_shape_with_order(..)`/`concatenate`/`stack` with the
+/// `.unwrap()` or `.expect(..)` ndarray requires, `slice(s![..])`, `row`, `column`,
+/// `insert_axis`, `reversed_axes`, `view`, `to_owned`, `dim`/`shape`/`len`, element reads
+/// `m[[i, j]]`, `Array::zeros`/`ones`/`from_elem`, `array![..]` of differentiated scalars,
+/// iterator sums (`x.iter().map(|v| v * v).sum::<f64>()`, with `zip`), and a local `Vec`
+/// built with `push`.
+///
+/// ```
+/// use autodiff_runtime::grad;
+/// use autodiff_runtime::ndarray::{array, Array1, Array2};
+///
+/// #[grad(wrt(w, b))]
+/// fn logistic(x: &Array2<f64>, y: &Array1<f64>, w: &Array1<f64>, b: f64) -> f64 {
+///     let p = (x.dot(w) + b).mapv(|z| 1.0 / (1.0 + (-z).exp()));
+///     -(y * &p.ln() + (1.0 - y) * &(1.0 - &p).ln()).mean().unwrap()
+/// }
+///
+/// let x = array![[1.0, 0.0], [0.0, 1.0]];
+/// let y = array![1.0, 0.0];
+/// let (loss, bar_w, bar_b) = logistic_grad(&x, &y, &array![0.0, 0.0], 0.0);
+/// // p = 1/2 everywhere: the loss is ln 2, ∂w = xᵀ(p − y)/2, ∂b = mean(p − y) = 0.
+/// assert!((loss - 2f64.ln()).abs() < 1e-15);
+/// assert_eq!(bar_w, array![-0.25, 0.25]);
+/// assert_eq!(bar_b, 0.0);
+/// ```
 ///
 /// ```
 /// use autodiff_runtime::{grad, nn, scalar, ndarray::{array, Array1}};
@@ -216,9 +250,12 @@
 /// # Loops and branches
 ///
 /// `if` / `else if` / `else`, as a statement (also without `else`) or an expression, with
-/// conditions made of comparisons, `&&`, `||`, `!` and `bool` values; and `for` loops over
-/// integer ranges (`a..b`, `a..=b`, `(a..b).rev()`, `(a..b).step_by(k)`) whose bodies may
-/// assign variables of the function (`s += ..`). The gradient is that of the path that ran: a
+/// conditions made of comparisons, `&&`, `||`, `!` and `bool` values; `match` on integers,
+/// `bool`s and field-less enums; `for` loops over integer ranges (`a..b`, `a..=b`,
+/// `(a..b).rev()`, `(a..b).step_by(k)`) and over the elements of arrays, slices, `Vec`s and
+/// one-axis ndarray arrays (`enumerate`, `zip`); `while` and `loop`; `break` (with a value),
+/// `continue` and `return` anywhere, labelled too. Bodies may assign variables of the function
+/// (`s += ..`) and elements of local arrays. The gradient is that of the path that ran: a
 /// condition or a trip count has no derivative, and the arm that did not run is never
 /// evaluated, in either sweep. The forward sweep keeps one record per iteration (a struct
 /// holding only what that iteration's adjoint reads) and one per `if` (an enum, a variant an
@@ -242,16 +279,17 @@
 /// assert_eq!((bar_r, bar_delta), (vec![0.5, -1.0], 2.0));
 /// ```
 ///
-/// Anything else (`match`, `while`, closures, macros, calls to other functions) is a compile
-/// error under the offending tokens that says what to write instead.
+/// Anything else (macros other than `array!`, `vec!`, `s!`, `concatenate!` and `stack!`, calls
+/// to functions marked neither `#[grad]` nor `#[custom_vjp]` on differentiated values, items in
+/// the body, …) is a compile error under the offending tokens that says what to write instead.
 ///
 /// ```compile_fail
 /// use autodiff_runtime::grad;
 ///
 /// #[grad]
 /// fn square(x: f64) -> f64 {
-///     let f = |y: f64| y * y; // error: closures are not supported in a #[grad] function
-///     f(x)
+///     println!("{x}"); // error: macros are not supported in the body of a #[grad] function
+///     x * x
 /// }
 /// ```
 ///
