@@ -339,3 +339,31 @@ fn a_local_vec_in_a_loop_that_keeps_nothing_else() {
         assert!((bar[i] - expect[i]).abs() < 1e-12, "{bar:?} vs {expect:?}");
     }
 }
+
+// A call whose only differentiated argument is carried by the loop around it: taken for a
+// constant while lowering (activity over the loop is found later), it kept no type, and
+// indexing its fixed-size output asked for an annotation (`cannot infer the type of w`). Found
+// by the 10,000-program control-flow run (seed 2, function 1251). f = (1 + x)(1 + 2x).
+#[grad]
+fn pair_scaled(v: f64, k: usize) -> [f64; 1] {
+    [v * k as f64]
+}
+
+#[grad]
+fn call_on_a_carried_value(x: f64) -> f64 {
+    let mut acc: f64 = 1.0;
+    for k in 1..3 {
+        let w = pair_scaled(acc, k);
+        acc += w[0] * x;
+    }
+    acc
+}
+
+#[test]
+fn a_call_made_active_by_its_loop() {
+    let x = 0.75;
+    let (value, dx) = call_on_a_carried_value_grad(x);
+    assert_eq!(value, call_on_a_carried_value(x));
+    assert!((value - (1.0 + x) * (1.0 + 2.0 * x)).abs() < 1e-12);
+    assert!((dx - (3.0 + 4.0 * x)).abs() < 1e-12, "{dx}");
+}

@@ -59,6 +59,12 @@ impl Types {
         self.slot(Known::Constant)
     }
 
+    /// Whether the slot is still a constant of a type the macro cannot see.
+    pub fn is_unseen_constant(&mut self, slot: Slot) -> bool {
+        let root = self.root(slot);
+        matches!(self.known[root], Known::Constant)
+    }
+
     /// Records that the slot is a float, of a type that may stay unknown (the receiver of a
     /// float method).
     pub fn is_a_float(&mut self, slot: Slot) {

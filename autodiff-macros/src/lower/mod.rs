@@ -27,6 +27,25 @@ pub struct Lowered {
     pub types: Types,
 }
 
+/// After activity: a call taken for a constant while lowering (none of its arguments was
+/// differentiated yet) that a loop made active gets its callee's output type, as an active
+/// call does (`let w = g(acc, k);` in a loop carrying `acc`).
+pub fn type_active_calls(function: &Function, types: &mut Types) {
+    for stmt in function.body.lets() {
+        if let Op::GradCall { alias, float, .. } = &stmt.op
+            && function.var(stmt.var).active
+        {
+            let slot = function.var(stmt.var).ty;
+            if types.is_unseen_constant(slot) {
+                let kept = crate::descriptor::kept(alias, float);
+                let output: Type = syn::parse_quote!(#kept::Output);
+                let written = types.written(&output);
+                types.unify(slot, written);
+            }
+        }
+    }
+}
+
 pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
     let mut cx = Lowerer {
         function: Function {
