@@ -484,3 +484,26 @@ fn a_closure_called_by_name() {
     )
     .assert_ok();
 }
+
+// ---- Variance, standard deviation, squares -------------------------------------------------------
+
+#[grad]
+fn spread(x: &Array2<f64>, ddof: f64) -> f64 {
+    let standardised = (x - &x.mean_axis(Axis(0)).unwrap()) / &x.std_axis(Axis(0), ddof);
+    standardised.pow2().sum() + x.var(ddof) * x.std(0.0) + x.var_axis(Axis(1), 0.0).sum()
+}
+
+#[test]
+fn variance_and_standard_deviation() {
+    for (i, &(rows, cols)) in [(3, 1), (3, 4), (4, 2)].iter().enumerate() {
+        let x = matrix(rows, cols, 90 + i as u64);
+        let (value, bar_x, bar_ddof) = spread_grad(&x, 1.0);
+        assert_eq!(value, spread(&x, 1.0));
+        check::gradient(
+            |(x, d): &(Array2<f64>, f64)| spread(x, *d),
+            &(x.clone(), 1.0),
+            &(bar_x, bar_ddof),
+        )
+        .assert_ok();
+    }
+}

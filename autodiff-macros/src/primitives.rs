@@ -310,6 +310,11 @@ table! {
     sum_axis: ArrayMethod(Axis) -> OneAxisFewer => pullback(Shape, Value);
     mean: ArrayMethod() -> Element fallible => pullback(Shape);
     mean_axis: ArrayMethod(Axis) -> OneAxisFewer fallible => pullback(Shape, Value);
+    var: ArrayMethod(Float) -> Element => pullback(Value, Value; output);
+    std: ArrayMethod(Float) -> Element => pullback(Value, Value; output);
+    var_axis: ArrayMethod(Axis, Float) -> OneAxisFewer => pullback(Value, Value, Value; output);
+    std_axis: ArrayMethod(Axis, Float) -> OneAxisFewer => pullback(Value, Value, Value; output);
+    pow2: ArrayMethod() -> SameAsFirst => pullback(Value);
     reversed_axes: ArrayMethod() -> SameAsFirst view => pullback(Nothing);
     insert_axis: ArrayMethod(Axis) -> OneAxisMore view => pullback(Nothing, Value);
     row: ArrayMethod(Int) -> OneAxisFewer view => pullback(Shape, Value);

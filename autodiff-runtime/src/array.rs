@@ -377,6 +377,138 @@ where
     bar.index_axis(axis, i).to_owned()
 }
 
+/// Pullback of `a.pow2()` (each element squared) with respect to `a`: `2·a·bar`.
+///
+/// ```
+/// use autodiff_runtime::array::pow2_pullback;
+/// use autodiff_runtime::ndarray::array;
+/// assert_eq!(pow2_pullback(&array![1.0_f64, -2.0], array![1.0, 0.5]), array![2.0, -2.0]);
+/// ```
+pub fn pow2_pullback<A, S, D>(a: &ArrayBase<S, D>, mut bar: Array<A, D>) -> Array<A, D>
+where
+    A: Float,
+    S: Data<Elem = A>,
+    D: Dimension,
+{
+    let two = A::one() + A::one();
+    bar.zip_mut_with(a, |b, &x| *b = two * x * *b);
+    bar
+}
+
+/// Pullback of `a.var(ddof)`, the variance `Σ(a − mean)² / (n − ddof)`: the cotangents of `a`,
+/// `2(a − mean)/(n − ddof)·bar`, and of `ddof`, `var/(n − ddof)·bar`.
+///
+/// ```
+/// use autodiff_runtime::array::var_pullback;
+/// use autodiff_runtime::ndarray::array;
+/// let a = array![1.0_f64, 3.0];
+/// // mean 2, var (ddof 0) 1.
+/// assert_eq!(var_pullback(&a, 0.0, 1.0, 1.0), (array![-1.0, 1.0], 0.5));
+/// ```
+pub fn var_pullback<A, S, D>(a: &ArrayBase<S, D>, ddof: A, var: A, bar: A) -> (Array<A, D>, A)
+where
+    A: Float,
+    S: Data<Elem = A>,
+    D: Dimension,
+{
+    let n = A::from(a.len()).expect("an element count is a float");
+    let mean = a.sum() / n;
+    let scale = (A::one() + A::one()) * bar / (n - ddof);
+    (a.mapv(|x| scale * (x - mean)), var / (n - ddof) * bar)
+}
+
+/// Pullback of `a.std(ddof)`, the square root of [`var`](ArrayBase::var): the variance's
+/// pullback with `bar / (2·std)`.
+///
+/// ```
+/// use autodiff_runtime::array::std_pullback;
+/// use autodiff_runtime::ndarray::array;
+/// let a = array![1.0_f64, 3.0];
+/// // std (ddof 0) 1: ∂a = (a − mean)/(n·std).
+/// assert_eq!(std_pullback(&a, 0.0, 1.0, 1.0), (array![-0.5, 0.5], 0.25));
+/// ```
+pub fn std_pullback<A, S, D>(a: &ArrayBase<S, D>, ddof: A, std: A, bar: A) -> (Array<A, D>, A)
+where
+    A: Float,
+    S: Data<Elem = A>,
+    D: Dimension,
+{
+    let two = A::one() + A::one();
+    var_pullback(a, ddof, std * std, bar / (two * std))
+}
+
+/// Pullback of `a.var_axis(axis, ddof)`: per lane along `axis`, the variance's pullback; the
+/// cotangent of `ddof` summed over the lanes.
+///
+/// ```
+/// use autodiff_runtime::array::var_axis_pullback;
+/// use autodiff_runtime::ndarray::{array, Axis};
+/// let a = array![[1.0_f64, 3.0], [2.0, 2.0]];
+/// let var = array![1.0, 0.0];
+/// let (bar_a, bar_ddof) = var_axis_pullback(&a, Axis(1), 0.0, &var, array![1.0, 1.0]);
+/// assert_eq!(bar_a, array![[-1.0, 1.0], [0.0, 0.0]]);
+/// assert_eq!(bar_ddof, 0.5);
+/// ```
+pub fn var_axis_pullback<A, S, D>(
+    a: &ArrayBase<S, D>,
+    axis: Axis,
+    ddof: A,
+    var: &Array<A, D::Smaller>,
+    bar: Array<A, D::Smaller>,
+) -> (Array<A, D>, A)
+where
+    A: Float,
+    S: Data<Elem = A>,
+    D: Dimension + RemoveAxis,
+{
+    let n = A::from(a.len_of(axis)).expect("an axis length is a float");
+    let two = A::one() + A::one();
+    let mut bar_a = Array::zeros(a.raw_dim());
+    ndarray::Zip::from(bar_a.lanes_mut(axis))
+        .and(a.lanes(axis))
+        .and(&bar)
+        .for_each(|mut out, lane, &b| {
+            let mean = lane.sum() / n;
+            let scale = two * b / (n - ddof);
+            ndarray::Zip::from(&mut out)
+                .and(&lane)
+                .for_each(|o, &x| *o = scale * (x - mean));
+        });
+    let bar_ddof = ndarray::Zip::from(var)
+        .and(&bar)
+        .fold(A::zero(), |acc, &v, &b| acc + v / (n - ddof) * b);
+    (bar_a, bar_ddof)
+}
+
+/// Pullback of `a.std_axis(axis, ddof)`: [`var_axis_pullback`] with `bar / (2·std)` per lane.
+///
+/// ```
+/// use autodiff_runtime::array::std_axis_pullback;
+/// use autodiff_runtime::ndarray::{array, Axis};
+/// let a = array![[1.0_f64, 3.0]];
+/// let (bar_a, _) = std_axis_pullback(&a, Axis(1), 0.0, &array![1.0], array![1.0]);
+/// assert_eq!(bar_a, array![[-0.5, 0.5]]);
+/// ```
+pub fn std_axis_pullback<A, S, D>(
+    a: &ArrayBase<S, D>,
+    axis: Axis,
+    ddof: A,
+    std: &Array<A, D::Smaller>,
+    bar: Array<A, D::Smaller>,
+) -> (Array<A, D>, A)
+where
+    A: Float,
+    S: Data<Elem = A>,
+    D: Dimension + RemoveAxis,
+{
+    let two = A::one() + A::one();
+    let var = std.mapv(|s| s * s);
+    let bar = ndarray::Zip::from(&bar)
+        .and(std)
+        .map_collect(|&b, &s| b / (two * s));
+    var_axis_pullback(a, axis, ddof, &var, bar)
+}
+
 /// Pullback of `a.t()`: the cotangent transposed back, without copying.
 ///
 /// ```
