@@ -21,10 +21,12 @@
 //! Every variant runs behind a function pointer with its inputs through `black_box`, and the
 //! gradient is dropped inside the timed call (its deallocation is timed for all).
 //!
-//! Two measurements, in this order:
+//! Three measurements, in this order:
 //!
-//! 1. criterion groups `nd_<case>` (medians in criterion's report);
-//! 2. `interleaved`: the variants of a case timed in turn in rounds of about 5 ms each, the order
+//! 1. Peak heap bytes and allocation count of one call of each variant, outside any timing, by the
+//!    counting global allocator below (as in `benches/control_flow.rs`);
+//! 2. criterion groups `nd_<case>` (medians in criterion's report);
+//! 3. `interleaved`: the variants of a case timed in turn in rounds of about 5 ms each, the order
 //!    alternating, and the median over rounds of the ratios of interest printed with quartiles,
 //!    and each variant's median time per call. This host's speed drifts over a minute (see
 //!    `BENCHMARKS.md`, BA), which moves criterion's sequential ratios; side by side in each round
@@ -32,7 +34,10 @@
 //!
 //! Run with `cargo bench --bench ndarray_idioms`; see `BENCHMARKS.md` for results.
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::hint::black_box;
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use autodiff_runtime::ndarray::{Array1, Array2, Zip};
@@ -343,6 +348,110 @@ fn cases() -> Vec<Case> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Peak heap memory: a counting global allocator
+// ---------------------------------------------------------------------------------------------
+
+/// Forwards to `System`; while `MEASURING` is set and this thread's `COUNTING` flag is on, it
+/// adds the bytes of each allocation to `LIVE` (subtracting those freed), keeps the high-water
+/// mark in `PEAK`, and counts the allocations. The global flag keeps the timed loops to one
+/// relaxed load per allocation.
+struct CountingAllocator;
+
+static MEASURING: AtomicBool = AtomicBool::new(false);
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+static PEAK: AtomicIsize = AtomicIsize::new(0);
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    // `const`-initialised and without a destructor: reading it never allocates.
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn counting() -> bool {
+    MEASURING.load(Ordering::Relaxed) && COUNTING.try_with(Cell::get).unwrap_or(false)
+}
+
+fn note(bytes: isize, allocation: bool) {
+    let live = LIVE.fetch_add(bytes, Ordering::SeqCst) + bytes;
+    PEAK.fetch_max(live, Ordering::SeqCst);
+    if allocation {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+// SAFETY: every method forwards to `System` with the same arguments.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if counting() {
+            note(layout.size() as isize, true);
+        }
+        // SAFETY: forwarded unchanged; the caller upholds `GlobalAlloc::alloc`'s contract.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if counting() {
+            note(layout.size() as isize, true);
+        }
+        // SAFETY: as for `alloc`.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if counting() {
+            note(new_size as isize - layout.size() as isize, true);
+        }
+        // SAFETY: `ptr` was allocated by this allocator, that is by `System`, with `layout`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if counting() {
+            note(-(layout.size() as isize), false);
+        }
+        // SAFETY: `ptr` was allocated by this allocator, that is by `System`, with `layout`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+/// The peak of the heap bytes live during `f` (above those live when it starts, returned value
+/// included) and the number of allocations it makes, on this thread.
+fn peak_heap(f: impl FnOnce()) -> (isize, usize) {
+    LIVE.store(0, Ordering::SeqCst);
+    PEAK.store(0, Ordering::SeqCst);
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    MEASURING.store(true, Ordering::SeqCst);
+    COUNTING.with(|c| c.set(true));
+    f();
+    COUNTING.with(|c| c.set(false));
+    MEASURING.store(false, Ordering::SeqCst);
+    (
+        PEAK.load(Ordering::SeqCst),
+        ALLOCATIONS.load(Ordering::SeqCst) - before,
+    )
+}
+
+fn memory(cases: &[Case]) {
+    // The counter sees allocations made while counting.
+    let (bytes, n) = peak_heap(|| drop(black_box(Vec::<f64>::with_capacity(10))));
+    assert_eq!((bytes, n), (80, 1), "the counting allocator missed a Vec");
+    for case in cases {
+        let line: Vec<String> = case
+            .variants
+            .iter()
+            .map(|&(variant, timed)| {
+                let (bytes, n) = peak_heap(|| timed(&case.input));
+                format!("{variant} {bytes} B in {n} allocations")
+            })
+            .collect();
+        println!("{}: peak heap {}", case.name, line.join(", "));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Criterion
 // ---------------------------------------------------------------------------------------------
 
@@ -436,6 +545,9 @@ fn main() {
     // them, or runs a filtered subset.
     let args: Vec<String> = std::env::args().skip(1).collect();
     let full_run = args.iter().all(|a| a == "--bench");
+    if full_run {
+        memory(&cases);
+    }
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_millis(2500))
