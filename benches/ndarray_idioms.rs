@@ -11,12 +11,13 @@
 //!   `x.mapv(|z| 1.0 / (1.0 + (-z).exp()))` (its derivative the closure's, per element) and as
 //!   `nn::sigmoid(x)` (its pullback `bar·y·(1 − y)` from the kept output). Five variants: each
 //!   function alone, each gradient, and (`mapv kept`) the mapv gradient written by hand with the
-//!   closure's per-element residuals kept instead of recomputed; on entries in (−6, 6) (`sigmoid_1000x100`) and in (0, 6)
-//!   (`sigmoid_1000x100_positive`), since `nn::sigmoid` branches on the sign.
+//!   closure's per-element residuals kept instead of recomputed; on entries in (−6, 6)
+//!   (`sigmoid_1000x100`) and in (0, 6) (`sigmoid_1000x100_positive`), since `nn::sigmoid`
+//!   branches on the sign.
 //!
-//! At startup the hand-written gradient is checked against the generated one, and the two sigmoid
-//! gradients against each other (1e-12 relative per element, or 1e-12 of the largest element),
-//! at several points.
+//! At startup both hand-written logistic gradients are checked against the generated one, and the
+//! sigmoid gradients against each other (1e-12 relative per element, or 1e-12 of the largest
+//! element), at several points and sizes.
 //!
 //! Every variant runs behind a function pointer with its inputs through `black_box`, and the
 //! gradient is dropped inside the timed call (its deallocation is timed for all).
