@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""Reference values and gradients from JAX, for `tests/ndarray_jax.rs`.
+
+How to run (from the workspace root; needs `jax` and `numpy`):
+
+    python3 tests/reference/ndarray_jax.py
+
+What it writes: `tests/reference/ndarray_generated.rs` (next to this script), a Rust module of
+`pub const` items, overwritten on every run:
+
+  * the inputs of three models written with ndarray's own API, drawn from
+    `numpy.random.default_rng(SEED)` and written with `repr` (the shortest decimal that
+    round-trips, so Rust parses back the very same f64s);
+  * for each, its value and its gradient with respect to every differentiated argument, computed
+    by `jax.value_and_grad` in float64 (`jax_enable_x64`).
+
+The functions are written below with `jax.numpy` operation for operation as the `#[grad]`
+functions of `tests/ndarray_jax.rs` write them with ndarray (`x.dot(w)` is `x @ w`, `mapv(f)` is
+`f` applied elementwise, `sum_axis(Axis(1))` is `sum(axis=1)`, `insert_axis(Axis(1))` is
+`[:, None]`, `mean().unwrap()` is `mean()`). Each gradient is also checked here against a closed
+form written with numpy, so a slip in transcribing one is caught.
+
+The Rust tests include the generated file and never run Python. The output is deterministic;
+re-running with the same JAX and numpy versions reproduces the file byte for byte.
+
+  (a) `logistic(x, y, w, b)`: the issue's logistic regression, the mean binary cross-entropy of
+      sigmoid(x·w + b) against 0/1 labels, 6 × 4. Gradients w.r.t. w and b (`wrt(w, b)`).
+  (b) `softmax_classifier(x, y, w, b)`: logits x·W + b (b broadcast over the rows), softmax by
+      exp / row sums, mean cross-entropy against one-hot rows y, 6 × 4 inputs, 3 classes.
+      Gradients w.r.t. all four (y too: ∂/∂y = −ln p / n).
+  (c) `tanh_mlp(x, y, w1, b1, w2, b2)`: one tanh hidden layer of 5 (by `mapv(f64::tanh)`), a
+      linear output, half the mean squared error against y, plus a weight penalty through
+      `mean_axis`. Gradients w.r.t. w1, b1, w2, b2 (`wrt(w1, b1, w2, b2)`).
+"""
+
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+jax.config.update("jax_enable_x64", True)
+
+SEED = 20261127
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ndarray_generated.rs")
+
+ROWS, FEATURES, CLASSES, HIDDEN = 6, 4, 3, 5
+
+
+# --------------------------------------------------------------------------------------------
+# The functions, as the #[grad] functions write them.
+
+
+def logistic(x, y, w, b):
+    p = 1.0 / (1.0 + jnp.exp(-(x @ w + b)))
+    return -jnp.mean(y * jnp.log(p) + (1.0 - y) * jnp.log(1.0 - p))
+
+
+def softmax_classifier(x, y, w, b):
+    logits = x @ w + b
+    e = jnp.exp(logits)
+    p = e / jnp.sum(e, axis=1)[:, None]
+    return -jnp.mean(jnp.sum(y * jnp.log(p), axis=1))
+
+
+def tanh_mlp(x, y, w1, b1, w2, b2):
+    h = jnp.tanh(x @ w1 + b1)
+    r = h @ w2 + b2 - y
+    penalty = jnp.sum(jnp.mean(w1 * w1, axis=0))
+    return 0.5 * jnp.mean(r * r) + 0.01 * penalty
+
+
+# --------------------------------------------------------------------------------------------
+# Closed forms, in numpy.
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def logistic_closed(x, y, w, b):
+    g = (sigmoid(x @ w + b) - y) / x.shape[0]
+    return x.T @ g, g.sum()
+
+
+def softmax_closed(x, y, w, b):
+    logits = x @ w + b
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    n = x.shape[0]
+    # Rows of y sum to 1, so ∂/∂logits = (p - y) / n.
+    g = (p - y) / n
+    return g @ w.T, -np.log(p) / n, x.T @ g, g.sum(axis=0)
+
+
+def mlp_closed(x, y, w1, b1, w2, b2):
+    n = x.shape[0]
+    h = np.tanh(x @ w1 + b1)
+    r = h @ w2 + b2 - y
+    bar_out = r / n
+    bar_w2 = h.T @ bar_out
+    bar_b2 = bar_out.sum()
+    bar_a = np.outer(bar_out, w2) * (1.0 - h * h)
+    bar_w1 = x.T @ bar_a + 0.01 * 2.0 * w1 / w1.shape[0]
+    bar_b1 = bar_a.sum(axis=0)
+    return bar_w1, bar_b1, bar_w2, bar_b2
+
+
+# --------------------------------------------------------------------------------------------
+# Rust output.
+
+
+def literal(value):
+    """The shortest decimal that round-trips, as a Rust f64 literal."""
+    value = float(value)
+    assert np.isfinite(value), value
+    text = repr(value)
+    assert float(text) == value
+    return text
+
+
+def rust_value(array):
+    array = np.asarray(array)
+    if array.ndim == 0:
+        return literal(array)
+    return "[" + ", ".join(rust_value(v) for v in array) + "]"
+
+
+def rust_type(array):
+    array = np.asarray(array)
+    ty = "f64"
+    for extent in reversed(array.shape):
+        ty = f"[{ty}; {extent}]"
+    return ty
+
+
+class Writer:
+    def __init__(self):
+        self.items = []
+
+    def doc(self, text):
+        self.items.append(f"\n// {text}\n")
+
+    def value(self, name, value, doc):
+        value = np.asarray(value, dtype=np.float64)
+        self.items.append(f"/// {doc}\npub const {name}: {rust_type(value)} = {rust_value(value)};\n")
+
+    def text(self):
+        header = f"""\
+// @generated by tests/reference/ndarray_jax.py: do not edit; re-run the script instead.
+//
+// Inputs drawn from numpy.random.default_rng({SEED}); values and gradients from
+// jax.value_and_grad in float64 (jax {jax.__version__}, numpy {np.__version__}).
+// Every float is written with Python's repr, which round-trips to the same f64.
+
+#![allow(dead_code)]
+#![allow(clippy::approx_constant, clippy::excessive_precision, clippy::unreadable_literal)]
+"""
+        return header + "".join(self.items)
+
+
+def close(a, b, rel):
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    assert a.shape == b.shape, (a.shape, b.shape)
+    assert np.allclose(a, b, rtol=rel, atol=1e-15), (a, b)
+
+
+def main():
+    rng = np.random.default_rng(SEED)
+    out = Writer()
+
+    # (a) logistic regression: both labels present, no probability near 0 or 1.
+    x = rng.normal(size=(ROWS, FEATURES))
+    y = np.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.0])
+    w = rng.normal(scale=0.7, size=FEATURES)
+    b = 0.3
+    p = sigmoid(x @ w + b)
+    assert np.all((p > 0.01) & (p < 0.99)), p
+    value, grads = jax.value_and_grad(logistic, argnums=(2, 3))(
+        jnp.array(x), jnp.array(y), jnp.array(w), jnp.float64(b)
+    )
+    close(value, -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p)), 1e-14)
+    for g, h in zip(grads, logistic_closed(x, y, w, b)):
+        close(g, h, 1e-13)
+    out.doc(f"(a) logistic(x, y, w, b), {ROWS} x {FEATURES}.")
+    out.value("LOGISTIC_X", x, "x")
+    out.value("LOGISTIC_Y", y, "y (labels 0 and 1)")
+    out.value("LOGISTIC_W", w, "w")
+    out.value("LOGISTIC_B", b, "b")
+    out.value("LOGISTIC_VALUE", value, "The value.")
+    for name, g in zip(["W", "B"], grads):
+        out.value(f"LOGISTIC_GRAD_{name}", g, f"∂/∂{name.lower()}")
+
+    # (b) softmax classifier: one-hot rows, every class present.
+    x = rng.normal(size=(ROWS, FEATURES))
+    labels = np.array([0, 2, 1, 1, 0, 2])
+    y = np.eye(CLASSES)[labels]
+    w = rng.normal(scale=0.8, size=(FEATURES, CLASSES))
+    b = rng.normal(scale=0.5, size=CLASSES)
+    value, grads = jax.value_and_grad(softmax_classifier, argnums=(0, 1, 2, 3))(
+        jnp.array(x), jnp.array(y), jnp.array(w), jnp.array(b)
+    )
+    for g, h in zip(grads, softmax_closed(x, y, w, b)):
+        close(g, h, 1e-13)
+    out.doc(f"(b) softmax_classifier(x, y, w, b), {ROWS} x {FEATURES}, {CLASSES} classes.")
+    out.value("SOFTMAX_X", x, "x")
+    out.value("SOFTMAX_Y", y, "y (one-hot rows)")
+    out.value("SOFTMAX_W", w, "w")
+    out.value("SOFTMAX_B", b, "b")
+    out.value("SOFTMAX_VALUE", value, "The value.")
+    for name, g in zip(["X", "Y", "W", "B"], grads):
+        out.value(f"SOFTMAX_GRAD_{name}", g, f"∂/∂{name.lower()}")
+
+    # (c) tanh MLP regression.
+    x = rng.normal(size=(ROWS, FEATURES))
+    y = rng.normal(size=ROWS)
+    w1 = rng.normal(scale=0.6, size=(FEATURES, HIDDEN))
+    b1 = rng.normal(scale=0.3, size=HIDDEN)
+    w2 = rng.normal(scale=0.6, size=HIDDEN)
+    b2 = -0.1
+    value, grads = jax.value_and_grad(tanh_mlp, argnums=(2, 3, 4, 5))(
+        jnp.array(x), jnp.array(y), jnp.array(w1), jnp.array(b1), jnp.array(w2), jnp.float64(b2)
+    )
+    for g, h in zip(grads, mlp_closed(x, y, w1, b1, w2, b2)):
+        close(g, h, 1e-13)
+    out.doc(f"(c) tanh_mlp(x, y, w1, b1, w2, b2), {ROWS} x {FEATURES}, {HIDDEN} hidden.")
+    out.value("MLP_X", x, "x")
+    out.value("MLP_Y", y, "y")
+    out.value("MLP_W1", w1, "w1")
+    out.value("MLP_B1", b1, "b1")
+    out.value("MLP_W2", w2, "w2")
+    out.value("MLP_B2", b2, "b2")
+    out.value("MLP_VALUE", value, "The value.")
+    for name, g in zip(["W1", "B1", "W2", "B2"], grads):
+        out.value(f"MLP_GRAD_{name}", g, f"∂/∂{name.lower()}")
+
+    with open(OUT, "w", encoding="utf-8") as f:
+        f.write(out.text())
+    print(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()
