@@ -591,7 +591,17 @@ where
     }
     fn dot_pullback_rhs(&self, rhs: &ArrayBase<S2, Ix1>, bar: &Array1<A>) -> Array1<A> {
         check_matmul(self.shape(), rhs.shape(), bar.shape(), &[self.nrows()]);
-        self.t().dot(bar)
+        if !self.is_standard_layout() {
+            return self.t().dot(bar);
+        }
+        // `selfᵀ · bar` as `Σ_i bar_i · row_i`: a row-major matrix read row by row, where
+        // `self.t().dot(bar)` would read it a column at a time (without BLAS, ndarray's
+        // matrix–vector product follows the transposed view's strides).
+        let mut out = Array1::zeros(self.ncols());
+        for (row, &b) in self.rows().into_iter().zip(bar) {
+            out.scaled_add(b, &row);
+        }
+        out
     }
 }
 
