@@ -251,7 +251,8 @@ pub fn gmm_objective(
     for ix in 0..n {
         let mut main_term = vec![0.0; k];
         // Scratch for one component, made once per point. (Made inside the loop over
-        // components, the macro loses their lengths: /work/notes/adbench-macro-issues.md, 1.)
+        // components, the macro loses their lengths: issue 14's
+        // `notes/adbench-macro-issues.md`, 1.)
         let mut xc = vec![0.0; d];
         let mut qxc = vec![0.0; d];
         for ik in 0..k {

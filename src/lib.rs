@@ -6,4 +6,5 @@
 pub mod ba;
 pub mod digits;
 pub mod gmm;
+pub mod lstm;
 pub mod mlp;
