@@ -29,6 +29,11 @@
     clippy::too_many_arguments,
     reason = "the objective is written as ADBench's C++ writes it, with indices"
 )]
+#![allow(
+    clippy::if_same_then_else,
+    reason = "the code #[grad] writes for a #[checkpoint]ed loop's re-run sizes its inner \
+              records with an if whose arms are the same"
+)]
 
 use autodiff_runtime::grad;
 
@@ -314,6 +319,118 @@ pub fn gmm_objective(
     constant + slse - (n as f64) * lse_alphas + prior - prior_constant
 }
 
+/// [`gmm_objective`] with `#[checkpoint]` on the loop over points: the forward sweep keeps only
+/// the running sum `slse` per point, and the reverse sweep runs each point's forward again,
+/// recording, before reversing it. The same gradient to the last bit, with the records of one
+/// point at a time instead of all `n` (ADBench's loop over points is a reduction).
+///
+/// Every float parameter is differentiated (no `wrt`), so [`gmm_objective_checkpointed_grad`]
+/// also returns the gradients in `x`, `gamma`, `m` and `prior_constant`: with
+/// `wrt(alphas, means, icf)` the re-run of a point in the reverse sweep does not get the point's
+/// index (issue 14's `notes/adbench-macro-issues.md`, 3).
+///
+/// ```
+/// use autodiff::gmm::{gmm_objective_checkpointed_grad, gmm_objective_grad};
+/// let (alphas, means, icf) = ([0.1, -0.2], [0.0, 1.0, 0.5, -0.5], [0.1, 0.2, 0.3, -0.1, 0.0, 0.2]);
+/// let x = [1.0, 0.5, -0.3, 0.2, 0.7, 0.7];
+/// let stored = gmm_objective_grad(2, 2, 3, &alphas, &means, &icf, &x, 1.0, 0.0, 0.0);
+/// let (v, d_alphas, d_means, d_icf, ..) =
+///     gmm_objective_checkpointed_grad(2, 2, 3, &alphas, &means, &icf, &x, 1.0, 0.0, 0.0);
+/// assert_eq!(stored, (v, d_alphas, d_means, d_icf));
+/// ```
+#[grad]
+pub fn gmm_objective_checkpointed(
+    d: usize,
+    k: usize,
+    n: usize,
+    alphas: &[f64],
+    means: &[f64],
+    icf: &[f64],
+    x: &[f64],
+    gamma: f64,
+    m: f64,
+    prior_constant: f64,
+) -> f64 {
+    let icf_sz = d * (d + 1) / 2;
+    // preprocess_qs: the diagonal of each Q and the sum of its logs.
+    let mut qdiags = vec![0.0; d * k];
+    let mut sum_qs = vec![0.0; k];
+    for ik in 0..k {
+        for id in 0..d {
+            let q = icf[ik * icf_sz + id];
+            sum_qs[ik] += q;
+            qdiags[ik * d + id] = q.exp();
+        }
+    }
+
+    let mut slse = 0.0;
+    #[checkpoint]
+    for ix in 0..n {
+        let mut main_term = vec![0.0; k];
+        // Scratch for one component, made once per point. (Made inside the loop over
+        // components, the macro loses their lengths: issue 14's
+        // `notes/adbench-macro-issues.md`, 1.)
+        let mut xc = vec![0.0; d];
+        let mut qxc = vec![0.0; d];
+        for ik in 0..k {
+            // Qtimesx(Q_k, x_ix − mean_k): diagonal, then the strictly lower triangle.
+            for id in 0..d {
+                xc[id] = x[ix * d + id] - means[ik * d + id];
+                qxc[id] = qdiags[ik * d + id] * xc[id];
+            }
+            let mut lparams = ik * icf_sz + d;
+            for i in 0..d {
+                for j in i + 1..d {
+                    qxc[j] += icf[lparams] * xc[i];
+                    lparams += 1;
+                }
+            }
+            let mut sqnorm = 0.0;
+            for id in 0..d {
+                sqnorm += qxc[id] * qxc[id];
+            }
+            main_term[ik] = alphas[ik] + sum_qs[ik] - 0.5 * sqnorm;
+        }
+        // logsumexp(main_term)
+        let mut mx = main_term[0];
+        for ik in 1..k {
+            mx = mx.max(main_term[ik]);
+        }
+        let mut semx = 0.0;
+        for ik in 0..k {
+            semx += (main_term[ik] - mx).exp();
+        }
+        slse += semx.ln() + mx;
+    }
+
+    // logsumexp(alphas)
+    let mut mx = alphas[0];
+    for ik in 1..k {
+        mx = mx.max(alphas[ik]);
+    }
+    let mut semx = 0.0;
+    for ik in 0..k {
+        semx += (alphas[ik] - mx).exp();
+    }
+    let lse_alphas = semx.ln() + mx;
+
+    // log_wishart_prior, without its constant.
+    let mut prior = 0.0;
+    for ik in 0..k {
+        let mut frobenius = 0.0;
+        for id in 0..d {
+            frobenius += qdiags[ik * d + id] * qdiags[ik * d + id];
+        }
+        for i in d..icf_sz {
+            frobenius += icf[ik * icf_sz + i] * icf[ik * icf_sz + i];
+        }
+        prior += 0.5 * gamma * gamma * frobenius - m * sum_qs[ik];
+    }
+
+    let constant = -(n as f64) * (d as f64) * 0.5 * (2.0 * PI).ln();
+    constant + slse - (n as f64) * lse_alphas + prior - prior_constant
+}
+
 const PI: f64 = ADBENCH_PI;
 
 /// The objective of `input` (through [`gmm_objective`]).
@@ -350,7 +467,8 @@ pub fn objective(input: &GmmInput) -> f64 {
 }
 
 /// The objective of `input` and its gradient from the code `#[grad]` generates
-/// ([`gmm_objective_grad`]), the gradient in ADBench's order (alphas, means, icf).
+/// ([`gmm_objective_grad`], which keeps every point's records), the gradient in ADBench's order
+/// (alphas, means, icf).
 ///
 /// ```
 /// let input = autodiff::gmm::read(include_str!("../data/adbench/gmm/test.txt")).unwrap();
@@ -371,6 +489,41 @@ pub fn gradient(input: &GmmInput) -> (f64, Vec<f64>) {
     } = *input;
     let c = k as f64 * wishart_constant(d, wishart);
     let (err, mut g, g_means, g_icf) = gmm_objective_grad(
+        d,
+        k,
+        n,
+        alphas,
+        means,
+        icf,
+        x,
+        wishart.gamma,
+        f64::from(wishart.m),
+        c,
+    );
+    g.extend_from_slice(&g_means);
+    g.extend_from_slice(&g_icf);
+    (err, g)
+}
+
+/// [`gradient`] through [`gmm_objective_checkpointed_grad`] (one point's records at a time).
+///
+/// ```
+/// let input = autodiff::gmm::read(include_str!("../data/adbench/gmm/test.txt")).unwrap();
+/// assert_eq!(autodiff::gmm::gradient_checkpointed(&input), autodiff::gmm::gradient(&input));
+/// ```
+pub fn gradient_checkpointed(input: &GmmInput) -> (f64, Vec<f64>) {
+    let GmmInput {
+        d,
+        k,
+        n,
+        ref alphas,
+        ref means,
+        ref icf,
+        ref x,
+        wishart,
+    } = *input;
+    let c = k as f64 * wishart_constant(d, wishart);
+    let (err, mut g, g_means, g_icf, ..) = gmm_objective_checkpointed_grad(
         d,
         k,
         n,

@@ -1,4 +1,5 @@
-//! ADBench's GMM objective (issue 14): the `#[grad]` gradient of `src/gmm.rs` and the port of
+//! ADBench's GMM objective (issue 14): the `#[grad]` gradient of `src/gmm.rs` (storing every
+//! point's records, and with `#[checkpoint]` on the loop over points) and the port of
 //! ADBench's hand-written one (`src/gmm/hand.rs`) against ADBench's reference values, with
 //! ADBench's tolerance ρ(x, y) = |x − y| / max(1, |x| + |y|) < 1e-8, and against each other on
 //! real 1k-point inputs (ADBench publishes references only for `test.txt`).
@@ -91,6 +92,14 @@ fn generated_gradient_matches_adbench() {
 }
 
 #[test]
+fn checkpointed_gradient_matches_adbench() {
+    let (objective, gradient) = expected();
+    let (err, g) = gmm::gradient_checkpointed(&input(TEST));
+    assert_close("objective", &[err], &[objective], 1e-8);
+    assert_close("checkpointed gradient", &g, &gradient, 1e-8);
+}
+
+#[test]
 fn hand_written_gradient_matches_adbench() {
     let (objective, gradient) = expected();
     let (err, g) = gmm::hand::gradient(&input(TEST));
@@ -119,6 +128,11 @@ fn generated_against_hand(text: &str) {
     assert_close("objective, generated", &[err], &[f], 1e-12);
     assert_close("objective, hand-written", &[err_hand], &[f], 1e-12);
     assert_close("generated against hand-written", &g, &g_hand, 1e-8);
+    assert_eq!(
+        gmm::gradient_checkpointed(&input),
+        (err, g),
+        "checkpointed against stored, bit for bit"
+    );
     // One central difference per parameter block, as a check on both.
     let h = 1e-6;
     for index in [0, input.k, input.k + input.k * input.d] {
