@@ -210,10 +210,9 @@ pub fn wishart_constant(d: usize, wishart: Wishart) -> f64 {
 /// float), and `prior_constant` is `k·C(d, γ, m)` from [`wishart_constant`] (no derivative). Use
 /// [`objective`] and [`gradient`] to call it on a [`GmmInput`].
 ///
-/// It is written as `gmm.h`'s `gmm_objective`: the `Q·xc` product by its diagonal then its
-/// strictly lower triangle, `logsumexp` with the running maximum, the prior's loop over
-/// components. The per-point work is in the body of the loop over points, with its own local
-/// arrays, so that iterations share nothing but the running sum `slse`.
+/// It is written as `gmm.h`'s `gmm_objective`: scratch arrays made once, the `Q·xc` product by
+/// its diagonal then its strictly lower triangle, `logsumexp` with the running maximum, the
+/// prior's loop over components.
 ///
 /// ```
 /// use autodiff::gmm::{gmm_objective, gmm_objective_grad};
@@ -252,14 +251,13 @@ pub fn gmm_objective(
         }
     }
 
+    // Scratch, made once as gmm.h does. (Made inside the loop over components, the macro
+    // loses their lengths: issue 14's `notes/adbench-macro-issues.md`, 1.)
+    let mut main_term = vec![0.0; k];
+    let mut xc = vec![0.0; d];
+    let mut qxc = vec![0.0; d];
     let mut slse = 0.0;
     for ix in 0..n {
-        let mut main_term = vec![0.0; k];
-        // Scratch for one component, made once per point. (Made inside the loop over
-        // components, the macro loses their lengths: issue 14's
-        // `notes/adbench-macro-issues.md`, 1.)
-        let mut xc = vec![0.0; d];
-        let mut qxc = vec![0.0; d];
         for ik in 0..k {
             // Qtimesx(Q_k, x_ix − mean_k): diagonal, then the strictly lower triangle.
             for id in 0..d {
@@ -366,10 +364,10 @@ pub fn gmm_objective_checkpointed(
     let mut slse = 0.0;
     #[checkpoint]
     for ix in 0..n {
+        // Scratch made per point: a checkpointed loop may not carry a `Vec` (issue 14's
+        // `notes/adbench-macro-issues.md`, 2), and made per component the macro loses their
+        // lengths (ibid., 1).
         let mut main_term = vec![0.0; k];
-        // Scratch for one component, made once per point. (Made inside the loop over
-        // components, the macro loses their lengths: issue 14's
-        // `notes/adbench-macro-issues.md`, 1.)
         let mut xc = vec![0.0; d];
         let mut qxc = vec![0.0; d];
         for ik in 0..k {
