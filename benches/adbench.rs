@@ -198,8 +198,7 @@ fn lstm_twin<T: Real>(input: &LstmInput, main_params: &[T], extra_params: &[T], 
                 let hidden = s[h + i];
                 let forget = sigmoid(x * main_params[w + i] + main_params[w + 4 * b + i]);
                 let ingate = sigmoid(hidden * main_params[w + b + i] + main_params[w + 5 * b + i]);
-                let outgate =
-                    sigmoid(x * main_params[w + 2 * b + i] + main_params[w + 6 * b + i]);
+                let outgate = sigmoid(x * main_params[w + 2 * b + i] + main_params[w + 6 * b + i]);
                 let change =
                     (hidden * main_params[w + 3 * b + i] + main_params[w + 7 * b + i]).tanh();
                 s[h + b + i] = s[h + b + i] * forget + ingate * change;
@@ -358,7 +357,12 @@ fn cases() -> Vec<Case> {
     let mut cases = Vec::new();
     let mut gmm_files: Vec<(String, String)> = GMM_1K
         .iter()
-        .map(|n| (format!("1k/{n}"), format!("{root}/data/adbench/gmm/1k/{n}.txt")))
+        .map(|n| {
+            (
+                format!("1k/{n}"),
+                format!("{root}/data/adbench/gmm/1k/{n}.txt"),
+            )
+        })
         .collect();
     let ten_k = std::env::var("ADBENCH_GMM_10K")
         .unwrap_or_else(|_| format!("{root}/data/adbench/gmm/10k/gmm_d2_K5.txt"));
@@ -380,7 +384,12 @@ fn cases() -> Vec<Case> {
         });
     }
     gmm_variants.clear();
-    for name in ["lstm_l2_c1024", "lstm_l4_c1024", "lstm_l2_c4096", "lstm_l4_c4096"] {
+    for name in [
+        "lstm_l2_c1024",
+        "lstm_l4_c1024",
+        "lstm_l2_c4096",
+        "lstm_l4_c4096",
+    ] {
         let input = lstm::read(&read(&format!("{root}/data/adbench/lstm/{name}.txt")))
             .expect("an ADBench LSTM file");
         let mut variants: Vec<(&'static str, Run)> = vec![
@@ -424,7 +433,11 @@ fn verify(case: &Case) {
     let (value, gradient) = find("hand")(&case.input);
     for &(name, run) in &case.variants {
         let (v, g) = run(&case.input);
-        assert!(rho(v, value) < 1e-8, "{}: {name}: value {v} against {value}", case.name);
+        assert!(
+            rho(v, value) < 1e-8,
+            "{}: {name}: value {v} against {value}",
+            case.name
+        );
         if name != "objective" {
             let worst = g
                 .iter()
@@ -432,7 +445,11 @@ fn verify(case: &Case) {
                 .map(|(a, b)| rho(*a, *b))
                 .fold(0.0, f64::max);
             assert_eq!(g.len(), gradient.len(), "{}: {name}: length", case.name);
-            assert!(worst < 1e-8, "{}: {name}: gradient off by rho {worst:e}", case.name);
+            assert!(
+                worst < 1e-8,
+                "{}: {name}: gradient off by rho {worst:e}",
+                case.name
+            );
         }
     }
 }
@@ -570,7 +587,10 @@ fn seconds(t: f64) -> String {
     }
 }
 
-fn run_case(case: &Case, budget: f64) {
+/// One variant's medians: time per call, R, time over hand's, peak heap bytes.
+type Summary = Vec<(&'static str, f64, f64, f64, isize)>;
+
+fn run_case(case: &Case, budget: f64) -> Summary {
     verify(case);
     // Memory.
     let mut memory = Vec::new();
@@ -598,7 +618,11 @@ fn run_case(case: &Case, budget: f64) {
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); v];
     let mut over_f: Vec<Vec<f64>> = vec![Vec::new(); v];
     let mut over_hand: Vec<Vec<f64>> = vec![Vec::new(); v];
-    let hand = case.variants.iter().position(|(n, _)| *n == "hand").unwrap();
+    let hand = case
+        .variants
+        .iter()
+        .position(|(n, _)| *n == "hand")
+        .unwrap();
     for r in 0..rounds {
         let mut t = vec![0.0; v];
         for j in 0..v {
@@ -612,8 +636,16 @@ fn run_case(case: &Case, budget: f64) {
         }
     }
     println!("{} ({rounds} rounds)", case.name);
+    let mut summary = Vec::new();
     for (j, &(name, _)) in case.variants.iter().enumerate() {
         let t = median(times[j].clone());
+        summary.push((
+            name,
+            t,
+            median(over_f[j].clone()),
+            median(over_hand[j].clone()),
+            memory[j].1,
+        ));
         let (_, peak, n) = memory[j];
         let [f1, fm, f3] = quartiles(over_f[j].clone());
         let [h1, hm, h3] = quartiles(over_hand[j].clone());
@@ -632,6 +664,35 @@ fn run_case(case: &Case, budget: f64) {
             );
         }
     }
+    summary
+}
+
+/// The summary as a Markdown table: per input, each variant's time, R and ratio to hand.
+fn print_table(rows: &[(String, Summary)]) {
+    let names = ["generated", "checkpointed", "hand", "num-dual", "reverse"];
+    println!();
+    println!(
+        "| input | t_objective | {} |",
+        names
+            .iter()
+            .map(|n| format!("{n}: t, R, /hand, peak heap"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    println!("| --- | ---: |{}", " ---: |".repeat(names.len()));
+    for (case, summary) in rows {
+        let t_f = summary[0].1;
+        let cells: Vec<String> = names
+            .iter()
+            .map(|n| match summary.iter().find(|v| v.0 == *n) {
+                Some(&(_, t, r, h, peak)) => {
+                    format!("{}, {r:.2}, {h:.2}, {}", seconds(t), bytes(peak))
+                }
+                None => "—".into(),
+            })
+            .collect();
+        println!("| {case} | {} | {} |", seconds(t_f), cells.join(" | "));
+    }
 }
 
 fn main() {
@@ -642,6 +703,7 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(4.0);
+    let mut rows = Vec::new();
     for case in cases() {
         if quick {
             // The smallest inputs only: a debug build takes seconds on the larger ones.
@@ -650,7 +712,11 @@ fn main() {
                 println!("{}: ok", case.name);
             }
         } else {
-            run_case(&case, budget);
+            let summary = run_case(&case, budget);
+            rows.push((case.name.clone(), summary));
         }
+    }
+    if !quick {
+        print_table(&rows);
     }
 }
