@@ -17,8 +17,9 @@
 //!    as in `benches/control_flow.rs`);
 //! 3. interleaved timing: in each round every variant runs (enough calls to take about 2 ms, or
 //!    one), the order alternating between rounds, and the medians over rounds are reported:
-//!    each variant's time per call, R = t_gradient / t_objective, and generated / hand. This
-//!    host's speed drifts over a minute; side by side in each round the drift cancels.
+//!    each variant's time per call, R = t_gradient / t_objective, and generated / hand, with
+//!    quartiles. This host's speed drifts over a minute; side by side in each round the drift
+//!    cancels. The alternatives (num-dual, reverse) run in the first 5 rounds only.
 //!
 //! `ADBENCH_SECONDS` (default 4) sets the time spent timing each input; `ADBENCH_FILTER=gmm_d2`
 //! runs the inputs whose name contains it.
@@ -607,13 +608,18 @@ fn run_case(case: &Case, budget: f64) -> Summary {
             ((2e-3 / once) as usize).max(1)
         })
         .collect();
+    // The alternatives (num-dual, reverse) are 10–1000× slower: they run in the first
+    // `ALTERNATIVE_ROUNDS` rounds only, and the number of rounds is set by the others.
+    const ALTERNATIVE_ROUNDS: usize = 5;
+    let alternative = |name: &str| name == "num-dual" || name == "reverse";
     let round: f64 = case
         .variants
         .iter()
         .zip(&calls)
+        .filter(|((name, _), _)| !alternative(name))
         .map(|(&(_, run), &c)| time_calls(run, &case.input, c) * c as f64)
         .sum();
-    let rounds = ((budget / round) as usize).clamp(5, 301);
+    let rounds = ((budget / round) as usize).clamp(ALTERNATIVE_ROUNDS, 301);
     let v = case.variants.len();
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); v];
     let mut over_f: Vec<Vec<f64>> = vec![Vec::new(); v];
@@ -624,12 +630,17 @@ fn run_case(case: &Case, budget: f64) -> Summary {
         .position(|(n, _)| *n == "hand")
         .unwrap();
     for r in 0..rounds {
-        let mut t = vec![0.0; v];
+        let mut t = vec![f64::NAN; v];
         for j in 0..v {
             let j = if r % 2 == 0 { j } else { v - 1 - j };
-            t[j] = time_calls(case.variants[j].1, &case.input, calls[j]);
+            if r < ALTERNATIVE_ROUNDS || !alternative(case.variants[j].0) {
+                t[j] = time_calls(case.variants[j].1, &case.input, calls[j]);
+            }
         }
         for j in 0..v {
+            if t[j].is_nan() {
+                continue;
+            }
             times[j].push(t[j]);
             over_f[j].push(t[j] / t[0]);
             over_hand[j].push(t[j] / t[hand]);
