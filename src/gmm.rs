@@ -40,10 +40,19 @@ use autodiff_runtime::grad;
 pub mod hand;
 
 /// ADBench's `PI` (`src/cpp/shared/defs.h`), used in the objective's constant terms.
+///
+/// ```
+/// assert!((autodiff::gmm::ADBENCH_PI - std::f64::consts::PI).abs() < 1e-11);
+/// ```
 #[allow(clippy::approx_constant, reason = "ADBench's value, not std's")]
 pub const ADBENCH_PI: f64 = 3.14159265359;
 
 /// The Wishart prior's parameters `{γ, m}` (ADBench's `Wishart`).
+///
+/// ```
+/// let w = autodiff::gmm::Wishart { gamma: 1.0, m: 0 }; // every ADBench GMM file's
+/// assert!(autodiff::gmm::wishart_constant(10, w).is_finite());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Wishart {
     /// The scale γ.
@@ -53,6 +62,11 @@ pub struct Wishart {
 }
 
 /// One ADBench GMM instance, as [`read`] returns it.
+///
+/// ```
+/// let input = autodiff::gmm::read(include_str!("../data/adbench/gmm/test.txt")).unwrap();
+/// assert_eq!(input.icf.len(), input.k * input.d * (input.d + 1) / 2);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct GmmInput {
     /// The dimension of a point.
@@ -74,7 +88,12 @@ pub struct GmmInput {
     pub wishart: Wishart,
 }
 
-/// A parse error in an ADBench input.
+/// A parse error in an ADBench input: what was missing or malformed.
+///
+/// ```
+/// let err = autodiff::gmm::read("2 3").unwrap_err();
+/// assert_eq!(err.to_string(), "the input ends before n");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError(pub String);
 

@@ -38,6 +38,12 @@ use crate::gmm::{ParseError, floats, next};
 pub mod hand;
 
 /// One ADBench LSTM instance, as [`read`] returns it.
+///
+/// ```
+/// let input = autodiff::lstm::read(include_str!("../data/adbench/lstm/lstm_l2_c1024.txt"))
+///     .unwrap();
+/// assert_eq!(input.main_params.len(), 8 * input.l * input.b);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct LstmInput {
     /// The number of layers.
