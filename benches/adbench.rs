@@ -397,6 +397,7 @@ fn cases() -> Vec<Case> {
             ("objective", |i| (lstm::objective(lstm_of(i)), Vec::new())),
             ("generated", |i| lstm::gradient(lstm_of(i))),
             ("hand", |i| lstm::hand::gradient(lstm_of(i))),
+            ("adbench-manual", |i| lstm::manual::gradient(lstm_of(i))),
         ];
         if name == "lstm_l2_c1024" {
             variants.push(("num-dual", |i| lstm_dual(lstm_of(i))));
@@ -662,13 +663,13 @@ fn run_case(case: &Case, budget: f64) -> Summary {
         let [h1, hm, h3] = quartiles(over_hand[j].clone());
         if j == 0 {
             println!(
-                "  {name:<13} {:>10}   peak heap {:>9} in {n} allocations",
+                "  {name:<14} {:>10}   peak heap {:>9} in {n} allocations",
                 seconds(t),
                 bytes(peak)
             );
         } else {
             println!(
-                "  {name:<13} {:>10}   R {fm:>7.2} ({f1:.2}–{f3:.2})   /hand {hm:>6.3} \
+                "  {name:<14} {:>10}   R {fm:>7.2} ({f1:.2}–{f3:.2})   /hand {hm:>6.3} \
                  ({h1:.3}–{h3:.3})   peak heap {:>9} in {n} allocations",
                 seconds(t),
                 bytes(peak)
@@ -680,7 +681,14 @@ fn run_case(case: &Case, budget: f64) -> Summary {
 
 /// The summary as a Markdown table: per input, each variant's time, R and ratio to hand.
 fn print_table(rows: &[(String, Summary)]) {
-    let names = ["generated", "checkpointed", "hand", "num-dual", "reverse"];
+    let names = [
+        "generated",
+        "checkpointed",
+        "hand",
+        "adbench-manual",
+        "num-dual",
+        "reverse",
+    ];
     println!();
     println!(
         "| input | t_objective | {} |",

@@ -36,6 +36,7 @@ use autodiff_runtime::grad;
 use crate::gmm::{ParseError, floats, next};
 
 pub mod hand;
+pub mod manual;
 
 /// One ADBench LSTM instance, as [`read`] returns it.
 ///

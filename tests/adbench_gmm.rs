@@ -5,9 +5,10 @@
 //! real 1k-point inputs (ADBench publishes references only for `test.txt`).
 //!
 //! The inputs are embedded from `data/adbench/gmm/` (copied from ADBench, see its README). The
-//! 1k inputs with d ≥ 32 take seconds each in a debug build (and the generated gradient's
-//! records up to 1.2 GB at d = 64, K = 25: see `BENCHMARKS.md`) and are `#[ignore]`d:
-//! `cargo test --release --test adbench_gmm -- --include-ignored` runs them all.
+//! 1k inputs with d = 2, K = 200, with d = 10, K ≥ 25 and with d ≥ 20 take seconds each in a
+//! debug build (and the generated gradient's records up to 2.5 GB at d = 64, K = 25: see
+//! `BENCHMARKS.md`), so they are `#[ignore]`d:
+//! `cargo test --release --test adbench_gmm -- --include-ignored` runs them all (about 10 s).
 
 use autodiff::gmm::{self, GmmInput};
 
@@ -170,6 +171,7 @@ fn gmm_1k_d2_k10() {
 }
 
 #[test]
+#[ignore = "seconds in a debug build: cargo test --release --test adbench_gmm -- --include-ignored"]
 fn gmm_1k_d2_k200() {
     generated_against_hand(include_str!("../data/adbench/gmm/1k/gmm_d2_K200.txt"));
 }
@@ -180,40 +182,43 @@ fn gmm_1k_d10_k5() {
 }
 
 #[test]
+#[ignore = "seconds in a debug build: cargo test --release --test adbench_gmm -- --include-ignored"]
 fn gmm_1k_d10_k25() {
     generated_against_hand(include_str!("../data/adbench/gmm/1k/gmm_d10_K25.txt"));
 }
 
 #[test]
+#[ignore = "seconds in a debug build: cargo test --release --test adbench_gmm -- --include-ignored"]
 fn gmm_1k_d10_k50() {
     generated_against_hand(include_str!("../data/adbench/gmm/1k/gmm_d10_K50.txt"));
 }
 
 #[test]
+#[ignore = "seconds in a debug build: cargo test --release --test adbench_gmm -- --include-ignored"]
 fn gmm_1k_d20_k10() {
     generated_against_hand(include_str!("../data/adbench/gmm/1k/gmm_d20_K10.txt"));
 }
 
 #[test]
-#[ignore = "seconds and up to 1.2 GB in a debug build: cargo test --release --test adbench_gmm -- --include-ignored"]
+#[ignore = "seconds and up to 2.5 GB in a debug build: cargo test --release --test adbench_gmm -- --include-ignored"]
 fn gmm_1k_d32_k10() {
     generated_against_hand(include_str!("../data/adbench/gmm/1k/gmm_d32_K10.txt"));
 }
 
 #[test]
-#[ignore = "seconds and up to 1.2 GB in a debug build: cargo test --release --test adbench_gmm -- --include-ignored"]
+#[ignore = "seconds and up to 2.5 GB in a debug build: cargo test --release --test adbench_gmm -- --include-ignored"]
 fn gmm_1k_d64_k5() {
     generated_against_hand(include_str!("../data/adbench/gmm/1k/gmm_d64_K5.txt"));
 }
 
 #[test]
-#[ignore = "seconds and up to 1.2 GB in a debug build: cargo test --release --test adbench_gmm -- --include-ignored"]
+#[ignore = "seconds and up to 2.5 GB in a debug build: cargo test --release --test adbench_gmm -- --include-ignored"]
 fn gmm_1k_d64_k10() {
     generated_against_hand(include_str!("../data/adbench/gmm/1k/gmm_d64_K10.txt"));
 }
 
 #[test]
-#[ignore = "seconds and up to 1.2 GB in a debug build: cargo test --release --test adbench_gmm -- --include-ignored"]
+#[ignore = "seconds and up to 2.5 GB in a debug build: cargo test --release --test adbench_gmm -- --include-ignored"]
 fn gmm_1k_d64_k25() {
     generated_against_hand(include_str!("../data/adbench/gmm/1k/gmm_d64_K25.txt"));
 }

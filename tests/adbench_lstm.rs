@@ -1,5 +1,5 @@
-//! ADBench's LSTM objective (issue 14): the `#[grad]` gradient of `src/lstm.rs` and the
-//! hand-written reverse sweep
+//! ADBench's LSTM objective (issue 14): the `#[grad]` gradient of `src/lstm.rs`, ADBench's
+//! Manual algorithm (`src/lstm/manual.rs`) and the hand-written reverse sweep
 //! (`src/lstm/hand.rs`) against ADBench's reference values for `lstm_l2_c1024`, with ADBench's
 //! tolerance ρ(x, y) = |x − y| / max(1, |x| + |y|) < 1e-8, and against each other on the other
 //! inputs (ADBench publishes a reference only for `lstm_l2_c1024`).
@@ -97,6 +97,14 @@ fn hand_written_gradient_matches_adbench() {
     assert_close("hand-written gradient", &g, &gradient, 1e-8);
 }
 
+#[test]
+fn adbench_manual_gradient_matches_adbench() {
+    let (objective, gradient) = expected();
+    let (loss, g) = lstm::manual::gradient(&input(L2_C1024));
+    assert_close("objective", &[loss], &[objective], 1e-8);
+    assert_close("ADBench's Manual algorithm", &g, &gradient, 1e-8);
+}
+
 /// The generated gradient against the hand-written one (1e-12), and a central difference in
 /// one parameter of each block (the weights, the biases, the extra parameters).
 fn generated_against_hand(text: &str) {
@@ -126,6 +134,17 @@ fn generated_against_hand(text: &str) {
             g[index]
         );
     }
+}
+
+/// ADBench's Manual algorithm against the hand-written sweep with four layers (the reference
+/// has two). `O(b·l³)` per step: slow in a debug build, so one input.
+#[test]
+fn adbench_manual_against_hand_written_with_four_layers() {
+    let input = input(include_str!("../data/adbench/lstm/lstm_l4_c1024.txt"));
+    let (loss, g) = lstm::manual::gradient(&input);
+    let (loss_hand, g_hand) = lstm::hand::gradient(&input);
+    assert_close("objective", &[loss], &[loss_hand], 1e-14);
+    assert_close("ADBench's Manual against hand-written", &g, &g_hand, 1e-12);
 }
 
 #[test]
