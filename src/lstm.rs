@@ -3,7 +3,8 @@
 //! loops over slices as a Rust user would and differentiated by `#[grad]` ([`lstm_objective`],
 //! storing every time step's records); a reader for ADBench's input files; and, in [`hand`], the
 //! expert baseline: a hand-written reverse sweep (back-propagation through time, the gates of
-//! every step recorded in the forward sweep).
+//! every step recorded in the forward sweep); and, in [`manual`], ADBench's own Manual
+//! algorithm (the state's Jacobian carried forward in time), for comparison.
 //!
 //! The model, for `l` layers of `b` cells, over `c − 1` steps of a sequence of `c` bit vectors:
 //!

@@ -10,7 +10,8 @@
 //! comes from the recorded values (`σ' = σ(1 − σ)`, `tanh' = 1 − tanh²`).
 //!
 //! ADBench's own Manual LSTM (`src/cpp/modules/manual/lstm_d.cpp`) carries the state's Jacobian
-//! forward in time instead, which is no fair reverse-mode baseline (issue 14); it is not ported.
+//! forward in time instead, which is no fair reverse-mode baseline (issue 14); its algorithm is
+//! in [`super::manual`], for comparison.
 
 #![allow(
     clippy::needless_range_loop,
