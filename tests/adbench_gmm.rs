@@ -152,8 +152,10 @@ fn generated_against_hand(text: &str) {
         *p += h;
         *m -= h;
         let fd = (gmm::objective(&plus) - gmm::objective(&minus)) / (2.0 * h);
+        // The rounding of f(x ± h) alone moves the difference by about ε·|f|/h ≈ 2e-10·|f|
+        // (|f| reaches 1e6 at d = 64).
         assert!(
-            (fd - g_hand[index]).abs() <= 1e-5 * (1.0 + fd.abs()),
+            (fd - g_hand[index]).abs() <= 1e-5 * (1.0 + fd.abs()) + 1e-8 * f.abs(),
             "parameter {index}: difference {fd}, gradient {}",
             g_hand[index]
         );
