@@ -507,3 +507,38 @@ fn variance_and_standard_deviation() {
         .assert_ok();
     }
 }
+
+// ---- Found by the ndarray random tester ---------------------------------------------------------
+
+/// An element read and a slice's mean captured by `mapv` closures (their types were not
+/// inferred), a slice kept by the gradient (its element type was not inferred), and
+/// `x.shape()[k]` in an integer argument and in `s![..]` (typed `i32`). (`t.dot(&t)` of a bound
+/// 1-D slice is ambiguous to rustc itself, E0034, without `#[grad]`: not a macro bug.)
+#[grad]
+fn tester_findings(x: &Array2<f64>, y: &Array1<f64>) -> f64 {
+    let t = x[[0, 1]];
+    let m: f64 = x.slice(s![..;2, ..]).mean().unwrap();
+    let a = x.mapv(|v| v * t).sum() + y.mapv(|v| v * v + m).sum();
+    let first = x.slice(s![0, ..]);
+    let b = y.dot(&first);
+    let c = x.row(x.shape()[0] - 1).sum() + x.slice(s![x.shape()[0] - 1, ..]).sum();
+    a + b + c
+}
+
+#[test]
+fn ndarray_tester_findings() {
+    let x = matrix(3, 2, 100);
+    let y = array![0.5, -1.25];
+    let (value, bar_x, bar_y) = tester_findings_grad(&x, &y);
+    let direct = tester_findings(&x, &y);
+    assert!(
+        (value - direct).abs() <= 1e-14 * direct.abs(),
+        "{value} vs {direct}"
+    );
+    check::gradient(
+        |(x, y): &(Array2<f64>, Array1<f64>)| tester_findings(x, y),
+        &(x.clone(), y.clone()),
+        &(bar_x, bar_y),
+    )
+    .assert_ok();
+}

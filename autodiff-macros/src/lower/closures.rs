@@ -137,7 +137,12 @@ impl Lowerer<'_> {
                     return None;
                 }
                 Some(ty) if !is_float_type(&ty, &float, &self.type_params) => (ty, false),
-                _ => (quote!(#float), true),
+                _ => {
+                    // A float of the function's type, as the closure's function takes it.
+                    let written = self.types.written(&float);
+                    self.types.unify(slot, written);
+                    (quote!(#float), true)
+                }
             };
             let ident = syn::Ident::new(&name, Span::call_site());
             capture_params.push(quote!(#ident: #ty));

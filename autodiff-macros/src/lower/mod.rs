@@ -1809,6 +1809,18 @@ impl Lowerer<'_> {
         var
     }
 
+    /// The element type of an ndarray array's slot (a fresh unknown where it is not one).
+    fn element_of_ndarray(&mut self, slot: Slot) -> Slot {
+        match self.types.as_ndarray(slot) {
+            Some((elem, _)) => elem,
+            None => {
+                let elem = self.types.unknown();
+                self.types.unify_element(slot, elem);
+                elem
+            }
+        }
+    }
+
     /// The type of a primitive's result from its first argument's (`rest`: the others').
     fn primitive_type(&mut self, prim: &primitives::Primitive, first: Slot, rest: &[Slot]) -> Slot {
         let array = self.types.as_ndarray(first);
@@ -1932,8 +1944,7 @@ impl Lowerer<'_> {
                     _ => 1,
                 };
                 let slot = self.slot_of(receiver);
-                let elem = self.types.unknown();
-                self.types.unify_element(slot, elem);
+                let elem = self.element_of_ndarray(slot);
                 self.types.ndarray(elem, Some(rank))
             }
             Op::Method {
@@ -1955,6 +1966,18 @@ impl Lowerer<'_> {
                 let slots: Vec<Slot> = args.iter().map(|a| self.slot_of(a)).collect();
                 let (first, rest) = slots.split_first().expect("nn functions take an argument");
                 self.primitive_type(prim, *first, rest)
+            }
+            // `x.shape()[k]`: a `usize`.
+            Op::Index {
+                base: Operand::Var(base),
+                ..
+            } if self.stmts.iter().any(|stmt| {
+                matches!(stmt, Stmt::Let(Let { var, op: Op::Method { prim, .. }, .. })
+                    if var == base && prim.name == "shape")
+            }) =>
+            {
+                let usize_ty: Type = syn::parse_quote!(usize);
+                self.types.written(&usize_ty)
             }
             Op::Index { base, index } => {
                 let base = self.slot_of(base);
@@ -1982,8 +2005,7 @@ impl Lowerer<'_> {
             }
             Op::Slice { base, elems } => {
                 let slot = self.slot_of(base);
-                let elem = self.types.unknown();
-                self.types.unify_element(slot, elem);
+                let elem = self.element_of_ndarray(slot);
                 let rank = elems
                     .iter()
                     .filter(|e| !matches!(e, crate::ssa::SliceElem::Index(_)))
