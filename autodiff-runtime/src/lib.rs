@@ -319,6 +319,7 @@ pub use num_traits::Float;
 
 pub mod array;
 pub mod check;
+pub mod checkpoint;
 pub mod nn;
 pub mod scalar;
 
