@@ -125,6 +125,42 @@ impl<S> Periodic<S> {
         self.steps = start;
         Some((snapshot, start, len))
     }
+
+    /// The segments, last first, as [`pop_segment`](Periodic::pop_segment) gives them.
+    ///
+    /// ```
+    /// let mut periodic = autodiff_runtime::checkpoint::Periodic::new(2);
+    /// for step in 0..3 {
+    ///     if periodic.forward_step() {
+    ///         periodic.keep(step);
+    ///     }
+    /// }
+    /// let segments: Vec<_> = periodic.into_segments().collect();
+    /// assert_eq!(segments, [(2, 2, 1), (0, 0, 2)]);
+    /// ```
+    pub fn into_segments(self) -> Segments<S> {
+        Segments { periodic: self }
+    }
+}
+
+/// The segments of a [`Periodic`] schedule, last first ([`Periodic::into_segments`]): each its
+/// snapshot, its first step and its number of steps.
+///
+/// ```
+/// let periodic = autodiff_runtime::checkpoint::Periodic::<f64>::new(2);
+/// assert_eq!(periodic.into_segments().count(), 0);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Segments<S> {
+    periodic: Periodic<S>,
+}
+
+impl<S> Iterator for Segments<S> {
+    type Item = (S, usize, usize);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.periodic.pop_segment()
+    }
 }
 
 /// What the reverse sweep of a [`Revolve`] schedule does next. Steps are numbered from 0; the
