@@ -103,9 +103,8 @@ pub fn of_loop(attrs: &[syn::Attribute], is_for: bool, errors: &mut Errors) -> O
         };
         if number == 0 {
             let message = if name == "every" {
-                "`every = 0` keeps no snapshot: `every = k` keeps the loop-carried variables \
-                 every k iterations, k at least 1 (`every = 1` is `#[checkpoint]`'s memory with \
-                 one recording rerun)"
+                "`every = 0` keeps no snapshot: write `every = k` with k at least 1, which \
+                 keeps the loop-carried variables every k iterations"
             } else {
                 "`snapshots = 0` keeps no snapshot to start the reverse sweep from: write at \
                  least `snapshots = 1`"

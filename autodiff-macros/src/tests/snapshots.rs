@@ -233,3 +233,21 @@ snapshot!(
         x[0] * x[0] + x[1] * x[1]
     }
 );
+
+// `#[checkpoint(every = k)]`: the forward keeps the carried state every k iterations in a
+// runtime `Periodic`; the reverse runs each segment again from its snapshot, last first,
+// recording into one buffer, then reverses the segment from it.
+snapshot!(
+    checkpointed_every,
+    "",
+    fn simulate(x0: &[f64; 2], k: f64, steps: usize) -> f64 {
+        let mut x = *x0;
+        #[checkpoint(every = 100)]
+        for _ in 0..steps {
+            let v = x[1];
+            x[1] = v - 0.1 * k * x[0].sin();
+            x[0] += 0.1 * v;
+        }
+        x[0] * x[0] + x[1] * x[1]
+    }
+);
