@@ -255,16 +255,31 @@ fn beta(s: usize, r: isize) -> usize {
     if r < 0 {
         return 0;
     }
-    // C(s + r, r), multiplying in the smaller of r and s factors.
-    let (n, k) = (s as u128 + r as u128, (r as u128).min(s as u128));
-    let mut c: u128 = 1;
-    for i in 1..=k {
-        c = c * (n - k + i) / i;
-        if c >= usize::MAX as u128 {
-            return usize::MAX;
-        }
+    let mut c = 1;
+    for i in 1..=r as usize {
+        c = next_beta(c, s, i);
     }
-    c as usize
+    c
+}
+
+/// β(s, i) from β(s, i − 1) = `c`: C(s + i, s) = C(s + i − 1, s)·(s + i)/i, exact, saturating.
+fn next_beta(c: usize, s: usize, i: usize) -> usize {
+    if c == usize::MAX {
+        return c;
+    }
+    (c as u128 * (s + i) as u128 / i as u128).try_into().unwrap_or(usize::MAX)
+}
+
+/// The repetition number r of `n` steps with `s` snapshots, and β(s, r − 2), β(s, r − 1),
+/// β(s, r) (0 for negative arguments), in O(r).
+fn repetitions_and_betas(n: usize, s: usize) -> (usize, [usize; 3]) {
+    let mut betas = [0, 0, 1];
+    let mut r = 0;
+    while betas[2] < n {
+        r += 1;
+        betas = [betas[1], betas[2], next_beta(betas[2], s, r)];
+    }
+    (r, betas)
 }
 
 impl<S> Revolve<S> {
@@ -323,11 +338,7 @@ impl<S> Revolve<S> {
     /// assert_eq!(Revolve::<f64>::repetitions(1, 1), 0);
     /// ```
     pub fn repetitions(steps: usize, snapshots: usize) -> usize {
-        let mut r = 0;
-        while beta(snapshots, r as isize) < steps {
-            r += 1;
-        }
-        r
+        repetitions_and_betas(steps, snapshots).0
     }
 
     /// The closed form r·n − C(s + r, s + 1) of the number of steps the schedule advances
@@ -405,9 +416,16 @@ impl<S> Revolve<S> {
             // `from + first` so that the first part is reversed with s snapshots and r - 1
             // repetitions and the second with s - 1 and r: the count is then the closed form.
             let s = self.snapshots - self.kept.len() + 1;
-            let r = Self::repetitions(n, s) as isize;
-            let least = beta(s, r - 2).max(1);
-            let first = least.max(n.saturating_sub(beta(s - 1, r))).min(n - 1);
+            let (r, [two_fewer, _, most]) = repetitions_and_betas(n, s);
+            // β(s − 1, r) = β(s, r)·s/(s + r).
+            let second_most = match most {
+                usize::MAX => usize::MAX,
+                most => (most as u128 * s as u128 / (s + r) as u128) as usize,
+            };
+            let first = two_fewer
+                .max(1)
+                .max(n.saturating_sub(second_most))
+                .min(n - 1);
             let split = from + first;
             self.tasks.push(Task {
                 from,
