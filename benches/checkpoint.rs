@@ -147,7 +147,8 @@ rnn!(rnn_snapshots_8, checkpoint(snapshots = 8));
 rnn!(rnn_snapshots_32, checkpoint(snapshots = 32));
 
 type OdeGrad = fn(&[f64; 4], &[f64; 4], usize) -> (f64, [f64; 4], [f64; 4]);
-type RnnGrad = fn(&Array2<f64>, &Array1<f64>, &Array2<f64>, usize) -> (f64, Array2<f64>, Array1<f64>);
+type RnnGrad =
+    fn(&Array2<f64>, &Array1<f64>, &Array2<f64>, usize) -> (f64, Array2<f64>, Array1<f64>);
 
 const NAMES: [&str; 5] = [
     "store-all",
@@ -181,7 +182,10 @@ fn interleaved(primal: &dyn Fn(), variants: &[&dyn Fn()], rounds: usize) -> (f64
         t[t.len() / 2]
     };
     let primal = median(&mut times[variants.len()]);
-    (primal, times[..variants.len()].iter_mut().map(median).collect())
+    (
+        primal,
+        times[..variants.len()].iter_mut().map(median).collect(),
+    )
 }
 
 fn report(
@@ -197,7 +201,14 @@ fn report(
         "{:<16} {:>14} {:>12} {:>12} {:>10} {:>22}",
         "variant", "peak heap (B)", "allocations", "time (ms)", "× f", "forward steps (theory)"
     );
-    println!("{:<16} {:>14} {:>12} {:>12.3} {:>10}", "f alone", "-", "-", primal * 1e3, "1.00");
+    println!(
+        "{:<16} {:>14} {:>12} {:>12.3} {:>10}",
+        "f alone",
+        "-",
+        "-",
+        primal * 1e3,
+        "1.00"
+    );
     for (i, name) in NAMES.iter().enumerate() {
         let forward = match i {
             0 => steps,
@@ -247,7 +258,11 @@ fn main() {
     let refs: Vec<&dyn Fn()> = calls.iter().map(|c| c.as_ref()).collect();
     let (primal, times) = interleaved(
         &|| {
-            black_box(ode_store_all(black_box(&x0), black_box(&p), black_box(ODE_STEPS)));
+            black_box(ode_store_all(
+                black_box(&x0),
+                black_box(&p),
+                black_box(ODE_STEPS),
+            ));
         },
         &refs,
         301,
@@ -268,7 +283,11 @@ fn main() {
     ];
     let reference = rnn[0](&w, &b, &h0, RNN_STEPS);
     for g in &rnn[1..] {
-        assert_eq!(g(&w, &b, &h0, RNN_STEPS), reference, "bit-identical gradients");
+        assert_eq!(
+            g(&w, &b, &h0, RNN_STEPS),
+            reference,
+            "bit-identical gradients"
+        );
     }
     let memory: Vec<(usize, usize)> = rnn
         .iter()
@@ -286,7 +305,12 @@ fn main() {
     let refs: Vec<&dyn Fn()> = calls.iter().map(|c| c.as_ref()).collect();
     let (primal, times) = interleaved(
         &|| {
-            black_box(rnn_store_all(black_box(&w), black_box(&b), black_box(&h0), RNN_STEPS));
+            black_box(rnn_store_all(
+                black_box(&w),
+                black_box(&b),
+                black_box(&h0),
+                RNN_STEPS,
+            ));
         },
         &refs,
         15,

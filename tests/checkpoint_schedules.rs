@@ -44,12 +44,36 @@ fn a_time_stepper_over_a_carried_array() {
     for steps in [0, 1, 2, 3, 6, 7, 10, 22, 200] {
         let plain = pendulum_grad(&[0.4, -0.2], 3.0, steps);
         let x0 = &[0.4, -0.2];
-        assert_eq!(plain, pendulum_every_1_grad(x0, 3.0, steps), "every 1, {steps}");
-        assert_eq!(plain, pendulum_every_3_grad(x0, 3.0, steps), "every 3, {steps}");
-        assert_eq!(plain, pendulum_every_7_grad(x0, 3.0, steps), "every 7, {steps}");
-        assert_eq!(plain, pendulum_snapshots_1_grad(x0, 3.0, steps), "s 1, {steps}");
-        assert_eq!(plain, pendulum_snapshots_2_grad(x0, 3.0, steps), "s 2, {steps}");
-        assert_eq!(plain, pendulum_snapshots_5_grad(x0, 3.0, steps), "s 5, {steps}");
+        assert_eq!(
+            plain,
+            pendulum_every_1_grad(x0, 3.0, steps),
+            "every 1, {steps}"
+        );
+        assert_eq!(
+            plain,
+            pendulum_every_3_grad(x0, 3.0, steps),
+            "every 3, {steps}"
+        );
+        assert_eq!(
+            plain,
+            pendulum_every_7_grad(x0, 3.0, steps),
+            "every 7, {steps}"
+        );
+        assert_eq!(
+            plain,
+            pendulum_snapshots_1_grad(x0, 3.0, steps),
+            "s 1, {steps}"
+        );
+        assert_eq!(
+            plain,
+            pendulum_snapshots_2_grad(x0, 3.0, steps),
+            "s 2, {steps}"
+        );
+        assert_eq!(
+            plain,
+            pendulum_snapshots_5_grad(x0, 3.0, steps),
+            "s 5, {steps}"
+        );
     }
 }
 
@@ -240,9 +264,21 @@ fn an_rnn_over_array2_states() {
     for steps in [0, 1, 3, 8, 10] {
         let xs: Vec<Array2<f64>> = (0..steps).map(|t| matrix(2, 3, t as f64)).collect();
         let plain = rnn_grad(&w, &u, &b, &xs, &h0);
-        assert_eq!(plain, rnn_every_3_grad(&w, &u, &b, &xs, &h0), "steps = {steps}");
-        assert_eq!(plain, rnn_snapshots_2_grad(&w, &u, &b, &xs, &h0), "steps = {steps}");
-        assert_eq!(plain, rnn_snapshots_4_grad(&w, &u, &b, &xs, &h0), "steps = {steps}");
+        assert_eq!(
+            plain,
+            rnn_every_3_grad(&w, &u, &b, &xs, &h0),
+            "steps = {steps}"
+        );
+        assert_eq!(
+            plain,
+            rnn_snapshots_2_grad(&w, &u, &b, &xs, &h0),
+            "steps = {steps}"
+        );
+        assert_eq!(
+            plain,
+            rnn_snapshots_4_grad(&w, &u, &b, &xs, &h0),
+            "steps = {steps}"
+        );
     }
 }
 

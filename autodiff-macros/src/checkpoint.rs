@@ -72,8 +72,16 @@ pub fn of_loop(attrs: &[syn::Attribute], is_for: bool, errors: &mut Errors) -> O
             }
             return Ok(());
         };
-        let example = if name == "every" { "every = 100" } else { "snapshots = 16" };
-        let unit = if name == "every" { "iterations" } else { "snapshots" };
+        let example = if name == "every" {
+            "every = 100"
+        } else {
+            "snapshots = 16"
+        };
+        let unit = if name == "every" {
+            "iterations"
+        } else {
+            "snapshots"
+        };
         if !meta.input.peek(syn::Token![=]) {
             errors.spanned(
                 &meta.path,

@@ -304,11 +304,12 @@ impl Loop {
     pub fn recomputes_index(&self) -> bool {
         !self.checkpoint.as_ref().is_some_and(|c| c.segments())
             && self.range.as_ref().is_some_and(|range| {
-            !range
-                .adaptors
-                .iter()
-                .any(|a| matches!(a, Adaptor::StepBy(_)))
-        }) && self.exits.is_empty()
+                !range
+                    .adaptors
+                    .iter()
+                    .any(|a| matches!(a, Adaptor::StepBy(_)))
+            })
+            && self.exits.is_empty()
     }
 
     /// Whether the records of all its runs go in one `Vec` for the whole call, declared with

@@ -267,7 +267,9 @@ fn next_beta(c: usize, s: usize, i: usize) -> usize {
     if c == usize::MAX {
         return c;
     }
-    (c as u128 * (s + i) as u128 / i as u128).try_into().unwrap_or(usize::MAX)
+    (c as u128 * (s + i) as u128 / i as u128)
+        .try_into()
+        .unwrap_or(usize::MAX)
 }
 
 /// The repetition number r of `n` steps with `s` snapshots, and β(s, r − 2), β(s, r − 1),
@@ -652,7 +654,10 @@ mod tests {
                     Revolve::<usize>::forward_steps(steps, snapshots),
                     "n = {steps}, s = {snapshots}"
                 );
-                assert!(most <= snapshots, "n = {steps}, s = {snapshots}: {most} held");
+                assert!(
+                    most <= snapshots,
+                    "n = {steps}, s = {snapshots}: {most} held"
+                );
             }
         }
         for (steps, snapshots) in [(1000, 10), (4096, 20), (10_000, 8), (10_000, 32), (256, 8)] {

@@ -601,7 +601,8 @@ impl Forward<'_> {
             .iter()
             .filter(|c| live[c.inside.0] || live[c.after.0])
             .collect();
-        let updated = |c: &&crate::ssa::Carried| !matches!(c.next, Operand::Var(v) if v == c.inside);
+        let updated =
+            |c: &&crate::ssa::Carried| !matches!(c.next, Operand::Var(v) if v == c.inside);
         let reverse_buffer = quote! {
             for #pattern in #buffer.drain(..).rev() {
                 #(#body)*
@@ -619,16 +620,17 @@ impl Forward<'_> {
                     .iter()
                     .map(|c| &function.var(c.inside).name)
                     .collect();
-                let cloned = self.given_away(
-                    carried
-                        .iter()
-                        .map(|c| Operand::Var(c.inside))
-                        .collect::<Vec<_>>()
-                        .iter(),
-                )
-                .into_iter()
-                .cloned()
-                .collect::<Vec<_>>();
+                let cloned = self
+                    .given_away(
+                        carried
+                            .iter()
+                            .map(|c| Operand::Var(c.inside))
+                            .collect::<Vec<_>>()
+                            .iter(),
+                    )
+                    .into_iter()
+                    .cloned()
+                    .collect::<Vec<_>>();
                 let keep = snapshot.literal(0, &cloned.iter().collect::<Vec<_>>());
                 let (from, to, step) = (
                     format_ident!("{}_from", name),
@@ -685,7 +687,10 @@ impl Forward<'_> {
                         quote!(#inside)
                     }
                 });
-                let (start, len) = (format_ident!("{}_start", name), format_ident!("{}_len", name));
+                let (start, len) = (
+                    format_ident!("{}_start", name),
+                    format_ident!("{}_len", name),
+                );
                 let rerun = self.loop_in(
                     looped,
                     Some(&Segment {
