@@ -321,3 +321,34 @@ fn the_forward_half_keeps_snapshots_only() {
     assert!(residuals.loop0.held() <= 5);
     assert_eq!(std::mem::size_of::<PendulumSnapshots5Loop0Snapshot>(), 16);
 }
+
+// A checkpointed loop whose carried variables have no derivative: nothing to keep or rerun.
+macro_rules! counted {
+    ($name:ident $(, $checkpoint:tt)?) => {
+        #[grad]
+        fn $name(x: f64, n: usize) -> f64 {
+            let mut count = 0;
+            let mut y = x;
+            $(#[checkpoint $checkpoint])?
+            for _ in 0..n {
+                count += 2;
+            }
+            $(#[checkpoint $checkpoint])?
+            for _ in 0..count {
+                y = y.sin();
+            }
+            y * count as f64
+        }
+    };
+}
+counted!(counted);
+counted!(counted_every_2, (every = 2));
+counted!(counted_snapshots_2, (snapshots = 2));
+
+#[test]
+fn a_loop_without_derivatives() {
+    for n in [0, 1, 5] {
+        assert_eq!(counted_grad(0.7, n), counted_every_2_grad(0.7, n));
+        assert_eq!(counted_grad(0.7, n), counted_snapshots_2_grad(0.7, n));
+    }
+}

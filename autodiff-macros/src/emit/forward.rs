@@ -421,10 +421,9 @@ impl Forward<'_> {
         }
         // `every` and `snapshots`: the runtime schedule that keeps the snapshots, in place of
         // the records (the reverse half records a segment at a time).
-        let schedule = looped
-            .checkpoint
-            .as_ref()
-            .filter(|c| c.segments() && segment.is_none());
+        let schedule = looped.checkpoint.as_ref().filter(|c| {
+            c.segments() && segment.is_none() && self.layout.records.contains_key(&looped.records)
+        });
         let record = match segment {
             Some(segment) => self
                 .layout
