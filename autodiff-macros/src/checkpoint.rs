@@ -43,7 +43,12 @@ const FORMS: &str =
 /// The checkpoint a loop's attributes ask for, or an error under the attribute. `is_for`: the
 /// loop is a `for` loop (`snapshots` needs its trip count when it starts).
 pub fn of_loop(attrs: &[syn::Attribute], is_for: bool, errors: &mut Errors) -> Option<Checkpoint> {
-    let attr = attrs.iter().find(|a| is_checkpoint(a))?;
+    let mut found = attrs.iter().filter(|a| is_checkpoint(a));
+    let attr = found.next()?;
+    if let Some(second) = found.next() {
+        errors.spanned(second, "one `#[checkpoint]` per loop; keep one of them");
+        return None;
+    }
     let list = match &attr.meta {
         syn::Meta::Path(_) => return Some(Checkpoint::EachIteration),
         syn::Meta::List(list) => list,

@@ -40,4 +40,15 @@ fn no_value(x: f64, n: usize) -> f64 {
     s
 }
 
+#[grad]
+fn twice(x: f64, n: usize) -> f64 {
+    let mut s = x;
+    #[checkpoint(every = 2)]
+    #[checkpoint(snapshots = 3)]
+    for _ in 0..n {
+        s = s.sin();
+    }
+    s
+}
+
 fn main() {}
