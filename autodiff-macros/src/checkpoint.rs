@@ -4,6 +4,7 @@
 //! the [`Checkpoint`] each loop asks for, and the function with the attributes removed (rustc
 //! accepts no unknown attribute on a statement), as the original item is emitted.
 
+use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
@@ -16,42 +17,161 @@ pub enum Checkpoint {
     /// `#[checkpoint]`: the carried variables at every iteration; each iteration's body runs
     /// again in the reverse sweep.
     EachIteration,
+    /// `#[checkpoint(every = k)]`: the carried variables every `k` iterations; the reverse
+    /// sweep runs each segment again, recording, then reverses it.
+    Every(u64),
+    /// `#[checkpoint(snapshots = s)]` on a `for` loop: at most `s` snapshots of the carried
+    /// variables on the binomial (revolve) schedule.
+    Snapshots(u64),
+}
+
+impl Checkpoint {
+    /// Whether the reverse sweep runs iterations again from snapshots, recording them into a
+    /// buffer of the loop's ordinary records (`every`, `snapshots`).
+    pub fn segments(&self) -> bool {
+        matches!(self, Checkpoint::Every(_) | Checkpoint::Snapshots(_))
+    }
 }
 
 fn is_checkpoint(attr: &syn::Attribute) -> bool {
     attr.path().is_ident("checkpoint")
 }
 
-/// The checkpoint a loop's attributes ask for, or an error under the attribute.
-pub fn of_loop(attrs: &[syn::Attribute], errors: &mut Errors) -> Option<Checkpoint> {
-    let attr = attrs.iter().find(|a| is_checkpoint(a))?;
-    match &attr.meta {
-        syn::Meta::Path(_) => Some(Checkpoint::EachIteration),
-        syn::Meta::List(list) => {
-            let text = list.tokens.to_string();
-            let message = if text.starts_with("every") || text.starts_with("snapshots") {
-                format!(
-                    "`#[checkpoint({text})]` is not supported yet; write `#[checkpoint]`, which \
-                     keeps the loop-carried variables at every iteration and runs each \
-                     iteration again in the reverse sweep"
-                )
-            } else {
-                format!(
-                    "unknown argument `{text}` to `#[checkpoint]`; write `#[checkpoint]`, \
-                     `#[checkpoint(every = k)]` or `#[checkpoint(snapshots = s)]`"
-                )
-            };
-            errors.spanned(&list.tokens, message);
-            None
-        }
+const FORMS: &str =
+    "write `#[checkpoint]`, `#[checkpoint(every = k)]` or `#[checkpoint(snapshots = s)]`";
+
+/// The checkpoint a loop's attributes ask for, or an error under the attribute. `is_for`: the
+/// loop is a `for` loop (`snapshots` needs its trip count when it starts).
+pub fn of_loop(attrs: &[syn::Attribute], is_for: bool, errors: &mut Errors) -> Option<Checkpoint> {
+    let mut found = attrs.iter().filter(|a| is_checkpoint(a));
+    let attr = found.next()?;
+    if let Some(second) = found.next() {
+        errors.spanned(second, "one `#[checkpoint]` per loop; keep one of them");
+        return None;
+    }
+    let list = match &attr.meta {
+        syn::Meta::Path(_) => return Some(Checkpoint::EachIteration),
+        syn::Meta::List(list) => list,
         syn::Meta::NameValue(nv) => {
+            errors.spanned(nv, FORMS);
+            return None;
+        }
+    };
+    let mut found: Option<(Checkpoint, proc_macro2::Span)> = None;
+    let mut failed = false;
+    let parsed = list.parse_nested_meta(|meta| {
+        let name = if meta.path.is_ident("every") {
+            "every"
+        } else if meta.path.is_ident("snapshots") {
+            "snapshots"
+        } else {
+            let text = meta.path.to_token_stream().to_string();
             errors.spanned(
-                nv,
-                "write `#[checkpoint]`, `#[checkpoint(every = k)]` or \
-                 `#[checkpoint(snapshots = s)]`",
+                &meta.path,
+                format!("unknown argument `{text}` to `#[checkpoint]`; {FORMS}"),
             );
+            failed = true;
+            // Skip its value, if it has one.
+            if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            return Ok(());
+        };
+        let example = if name == "every" {
+            "every = 100"
+        } else {
+            "snapshots = 16"
+        };
+        let unit = if name == "every" {
+            "iterations"
+        } else {
+            "snapshots"
+        };
+        if !meta.input.peek(syn::Token![=]) {
+            errors.spanned(
+                &meta.path,
+                format!("`{name}` takes a number of {unit}: `#[checkpoint({example})]`"),
+            );
+            failed = true;
+            return Ok(());
+        }
+        let value: syn::Expr = meta.value()?.parse()?;
+        let number = match &value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(int),
+                ..
+            }) => int.base10_parse::<u64>().ok(),
+            _ => None,
+        };
+        let Some(number) = number else {
+            errors.spanned(
+                &value,
+                format!(
+                    "`{name}` takes an integer literal, the number of {unit}: \
+                     `#[checkpoint({example})]`"
+                ),
+            );
+            failed = true;
+            return Ok(());
+        };
+        if number == 0 {
+            let message = if name == "every" {
+                "`every = 0` keeps no snapshot: write `every = k` with k at least 1, which \
+                 keeps the loop-carried variables every k iterations"
+            } else {
+                "`snapshots = 0` keeps no snapshot to start the reverse sweep from: write at \
+                 least `snapshots = 1`"
+            };
+            errors.spanned(&value, message);
+            failed = true;
+            return Ok(());
+        }
+        let checkpoint = if name == "every" {
+            Checkpoint::Every(number)
+        } else {
+            Checkpoint::Snapshots(number)
+        };
+        let span = meta.path.span();
+        if let Some((first, _)) = &found {
+            let first = match first {
+                Checkpoint::Every(_) => "every",
+                _ => "snapshots",
+            };
+            errors.spanned(
+                &meta.path,
+                format!(
+                    "`#[checkpoint]` takes one of `every = k` and `snapshots = s`; \
+                     `{first}` is already given"
+                ),
+            );
+            failed = true;
+            return Ok(());
+        }
+        found = Some((checkpoint, span));
+        Ok(())
+    });
+    if let Err(error) = parsed {
+        errors.push(syn::Error::new(error.span(), format!("{error}: {FORMS}")));
+        return None;
+    }
+    if failed {
+        return None;
+    }
+    match found {
+        None => {
+            errors.spanned(&list.tokens, FORMS);
             None
         }
+        Some((Checkpoint::Snapshots(_), span)) if !is_for => {
+            errors.push(syn::Error::new(
+                span,
+                "`snapshots = s` needs the loop's trip count when it starts, which a `while` or \
+                 `loop` does not give: write `every = k` (a snapshot every k iterations), or \
+                 write the loop as a `for` over a range",
+            ));
+            None
+        }
+        Some((checkpoint, _)) => Some(checkpoint),
     }
 }
 

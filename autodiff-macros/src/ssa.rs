@@ -399,13 +399,17 @@ impl Loop {
     /// Whether the reverse sweep can run the range backwards for the index: a `for` loop with
     /// no early exit and no `step_by` (`StepBy` runs backwards only over ranges whose length
     /// is exact, which `a..=b` and ranges of 64-bit integers are not; those loops keep the index).
+    /// A loop checkpointed with `every` or `snapshots` keeps the index in its records: the
+    /// reverse sweep takes back a segment of iterations at a time.
     pub fn recomputes_index(&self) -> bool {
-        self.range.as_ref().is_some_and(|range| {
-            !range
-                .adaptors
-                .iter()
-                .any(|a| matches!(a, Adaptor::StepBy(_)))
-        }) && self.exits.is_empty()
+        !self.checkpoint.as_ref().is_some_and(|c| c.segments())
+            && self.range.as_ref().is_some_and(|range| {
+                !range
+                    .adaptors
+                    .iter()
+                    .any(|a| matches!(a, Adaptor::StepBy(_)))
+            })
+            && self.exits.is_empty()
     }
 
     /// Whether the records of all its runs go in one `Vec` for the whole call, declared with
@@ -420,6 +424,10 @@ impl Loop {
     /// `2..10`, `0..=3` (with `.rev()`, `.step_by(k)` after them), so that the records fit in an
     /// array on the stack. Not past [`STACK_RECORDS`] iterations of a literal.
     pub fn static_trip_bound(&self) -> Option<proc_macro2::TokenStream> {
+        // Checkpointed with `every` or `snapshots`: records of a segment at a time, in a `Vec`.
+        if self.checkpoint.as_ref().is_some_and(|c| c.segments()) {
+            return None;
+        }
         let range = self.range.as_ref()?;
         let literal = |o: &Operand| match o {
             Operand::Const(tokens) => syn::parse2::<syn::LitInt>(tokens.clone())

@@ -293,6 +293,52 @@
 /// }
 /// ```
 ///
+/// # Checkpointing a loop
+///
+/// By default a loop's records are all kept until the reverse sweep. An attribute on a `for`,
+/// `while` or `loop` statement trades that memory for recomputation, with the same gradient to
+/// the last bit:
+///
+/// | written on the loop | the forward sweep keeps | extra work |
+/// | --- | --- | --- |
+/// | `#[checkpoint]` | the loop-carried variables at each iteration | one more forward of each iteration |
+/// | `#[checkpoint(every = k)]` | the carried variables every `k` iterations, and one segment's records at a time in the reverse sweep | one more forward of the loop |
+/// | `#[checkpoint(snapshots = s)]` | at most `s` snapshots of the carried variables, on the binomial (revolve) schedule, and one iteration's records | r·n − C(s + r, s + 1) steps again (r the least with C(s + r, s) ≥ n), the fewest for `s` snapshots; `for` loops only |
+///
+/// The schedules are [`checkpoint::Periodic`] and [`checkpoint::Revolve`]. A checkpointed body
+/// may only assign loop-carried variables and its own locals (what an iteration writes that
+/// outlives it is carried, and kept), so running it again gives the same values. Nested loops
+/// may be checkpointed too, each with its own attribute.
+///
+/// ```
+/// use autodiff_runtime::grad;
+///
+/// #[grad]
+/// fn simulate(x0: &[f64; 2], k: f64, steps: usize) -> f64 {
+///     let mut x = *x0;
+///     #[checkpoint(snapshots = 4)]
+///     for _ in 0..steps {
+///         let v = x[1];
+///         x[1] = v - 0.01 * k * x[0].sin();
+///         x[0] += 0.01 * v;
+///     }
+///     x[0] * x[0] + x[1] * x[1]
+/// }
+///
+/// #[grad]
+/// fn simulate_store_all(x0: &[f64; 2], k: f64, steps: usize) -> f64 {
+///     let mut x = *x0;
+///     for _ in 0..steps {
+///         let v = x[1];
+///         x[1] = v - 0.01 * k * x[0].sin();
+///         x[0] += 0.01 * v;
+///     }
+///     x[0] * x[0] + x[1] * x[1]
+/// }
+///
+/// assert_eq!(simulate_grad(&[0.3, 0.0], 2.0, 500), simulate_store_all_grad(&[0.3, 0.0], 2.0, 500));
+/// ```
+///
 /// # Nonsmooth points
 ///
 /// `abs` and `signum` have the subgradient 0 at 0; `max` and `min` send the whole cotangent to
@@ -357,6 +403,7 @@ pub use num_traits::Float;
 
 pub mod array;
 pub mod check;
+pub mod checkpoint;
 pub mod nn;
 pub mod scalar;
 

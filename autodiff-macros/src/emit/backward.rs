@@ -194,13 +194,23 @@ fn adjoints(stmts: &[Adjoint], cx: &Backward) -> Vec<TokenStream> {
                 body,
             } => {
                 let mut body = adjoints(body, cx);
-                // A checkpointed loop runs the iteration again first, from its record.
-                if let Some(looped) = function.body.compounds().into_iter().find_map(|s| match s {
+                let checkpointed = function.body.compounds().into_iter().find_map(|s| match s {
                     crate::ssa::Stmt::Loop(l) if l.records == *record && l.checkpoint.is_some() => {
                         Some(l)
                     }
                     _ => None,
-                }) {
+                });
+                // `every` and `snapshots`: segments run again from the snapshots, recording.
+                if let Some(looped) =
+                    checkpointed.filter(|l| l.checkpoint.as_ref().is_some_and(|c| c.segments()))
+                {
+                    backward.push(super::forward::checkpointed_reverse(
+                        cx.input, function, reverse, cx.types, layout, looped, &body,
+                    ));
+                    continue;
+                }
+                // A checkpointed loop runs the iteration again first, from its record.
+                if let Some(looped) = checkpointed {
                     let mut rerun = super::forward::rerun(
                         cx.input, function, reverse, cx.types, layout, looped,
                     );

@@ -5,7 +5,7 @@
 //! value with the residuals.
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
 
 use super::Signature;
 use super::residuals::Layout;
@@ -151,6 +151,44 @@ pub(super) fn rerun(
         recording: std::cell::Cell::new(true),
     };
     cx.rerun(looped)
+}
+
+/// A segment of a checkpointed loop run again in the reverse half ([`Forward::loop_in`]).
+struct Segment {
+    /// The first iteration, as an index into the range.
+    start: TokenStream,
+    /// How many iterations.
+    len: TokenStream,
+    /// Whether the iterations push their records into `buffer`.
+    recording: bool,
+    buffer: Ident,
+}
+
+/// Writes the reverse of a loop checkpointed with `every` or `snapshots` (see
+/// [`Forward::checkpointed_reverse`]).
+pub(super) fn checkpointed_reverse(
+    input: &Input,
+    function: &Function,
+    reverse: &Reverse,
+    types: &TypeTable,
+    layout: &Layout,
+    looped: &Loop,
+    body: &[TokenStream],
+) -> TokenStream {
+    let views: Vec<crate::ssa::VarId> = (0..input.params.len())
+        .filter(|&i| is_view(&input.params[i].ty))
+        .map(|i| function.params[i].var)
+        .collect();
+    let cx = Forward {
+        function,
+        types,
+        reverse,
+        layout,
+        views: &views,
+        ranges: Default::default(),
+        recording: std::cell::Cell::new(true),
+    };
+    cx.checkpointed_reverse(looped, body)
 }
 
 /// What writing the forward statements reads.
@@ -367,6 +405,14 @@ impl Forward<'_> {
 
     /// The loop, pushing one record per iteration where the reverse sweep reads them.
     fn loop_stmt(&self, looped: &Loop) -> Vec<TokenStream> {
+        self.loop_in(looped, None)
+    }
+
+    /// The loop as the forward half runs it (`segment` `None`), or a segment of it again in the
+    /// reverse half: from the carried variables as they are, the iterations `start..start + len`
+    /// (of a `for` loop's range; of a `while` or `loop`, `len` iterations), pushing the records
+    /// into `buffer` if `recording`.
+    fn loop_in(&self, looped: &Loop, segment: Option<&Segment>) -> Vec<TokenStream> {
         let function = self.function;
         let live = &self.reverse.live;
         let carried: Vec<_> = looped
@@ -384,28 +430,44 @@ impl Forward<'_> {
         }
         let recording = self.recording.get();
         // A checkpointed loop keeps its carried values; the reverse half records its body.
-        if looped.checkpoint.is_some() {
-            self.recording.set(false);
-        }
+        let body_records = match segment {
+            Some(segment) => segment.recording,
+            None => recording && looped.checkpoint.is_none(),
+        };
+        self.recording.set(body_records);
         let body = self.body(&looped.body);
         self.recording.set(recording);
         if range.is_some() {
             self.ranges.borrow_mut().pop();
         }
-        let record = self
-            .layout
-            .records
-            .get(&looped.records)
-            .filter(|_| self.recording.get());
-        if carried.is_empty() && record.is_none() && body.is_empty() {
+        // `every` and `snapshots`: the runtime schedule that keeps the snapshots, in place of
+        // the records (the reverse half records a segment at a time).
+        let schedule = looped.checkpoint.as_ref().filter(|c| {
+            c.segments() && segment.is_none() && self.layout.records.contains_key(&looped.records)
+        });
+        let record = match segment {
+            Some(segment) => self
+                .layout
+                .records
+                .get(&looped.records)
+                .filter(|_| segment.recording),
+            None => self
+                .layout
+                .records
+                .get(&looped.records)
+                .filter(|_| recording && schedule.is_none()),
+        };
+        if carried.is_empty() && record.is_none() && body.is_empty() && schedule.is_none() {
             return Vec::new();
         }
         let span = looped.span;
         let mut out = Vec::new();
-        for c in &carried {
-            let inside = &function.var(c.inside).name;
-            let before = self.moved(&c.before, c.after);
-            out.push(quote_spanned!(span=> let mut #inside = #before;));
+        if segment.is_none() {
+            for c in &carried {
+                let inside = &function.var(c.inside).name;
+                let before = self.moved(&c.before, c.after);
+                out.push(quote_spanned!(span=> let mut #inside = #before;));
+            }
         }
         let index = match looped.index {
             Some(index) if self.used(index) => {
@@ -415,38 +477,72 @@ impl Forward<'_> {
             _ => quote!(_),
         };
         let mut push = TokenStream::new();
-        if let Some(record) = record {
+        let mut keep = TokenStream::new();
+        if let Some(checkpoint) = schedule {
             let name = &function.var(looped.records).name;
-            let stack = looped.static_trip_bound();
-            out.push(match (&range, stack) {
-                // One `Vec` for every run, declared first (`Forward::flat_records`): room for
-                // this run's records.
-                (Some(range), None) if looped.flat_records() => {
-                    // Room for every run at once the first time, where the enclosing ranges
-                    // say how many runs there are (exact for rectangular nests), then for this
-                    // run's records.
-                    let hint = |r: &TokenStream| quote!(::core::iter::Iterator::size_hint(&(#r)).0);
-                    let this = hint(range);
-                    let runs = enclosing.iter().map(hint);
+            let runtime = quote_spanned!(span=> ::autodiff_runtime::checkpoint);
+            out.push(match (checkpoint, &range) {
+                (crate::checkpoint::Checkpoint::Snapshots(s), Some(range)) => {
+                    let s = proc_macro2::Literal::u64_unsuffixed(*s);
                     quote_spanned!(span=>
-                        if #name.capacity() == 0 {
-                            #name.reserve(#this #(* #runs)*);
-                        } else {
-                            #name.reserve(#this);
-                        }
+                        let mut #name = #runtime::Revolve::new(
+                            ::core::iter::Iterator::size_hint(&(#range)).0,
+                            #s,
+                        );
                     )
                 }
-                (_, Some(bound)) => {
-                    let private = crate::naming::private(span);
-                    quote_spanned!(span=> let mut #name = #private::ArrayVec::<_, #bound>::new();)
+                (crate::checkpoint::Checkpoint::Every(k), _) => {
+                    let k = proc_macro2::Literal::u64_unsuffixed(*k);
+                    quote_spanned!(span=> let mut #name = #runtime::Periodic::new(#k);)
                 }
-                (Some(range), None) => quote_spanned!(span=>
-                    let mut #name = ::std::vec::Vec::with_capacity(
-                        ::core::iter::Iterator::size_hint(&(#range)).0,
-                    );
-                ),
-                (None, None) => quote_spanned!(span=> let mut #name = ::std::vec::Vec::new();),
+                _ => unreachable!("`snapshots` on a `for` loop only"),
             });
+            let snapshot = &self.layout.snapshots[&looped.records];
+            let insides: Vec<Operand> = carried.iter().map(|c| Operand::Var(c.inside)).collect();
+            let cloned = self.given_away(insides.iter());
+            let literal = snapshot.literal(0, &cloned);
+            keep = quote!(if #name.forward_step() { #name.keep(#literal); });
+        }
+        if let Some(record) = record {
+            let name = match segment {
+                Some(segment) => &segment.buffer,
+                None => &function.var(looped.records).name,
+            };
+            let stack = looped.static_trip_bound();
+            if segment.is_none() {
+                out.push(match (&range, stack) {
+                    // One `Vec` for every run, declared first (`Forward::flat_records`): room
+                    // for this run's records.
+                    (Some(range), None) if looped.flat_records() => {
+                        // Room for every run at once the first time, where the enclosing ranges
+                        // say how many runs there are (exact for rectangular nests), then for
+                        // this run's records.
+                        let hint =
+                            |r: &TokenStream| quote!(::core::iter::Iterator::size_hint(&(#r)).0);
+                        let this = hint(range);
+                        let runs = enclosing.iter().map(hint);
+                        quote_spanned!(span=>
+                            if #name.capacity() == 0 {
+                                #name.reserve(#this #(* #runs)*);
+                            } else {
+                                #name.reserve(#this);
+                            }
+                        )
+                    }
+                    (_, Some(bound)) => {
+                        let private = crate::naming::private(span);
+                        quote_spanned!(span=>
+                            let mut #name = #private::ArrayVec::<_, #bound>::new();
+                        )
+                    }
+                    (Some(range), None) => quote_spanned!(span=>
+                        let mut #name = ::std::vec::Vec::with_capacity(
+                            ::core::iter::Iterator::size_hint(&(#range)).0,
+                        );
+                    ),
+                    (None, None) => quote_spanned!(span=> let mut #name = ::std::vec::Vec::new();),
+                });
+            }
             let cloned = self.given_away(carried.iter().map(|c| &c.next));
             let literal = record.literal(0, &cloned);
             push = quote!(#name.push(#literal););
@@ -479,31 +575,160 @@ impl Forward<'_> {
             .iter()
             .filter_map(|c| self.shape(c.inside))
             .collect();
-        let iteration = quote!(#(#inside_shapes)* #(#body)* #push #update #exit);
-        out.push(match (&range, &looped.cond) {
-            (Some(range), _) => quote_spanned!(span=> for #index in #range { #iteration }),
-            (None, Some(cond)) => {
-                let test = self.body(&cond.body);
-                let value = operand(function, &cond.value);
-                quote_spanned!(span=> loop {
-                    #(#test)*
-                    if !#value {
-                        break;
-                    }
-                    #iteration
-                })
-            }
-            (None, None) => quote_spanned!(span=> loop { #iteration }),
+        let iteration = quote!(#keep #(#inside_shapes)* #(#body)* #push #update #exit);
+        let test = looped.cond.as_ref().map(|cond| {
+            let test = self.body(&cond.body);
+            let value = operand(function, &cond.value);
+            quote!(#(#test)* if !#value { break; })
         });
-        for c in &carried {
-            if live[c.after.0] {
-                let after = &function.var(c.after).name;
-                let inside = &function.var(c.inside).name;
-                out.push(quote_spanned!(span=> let #after = #inside;));
-                out.extend(self.shape(c.after));
+        out.push(match (segment, &range, test) {
+            (None, Some(range), _) => quote_spanned!(span=> for #index in #range { #iteration }),
+            (None, None, Some(test)) => quote_spanned!(span=> loop { #test #iteration }),
+            (None, None, None) => quote_spanned!(span=> loop { #iteration }),
+            (Some(Segment { start, len, .. }), Some(range), _) => quote_spanned!(span=>
+                for #index in (#range).skip(#start).take(#len) { #iteration }
+            ),
+            (Some(Segment { len, .. }), None, test) => quote_spanned!(span=>
+                for _ in 0..#len { #test #iteration }
+            ),
+        });
+        if segment.is_none() {
+            for c in &carried {
+                if live[c.after.0] {
+                    let after = &function.var(c.after).name;
+                    let inside = &function.var(c.inside).name;
+                    out.push(quote_spanned!(span=> let #after = #inside;));
+                    out.extend(self.shape(c.after));
+                }
             }
         }
         out
+    }
+
+    /// The reverse of a loop checkpointed with `every` or `snapshots`, `body` the reverse of
+    /// one iteration: the schedule's segments (last first) or actions, running iterations again
+    /// from the snapshots and recording into one buffer that the reverse takes back.
+    pub(super) fn checkpointed_reverse(&self, looped: &Loop, body: &[TokenStream]) -> TokenStream {
+        let function = self.function;
+        let live = &self.reverse.live;
+        let name = &function.var(looped.records).name;
+        let buffer = format_ident!("{}_records", name);
+        let pattern = self.layout.records[&looped.records].pattern(0);
+        let snapshot = &self.layout.snapshots[&looped.records];
+        let snapshot_name = &snapshot.name;
+        let carried: Vec<_> = looped
+            .carried
+            .iter()
+            .filter(|c| live[c.inside.0] || live[c.after.0])
+            .collect();
+        let updated =
+            |c: &&crate::ssa::Carried| !matches!(c.next, Operand::Var(v) if v == c.inside);
+        let reverse_buffer = quote! {
+            for #pattern in #buffer.drain(..).rev() {
+                #(#body)*
+            }
+        };
+        let span = looped.span;
+        match looped.checkpoint {
+            Some(crate::checkpoint::Checkpoint::Snapshots(_)) => {
+                // Every carried variable is set again by each restore.
+                let bindings = carried.iter().map(|c| {
+                    let inside = &function.var(c.inside).name;
+                    quote!(mut #inside)
+                });
+                let insides: Vec<_> = carried
+                    .iter()
+                    .map(|c| &function.var(c.inside).name)
+                    .collect();
+                let cloned = self
+                    .given_away(
+                        carried
+                            .iter()
+                            .map(|c| Operand::Var(c.inside))
+                            .collect::<Vec<_>>()
+                            .iter(),
+                    )
+                    .into_iter()
+                    .cloned()
+                    .collect::<Vec<_>>();
+                let keep = snapshot.literal(0, &cloned.iter().collect::<Vec<_>>());
+                let (from, to, step) = (
+                    format_ident!("{}_from", name),
+                    format_ident!("{}_to", name),
+                    format_ident!("{}_step", name),
+                );
+                let advance = self.loop_in(
+                    looped,
+                    Some(&Segment {
+                        start: quote!(#from),
+                        len: quote!(#to - #from),
+                        recording: false,
+                        buffer: buffer.clone(),
+                    }),
+                );
+                let record = self.loop_in(
+                    looped,
+                    Some(&Segment {
+                        start: quote!(#step),
+                        len: quote!(1),
+                        recording: true,
+                        buffer: buffer.clone(),
+                    }),
+                );
+                let action = quote!(::autodiff_runtime::checkpoint::Action);
+                quote_spanned! {span=>
+                    let mut #name = #name;
+                    let mut #buffer = ::std::vec::Vec::with_capacity(1);
+                    if let ::core::option::Option::Some(#snapshot_name { #(#bindings,)* .. }) =
+                        #name.start_reverse()
+                    {
+                        while let ::core::option::Option::Some(action) = #name.next_action() {
+                            match action {
+                                #action::Advance { from: #from, to: #to } => { #(#advance)* }
+                                #action::Snapshot { .. } => #name.keep(#keep),
+                                #action::Restore { .. } => {
+                                    #snapshot_name { #(#insides,)* .. } = #name.restore();
+                                }
+                                #action::Reverse { step: #step } => {
+                                    #(#record)*
+                                    #reverse_buffer
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {
+                let bindings = carried.iter().map(|c| {
+                    let inside = &function.var(c.inside).name;
+                    if updated(c) {
+                        quote!(mut #inside)
+                    } else {
+                        quote!(#inside)
+                    }
+                });
+                let (start, len) = (
+                    format_ident!("{}_start", name),
+                    format_ident!("{}_len", name),
+                );
+                let rerun = self.loop_in(
+                    looped,
+                    Some(&Segment {
+                        start: quote!(#start),
+                        len: quote!(#len),
+                        recording: true,
+                        buffer: buffer.clone(),
+                    }),
+                );
+                quote_spanned! {span=>
+                    let mut #buffer = ::std::vec::Vec::with_capacity(#name.every());
+                    for (#snapshot_name { #(#bindings,)* .. }, #start, #len) in #name.into_segments() {
+                        #(#rerun)*
+                        #reverse_buffer
+                    }
+                }
+            }
+        }
     }
 
     /// A checkpointed loop's body again, building its records, for the reverse half.

@@ -474,7 +474,8 @@ impl Lowerer<'_> {
         stmts: &[SynStmt],
         span: Span,
     ) -> Option<Operand> {
-        let checkpoint = crate::checkpoint::of_loop(attrs, self.errors);
+        let checkpoint =
+            crate::checkpoint::of_loop(attrs, matches!(shape, Shape::For { .. }), self.errors);
         let id = self.next_compound();
         let records = self.record_var(&format!("loop{id}"), span);
         let nested = !self.loops.is_empty();

@@ -89,17 +89,38 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
         });
     }
     let body_raw = cx.leave(saved);
-    if looped.checkpoint.is_some() {
+    if let Some(checkpoint) = &looped.checkpoint {
         // The reverse runs each iteration's body again from its carried values: what the body
-        // reads from outside the loop is kept, the body's own values are not.
+        // reads from outside the loop is kept, the body's own values are not. With `every` and
+        // `snapshots` it runs whole segments of the loop again: the range and the condition too.
         let mut uses = Vec::new();
         looped.body.collect_uses_into(&mut uses);
+        if checkpoint.segments() {
+            if let Some(range) = &looped.range {
+                uses.push((None, range.operands()));
+            }
+            if let Some(cond) = &looped.cond {
+                cond.body.collect_uses_into(&mut uses);
+                uses.push((None, vec![&cond.value]));
+            }
+        }
         for (_, operands) in uses {
             for operand in operands {
                 if let Operand::Var(v) = operand
                     && !crate::analysis::defined_within(&cx.scopes, *v, looped.records)
                 {
-                    cx.primal(operand);
+                    if checkpoint.segments() {
+                        // Read as it is: the rerun names it.
+                        let at = if cx.depth == 0 {
+                            cx.raw.len()
+                        } else {
+                            cx.compound_at
+                        };
+                        cx.reads.insert(*v);
+                        cx.last_read.insert(*v, at);
+                    } else {
+                        cx.primal(operand);
+                    }
                 }
             }
         }

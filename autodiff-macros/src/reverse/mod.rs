@@ -446,7 +446,15 @@ pub fn reverse(
             .compounds()
             .into_iter()
             .filter_map(|s| match s {
-                crate::ssa::Stmt::Loop(l) if l.recomputes_index() => l.index,
+                // A loop checkpointed with `every` or `snapshots` keeps its index in the record
+                // the reverse reads (the rerun of a segment has it), so `x[i]` is computed again
+                // from it rather than kept (a borrow no record could hold).
+                crate::ssa::Stmt::Loop(l)
+                    if l.recomputes_index()
+                        || l.checkpoint.as_ref().is_some_and(|c| c.segments()) =>
+                {
+                    l.index
+                }
                 _ => None,
             })
             .collect(),

@@ -975,6 +975,20 @@ const CONTROL_FLOW: &[&str] = &[
     "fn f(x: f64) -> f64 { let mut s = x; loop { break x x; } s }",
     "fn f(x: f64) -> f64 { let mut s = x; loop { continue x; } s }",
     "fn f(x: f64) -> f64 { let mut s = x; loop { return x x; } s }",
+    // `#[checkpoint(..)]` on loops, malformed or misplaced.
+    "fn f(x: f64, n: usize) -> f64 { let mut s = x; #[checkpoint(every = )] for _ in 0..n { s = s * x; } s }",
+    "fn f(x: f64, n: usize) -> f64 { let mut s = x; #[checkpoint(every = 1, every = 2)] for _ in 0..n { s = s * x; } s }",
+    "fn f(x: f64, n: usize) -> f64 { let mut s = x; #[checkpoint(every = -1)] for _ in 0..n { s = s * x; } s }",
+    "fn f(x: f64, n: usize) -> f64 { let mut s = x; #[checkpoint(snapshots = 99999999999999999999999)] for _ in 0..n { s = s * x; } s }",
+    "fn f(x: f64, n: usize) -> f64 { let mut s = x; #[checkpoint(snapshots = 18446744073709551615)] for _ in 0..n { s = s * x; } s }",
+    "fn f(x: f64, n: usize) -> f64 { let mut s = x; #[checkpoint(every)] for _ in 0..n { s = s * x; } s }",
+    "fn f(x: f64, n: usize) -> f64 { let mut s = x; #[checkpoint(every = 2,)] for _ in 0..n { s = s * x; } s }",
+    "fn f(x: f64, n: usize) -> f64 { let mut s = x; #[checkpoint(every 2)] for _ in 0..n { s = s * x; } s }",
+    "fn f(x: f64, n: usize) -> f64 { let mut s = x; #[checkpoint(every = 2)] if x > 0.0 { s = s * x; } s }",
+    "fn f(x: f64) -> f64 { let mut s = x; #[checkpoint(snapshots = 2)] while s < 9.0 { s = s * 2.0; } s }",
+    "fn f(x: f64) -> f64 { let mut s = x; #[checkpoint(snapshots = 2)] loop { s = s * 2.0; if s > 9.0 { break; } } s }",
+    "fn f(x: f64, n: usize) -> f64 { let mut s = 0.0; #[checkpoint(every = 2)] for i in 0..n { #[checkpoint(snapshots = 1)] for j in 0..i { s += x * j as f64; } } s }",
+    "fn f(x: f64, n: usize) -> f64 { let mut s = 0.0; #[checkpoint(every = 2)] #[checkpoint(snapshots = 3)] for _ in 0..n { s += x; } s }",
 ];
 
 /// The attribute arguments the control-flow corpus runs under besides none: each item under one
@@ -1027,6 +1041,12 @@ fn supported_control_flow_gives_no_error() {
         "fn f(x: &[f64]) -> f64 { let mut m = f64::NEG_INFINITY; let mut s = 0.0; for &v in x { if v > m { s = s * (m - v).exp() + 1.0; m = v; } else { s += (v - m).exp(); } } m + s.ln() }",
         "fn f(x: f64) -> f64 { let mut s = x; let r = loop { s = s * 0.5; if s.abs() < 1.0 { break s * x; } }; r + s }",
         "fn f(x: &Array2<f64>, w: &Array2<f64>) -> f64 { let mut h = x.dot(w); if h.sum() > 0.0 { h = nn::relu(&h); } h.sum() }",
+        "fn f(x: &[f64; 2], k: f64, n: usize) -> f64 { let mut y = *x; #[checkpoint(every = 3)] for _ in 0..n { let v = y[1]; y[1] = v - k * y[0].sin(); y[0] += v; } y[0] }",
+        "fn f(x: &[f64], s0: f64) -> f64 { let mut s = s0; #[checkpoint(snapshots = 2)] for i in (0..x.len()).rev().step_by(2) { s = if s > 0.0 { s * x[i] } else { s + x[i] }; if s > 9.0 { break; } } s }",
+        "fn f(x: f64) -> f64 { let mut y = x; let mut k = 0; #[checkpoint(every = 2)] while k < 10 { y = y.cos(); k += 1; } y }",
+        "fn f(x: f64) -> f64 { let mut s = x; #[checkpoint(every = 1)] loop { s = s * 0.5; if s < 0.1 { break; } } s }",
+        "fn f(x: f64, n: usize) -> f64 { let mut s = 0.0; #[checkpoint(snapshots = 4)] for i in 0..n { let mut p = 1.0; #[checkpoint(every = 2)] for j in i..n { p *= x + j as f64; } s += p; } s }",
+        "fn f(w: &Array2<f64>, h0: &Array2<f64>, n: usize) -> f64 { let mut h = h0.clone(); #[checkpoint(snapshots = 3)] for _ in 0..n { h = nn::tanh(&h.dot(w)); } h.sum() }",
     ] {
         assert!(
             !expands_without_panic("", item),

@@ -257,3 +257,39 @@ snapshot!(
         tail.mean().unwrap() * x[[0, 0]]
     }
 );
+
+// `#[checkpoint(every = k)]`: the forward keeps the carried state every k iterations in a
+// runtime `Periodic`; the reverse runs each segment again from its snapshot, last first,
+// recording into one buffer, then reverses the segment from it.
+snapshot!(
+    checkpointed_every,
+    "",
+    fn simulate(x0: &[f64; 2], k: f64, steps: usize) -> f64 {
+        let mut x = *x0;
+        #[checkpoint(every = 100)]
+        for _ in 0..steps {
+            let v = x[1];
+            x[1] = v - 0.1 * k * x[0].sin();
+            x[0] += 0.1 * v;
+        }
+        x[0] * x[0] + x[1] * x[1]
+    }
+);
+
+// `#[checkpoint(snapshots = s)]`: the forward loop runs revolve's first sweep, keeping the
+// snapshots it asks for; the reverse follows the schedule's actions (advance, keep, restore,
+// and reverse one step from its records).
+snapshot!(
+    checkpointed_snapshots,
+    "",
+    fn simulate(x0: &[f64; 2], k: f64, steps: usize) -> f64 {
+        let mut x = *x0;
+        #[checkpoint(snapshots = 8)]
+        for _ in 0..steps {
+            let v = x[1];
+            x[1] = v - 0.1 * k * x[0].sin();
+            x[0] += 0.1 * v;
+        }
+        x[0] * x[0] + x[1] * x[1]
+    }
+);

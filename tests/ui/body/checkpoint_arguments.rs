@@ -1,9 +1,9 @@
 use autodiff_runtime::grad;
 
 #[grad]
-fn every(x: f64, n: usize) -> f64 {
+fn unknown(x: f64, n: usize) -> f64 {
     let mut s = x;
-    #[checkpoint(every = 4)]
+    #[checkpoint(often)]
     for _ in 0..n {
         s = s.sin();
     }
@@ -11,9 +11,40 @@ fn every(x: f64, n: usize) -> f64 {
 }
 
 #[grad]
-fn unknown(x: f64, n: usize) -> f64 {
+fn unknown_with_a_value(x: f64, n: usize) -> f64 {
     let mut s = x;
-    #[checkpoint(often)]
+    #[checkpoint(rate = 3)]
+    for _ in 0..n {
+        s = s.sin();
+    }
+    s
+}
+
+#[grad]
+fn both(x: f64, n: usize) -> f64 {
+    let mut s = x;
+    #[checkpoint(every = 2, snapshots = 3)]
+    for _ in 0..n {
+        s = s.sin();
+    }
+    s
+}
+
+#[grad]
+fn no_value(x: f64, n: usize) -> f64 {
+    let mut s = x;
+    #[checkpoint(every)]
+    for _ in 0..n {
+        s = s.sin();
+    }
+    s
+}
+
+#[grad]
+fn twice(x: f64, n: usize) -> f64 {
+    let mut s = x;
+    #[checkpoint(every = 2)]
+    #[checkpoint(snapshots = 3)]
     for _ in 0..n {
         s = s.sin();
     }
