@@ -29,11 +29,6 @@
     clippy::too_many_arguments,
     reason = "the objective is written as ADBench's C++ writes it, with indices"
 )]
-#![allow(
-    clippy::if_same_then_else,
-    reason = "the code #[grad] writes for a #[checkpoint]ed loop's re-run sizes its inner \
-              records with an if whose arms are the same"
-)]
 
 use autodiff_runtime::grad;
 

@@ -186,3 +186,83 @@ fn the_forward_half_keeps_the_carried_variables_only() {
     assert_eq!(std::mem::size_of::<RecurrenceCheckpointedLoop0>(), 8);
     assert!(std::mem::size_of::<RecurrenceLoop0>() > 8);
 }
+
+// Found writing ADBench's LSTM and GMM: a `Vec` carried by a checkpointed loop (its record was
+// taken after the body had moved it), and a checkpointed body reading its index only in
+// values no adjoint reads (under `wrt(w)` the index was not bound in the reverse sweep).
+
+#[grad]
+fn carried_vec_stored(x: &[f64], n: usize) -> f64 {
+    let mut s = vec![0.0; 2];
+    let mut total = 0.0;
+    for _ in 0..n {
+        for i in 0..2 {
+            s[i] = (s[i] + x[i]).sin();
+        }
+        total += s[0] * s[1];
+    }
+    total
+}
+
+#[grad]
+fn carried_vec_checkpointed(x: &[f64], n: usize) -> f64 {
+    let mut s = vec![0.0; 2];
+    let mut total = 0.0;
+    #[checkpoint]
+    for _ in 0..n {
+        for i in 0..2 {
+            s[i] = (s[i] + x[i]).sin();
+        }
+        total += s[0] * s[1];
+    }
+    total
+}
+
+#[test]
+fn a_vec_carried_by_a_checkpointed_loop() {
+    let x = [0.3, -0.7];
+    for n in [0, 1, 5] {
+        assert_eq!(
+            carried_vec_checkpointed_grad(&x, n),
+            carried_vec_stored_grad(&x, n)
+        );
+    }
+}
+
+#[grad(wrt(w))]
+fn index_read_stored(w: f64, x: &[f64], n: usize) -> f64 {
+    let mut t = 0.0;
+    for i in 0..n {
+        let mut v = vec![0.0; 2];
+        for j in 0..2 {
+            v[j] = x[i * 2 + j] - w;
+        }
+        t += v[0] * v[1];
+    }
+    t
+}
+
+#[grad(wrt(w))]
+fn index_read_checkpointed(w: f64, x: &[f64], n: usize) -> f64 {
+    let mut t = 0.0;
+    #[checkpoint]
+    for i in 0..n {
+        let mut v = vec![0.0; 2];
+        for j in 0..2 {
+            v[j] = x[i * 2 + j] - w;
+        }
+        t += v[0] * v[1];
+    }
+    t
+}
+
+#[test]
+fn a_checkpointed_body_reading_its_index_under_wrt() {
+    let x = [0.5, 1.5, -1.0, 2.0, 0.25, -0.75];
+    for n in [0, 1, 3] {
+        assert_eq!(
+            index_read_checkpointed_grad(0.3, &x, n),
+            index_read_stored_grad(0.3, &x, n)
+        );
+    }
+}

@@ -520,14 +520,19 @@ impl Forward<'_> {
                         let hint =
                             |r: &TokenStream| quote!(::core::iter::Iterator::size_hint(&(#r)).0);
                         let this = hint(range);
-                        let runs = enclosing.iter().map(hint);
-                        quote_spanned!(span=>
-                            if #name.capacity() == 0 {
-                                #name.reserve(#this #(* #runs)*);
-                            } else {
-                                #name.reserve(#this);
-                            }
-                        )
+                        let runs: Vec<TokenStream> = enclosing.iter().map(hint).collect();
+                        if runs.is_empty() {
+                            // Nothing around it (a checkpointed body run again): this run's.
+                            quote_spanned!(span=> #name.reserve(#this);)
+                        } else {
+                            quote_spanned!(span=>
+                                if #name.capacity() == 0 {
+                                    #name.reserve(#this #(* #runs)*);
+                                } else {
+                                    #name.reserve(#this);
+                                }
+                            )
+                        }
                     }
                     (_, Some(bound)) => {
                         let private = crate::naming::private(span);
@@ -543,9 +548,19 @@ impl Forward<'_> {
                     (None, None) => quote_spanned!(span=> let mut #name = ::std::vec::Vec::new();),
                 });
             }
-            let cloned = self.given_away(carried.iter().map(|c| &c.next));
-            let literal = record.literal(0, &cloned);
-            push = quote!(#name.push(#literal););
+            if looped.checkpoint == Some(crate::checkpoint::Checkpoint::EachIteration) {
+                // `#[checkpoint]`: the record holds the carried values as the iteration starts,
+                // taken before the body moves them (an owned array is copied).
+                let insides: Vec<Operand> =
+                    carried.iter().map(|c| Operand::Var(c.inside)).collect();
+                let cloned = self.given_away(insides.iter());
+                let literal = record.literal(0, &cloned);
+                keep = quote!(#keep #name.push(#literal););
+            } else {
+                let cloned = self.given_away(carried.iter().map(|c| &c.next));
+                let literal = record.literal(0, &cloned);
+                push = quote!(#name.push(#literal););
+            }
         }
         let updates: Vec<_> = carried
             .iter()

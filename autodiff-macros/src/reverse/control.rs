@@ -129,7 +129,19 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
     // index where the reversed range gives it again. A loop whose range does not say how many
     // iterations ran keeps a record for each, if empty.
     let recomputed = looped.recomputes_index().then_some(looped.index).flatten();
-    let index_read = recomputed.is_some_and(|i| cx.reads.contains(&i));
+    // A checkpointed body run again reads its index even where no adjoint does (`x[i] - w`
+    // under `wrt(w)`).
+    let rerun_reads_index = looped.checkpoint.is_some()
+        && recomputed.is_some_and(|i| {
+            let mut uses = Vec::new();
+            looped.body.collect_uses_into(&mut uses);
+            uses.iter().any(|(_, operands)| {
+                operands
+                    .iter()
+                    .any(|o| matches!(o, Operand::Var(v) if *v == i))
+            })
+        });
+    let index_read = recomputed.is_some_and(|i| cx.reads.contains(&i)) || rerun_reads_index;
     let scope = Scope::Loop(looped.records);
     let keeps_records = !looped.recomputes_index()
         || looped.checkpoint.is_some()
