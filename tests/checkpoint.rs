@@ -189,8 +189,10 @@ fn the_forward_half_keeps_the_carried_variables_only() {
 
 // Found writing ADBench's LSTM and GMM: a `Vec` carried by a checkpointed loop (its record was
 // taken after the body had moved it), and a checkpointed body reading its index only in
-// values no adjoint reads (under `wrt(w)` the index was not bound in the reverse sweep).
+// values no adjoint reads (under `wrt(w)` the index was not bound in the reverse sweep). The
+// `Vec`s are what the ADBench code carries (a run-time size there).
 
+#[allow(clippy::useless_vec, reason = "a Vec is the case under test")]
 #[grad]
 fn carried_vec_stored(x: &[f64], n: usize) -> f64 {
     let mut s = vec![0.0; 2];
@@ -204,6 +206,7 @@ fn carried_vec_stored(x: &[f64], n: usize) -> f64 {
     total
 }
 
+#[allow(clippy::useless_vec, reason = "a Vec is the case under test")]
 #[grad]
 fn carried_vec_checkpointed(x: &[f64], n: usize) -> f64 {
     let mut s = vec![0.0; 2];
@@ -229,6 +232,7 @@ fn a_vec_carried_by_a_checkpointed_loop() {
     }
 }
 
+#[allow(clippy::useless_vec, reason = "a Vec is the case under test")]
 #[grad(wrt(w))]
 fn index_read_stored(w: f64, x: &[f64], n: usize) -> f64 {
     let mut t = 0.0;
@@ -242,6 +246,7 @@ fn index_read_stored(w: f64, x: &[f64], n: usize) -> f64 {
     t
 }
 
+#[allow(clippy::useless_vec, reason = "a Vec is the case under test")]
 #[grad(wrt(w))]
 fn index_read_checkpointed(w: f64, x: &[f64], n: usize) -> f64 {
     let mut t = 0.0;
