@@ -51,6 +51,8 @@ pub const LIMIT: f64 = 100.0;
 pub struct Config {
     pub seed: u64,
     pub count: usize,
+    /// Also generate the constructs that trip known macro bugs (`DIFFTEST_KNOWN_BUGS=1`).
+    pub known_bugs: bool,
 }
 
 impl Default for Config {
@@ -58,6 +60,7 @@ impl Default for Config {
         Config {
             seed: DEFAULT_SEED,
             count: 100,
+            known_bugs: false,
         }
     }
 }
@@ -153,6 +156,8 @@ struct Val {
     shape: Shape,
     /// An upper bound on the magnitude of every element at the harness's inputs.
     bound: f64,
+    /// A view of another array (`x.t()`, `x.row(0)`, `x.slice(..)`): not to be bound `let mut`.
+    view: bool,
 }
 
 impl Val {
@@ -170,6 +175,15 @@ impl Val {
             recv,
             shape,
             bound,
+            view: false,
+        }
+    }
+
+    /// A view of a variable, computed by `expr` (`t1.row(0)`, `a.slice(s![..;2, ..])`).
+    fn view(expr: String, shape: Shape, bound: f64) -> Val {
+        Val {
+            view: true,
+            ..Val::compound(expr, true, shape, bound)
         }
     }
 }
@@ -185,6 +199,8 @@ struct Var {
     param: bool,
     /// Picked as an operand since it was bound.
     used: bool,
+    /// Bound to an element read (`x[[i, j]]`), whose type the macro does not infer.
+    elem: bool,
 }
 
 impl Var {
@@ -199,6 +215,7 @@ impl Var {
             recv: self.name.clone(),
             shape: self.shape,
             bound: self.bound,
+            view: false,
         }
     }
 }
@@ -253,7 +270,7 @@ fn function_seed(seed: u64, index: usize) -> u64 {
 /// Generates `cfg.count` functions; function `i` depends only on the seed and `i`.
 pub fn generate(cfg: &Config) -> Vec<Function> {
     (0..cfg.count)
-        .map(|i| Gen::new(function_seed(cfg.seed, i)).function(i))
+        .map(|i| Gen::new(function_seed(cfg.seed, i), cfg.known_bugs).function(i))
         .collect()
 }
 
@@ -265,12 +282,14 @@ struct Gen {
     fresh: usize,
     /// The statement being generated must be a single expression (no `let` of its own).
     single: bool,
+    /// Generate constructs that trip known macro bugs.
+    known_bugs: bool,
 }
 
 const PARAM_NAMES: [&str; 6] = ["a", "b", "c", "d", "e", "g"];
 
 impl Gen {
-    fn new(seed: u64) -> Gen {
+    fn new(seed: u64, known_bugs: bool) -> Gen {
         Gen {
             rng: Rng::new(seed),
             seed,
@@ -278,6 +297,7 @@ impl Gen {
             body: Vec::new(),
             fresh: 0,
             single: false,
+            known_bugs,
         }
     }
 
@@ -307,6 +327,7 @@ impl Gen {
                 bound: 1.0,
                 param: true,
                 used: false,
+                elem: false,
             });
         }
         let statements = 2 + self.rng.below(7);
@@ -328,7 +349,7 @@ impl Gen {
                 last = Some(self.bind_pair(v, w));
             } else {
                 // `let mut` and compound assignments, but not on a view (`x.t()`).
-                let mutate = !v.recv.ends_with(".t()") && self.rng.chance(0.15);
+                let mutate = !v.view && self.rng.chance(0.15);
                 last = Some(self.bind(v));
                 if mutate {
                     self.mutate(last.expect("just bound"));
@@ -400,6 +421,9 @@ impl Gen {
             bound: v.bound,
             param: false,
             used: false,
+            elem: v.shape == Shape::Scalar
+                && v.recv.ends_with(']')
+                && !v.recv.starts_with("array!"),
         });
         self.vars.len() - 1
     }
@@ -479,6 +503,7 @@ impl Gen {
                     recv,
                     shape: Shape::Mat(c, r),
                     bound: x.bound,
+                    view: true,
                 }
             }
             _ => x,
@@ -503,7 +528,9 @@ impl Gen {
                 }
             };
         }
-        match self.rng.below(8) {
+        match self.rng.below(11) {
+            8 | 9 => self.method(x),
+            10 => self.mapv(x),
             0 => Val::compound(format!("nn::sigmoid({})", x.operand), true, s, 1.0),
             1 => Val::compound(format!("nn::tanh({})", x.operand), true, s, 1.0),
             // |x · Φ(x)| ≤ |x|, and gelu ≥ −0.17 everywhere.
@@ -562,11 +589,382 @@ impl Gen {
         }
     }
 
+    /// A positive array expression made from `x`, as a method receiver, with bounds on its
+    /// elements `lo ≤ y ≤ hi` (`lo > 0`): `(x * x + 1.0)`, `nn::sigmoid(x)` or `x.exp()`, of
+    /// `nn::tanh(x)` if `x` may be large.
+    fn positive(&mut self, x: Val) -> (String, f64, f64) {
+        let x = if x.bound > 3.0 {
+            Val::compound(format!("nn::tanh({})", x.operand), true, x.shape, 1.0)
+        } else {
+            x
+        };
+        let b = x.bound;
+        match self.rng.below(3) {
+            0 => (format!("({0} * {0} + 1.0)", x.operand), 1.0, b * b + 1.0),
+            1 => (
+                format!("nn::sigmoid({})", x.operand),
+                1.0 / (1.0 + b.exp()),
+                1.0,
+            ),
+            _ => (format!("{}.exp()", x.recv), (-b).exp(), b.exp()),
+        }
+    }
+
+    /// One of ndarray's elementwise float methods applied to array `x`, in its domain.
+    fn method(&mut self, x: Val) -> Val {
+        let s = x.shape;
+        let small = |x: Val, limit: f64| {
+            if x.bound <= limit {
+                x
+            } else {
+                Val::compound(format!("nn::tanh({})", x.operand), true, x.shape, 1.0)
+            }
+        };
+        match self.rng.below(14) {
+            0 => {
+                let x = small(x, 3.0);
+                let b = x.bound.exp();
+                Val::compound(format!("{}.exp()", x.recv), true, s, b)
+            }
+            1 => {
+                let x = small(x, 3.0);
+                let b = x.bound.exp2();
+                Val::compound(format!("{}.exp2()", x.recv), true, s, b)
+            }
+            2 | 3 => {
+                let (r, lo, hi) = self.positive(x);
+                let m = *self.rng.pick(&["ln", "ln", "log2", "log10"]);
+                let b = lo.ln().abs().max(hi.ln().abs()).max(1.0);
+                Val::compound(format!("{r}.{m}()"), true, s, b)
+            }
+            4 => {
+                let b = (x.bound * x.bound + 1.0).sqrt();
+                Val::compound(format!("({0} * {0} + 1.0).sqrt()", x.operand), true, s, b)
+            }
+            5 => Val::compound(format!("{}.sin()", x.recv), true, s, 1.0),
+            6 => Val::compound(format!("{}.cos()", x.recv), true, s, 1.0),
+            7 => {
+                // tan(1.2) ≈ 2.6: far from the pole.
+                let x = small(x, 1.2);
+                let b = x.bound.tan();
+                Val::compound(format!("{}.tan()", x.recv), true, s, b)
+            }
+            8 => {
+                // Of a value whose sign is known.
+                if self.rng.chance(0.5) {
+                    Val::compound(format!("(-nn::sigmoid({})).abs()", x.operand), true, s, 1.0)
+                } else {
+                    let b = x.bound * x.bound + 0.5;
+                    Val::compound(format!("(-0.5 - {0} * {0}).abs()", x.operand), true, s, b)
+                }
+            }
+            9 => {
+                let (r, lo, _) = self.positive(x);
+                Val::compound(format!("{r}.recip()"), true, s, 1.0 / lo)
+            }
+            10 => {
+                let k = *self.rng.pick(&[2, 3]);
+                let x = small(x, 4.0);
+                let b = x.bound.powi(k);
+                Val::compound(format!("{}.powi({k})", x.recv), true, s, b)
+            }
+            11 | 12 => {
+                let (r, lo, hi) = self.positive(x);
+                // A literal power, or a scalar value (differentiated too: its cotangent is a
+                // sum over the elements).
+                let p = self.pick_var(|v| v.shape == Shape::Scalar && v.bound <= 2.0);
+                let (p, b) = match p {
+                    Some(p) if self.rng.chance(0.5) => {
+                        let b = hi.max(1.0 / lo).powf(p.bound);
+                        (p.name, b)
+                    }
+                    _ => {
+                        let l = *self.rng.pick(&[0.5, 1.5, 2.0, -0.5, 0.25, -1.25, 2.5]);
+                        (format!("{l:?}"), lo.powf(l).max(hi.powf(l)))
+                    }
+                };
+                Val::compound(format!("{r}.powf({p})"), true, s, b)
+            }
+            _ => {
+                let (r, _, hi) = self.positive(x);
+                Val::compound(format!("{r}.cbrt()"), true, s, hi.cbrt())
+            }
+        }
+    }
+
+    /// `x.mapv(..)` with a closure of the element (capturing a scalar value sometimes) or a
+    /// float method's path.
+    fn mapv(&mut self, x: Val) -> Val {
+        let s = x.shape;
+        let r = &x.recv;
+        // A scalar value in scope, or a literal. (Not an element read bound by `let`, unless
+        // generating known bugs: the macro cannot type it when a closure captures it.)
+        let known_bugs = self.known_bugs;
+        let captured = match self.pick_var(|v| v.shape == Shape::Scalar && (known_bugs || !v.elem))
+        {
+            Some(v) if self.rng.chance(0.7) => (v.name, v.bound),
+            _ => {
+                let l = self.literal();
+                (format!("{l:?}"), l.abs())
+            }
+        };
+        let (c, cb) = captured;
+        let (e, b) = match self.rng.below(6) {
+            0 => ("|v| 1.0 / (1.0 + (-v).exp())".to_string(), 1.0),
+            1 => {
+                let f = *self.rng.pick(&["tanh", "sin", "cos"]);
+                (format!("f64::{f}"), 1.0)
+            }
+            2 => (format!("|v| v * v + {c}"), x.bound * x.bound + cb),
+            3 => (format!("|v| (v * {c}).sin()"), 1.0),
+            4 => (format!("|v| v.tanh() * {c} + v"), cb + x.bound),
+            _ => {
+                // A closure calling float methods, kept in their domains.
+                if x.bound <= 3.0 {
+                    (
+                        "|v| (v * v + 1.0).ln() + v.exp()".to_string(),
+                        (x.bound * x.bound + 1.0).ln() + x.bound.exp(),
+                    )
+                } else {
+                    ("|v| (v * v + 1.0).sqrt()".to_string(), x.bound + 1.0)
+                }
+            }
+        };
+        Val::compound(format!("{r}.mapv({e})"), true, s, b)
+    }
+
+    /// An index along `axis` of matrix `m`, whose length is `n`: a literal, or the last
+    /// (`m.nrows() - 1`, `m.len_of(Axis(0)) - 1`, `m.shape()[0] - 1`, `rows - 1` after
+    /// `let (rows, cols) = m.dim();`).
+    fn index(&mut self, m: &str, n: usize, axis: usize, in_slice: bool) -> String {
+        if !self.rng.chance(0.4) {
+            return self.rng.below(n).to_string();
+        }
+        // `m.shape()[k]` inside `s![..]` is a known bug (typed `i32`).
+        let kinds = if in_slice && !self.known_bugs { 3 } else { 4 };
+        let count = match (self.rng.below(kinds), axis) {
+            (0, 0) => format!("{m}.nrows()"),
+            (0, _) => format!("{m}.ncols()"),
+            (1, _) => format!("{m}.len_of(Axis({axis}))"),
+            (3, _) => format!("{m}.shape()[{axis}]"),
+            // `let (rows, cols) = m.dim();` before the statement.
+            (2, _) if !self.single => {
+                self.fresh += 1;
+                let k = self.fresh;
+                self.body
+                    .push(format!("let (rows{k}, cols{k}) = {m}.dim();"));
+                if axis == 0 {
+                    format!("rows{k}")
+                } else {
+                    format!("cols{k}")
+                }
+            }
+            (_, 0) => format!("{m}.nrows()"),
+            _ => format!("{m}.ncols()"),
+        };
+        format!("{count} - 1")
+    }
+
+    /// A view of a variable: `m.row(i)`, `m.column(j)`, `m.slice(s![..])`, `m.t()`,
+    /// `m.view().reversed_axes()`, `v.view().insert_axis(Axis(k))` (or owned: `to_owned()`
+    /// first).
+    fn view_of(&mut self) -> Option<Val> {
+        let x = self.pick_var(|v| v.shape.is_array())?;
+        let (m, b) = (x.name.clone(), x.bound);
+        match x.shape {
+            Shape::Mat(r, c) => match self.rng.below(7) {
+                0 => {
+                    let i = self.index(&m, r, 0, false);
+                    Some(Val::view(format!("{m}.row({i})"), Shape::Vec(c), b))
+                }
+                1 => {
+                    let j = self.index(&m, c, 1, false);
+                    Some(Val::view(format!("{m}.column({j})"), Shape::Vec(r), b))
+                }
+                2 => {
+                    let how = *self.rng.pick(&["view", "view", "to_owned"]);
+                    let e = format!("{m}.{how}().reversed_axes()");
+                    Some(if how == "view" {
+                        Val::view(e, Shape::Mat(c, r), b)
+                    } else {
+                        Val::compound(e, true, Shape::Mat(c, r), b)
+                    })
+                }
+                _ => Some(self.matrix_slice(&m, r, c, b)),
+            },
+            Shape::Vec(n) => match self.rng.below(4) {
+                0 | 1 => {
+                    let k = self.rng.below(2);
+                    let shape = if k == 0 {
+                        Shape::Mat(1, n)
+                    } else {
+                        Shape::Mat(n, 1)
+                    };
+                    Some(if self.rng.chance(0.7) {
+                        Val::view(format!("{m}.view().insert_axis(Axis({k}))"), shape, b)
+                    } else {
+                        let e = format!("{m}.to_owned().insert_axis(Axis({k}))");
+                        Val::compound(e, true, shape, b)
+                    })
+                }
+                _ => {
+                    let (range, len) = self.range(n);
+                    Some(Val::view(
+                        format!("{m}.slice(s![{range}])"),
+                        Shape::Vec(len),
+                        b,
+                    ))
+                }
+            },
+            Shape::Scalar => None,
+        }
+    }
+
+    /// A slice argument along an axis of length `n` and the resulting length: `..`, `a..b`,
+    /// `a..`, `..b`, `a..=b`, `..;2`.
+    fn range(&mut self, n: usize) -> (String, usize) {
+        match self.rng.below(6) {
+            0 => ("..".to_string(), n),
+            1 => {
+                let a = self.rng.below(n);
+                let b = a + 1 + self.rng.below(n - a);
+                (format!("{a}..{b}"), b - a)
+            }
+            2 => {
+                let a = self.rng.below(n);
+                (format!("{a}.."), n - a)
+            }
+            3 => {
+                let b = 1 + self.rng.below(n);
+                (format!("..{b}"), b)
+            }
+            4 => {
+                let a = self.rng.below(n);
+                let b = a + self.rng.below(n - a);
+                (format!("{a}..={b}"), b - a + 1)
+            }
+            _ => ("..;2".to_string(), n.div_ceil(2)),
+        }
+    }
+
+    /// A slice of matrix `m` (`r×c`): ranges on both axes, or an index on one.
+    fn matrix_slice(&mut self, m: &str, r: usize, c: usize, b: f64) -> Val {
+        match self.rng.below(4) {
+            0 => {
+                let j = self.index(m, c, 1, true);
+                let (range, len) = self.range(r);
+                Val::view(format!("{m}.slice(s![{range}, {j}])"), Shape::Vec(len), b)
+            }
+            1 => {
+                let i = self.index(m, r, 0, true);
+                let (range, len) = self.range(c);
+                Val::view(format!("{m}.slice(s![{i}, {range}])"), Shape::Vec(len), b)
+            }
+            _ => {
+                let (rows, rn) = self.range(r);
+                let (cols, cn) = if self.rng.chance(0.5) {
+                    ("..".to_string(), c)
+                } else {
+                    self.range(c)
+                };
+                Val::view(
+                    format!("{m}.slice(s![{rows}, {cols}])"),
+                    Shape::Mat(rn, cn),
+                    b,
+                )
+            }
+        }
+    }
+
+    /// An element read of a variable, `m[[i, j]]` or `v[i]`: a scalar.
+    fn element(&mut self) -> Option<Val> {
+        let x = self.pick_var(|v| v.shape.is_array())?;
+        let m = x.name.clone();
+        let e = match x.shape {
+            Shape::Mat(r, c) => {
+                let (i, j) = (self.index(&m, r, 0, false), self.index(&m, c, 1, false));
+                format!("{m}[[{i}, {j}]]")
+            }
+            Shape::Vec(n) => {
+                let i = if self.rng.chance(0.3) {
+                    format!("{m}.len() - 1")
+                } else {
+                    self.rng.below(n).to_string()
+                };
+                format!("{m}[{i}]")
+            }
+            Shape::Scalar => return None,
+        };
+        Some(Val::compound(e, true, Shape::Scalar, x.bound))
+    }
+
+    /// `array![..]` of scalar values and literals, or `Array1::from_elem(n, s)`, of a length
+    /// some array in scope has (so that it meets them).
+    fn constructor(&mut self) -> Option<Val> {
+        let s = self.pick_var(|v| v.shape == Shape::Scalar)?;
+        let lens: Vec<(String, usize)> = self
+            .vars
+            .iter()
+            .flat_map(|v| match v.shape {
+                Shape::Vec(n) => vec![(format!("{}.len()", v.name), n)],
+                Shape::Mat(r, c) => vec![
+                    (format!("{}.nrows()", v.name), r),
+                    (format!("{}.ncols()", v.name), c),
+                ],
+                Shape::Scalar => vec![],
+            })
+            .collect();
+        let (len_expr, n) = if lens.is_empty() {
+            ("2".to_string(), 2)
+        } else {
+            lens[self.rng.below(lens.len())].clone()
+        };
+        let first = self.operand(&s, 1);
+        if self.rng.chance(0.5) {
+            let len = if self.rng.chance(0.5) {
+                len_expr
+            } else {
+                n.to_string()
+            };
+            return Some(Val::compound(
+                format!("Array1::from_elem({len}, {})", first.operand),
+                true,
+                Shape::Vec(n),
+                first.bound,
+            ));
+        }
+        let mut bound = first.bound;
+        let mut items = vec![first.operand];
+        for _ in 1..n {
+            match self.pick_var(|v| v.shape == Shape::Scalar) {
+                Some(v) if self.rng.chance(0.7) => {
+                    let v = self.operand(&v, 1);
+                    bound = bound.max(v.bound);
+                    items.push(v.operand);
+                }
+                _ => {
+                    let l = self.literal();
+                    bound = bound.max(l.abs());
+                    items.push(format!("{l:?}"));
+                }
+            }
+        }
+        Some(Val::compound(
+            format!("array![{}]", items.join(", ")),
+            true,
+            Shape::Vec(n),
+            bound,
+        ))
+    }
+
     /// One statement's right-hand side, or `None` if the operation chosen has no operands.
     fn statement(&mut self) -> Option<Val> {
         let any_array = |v: &Var| v.shape.is_array();
         let mat = |v: &Var| matches!(v.shape, Shape::Mat(..));
-        match self.rng.weighted(&[6, 2, 2, 4, 2, 1, 4, 1, 2, 1, 2, 1]) {
+        match self
+            .rng
+            .weighted(&[6, 2, 2, 4, 2, 1, 4, 1, 2, 1, 2, 1, 3, 2, 1, 1, 3])
+        {
             // Broadcasting + - * between two values (at least one an array).
             0 => {
                 let x = self.pick_var(any_array)?;
@@ -670,14 +1068,13 @@ impl Gen {
                 let Shape::Mat(r, c) = x.shape else {
                     return None;
                 };
-                Some(Val::compound(
+                Some(Val::view(
                     format!("{}.t()", x.name),
-                    true,
                     Shape::Mat(c, r),
                     x.bound,
                 ))
             }
-            // sum_axis, and its result broadcast back against the source.
+            // sum_axis or mean_axis, and its result broadcast back against the source.
             8 if !self.single => {
                 let x = self.pick_var(mat)?;
                 let Shape::Mat(r, c) = x.shape else {
@@ -689,12 +1086,27 @@ impl Gen {
                     (1, Shape::Vec(r), c)
                 };
                 let xv = self.operand(&x, 1);
-                let s = Val::compound(
-                    format!("{}.sum_axis(Axis({axis}))", xv.recv),
-                    true,
-                    shape,
-                    xv.bound * n as f64,
-                );
+                let s = if self.rng.chance(0.4) {
+                    // ndarray's `mean_axis` returns an `Option`.
+                    let unwrap = if self.rng.chance(0.8) {
+                        ".unwrap()"
+                    } else {
+                        ".expect(\"rows\")"
+                    };
+                    Val::compound(
+                        format!("{}.mean_axis(Axis({axis})){unwrap}", xv.recv),
+                        true,
+                        shape,
+                        xv.bound,
+                    )
+                } else {
+                    Val::compound(
+                        format!("{}.sum_axis(Axis({axis}))", xv.recv),
+                        true,
+                        shape,
+                        xv.bound * n as f64,
+                    )
+                };
                 let i = self.bind(s);
                 let s = self.vars[i].clone();
                 match broadcast(x.shape, s.shape) {
@@ -732,12 +1144,68 @@ impl Gen {
                 Some(self.reduction(&x))
             }
             // Arithmetic on scalars.
-            _ => {
+            11 => {
                 let x = self.pick_var(|v| v.shape == Shape::Scalar)?;
                 let y = self.pick_var(|v| v.shape == Shape::Scalar)?;
                 let (x, y) = (self.operand(&x, 1), self.operand(&y, 1));
                 let op = *self.rng.pick(&["+", "-", "*"]);
                 Some(binary(&x, op, &y, Shape::Scalar))
+            }
+            // A view of a variable: a row, a column, a slice, an axis inserted, axes reversed.
+            12 => {
+                let v = self.view_of()?;
+                if self.known_bugs || !v.recv.contains(".slice(") {
+                    return Some(v);
+                }
+                // A slice bound by `let` trips a known bug (its type is not inferred when the
+                // gradient keeps it or it is a `dot` receiver): reduce it in place.
+                let n = v.shape.len() as f64;
+                Some(match self.rng.below(3) {
+                    0 => Val::compound(
+                        format!("{}.sum()", v.recv),
+                        true,
+                        Shape::Scalar,
+                        n * v.bound,
+                    ),
+                    1 => Val::compound(
+                        format!("{}.mean().unwrap()", v.recv),
+                        true,
+                        Shape::Scalar,
+                        v.bound,
+                    ),
+                    _ => Val::compound(
+                        format!("nn::mean({})", v.operand),
+                        true,
+                        Shape::Scalar,
+                        v.bound,
+                    ),
+                })
+            }
+            // An element read.
+            13 => self.element(),
+            // `array![..]` of scalars, `Array1::from_elem(n, s)`.
+            14 => self.constructor(),
+            // A `mapv` with a closure or a function path.
+            15 => {
+                let x = self.pick_var(any_array)?;
+                let x = self.transposed_operand(&x);
+                Some(self.mapv(x))
+            }
+            // One of ndarray's own elementwise float methods.
+            _ => {
+                let x = self.pick_var(any_array)?;
+                if x.param && self.rng.chance(0.2) {
+                    // A parameter is far from the kinks of `abs` and `cbrt`.
+                    let m = *self.rng.pick(&["abs", "cbrt"]);
+                    return Some(Val::compound(
+                        format!("{}.{m}()", x.name),
+                        true,
+                        x.shape,
+                        1.0,
+                    ));
+                }
+                let x = self.transposed_operand(&x);
+                Some(self.method(x))
             }
         }
     }
@@ -836,8 +1304,54 @@ impl Gen {
     fn reduction(&mut self, x: &Val) -> Val {
         let s = x.shape;
         let n = s.len() as f64;
-        let (e, b) = match (self.rng.below(7), s) {
+        // Iterator sums need a variable (not a temporary) to iterate over.
+        let named = x
+            .recv
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let (e, b) = match (self.rng.below(10), s) {
             (1, _) => (format!("nn::mean({})", x.operand), x.bound),
+            // ndarray's `mean` returns an `Option`.
+            (7, _) => {
+                let unwrap = if self.rng.chance(0.8) {
+                    ".unwrap()"
+                } else {
+                    ".expect(\"nonempty\")"
+                };
+                (format!("{}.mean(){unwrap}", x.recv), x.bound)
+            }
+            (8, _) if named => {
+                let (f, b) = match self.rng.below(3) {
+                    0 => ("t * t", x.bound * x.bound),
+                    1 => ("t.sin()", 1.0),
+                    _ => ("t * 0.5 + 1.0", 0.5 * x.bound + 1.0),
+                };
+                if self.rng.chance(0.3) {
+                    (format!("{}.iter().sum::<f64>()", x.recv), n * x.bound)
+                } else {
+                    (
+                        format!("{}.iter().map(|t| {f}).sum::<f64>()", x.recv),
+                        n * b,
+                    )
+                }
+            }
+            // Of two vectors of one length.
+            (9, Shape::Vec(_)) if named => match self.pick_var(|v| v.shape == s) {
+                Some(y) => {
+                    let f = *self
+                        .rng
+                        .pick(&["p * q", "p * q.sin()", "(p - q) * (p - q)"]);
+                    let b = n * (x.bound + y.bound).powi(2);
+                    (
+                        format!(
+                            "{}.iter().zip({}.iter()).map(|(p, q)| {f}).sum::<f64>()",
+                            x.recv, y.name
+                        ),
+                        b,
+                    )
+                }
+                None => (format!("{}.sum()", x.recv), n * x.bound),
+            },
             (2, _) => match self.pick_var(|v| v.shape == s) {
                 Some(y) => {
                     let yv = y.val();

@@ -50,7 +50,11 @@ mod tests {
     #[test]
     fn array_generation_is_deterministic_and_per_function() {
         use crate::arrays;
-        let cfg = |seed, count| arrays::Config { seed, count };
+        let cfg = |seed, count| arrays::Config {
+            seed,
+            count,
+            ..arrays::Config::default()
+        };
         let a = arrays::render(&cfg(7, 40), &arrays::generate(&cfg(7, 40)));
         assert_eq!(
             a,

@@ -21,7 +21,7 @@
 )]
 
 use autodiff_runtime::check::{Checker, Point};
-use autodiff_runtime::ndarray::{Array, Array1, Array2, Axis, Dimension, ShapeBuilder};
+use autodiff_runtime::ndarray::{Array, Array1, Array2, Axis, Dimension, ShapeBuilder, array, s};
 use autodiff_runtime::{grad, nn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use testkit::SplitMix64;
