@@ -158,6 +158,8 @@ struct Val {
     bound: f64,
     /// A view of another array (`x.t()`, `x.row(0)`, `x.slice(..)`): not to be bound `let mut`.
     view: bool,
+    /// A type annotation for its `let` (`f64`), which the macro needs for a slice's reduction.
+    ty: Option<&'static str>,
 }
 
 impl Val {
@@ -176,6 +178,7 @@ impl Val {
             shape,
             bound,
             view: false,
+            ty: None,
         }
     }
 
@@ -216,6 +219,7 @@ impl Var {
             shape: self.shape,
             bound: self.bound,
             view: false,
+            ty: None,
         }
     }
 }
@@ -339,7 +343,7 @@ impl Gen {
             // Sometimes two values in one tuple `let`. The second may not bind a value of its
             // own: that could shadow a name the first refers to.
             self.single = true;
-            let second = if self.rng.chance(0.1) {
+            let second = if v.ty.is_none() && self.rng.chance(0.1) {
                 (0..30).find_map(|_| self.statement())
             } else {
                 None
@@ -381,8 +385,9 @@ impl Gen {
     fn bind(&mut self, v: Val) -> usize {
         let v = squash(v);
         let name = self.name(None);
+        let ty = v.ty.map(|t| format!(": {t}")).unwrap_or_default();
         self.body
-            .push(format!("let {name} = {};", v.recv_or_expr()));
+            .push(format!("let {name}{ty} = {};", v.recv_or_expr()));
         self.declare(name, &v)
     }
 
@@ -504,6 +509,7 @@ impl Gen {
                     shape: Shape::Mat(c, r),
                     bound: x.bound,
                     view: true,
+                    ty: None,
                 }
             }
             _ => x,
@@ -736,12 +742,13 @@ impl Gen {
     /// An index along `axis` of matrix `m`, whose length is `n`: a literal, or the last
     /// (`m.nrows() - 1`, `m.len_of(Axis(0)) - 1`, `m.shape()[0] - 1`, `rows - 1` after
     /// `let (rows, cols) = m.dim();`).
-    fn index(&mut self, m: &str, n: usize, axis: usize, in_slice: bool) -> String {
+    fn index(&mut self, m: &str, n: usize, axis: usize, argument: bool) -> String {
         if !self.rng.chance(0.4) {
             return self.rng.below(n).to_string();
         }
-        // `m.shape()[k]` inside `s![..]` is a known bug (typed `i32`).
-        let kinds = if in_slice && !self.known_bugs { 3 } else { 4 };
+        // `m.shape()[k]` in a method's argument or in `s![..]` is a known bug (the macro types
+        // it `i32`); in an element read it works.
+        let kinds = if argument && !self.known_bugs { 3 } else { 4 };
         let count = match (self.rng.below(kinds), axis) {
             (0, 0) => format!("{m}.nrows()"),
             (0, _) => format!("{m}.ncols()"),
@@ -774,11 +781,11 @@ impl Gen {
         match x.shape {
             Shape::Mat(r, c) => match self.rng.below(7) {
                 0 => {
-                    let i = self.index(&m, r, 0, false);
+                    let i = self.index(&m, r, 0, true);
                     Some(Val::view(format!("{m}.row({i})"), Shape::Vec(c), b))
                 }
                 1 => {
-                    let j = self.index(&m, c, 1, false);
+                    let j = self.index(&m, c, 1, true);
                     Some(Val::view(format!("{m}.column({j})"), Shape::Vec(r), b))
                 }
                 2 => {
@@ -1157,10 +1164,15 @@ impl Gen {
                 if self.known_bugs || !v.recv.contains(".slice(") {
                     return Some(v);
                 }
-                // A slice bound by `let` trips a known bug (its type is not inferred when the
-                // gradient keeps it or it is a `dot` receiver): reduce it in place.
+                // The macro does not infer the type of a slice, nor of what is computed from
+                // one (a known bug): when the gradient keeps such a value, or calls `dot` on it,
+                // the build fails. A slice is reduced in place, bound with `: f64`, and not in
+                // a tuple `let`.
+                if self.single {
+                    return None;
+                }
                 let n = v.shape.len() as f64;
-                Some(match self.rng.below(3) {
+                let r = match self.rng.below(3) {
                     0 => Val::compound(
                         format!("{}.sum()", v.recv),
                         true,
@@ -1179,6 +1191,10 @@ impl Gen {
                         Shape::Scalar,
                         v.bound,
                     ),
+                };
+                Some(Val {
+                    ty: Some("f64"),
+                    ..r
                 })
             }
             // An element read.

@@ -159,6 +159,45 @@ mod tests {
                 "nn::{f} is never generated"
             );
         }
+        // ndarray's own forms (issue 13): elementwise float methods, `mapv`, views, slices,
+        // element reads, constructors and iterator sums.
+        for construct in [
+            ".exp()",
+            ".exp2()",
+            ".ln()",
+            ".log2()",
+            ".log10()",
+            ".sqrt()",
+            ".sin()",
+            ".cos()",
+            ".tan()",
+            ".abs()",
+            ".recip()",
+            ".powi(",
+            ".powf(",
+            ".cbrt()",
+            ".mapv(|v| 1.0 / (1.0 + (-v).exp()))",
+            ".mapv(f64::",
+            ".mapv(|v| v * v + ",
+            ".mean().unwrap()",
+            ".mean_axis(Axis(",
+            ".view().insert_axis(Axis(",
+            ".to_owned().insert_axis(Axis(",
+            ".view().reversed_axes()",
+            ".slice(s![",
+            "..;2",
+            "..=",
+            "]]",
+            ".len() - 1]",
+            "array![",
+            "Array1::from_elem(",
+            ".iter().map(|t| ",
+            ".iter().zip(",
+            ".sum::<f64>()",
+            "let (rows",
+        ] {
+            assert!(all.contains(construct), "{construct:?} is never generated");
+        }
     }
 
     fn control_config(seed: u64, count: usize) -> crate::control::Config {
