@@ -202,8 +202,9 @@ struct Var {
     param: bool,
     /// Picked as an operand since it was bound.
     used: bool,
-    /// Bound to an element read (`x[[i, j]]`), whose type the macro does not infer.
-    elem: bool,
+    /// Bound to an element read (`x[[i, j]]`) or a slice's reduction, which the macro cannot
+    /// type when a closure captures it (a known bug).
+    no_capture: bool,
 }
 
 impl Var {
@@ -331,7 +332,7 @@ impl Gen {
                 bound: 1.0,
                 param: true,
                 used: false,
-                elem: false,
+                no_capture: false,
             });
         }
         let statements = 2 + self.rng.below(7);
@@ -426,9 +427,10 @@ impl Gen {
             bound: v.bound,
             param: false,
             used: false,
-            elem: v.shape == Shape::Scalar
-                && v.recv.ends_with(']')
-                && !v.recv.starts_with("array!"),
+            no_capture: v.ty.is_some()
+                || (v.shape == Shape::Scalar
+                    && v.recv.ends_with(']')
+                    && !v.recv.starts_with("array!")),
         });
         self.vars.len() - 1
     }
@@ -703,17 +705,18 @@ impl Gen {
     fn mapv(&mut self, x: Val) -> Val {
         let s = x.shape;
         let r = &x.recv;
-        // A scalar value in scope, or a literal. (Not an element read bound by `let`, unless
-        // generating known bugs: the macro cannot type it when a closure captures it.)
+        // A scalar value in scope, or a literal. (Not an element read or a slice's reduction
+        // bound by `let`, unless generating known bugs: the macro cannot type it when a closure
+        // captures it.)
         let known_bugs = self.known_bugs;
-        let captured = match self.pick_var(|v| v.shape == Shape::Scalar && (known_bugs || !v.elem))
-        {
-            Some(v) if self.rng.chance(0.7) => (v.name, v.bound),
-            _ => {
-                let l = self.literal();
-                (format!("{l:?}"), l.abs())
-            }
-        };
+        let captured =
+            match self.pick_var(|v| v.shape == Shape::Scalar && (known_bugs || !v.no_capture)) {
+                Some(v) if self.rng.chance(0.7) => (v.name, v.bound),
+                _ => {
+                    let l = self.literal();
+                    (format!("{l:?}"), l.abs())
+                }
+            };
         let (c, cb) = captured;
         let (e, b) = match self.rng.below(6) {
             0 => ("|v| 1.0 / (1.0 + (-v).exp())".to_string(), 1.0),
@@ -1513,7 +1516,11 @@ fn squash(v: Val) -> Val {
     } else if v.shape.is_array() {
         Val::compound(format!("nn::tanh({})", v.operand), true, v.shape, 1.0)
     } else {
-        Val::compound(format!("{}.tanh()", v.recv), true, v.shape, 1.0)
+        // A slice's reduction keeps its `: f64` (see `Gen::statement`).
+        Val {
+            ty: v.ty,
+            ..Val::compound(format!("{}.tanh()", v.recv), true, v.shape, 1.0)
+        }
     }
 }
 
