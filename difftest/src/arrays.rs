@@ -14,18 +14,43 @@
 //! - `/` only by denominators kept away from zero: `&(&y * &y + 1.0)` or `&nn::exp(&y)`;
 //! - `dot` chains (matrix·matrix, matrix·vector, vector·matrix, vector·vector) with compatible
 //!   random shapes, `1×n` and `n×1` included, and `.t()` both bound with `let` and inline;
-//! - `sum_axis(Axis(k))` followed by broadcasting the result back against its source;
+//! - `sum_axis(Axis(k))` and `mean_axis(Axis(k)).unwrap()` (or `.expect(..)`) followed by
+//!   broadcasting the result back against its source;
+//! - ndarray's own elementwise float methods (issue 13), each in its domain: `exp`/`exp2` of
+//!   bounded values, `ln`/`log2`/`log10`/`recip`/`cbrt`/`powf` of positive forms
+//!   (`(x * x + 1.0)`, `nn::sigmoid(x)`, `x.exp()`), `powf` by a literal or by a scalar value (a
+//!   parameter's gradient then a sum), `sqrt` of `(x * x + 1.0)`, `sin`, `cos`, `tan` of values
+//!   at most 1.2, `powi(2 | 3)`, `abs` of values of known sign (and `abs`/`cbrt` of parameters,
+//!   whose magnitudes are at least 0.1);
+//! - `mapv` with a closure of the element (`|v| 1.0 / (1.0 + (-v).exp())`, `|v| v * v + s`
+//!   capturing a scalar value, ..) or a float method's path (`f64::tanh`);
+//! - views of variables: `m.row(i)`, `m.column(j)`, `m.view().reversed_axes()`,
+//!   `v.view().insert_axis(Axis(k))` (`n×1` and `1×n`, then broadcast like any value; also after
+//!   `to_owned()`), `m.slice(s![..])` with ranges, `a..=b`, `..;2` and indices, the last index
+//!   written `m.nrows() - 1`, `m.len_of(Axis(k)) - 1`, `m.shape()[k] - 1` or `rows - 1` after
+//!   `let (rows, cols) = m.dim();`;
+//! - element reads `m[[i, j]]`, `v[i]`, `v[v.len() - 1]` (scalars used further on);
+//! - `array![..]` of scalar values and literals and `Array1::from_elem(n, s)`, `n` a literal or
+//!   `x.len()`/`x.nrows()`/`x.ncols()`;
 //! - every `nn` function of the macro's table (a test in `lib.rs` checks that the default run
-//!   calls each, and every array method), the reductions among them (`nn::mean`, `nn::mse`,
-//!   `nn::logsumexp(..).sum()`, `nn::cross_entropy` with fixed labels) and `sum` ending the
-//!   function: it returns a sum of such reductions of its last value and of every value never
-//!   used (so that every gradient path is checked).
+//!   calls each, every array method, and the forms above), the reductions among them
+//!   (`nn::mean`, `nn::mse`, `nn::logsumexp(..).sum()`, `nn::cross_entropy` with fixed labels),
+//!   `sum`, `mean().unwrap()` and iterator sums (`v.iter().sum::<f64>()`,
+//!   `v.iter().map(|t| ..).sum::<f64>()`, `v.iter().zip(w.iter()).map(|(p, q)| ..).sum::<f64>()`
+//!   over vectors of one length) ending the function: it returns a sum of such reductions of its
+//!   last value and of every value never used (so that every gradient path is checked).
+//!
+//! The macro bugs found here (their cases are in `tests/known_bugs/`) are steered around unless
+//! [`Config::known_bugs`]: an element read or a slice's reduction bound by `let` is not captured
+//! by a closure, a slice is only reduced in place (`x.slice(..).sum()`, bound with `: f64`), and
+//! `m.shape()[k]` is only used in element reads.
 //!
 //! Shapes are tracked, so every program type-checks and broadcasts. Domains and kinks are kept
 //! by construction, not by evaluation: `ln` only of `nn::exp(..)`, `nn::sigmoid(..)` or
 //! `(&y * &y + 1.0)`; `relu` only of a parameter (the harness draws inputs with magnitudes in
 //! `[0.1, 1]`, far from its kink); `layer_norm`'s `eps` a literal or `s * s + 0.1`; `exp` only
-//! of a value whose magnitude bound is at most 3 (otherwise of its `tanh`). A bound on every value's magnitude is carried along (inputs are at
+//! of a value whose magnitude bound is at most 3 (otherwise of its `tanh`); likewise for the
+//! elementwise methods above. A bound on every value's magnitude is carried along (inputs are at
 //! most 1) and a value whose bound would pass [`LIMIT`] is squashed by `tanh`, so values stay
 //! moderate and central differences meaningful.
 //!
@@ -158,7 +183,7 @@ struct Val {
     bound: f64,
     /// A view of another array (`x.t()`, `x.row(0)`, `x.slice(..)`): not to be bound `let mut`.
     view: bool,
-    /// A type annotation for its `let` (`f64`), which the macro needs for a slice's reduction.
+    /// A type written on its `let` (`: f64` on a slice's reduction).
     ty: Option<&'static str>,
 }
 
@@ -1167,10 +1192,10 @@ impl Gen {
                 if self.known_bugs || !v.recv.contains(".slice(") {
                     return Some(v);
                 }
-                // The macro does not infer the type of a slice, nor of what is computed from
-                // one (a known bug): when the gradient keeps such a value, or calls `dot` on it,
-                // the build fails. A slice is reduced in place, bound with `: f64`, and not in
-                // a tuple `let`.
+                // The macro does not infer the type of a slice (a known bug): when the gradient
+                // keeps one, or `dot` is called on one, the build fails, and a closure cannot
+                // capture a value computed from one. A slice is reduced in place (and bound
+                // with `: f64`, a form users write), not in a tuple `let`.
                 if self.single {
                     return None;
                 }

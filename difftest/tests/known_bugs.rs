@@ -192,8 +192,9 @@ fn an_assignment_before_breaking_out_of_a_value_loop_stays() {
 // trybuild. The generator steers around them unless `DIFFTEST_KNOWN_BUGS=1`.
 //
 // - `element_read_captured_by_mapv.rs`: `let t = x[[0, 1]];` captured by a `mapv` closure;
-// - `slice_sum_kept.rs`: a slice's `sum()` bound by `let` and kept by the gradient;
-// - `slice_kept_by_the_gradient.rs`: a slice read by `dot`'s pullback;
+// - `slice_mean_captured_by_mapv.rs`: a slice's `mean()` (even with `: f64` written) captured
+//   by a `mapv` closure;
+// - `slice_kept_by_the_gradient.rs`: a slice read by `dot`'s pullback, bound by `let` or not;
 // - `dot_on_a_bound_slice.rs`: `dot` called on a slice bound by `let` (E0034);
 // - `shape_in_an_index_argument.rs`: `x.row(x.shape()[0] - 1)`, `s![x.shape()[0] - 1, ..]`
 //   (E0308, `i32` for `usize`).
