@@ -7,8 +7,9 @@
 //! [`control`] writes random `#[grad]` functions with control flow (branches, loops, `match`,
 //! `break`, `continue`, `return`), checked by `tests/control_flow.rs` in the same way.
 //!
-//! [`arrays`] does the same for ndarray programs (broadcasting, `dot` chains, `nn` functions),
-//! checked by `tests/arrays.rs` against central differences. See `DEVELOPMENT.md` for the
+//! [`arrays`] does the same for ndarray programs (broadcasting, `dot` chains, `nn` functions,
+//! and ndarray's own methods, `mapv`, views, slices, element reads and iterator sums), checked by
+//! `tests/arrays.rs` against central differences. See `DEVELOPMENT.md` for the
 //! commands.
 
 pub mod arrays;
