@@ -41,9 +41,9 @@
 //!   last value and of every value never used (so that every gradient path is checked).
 //!
 //! The macro bugs found here (their cases are in `tests/known_bugs/`) are steered around unless
-//! [`Config::known_bugs`]: an element read or a slice's reduction bound by `let` is not captured
-//! by a closure, a slice is only reduced in place (`x.slice(..).sum()`, bound with `: f64`), and
-//! `m.shape()[k]` is only used in element reads.
+//! [`Config::known_bugs`]: an element read or a slice's reduction bound by `let`, or a value
+//! computed from one, is not captured by a closure, a slice is only reduced in place
+//! (`x.slice(..).sum()`, bound with `: f64`), and `m.shape()[k]` is only used in element reads.
 //!
 //! Shapes are tracked, so every program type-checks and broadcasts. Domains and kinks are kept
 //! by construction, not by evaluation: `ln` only of `nn::exp(..)`, `nn::sigmoid(..)` or
@@ -227,8 +227,8 @@ struct Var {
     param: bool,
     /// Picked as an operand since it was bound.
     used: bool,
-    /// Bound to an element read (`x[[i, j]]`) or a slice's reduction, which the macro cannot
-    /// type when a closure captures it (a known bug).
+    /// Bound to an element read (`x[[i, j]]`) or a slice's reduction, or to a value computed
+    /// from one, which the macro cannot type when a closure captures it (a known bug).
     no_capture: bool,
 }
 
@@ -445,6 +445,11 @@ impl Gen {
 
     /// Puts `name` (holding `v`) in scope, in place of what it shadows; returns its index.
     fn declare(&mut self, name: String, v: &Val) -> usize {
+        // What is computed from a value the macro cannot type is untyped too.
+        let tainted = v
+            .recv
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|w| self.vars.iter().any(|x| x.no_capture && x.name == w));
         self.vars.retain(|x| x.name != name);
         self.vars.push(Var {
             name,
@@ -452,7 +457,8 @@ impl Gen {
             bound: v.bound,
             param: false,
             used: false,
-            no_capture: v.ty.is_some()
+            no_capture: tainted
+                || v.ty.is_some()
                 || (v.shape == Shape::Scalar
                     && v.recv.ends_with(']')
                     && !v.recv.starts_with("array!")),
