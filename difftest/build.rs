@@ -111,6 +111,9 @@ fn main() {
     if let Some(v) = var("DIFFTEST_ARRAY_SEED") {
         acfg.seed = parse_u64("DIFFTEST_ARRAY_SEED", &v);
     }
+    if let Some(v) = var("DIFFTEST_KNOWN_BUGS") {
+        acfg.known_bugs = v != "0";
+    }
     let file = arrays::render(&acfg, &arrays::generate(&acfg));
     let out = out.with_file_name("arrays.rs");
     std::fs::write(&out, file).unwrap_or_else(|e| panic!("writing {}: {e}", out.display()));

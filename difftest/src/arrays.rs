@@ -14,18 +14,43 @@
 //! - `/` only by denominators kept away from zero: `&(&y * &y + 1.0)` or `&nn::exp(&y)`;
 //! - `dot` chains (matrix·matrix, matrix·vector, vector·matrix, vector·vector) with compatible
 //!   random shapes, `1×n` and `n×1` included, and `.t()` both bound with `let` and inline;
-//! - `sum_axis(Axis(k))` followed by broadcasting the result back against its source;
+//! - `sum_axis(Axis(k))` and `mean_axis(Axis(k)).unwrap()` (or `.expect(..)`) followed by
+//!   broadcasting the result back against its source;
+//! - ndarray's own elementwise float methods (issue 13), each in its domain: `exp`/`exp2` of
+//!   bounded values, `ln`/`log2`/`log10`/`recip`/`cbrt`/`powf` of positive forms
+//!   (`(x * x + 1.0)`, `nn::sigmoid(x)`, `x.exp()`), `powf` by a literal or by a scalar value (a
+//!   parameter's gradient then a sum), `sqrt` of `(x * x + 1.0)`, `sin`, `cos`, `tan` of values
+//!   at most 1.2, `powi(2 | 3)`, `abs` of values of known sign (and `abs`/`cbrt` of parameters,
+//!   whose magnitudes are at least 0.1);
+//! - `mapv` with a closure of the element (`|v| 1.0 / (1.0 + (-v).exp())`, `|v| v * v + s`
+//!   capturing a scalar value, ..) or a float method's path (`f64::tanh`);
+//! - views of variables: `m.row(i)`, `m.column(j)`, `m.view().reversed_axes()`,
+//!   `v.view().insert_axis(Axis(k))` (`n×1` and `1×n`, then broadcast like any value; also after
+//!   `to_owned()`), `m.slice(s![..])` with ranges, `a..=b`, `..;2` and indices, the last index
+//!   written `m.nrows() - 1`, `m.len_of(Axis(k)) - 1`, `m.shape()[k] - 1` or `rows - 1` after
+//!   `let (rows, cols) = m.dim();`;
+//! - element reads `m[[i, j]]`, `v[i]`, `v[v.len() - 1]` (scalars used further on);
+//! - `array![..]` of scalar values and literals and `Array1::from_elem(n, s)`, `n` a literal or
+//!   `x.len()`/`x.nrows()`/`x.ncols()`;
 //! - every `nn` function of the macro's table (a test in `lib.rs` checks that the default run
-//!   calls each, and every array method), the reductions among them (`nn::mean`, `nn::mse`,
-//!   `nn::logsumexp(..).sum()`, `nn::cross_entropy` with fixed labels) and `sum` ending the
-//!   function: it returns a sum of such reductions of its last value and of every value never
-//!   used (so that every gradient path is checked).
+//!   calls each, every array method, and the forms above), the reductions among them
+//!   (`nn::mean`, `nn::mse`, `nn::logsumexp(..).sum()`, `nn::cross_entropy` with fixed labels),
+//!   `sum`, `mean().unwrap()` and iterator sums (`v.iter().sum::<f64>()`,
+//!   `v.iter().map(|t| ..).sum::<f64>()`, `v.iter().zip(w.iter()).map(|(p, q)| ..).sum::<f64>()`
+//!   over vectors of one length) ending the function: it returns a sum of such reductions of its
+//!   last value and of every value never used (so that every gradient path is checked).
+//!
+//! The macro bugs found here (their cases are in `tests/known_bugs/`) are steered around unless
+//! [`Config::known_bugs`]: an element read or a slice's reduction bound by `let`, or a value
+//! computed from one, is not captured by a closure, a slice is only reduced in place
+//! (`x.slice(..).sum()`, bound with `: f64`), and `m.shape()[k]` is only used in element reads.
 //!
 //! Shapes are tracked, so every program type-checks and broadcasts. Domains and kinks are kept
 //! by construction, not by evaluation: `ln` only of `nn::exp(..)`, `nn::sigmoid(..)` or
 //! `(&y * &y + 1.0)`; `relu` only of a parameter (the harness draws inputs with magnitudes in
 //! `[0.1, 1]`, far from its kink); `layer_norm`'s `eps` a literal or `s * s + 0.1`; `exp` only
-//! of a value whose magnitude bound is at most 3 (otherwise of its `tanh`). A bound on every value's magnitude is carried along (inputs are at
+//! of a value whose magnitude bound is at most 3 (otherwise of its `tanh`); likewise for the
+//! elementwise methods above. A bound on every value's magnitude is carried along (inputs are at
 //! most 1) and a value whose bound would pass [`LIMIT`] is squashed by `tanh`, so values stay
 //! moderate and central differences meaningful.
 //!
@@ -51,6 +76,8 @@ pub const LIMIT: f64 = 100.0;
 pub struct Config {
     pub seed: u64,
     pub count: usize,
+    /// Also generate the constructs that trip known macro bugs (`DIFFTEST_KNOWN_BUGS=1`).
+    pub known_bugs: bool,
 }
 
 impl Default for Config {
@@ -58,6 +85,7 @@ impl Default for Config {
         Config {
             seed: DEFAULT_SEED,
             count: 100,
+            known_bugs: false,
         }
     }
 }
@@ -153,6 +181,10 @@ struct Val {
     shape: Shape,
     /// An upper bound on the magnitude of every element at the harness's inputs.
     bound: f64,
+    /// A view of another array (`x.t()`, `x.row(0)`, `x.slice(..)`): not to be bound `let mut`.
+    view: bool,
+    /// A type written on its `let` (`: f64` on a slice's reduction).
+    ty: Option<&'static str>,
 }
 
 impl Val {
@@ -170,6 +202,16 @@ impl Val {
             recv,
             shape,
             bound,
+            view: false,
+            ty: None,
+        }
+    }
+
+    /// A view of a variable, computed by `expr` (`t1.row(0)`, `a.slice(s![..;2, ..])`).
+    fn view(expr: String, shape: Shape, bound: f64) -> Val {
+        Val {
+            view: true,
+            ..Val::compound(expr, true, shape, bound)
         }
     }
 }
@@ -185,6 +227,9 @@ struct Var {
     param: bool,
     /// Picked as an operand since it was bound.
     used: bool,
+    /// Bound to an element read (`x[[i, j]]`) or a slice's reduction, or to a value computed
+    /// from one, which the macro cannot type when a closure captures it (a known bug).
+    no_capture: bool,
 }
 
 impl Var {
@@ -199,6 +244,8 @@ impl Var {
             recv: self.name.clone(),
             shape: self.shape,
             bound: self.bound,
+            view: false,
+            ty: None,
         }
     }
 }
@@ -253,7 +300,7 @@ fn function_seed(seed: u64, index: usize) -> u64 {
 /// Generates `cfg.count` functions; function `i` depends only on the seed and `i`.
 pub fn generate(cfg: &Config) -> Vec<Function> {
     (0..cfg.count)
-        .map(|i| Gen::new(function_seed(cfg.seed, i)).function(i))
+        .map(|i| Gen::new(function_seed(cfg.seed, i), cfg.known_bugs).function(i))
         .collect()
 }
 
@@ -265,12 +312,14 @@ struct Gen {
     fresh: usize,
     /// The statement being generated must be a single expression (no `let` of its own).
     single: bool,
+    /// Generate constructs that trip known macro bugs.
+    known_bugs: bool,
 }
 
 const PARAM_NAMES: [&str; 6] = ["a", "b", "c", "d", "e", "g"];
 
 impl Gen {
-    fn new(seed: u64) -> Gen {
+    fn new(seed: u64, known_bugs: bool) -> Gen {
         Gen {
             rng: Rng::new(seed),
             seed,
@@ -278,6 +327,7 @@ impl Gen {
             body: Vec::new(),
             fresh: 0,
             single: false,
+            known_bugs,
         }
     }
 
@@ -307,6 +357,7 @@ impl Gen {
                 bound: 1.0,
                 param: true,
                 used: false,
+                no_capture: false,
             });
         }
         let statements = 2 + self.rng.below(7);
@@ -318,7 +369,7 @@ impl Gen {
             // Sometimes two values in one tuple `let`. The second may not bind a value of its
             // own: that could shadow a name the first refers to.
             self.single = true;
-            let second = if self.rng.chance(0.1) {
+            let second = if v.ty.is_none() && self.rng.chance(0.1) {
                 (0..30).find_map(|_| self.statement())
             } else {
                 None
@@ -328,7 +379,7 @@ impl Gen {
                 last = Some(self.bind_pair(v, w));
             } else {
                 // `let mut` and compound assignments, but not on a view (`x.t()`).
-                let mutate = !v.recv.ends_with(".t()") && self.rng.chance(0.15);
+                let mutate = !v.view && self.rng.chance(0.15);
                 last = Some(self.bind(v));
                 if mutate {
                     self.mutate(last.expect("just bound"));
@@ -360,8 +411,9 @@ impl Gen {
     fn bind(&mut self, v: Val) -> usize {
         let v = squash(v);
         let name = self.name(None);
+        let ty = v.ty.map(|t| format!(": {t}")).unwrap_or_default();
         self.body
-            .push(format!("let {name} = {};", v.recv_or_expr()));
+            .push(format!("let {name}{ty} = {};", v.recv_or_expr()));
         self.declare(name, &v)
     }
 
@@ -393,6 +445,11 @@ impl Gen {
 
     /// Puts `name` (holding `v`) in scope, in place of what it shadows; returns its index.
     fn declare(&mut self, name: String, v: &Val) -> usize {
+        // What is computed from a value the macro cannot type is untyped too.
+        let tainted = v
+            .recv
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|w| self.vars.iter().any(|x| x.no_capture && x.name == w));
         self.vars.retain(|x| x.name != name);
         self.vars.push(Var {
             name,
@@ -400,6 +457,11 @@ impl Gen {
             bound: v.bound,
             param: false,
             used: false,
+            no_capture: tainted
+                || v.ty.is_some()
+                || (v.shape == Shape::Scalar
+                    && v.recv.ends_with(']')
+                    && !v.recv.starts_with("array!")),
         });
         self.vars.len() - 1
     }
@@ -479,6 +541,8 @@ impl Gen {
                     recv,
                     shape: Shape::Mat(c, r),
                     bound: x.bound,
+                    view: true,
+                    ty: None,
                 }
             }
             _ => x,
@@ -503,7 +567,9 @@ impl Gen {
                 }
             };
         }
-        match self.rng.below(8) {
+        match self.rng.below(11) {
+            8 | 9 => self.method(x),
+            10 => self.mapv(x),
             0 => Val::compound(format!("nn::sigmoid({})", x.operand), true, s, 1.0),
             1 => Val::compound(format!("nn::tanh({})", x.operand), true, s, 1.0),
             // |x · Φ(x)| ≤ |x|, and gelu ≥ −0.17 everywhere.
@@ -562,11 +628,384 @@ impl Gen {
         }
     }
 
+    /// A positive array expression made from `x`, as a method receiver, with bounds on its
+    /// elements `lo ≤ y ≤ hi` (`lo > 0`): `(x * x + 1.0)`, `nn::sigmoid(x)` or `x.exp()`, of
+    /// `nn::tanh(x)` if `x` may be large.
+    fn positive(&mut self, x: Val) -> (String, f64, f64) {
+        let x = if x.bound > 3.0 {
+            Val::compound(format!("nn::tanh({})", x.operand), true, x.shape, 1.0)
+        } else {
+            x
+        };
+        let b = x.bound;
+        match self.rng.below(3) {
+            0 => (format!("({0} * {0} + 1.0)", x.operand), 1.0, b * b + 1.0),
+            1 => (
+                format!("nn::sigmoid({})", x.operand),
+                1.0 / (1.0 + b.exp()),
+                1.0,
+            ),
+            _ => (format!("{}.exp()", x.recv), (-b).exp(), b.exp()),
+        }
+    }
+
+    /// One of ndarray's elementwise float methods applied to array `x`, in its domain.
+    fn method(&mut self, x: Val) -> Val {
+        let s = x.shape;
+        let small = |x: Val, limit: f64| {
+            if x.bound <= limit {
+                x
+            } else {
+                Val::compound(format!("nn::tanh({})", x.operand), true, x.shape, 1.0)
+            }
+        };
+        match self.rng.below(14) {
+            0 => {
+                let x = small(x, 3.0);
+                let b = x.bound.exp();
+                Val::compound(format!("{}.exp()", x.recv), true, s, b)
+            }
+            1 => {
+                let x = small(x, 3.0);
+                let b = x.bound.exp2();
+                Val::compound(format!("{}.exp2()", x.recv), true, s, b)
+            }
+            2 | 3 => {
+                let (r, lo, hi) = self.positive(x);
+                let m = *self.rng.pick(&["ln", "ln", "log2", "log10"]);
+                let b = lo.ln().abs().max(hi.ln().abs()).max(1.0);
+                Val::compound(format!("{r}.{m}()"), true, s, b)
+            }
+            4 => {
+                let b = (x.bound * x.bound + 1.0).sqrt();
+                Val::compound(format!("({0} * {0} + 1.0).sqrt()", x.operand), true, s, b)
+            }
+            5 => Val::compound(format!("{}.sin()", x.recv), true, s, 1.0),
+            6 => Val::compound(format!("{}.cos()", x.recv), true, s, 1.0),
+            7 => {
+                // tan(1.2) ≈ 2.6: far from the pole.
+                let x = small(x, 1.2);
+                let b = x.bound.tan();
+                Val::compound(format!("{}.tan()", x.recv), true, s, b)
+            }
+            8 => {
+                // Of a value whose sign is known.
+                if self.rng.chance(0.5) {
+                    Val::compound(format!("(-nn::sigmoid({})).abs()", x.operand), true, s, 1.0)
+                } else {
+                    let b = x.bound * x.bound + 0.5;
+                    Val::compound(format!("(-0.5 - {0} * {0}).abs()", x.operand), true, s, b)
+                }
+            }
+            9 => {
+                let (r, lo, _) = self.positive(x);
+                Val::compound(format!("{r}.recip()"), true, s, 1.0 / lo)
+            }
+            10 => {
+                let k = *self.rng.pick(&[2, 3]);
+                let x = small(x, 4.0);
+                let b = x.bound.powi(k);
+                Val::compound(format!("{}.powi({k})", x.recv), true, s, b)
+            }
+            11 | 12 => {
+                let (r, lo, hi) = self.positive(x);
+                // A literal power, or a scalar value (differentiated too: its cotangent is a
+                // sum over the elements).
+                let p = self.pick_var(|v| v.shape == Shape::Scalar && v.bound <= 2.0);
+                let (p, b) = match p {
+                    Some(p) if self.rng.chance(0.5) => {
+                        let b = hi.max(1.0 / lo).powf(p.bound);
+                        (p.name, b)
+                    }
+                    _ => {
+                        let l = *self.rng.pick(&[0.5, 1.5, 2.0, -0.5, 0.25, -1.25, 2.5]);
+                        (format!("{l:?}"), lo.powf(l).max(hi.powf(l)))
+                    }
+                };
+                Val::compound(format!("{r}.powf({p})"), true, s, b)
+            }
+            _ => {
+                let (r, _, hi) = self.positive(x);
+                Val::compound(format!("{r}.cbrt()"), true, s, hi.cbrt())
+            }
+        }
+    }
+
+    /// `x.mapv(..)` with a closure of the element (capturing a scalar value sometimes) or a
+    /// float method's path.
+    fn mapv(&mut self, x: Val) -> Val {
+        let s = x.shape;
+        let r = &x.recv;
+        // A scalar value in scope, or a literal. (Not an element read or a slice's reduction
+        // bound by `let`, unless generating known bugs: the macro cannot type it when a closure
+        // captures it.)
+        let known_bugs = self.known_bugs;
+        let captured =
+            match self.pick_var(|v| v.shape == Shape::Scalar && (known_bugs || !v.no_capture)) {
+                Some(v) if self.rng.chance(0.7) => (v.name, v.bound),
+                _ => {
+                    let l = self.literal();
+                    (format!("{l:?}"), l.abs())
+                }
+            };
+        let (c, cb) = captured;
+        let (e, b) = match self.rng.below(6) {
+            0 => ("|v| 1.0 / (1.0 + (-v).exp())".to_string(), 1.0),
+            1 => {
+                let f = *self.rng.pick(&["tanh", "sin", "cos"]);
+                (format!("f64::{f}"), 1.0)
+            }
+            2 => (format!("|v| v * v + {c}"), x.bound * x.bound + cb),
+            3 => (format!("|v| (v * {c}).sin()"), 1.0),
+            4 => (format!("|v| v.tanh() * {c} + v"), cb + x.bound),
+            _ => {
+                // A closure calling float methods, kept in their domains.
+                if x.bound <= 3.0 {
+                    (
+                        "|v| (v * v + 1.0).ln() + v.exp()".to_string(),
+                        (x.bound * x.bound + 1.0).ln() + x.bound.exp(),
+                    )
+                } else {
+                    ("|v| (v * v + 1.0).sqrt()".to_string(), x.bound + 1.0)
+                }
+            }
+        };
+        Val::compound(format!("{r}.mapv({e})"), true, s, b)
+    }
+
+    /// An index along `axis` of matrix `m`, whose length is `n`: a literal, or the last
+    /// (`m.nrows() - 1`, `m.len_of(Axis(0)) - 1`, `m.shape()[0] - 1`, `rows - 1` after
+    /// `let (rows, cols) = m.dim();`).
+    fn index(&mut self, m: &str, n: usize, axis: usize, argument: bool) -> String {
+        if !self.rng.chance(0.4) {
+            return self.rng.below(n).to_string();
+        }
+        // `m.shape()[k]` in a method's argument or in `s![..]` is a known bug (the macro types
+        // it `i32`); in an element read it works.
+        let kinds = if argument && !self.known_bugs { 3 } else { 4 };
+        let count = match (self.rng.below(kinds), axis) {
+            (0, 0) => format!("{m}.nrows()"),
+            (0, _) => format!("{m}.ncols()"),
+            (1, _) => format!("{m}.len_of(Axis({axis}))"),
+            (3, _) => format!("{m}.shape()[{axis}]"),
+            // `let (rows, cols) = m.dim();` before the statement.
+            (2, _) if !self.single => {
+                self.fresh += 1;
+                let k = self.fresh;
+                self.body
+                    .push(format!("let (rows{k}, cols{k}) = {m}.dim();"));
+                if axis == 0 {
+                    format!("rows{k}")
+                } else {
+                    format!("cols{k}")
+                }
+            }
+            (_, 0) => format!("{m}.nrows()"),
+            _ => format!("{m}.ncols()"),
+        };
+        format!("{count} - 1")
+    }
+
+    /// A view of a variable: `m.row(i)`, `m.column(j)`, `m.slice(s![..])`, `m.t()`,
+    /// `m.view().reversed_axes()`, `v.view().insert_axis(Axis(k))` (or owned: `to_owned()`
+    /// first).
+    fn view_of(&mut self) -> Option<Val> {
+        let x = self.pick_var(|v| v.shape.is_array())?;
+        let (m, b) = (x.name.clone(), x.bound);
+        match x.shape {
+            Shape::Mat(r, c) => match self.rng.below(7) {
+                0 => {
+                    let i = self.index(&m, r, 0, true);
+                    Some(Val::view(format!("{m}.row({i})"), Shape::Vec(c), b))
+                }
+                1 => {
+                    let j = self.index(&m, c, 1, true);
+                    Some(Val::view(format!("{m}.column({j})"), Shape::Vec(r), b))
+                }
+                2 => {
+                    let how = *self.rng.pick(&["view", "view", "to_owned"]);
+                    let e = format!("{m}.{how}().reversed_axes()");
+                    Some(if how == "view" {
+                        Val::view(e, Shape::Mat(c, r), b)
+                    } else {
+                        Val::compound(e, true, Shape::Mat(c, r), b)
+                    })
+                }
+                _ => Some(self.matrix_slice(&m, r, c, b)),
+            },
+            Shape::Vec(n) => match self.rng.below(4) {
+                0 | 1 => {
+                    let k = self.rng.below(2);
+                    let shape = if k == 0 {
+                        Shape::Mat(1, n)
+                    } else {
+                        Shape::Mat(n, 1)
+                    };
+                    Some(if self.rng.chance(0.7) {
+                        Val::view(format!("{m}.view().insert_axis(Axis({k}))"), shape, b)
+                    } else {
+                        let e = format!("{m}.to_owned().insert_axis(Axis({k}))");
+                        Val::compound(e, true, shape, b)
+                    })
+                }
+                _ => {
+                    let (range, len) = self.range(n);
+                    Some(Val::view(
+                        format!("{m}.slice(s![{range}])"),
+                        Shape::Vec(len),
+                        b,
+                    ))
+                }
+            },
+            Shape::Scalar => None,
+        }
+    }
+
+    /// A slice argument along an axis of length `n` and the resulting length: `..`, `a..b`,
+    /// `a..`, `..b`, `a..=b`, `..;2`.
+    fn range(&mut self, n: usize) -> (String, usize) {
+        match self.rng.below(6) {
+            0 => ("..".to_string(), n),
+            1 => {
+                let a = self.rng.below(n);
+                let b = a + 1 + self.rng.below(n - a);
+                (format!("{a}..{b}"), b - a)
+            }
+            2 => {
+                let a = self.rng.below(n);
+                (format!("{a}.."), n - a)
+            }
+            3 => {
+                let b = 1 + self.rng.below(n);
+                (format!("..{b}"), b)
+            }
+            4 => {
+                let a = self.rng.below(n);
+                let b = a + self.rng.below(n - a);
+                (format!("{a}..={b}"), b - a + 1)
+            }
+            _ => ("..;2".to_string(), n.div_ceil(2)),
+        }
+    }
+
+    /// A slice of matrix `m` (`r×c`): ranges on both axes, or an index on one.
+    fn matrix_slice(&mut self, m: &str, r: usize, c: usize, b: f64) -> Val {
+        match self.rng.below(4) {
+            0 => {
+                let j = self.index(m, c, 1, true);
+                let (range, len) = self.range(r);
+                Val::view(format!("{m}.slice(s![{range}, {j}])"), Shape::Vec(len), b)
+            }
+            1 => {
+                let i = self.index(m, r, 0, true);
+                let (range, len) = self.range(c);
+                Val::view(format!("{m}.slice(s![{i}, {range}])"), Shape::Vec(len), b)
+            }
+            _ => {
+                let (rows, rn) = self.range(r);
+                let (cols, cn) = if self.rng.chance(0.5) {
+                    ("..".to_string(), c)
+                } else {
+                    self.range(c)
+                };
+                Val::view(
+                    format!("{m}.slice(s![{rows}, {cols}])"),
+                    Shape::Mat(rn, cn),
+                    b,
+                )
+            }
+        }
+    }
+
+    /// An element read of a variable, `m[[i, j]]` or `v[i]`: a scalar.
+    fn element(&mut self) -> Option<Val> {
+        let x = self.pick_var(|v| v.shape.is_array())?;
+        let m = x.name.clone();
+        let e = match x.shape {
+            Shape::Mat(r, c) => {
+                let (i, j) = (self.index(&m, r, 0, false), self.index(&m, c, 1, false));
+                format!("{m}[[{i}, {j}]]")
+            }
+            Shape::Vec(n) => {
+                let i = if self.rng.chance(0.3) {
+                    format!("{m}.len() - 1")
+                } else {
+                    self.rng.below(n).to_string()
+                };
+                format!("{m}[{i}]")
+            }
+            Shape::Scalar => return None,
+        };
+        Some(Val::compound(e, true, Shape::Scalar, x.bound))
+    }
+
+    /// `array![..]` of scalar values and literals, or `Array1::from_elem(n, s)`, of a length
+    /// some array in scope has (so that it meets them).
+    fn constructor(&mut self) -> Option<Val> {
+        let s = self.pick_var(|v| v.shape == Shape::Scalar)?;
+        let lens: Vec<(String, usize)> = self
+            .vars
+            .iter()
+            .flat_map(|v| match v.shape {
+                Shape::Vec(n) => vec![(format!("{}.len()", v.name), n)],
+                Shape::Mat(r, c) => vec![
+                    (format!("{}.nrows()", v.name), r),
+                    (format!("{}.ncols()", v.name), c),
+                ],
+                Shape::Scalar => vec![],
+            })
+            .collect();
+        let (len_expr, n) = if lens.is_empty() {
+            ("2".to_string(), 2)
+        } else {
+            lens[self.rng.below(lens.len())].clone()
+        };
+        let first = self.operand(&s, 1);
+        if self.rng.chance(0.5) {
+            let len = if self.rng.chance(0.5) {
+                len_expr
+            } else {
+                n.to_string()
+            };
+            return Some(Val::compound(
+                format!("Array1::from_elem({len}, {})", first.operand),
+                true,
+                Shape::Vec(n),
+                first.bound,
+            ));
+        }
+        let mut bound = first.bound;
+        let mut items = vec![first.operand];
+        for _ in 1..n {
+            match self.pick_var(|v| v.shape == Shape::Scalar) {
+                Some(v) if self.rng.chance(0.7) => {
+                    let v = self.operand(&v, 1);
+                    bound = bound.max(v.bound);
+                    items.push(v.operand);
+                }
+                _ => {
+                    let l = self.literal();
+                    bound = bound.max(l.abs());
+                    items.push(format!("{l:?}"));
+                }
+            }
+        }
+        Some(Val::compound(
+            format!("array![{}]", items.join(", ")),
+            true,
+            Shape::Vec(n),
+            bound,
+        ))
+    }
+
     /// One statement's right-hand side, or `None` if the operation chosen has no operands.
     fn statement(&mut self) -> Option<Val> {
         let any_array = |v: &Var| v.shape.is_array();
         let mat = |v: &Var| matches!(v.shape, Shape::Mat(..));
-        match self.rng.weighted(&[6, 2, 2, 4, 2, 1, 4, 1, 2, 1, 2, 1]) {
+        match self
+            .rng
+            .weighted(&[6, 2, 2, 4, 2, 1, 4, 1, 2, 1, 2, 1, 3, 2, 1, 1, 3])
+        {
             // Broadcasting + - * between two values (at least one an array).
             0 => {
                 let x = self.pick_var(any_array)?;
@@ -670,14 +1109,13 @@ impl Gen {
                 let Shape::Mat(r, c) = x.shape else {
                     return None;
                 };
-                Some(Val::compound(
+                Some(Val::view(
                     format!("{}.t()", x.name),
-                    true,
                     Shape::Mat(c, r),
                     x.bound,
                 ))
             }
-            // sum_axis, and its result broadcast back against the source.
+            // sum_axis or mean_axis, and its result broadcast back against the source.
             8 if !self.single => {
                 let x = self.pick_var(mat)?;
                 let Shape::Mat(r, c) = x.shape else {
@@ -689,12 +1127,27 @@ impl Gen {
                     (1, Shape::Vec(r), c)
                 };
                 let xv = self.operand(&x, 1);
-                let s = Val::compound(
-                    format!("{}.sum_axis(Axis({axis}))", xv.recv),
-                    true,
-                    shape,
-                    xv.bound * n as f64,
-                );
+                let s = if self.rng.chance(0.4) {
+                    // ndarray's `mean_axis` returns an `Option`.
+                    let unwrap = if self.rng.chance(0.8) {
+                        ".unwrap()"
+                    } else {
+                        ".expect(\"rows\")"
+                    };
+                    Val::compound(
+                        format!("{}.mean_axis(Axis({axis})){unwrap}", xv.recv),
+                        true,
+                        shape,
+                        xv.bound,
+                    )
+                } else {
+                    Val::compound(
+                        format!("{}.sum_axis(Axis({axis}))", xv.recv),
+                        true,
+                        shape,
+                        xv.bound * n as f64,
+                    )
+                };
                 let i = self.bind(s);
                 let s = self.vars[i].clone();
                 match broadcast(x.shape, s.shape) {
@@ -732,12 +1185,77 @@ impl Gen {
                 Some(self.reduction(&x))
             }
             // Arithmetic on scalars.
-            _ => {
+            11 => {
                 let x = self.pick_var(|v| v.shape == Shape::Scalar)?;
                 let y = self.pick_var(|v| v.shape == Shape::Scalar)?;
                 let (x, y) = (self.operand(&x, 1), self.operand(&y, 1));
                 let op = *self.rng.pick(&["+", "-", "*"]);
                 Some(binary(&x, op, &y, Shape::Scalar))
+            }
+            // A view of a variable: a row, a column, a slice, an axis inserted, axes reversed.
+            12 => {
+                let v = self.view_of()?;
+                if self.known_bugs || !v.recv.contains(".slice(") {
+                    return Some(v);
+                }
+                // The macro does not infer the type of a slice (a known bug): when the gradient
+                // keeps one, or `dot` is called on one, the build fails, and a closure cannot
+                // capture a value computed from one. A slice is reduced in place (and bound
+                // with `: f64`, a form users write), not in a tuple `let`.
+                if self.single {
+                    return None;
+                }
+                let n = v.shape.len() as f64;
+                let r = match self.rng.below(3) {
+                    0 => Val::compound(
+                        format!("{}.sum()", v.recv),
+                        true,
+                        Shape::Scalar,
+                        n * v.bound,
+                    ),
+                    1 => Val::compound(
+                        format!("{}.mean().unwrap()", v.recv),
+                        true,
+                        Shape::Scalar,
+                        v.bound,
+                    ),
+                    _ => Val::compound(
+                        format!("nn::mean({})", v.operand),
+                        true,
+                        Shape::Scalar,
+                        v.bound,
+                    ),
+                };
+                Some(Val {
+                    ty: Some("f64"),
+                    ..r
+                })
+            }
+            // An element read.
+            13 => self.element(),
+            // `array![..]` of scalars, `Array1::from_elem(n, s)`.
+            14 => self.constructor(),
+            // A `mapv` with a closure or a function path.
+            15 => {
+                let x = self.pick_var(any_array)?;
+                let x = self.transposed_operand(&x);
+                Some(self.mapv(x))
+            }
+            // One of ndarray's own elementwise float methods.
+            _ => {
+                let x = self.pick_var(any_array)?;
+                if x.param && self.rng.chance(0.2) {
+                    // A parameter is far from the kinks of `abs` and `cbrt`.
+                    let m = *self.rng.pick(&["abs", "cbrt"]);
+                    return Some(Val::compound(
+                        format!("{}.{m}()", x.name),
+                        true,
+                        x.shape,
+                        1.0,
+                    ));
+                }
+                let x = self.transposed_operand(&x);
+                Some(self.method(x))
             }
         }
     }
@@ -836,8 +1354,54 @@ impl Gen {
     fn reduction(&mut self, x: &Val) -> Val {
         let s = x.shape;
         let n = s.len() as f64;
-        let (e, b) = match (self.rng.below(7), s) {
+        // Iterator sums need a variable (not a temporary) to iterate over.
+        let named = x
+            .recv
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let (e, b) = match (self.rng.below(10), s) {
             (1, _) => (format!("nn::mean({})", x.operand), x.bound),
+            // ndarray's `mean` returns an `Option`.
+            (7, _) => {
+                let unwrap = if self.rng.chance(0.8) {
+                    ".unwrap()"
+                } else {
+                    ".expect(\"nonempty\")"
+                };
+                (format!("{}.mean(){unwrap}", x.recv), x.bound)
+            }
+            (8, _) if named => {
+                let (f, b) = match self.rng.below(3) {
+                    0 => ("t * t", x.bound * x.bound),
+                    1 => ("t.sin()", 1.0),
+                    _ => ("t * 0.5 + 1.0", 0.5 * x.bound + 1.0),
+                };
+                if self.rng.chance(0.3) {
+                    (format!("{}.iter().sum::<f64>()", x.recv), n * x.bound)
+                } else {
+                    (
+                        format!("{}.iter().map(|t| {f}).sum::<f64>()", x.recv),
+                        n * b,
+                    )
+                }
+            }
+            // Of two vectors of one length.
+            (9, Shape::Vec(_)) if named => match self.pick_var(|v| v.shape == s) {
+                Some(y) => {
+                    let f = *self
+                        .rng
+                        .pick(&["p * q", "p * q.sin()", "(p - q) * (p - q)"]);
+                    let b = n * (x.bound + y.bound).powi(2);
+                    (
+                        format!(
+                            "{}.iter().zip({}.iter()).map(|(p, q)| {f}).sum::<f64>()",
+                            x.recv, y.name
+                        ),
+                        b,
+                    )
+                }
+                None => (format!("{}.sum()", x.recv), n * x.bound),
+            },
             (2, _) => match self.pick_var(|v| v.shape == s) {
                 Some(y) => {
                     let yv = y.val();
@@ -983,7 +1547,11 @@ fn squash(v: Val) -> Val {
     } else if v.shape.is_array() {
         Val::compound(format!("nn::tanh({})", v.operand), true, v.shape, 1.0)
     } else {
-        Val::compound(format!("{}.tanh()", v.recv), true, v.shape, 1.0)
+        // A slice's reduction keeps its `: f64` (see `Gen::statement`).
+        Val {
+            ty: v.ty,
+            ..Val::compound(format!("{}.tanh()", v.recv), true, v.shape, 1.0)
+        }
     }
 }
 

@@ -7,8 +7,9 @@
 //! [`control`] writes random `#[grad]` functions with control flow (branches, loops, `match`,
 //! `break`, `continue`, `return`), checked by `tests/control_flow.rs` in the same way.
 //!
-//! [`arrays`] does the same for ndarray programs (broadcasting, `dot` chains, `nn` functions),
-//! checked by `tests/arrays.rs` against central differences. See `DEVELOPMENT.md` for the
+//! [`arrays`] does the same for ndarray programs (broadcasting, `dot` chains, `nn` functions,
+//! and ndarray's own methods, `mapv`, views, slices, element reads and iterator sums), checked by
+//! `tests/arrays.rs` against central differences. See `DEVELOPMENT.md` for the
 //! commands.
 
 pub mod arrays;
@@ -50,7 +51,11 @@ mod tests {
     #[test]
     fn array_generation_is_deterministic_and_per_function() {
         use crate::arrays;
-        let cfg = |seed, count| arrays::Config { seed, count };
+        let cfg = |seed, count| arrays::Config {
+            seed,
+            count,
+            ..arrays::Config::default()
+        };
         let a = arrays::render(&cfg(7, 40), &arrays::generate(&cfg(7, 40)));
         assert_eq!(
             a,
@@ -154,6 +159,45 @@ mod tests {
                 all.contains(&format!("nn::{f}(")),
                 "nn::{f} is never generated"
             );
+        }
+        // ndarray's own forms (issue 13): elementwise float methods, `mapv`, views, slices,
+        // element reads, constructors and iterator sums.
+        for construct in [
+            ".exp()",
+            ".exp2()",
+            ".ln()",
+            ".log2()",
+            ".log10()",
+            ".sqrt()",
+            ".sin()",
+            ".cos()",
+            ".tan()",
+            ".abs()",
+            ".recip()",
+            ".powi(",
+            ".powf(",
+            ".cbrt()",
+            ".mapv(|v| 1.0 / (1.0 + (-v).exp()))",
+            ".mapv(f64::",
+            ".mapv(|v| v * v + ",
+            ".mean().unwrap()",
+            ".mean_axis(Axis(",
+            ".view().insert_axis(Axis(",
+            ".to_owned().insert_axis(Axis(",
+            ".view().reversed_axes()",
+            ".slice(s![",
+            "..;2",
+            "..=",
+            "]]",
+            ".len() - 1]",
+            "array![",
+            "Array1::from_elem(",
+            ".iter().map(|t| ",
+            ".iter().zip(",
+            ".sum::<f64>()",
+            "let (rows",
+        ] {
+            assert!(all.contains(construct), "{construct:?} is never generated");
         }
     }
 

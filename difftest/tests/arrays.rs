@@ -1,6 +1,8 @@
 //! Randomized differential testing of `#[grad]` on ndarray programs: every function that
 //! `src/arrays.rs` generates (broadcasting, `dot` chains, transposes, `sum_axis`, the `nn`
-//! functions; `build.rs` writes them into `OUT_DIR/arrays.rs`), at fixed random inputs, checked:
+//! functions, and ndarray's own API: elementwise float methods, `mapv`, `mean`, views, slices,
+//! element reads, `array!`, `from_elem`, iterator sums; `build.rs` writes them into
+//! `OUT_DIR/arrays.rs`), at fixed random inputs, checked:
 //!
 //! 1. `f_grad` against central differences of the original function
 //!    (`autodiff_runtime::check`, steps [`STEPS`], tolerance [`REL`] relative plus
@@ -21,7 +23,7 @@
 )]
 
 use autodiff_runtime::check::{Checker, Point};
-use autodiff_runtime::ndarray::{Array, Array1, Array2, Axis, Dimension, ShapeBuilder};
+use autodiff_runtime::ndarray::{Array, Array1, Array2, Axis, Dimension, ShapeBuilder, array, s};
 use autodiff_runtime::{grad, nn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use testkit::SplitMix64;
