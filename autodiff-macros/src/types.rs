@@ -235,7 +235,8 @@ impl Types {
         match self.known[root].clone() {
             Known::Array(e, _) | Known::Vec(e) | Known::NdArray(e, _) => self.unify(e, elem),
             Known::Written(ty) => {
-                let e: Type = match crate::input::element_type(&ty) {
+                let ndarray = crate::input::ndarray_type(strip_reference(&ty)).map(|(e, _)| e);
+                let e: Type = match crate::input::element_type(&ty).or(ndarray) {
                     Some(e) => e.clone(),
                     // A type the macro cannot see into (a callee's output).
                     None if is_opaque(&ty) => {

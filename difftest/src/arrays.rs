@@ -40,10 +40,13 @@
 //!   over vectors of one length) ending the function: it returns a sum of such reductions of its
 //!   last value and of every value never used (so that every gradient path is checked).
 //!
-//! The macro bugs found here (their cases are in `tests/known_bugs/`) are steered around unless
-//! [`Config::known_bugs`]: an element read or a slice's reduction bound by `let`, or a value
-//! computed from one, is not captured by a closure, a slice is only reduced in place
-//! (`x.slice(..).sum()`, bound with `: f64`), and `m.shape()[k]` is only used in element reads.
+//! The macro bugs found here (a value from an element read or a slice's reduction captured by
+//! a `mapv` closure, a slice kept by the gradient, `m.shape()[k]` in an integer argument) are
+//! fixed, with their cases in the root package's `tests/ndarray_idioms.rs`; the generator
+//! generates them. A slice bound by `let` is still only reduced in place (`x.slice(..).sum()`,
+//! bound with `: f64`) unless [`Config::known_bugs`]: `t.dot(&t)` of a bound one-axis slice is
+//! ambiguous to rustc itself (E0034, without `#[grad]` too), and the generator does not track
+//! which bound slices it may call `dot` on.
 //!
 //! Shapes are tracked, so every program type-checks and broadcasts. Domains and kinks are kept
 //! by construction, not by evaluation: `ln` only of `nn::exp(..)`, `nn::sigmoid(..)` or
@@ -736,18 +739,15 @@ impl Gen {
     fn mapv(&mut self, x: Val) -> Val {
         let s = x.shape;
         let r = &x.recv;
-        // A scalar value in scope, or a literal. (Not an element read or a slice's reduction
-        // bound by `let`, unless generating known bugs: the macro cannot type it when a closure
-        // captures it.)
-        let known_bugs = self.known_bugs;
-        let captured =
-            match self.pick_var(|v| v.shape == Shape::Scalar && (known_bugs || !v.no_capture)) {
-                Some(v) if self.rng.chance(0.7) => (v.name, v.bound),
-                _ => {
-                    let l = self.literal();
-                    (format!("{l:?}"), l.abs())
-                }
-            };
+        // A scalar value in scope (an element read or a slice's reduction too: the macro once
+        // could not type those when a closure captured them), or a literal.
+        let captured = match self.pick_var(|v| v.shape == Shape::Scalar) {
+            Some(v) if self.rng.chance(0.7) => (v.name, v.bound),
+            _ => {
+                let l = self.literal();
+                (format!("{l:?}"), l.abs())
+            }
+        };
         let (c, cb) = captured;
         let (e, b) = match self.rng.below(6) {
             0 => ("|v| 1.0 / (1.0 + (-v).exp())".to_string(), 1.0),
@@ -780,9 +780,10 @@ impl Gen {
         if !self.rng.chance(0.4) {
             return self.rng.below(n).to_string();
         }
-        // `m.shape()[k]` in a method's argument or in `s![..]` is a known bug (the macro types
-        // it `i32`); in an element read it works.
-        let kinds = if argument && !self.known_bugs { 3 } else { 4 };
+        // `m.shape()[k]` in a method's argument or in `s![..]` too (the macro once typed it
+        // `i32` there).
+        let _ = argument;
+        let kinds = 4;
         let count = match (self.rng.below(kinds), axis) {
             (0, 0) => format!("{m}.nrows()"),
             (0, _) => format!("{m}.ncols()"),
@@ -1127,7 +1128,21 @@ impl Gen {
                     (1, Shape::Vec(r), c)
                 };
                 let xv = self.operand(&x, 1);
-                let s = if self.rng.chance(0.4) {
+                let s = if self.rng.chance(if x.param { 0.5 } else { 0.2 }) {
+                    // Variance per lane (standard deviation of a parameter's lanes of two
+                    // elements or more: random inputs, spread far from zero).
+                    let f = if n >= 2 && x.param && self.rng.chance(0.8) {
+                        "std_axis"
+                    } else {
+                        "var_axis"
+                    };
+                    Val::compound(
+                        format!("{}.{f}(Axis({axis}), 0.0)", xv.recv),
+                        true,
+                        shape,
+                        xv.bound * xv.bound,
+                    )
+                } else if self.rng.chance(0.4) {
                     // ndarray's `mean_axis` returns an `Option`.
                     let unwrap = if self.rng.chance(0.8) {
                         ".unwrap()"
@@ -1359,8 +1374,36 @@ impl Gen {
             .recv
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_');
-        let (e, b) = match (self.rng.below(10), s) {
+        let params: Vec<String> = self
+            .vars
+            .iter()
+            .filter(|v| v.param && v.shape == s)
+            .map(|v| v.name.clone())
+            .collect();
+        let (e, b) = match (self.rng.below(12), s) {
             (1, _) => (format!("nn::mean({})", x.operand), x.bound),
+            // Variance and standard deviation (the latter of two or more elements, which the
+            // harness's random inputs keep apart), squares, and a reshape of a parameter (a
+            // standard-layout array) to one axis.
+            (10, _) => match self.rng.below(3) {
+                0 => (format!("{}.var(0.0)", x.recv), x.bound * x.bound),
+                // Of a parameter: random inputs, whose spread is far from zero (`std`'s
+                // derivative divides by it).
+                1 if s.len() >= 2 && params.contains(&x.recv) => {
+                    (format!("{}.std(0.0)", x.recv), x.bound)
+                }
+                _ => (format!("{}.pow2().sum()", x.recv), n * x.bound * x.bound),
+            },
+            (11, Shape::Mat(..)) if !params.is_empty() => {
+                let p = self.rng.pick(&params).clone();
+                (
+                    format!(
+                        "{p}.to_owned().into_shape_with_order({}).unwrap().sum()",
+                        s.len()
+                    ),
+                    n * x.bound,
+                )
+            }
             // ndarray's `mean` returns an `Option`.
             (7, _) => {
                 let unwrap = if self.rng.chance(0.8) {

@@ -163,6 +163,8 @@ pub enum E {
     /// A two-argument method: `atan2`, `hypot`, `max`, `min`, `powf`, `log`.
     Bi(&'static str, Box<E>, Box<E>, Style),
     MulAdd(Box<E>, Box<E>, Box<E>, Style),
+    /// `a.clamp(lo, hi)` with literal bounds, `lo < hi`.
+    Clamp(Box<E>, f64, f64, Style),
     Powi(Box<E>, i32, Style),
     Index(String, Ix),
     /// A call to an earlier generated function with a scalar output.
@@ -381,6 +383,14 @@ pub fn apply_un(name: &str, a: f64) -> Result<f64, Bad> {
     })
 }
 
+/// `x.clamp(lo, hi)`, with `x` kept 0.02 from either bound (the kinks).
+pub fn apply_clamp(x: f64, lo: f64, hi: f64) -> Result<f64, Bad> {
+    if (x - lo).abs() < 0.02 || (x - hi).abs() < 0.02 {
+        return Err(Bad);
+    }
+    Ok(x.clamp(lo, hi))
+}
+
 /// Checks the arguments of a two-argument primitive, then evaluates it.
 pub fn apply_bi(name: &str, a: f64, b: f64) -> Result<f64, Bad> {
     let ok = match name {
@@ -470,6 +480,7 @@ impl Interp<'_> {
             E::Un(name, a, _) => apply_un(name, self.expr(a)?)?,
             E::Bi(name, a, b, _) => apply_bi(name, self.expr(a)?, self.expr(b)?)?,
             E::MulAdd(a, b, c, _) => bounded(self.expr(a)?.mul_add(self.expr(b)?, self.expr(c)?))?,
+            E::Clamp(a, lo, hi, _) => apply_clamp(self.expr(a)?, *lo, *hi)?,
             E::Powi(a, n, _) => apply_powi(self.expr(a)?, *n)?,
             E::Index(n, ix) => {
                 let k = self.ix(ix);
@@ -1084,6 +1095,27 @@ impl Gen<'_> {
         }
     }
 
+    /// `a.clamp(lo, hi)` with literal bounds around some of `a`'s values, each value kept
+    /// 0.02 from a bound (the kinks), else squashed and tried again.
+    fn clamp(&mut self, a: V) -> V {
+        let lo = (self.rng.below(9) as f64 - 6.0) * 0.25;
+        let hi = lo + 0.5 + self.rng.below(6) as f64 * 0.25;
+        let vals: Result<Vec<f64>, Bad> = (0..POINTS)
+            .map(|p| apply_clamp(a.vals[p], lo, hi))
+            .collect();
+        match vals {
+            Ok(vals) => V {
+                e: E::Clamp(Box::new(a.e), lo, hi, self.style()),
+                vals,
+            },
+            // A value too near a bound somewhere: clamp the midpoint instead.
+            Err(Bad) => V {
+                e: E::Clamp(Box::new(E::Lit((lo + hi) / 2.0)), lo, hi, self.style()),
+                vals: vec![(lo + hi) / 2.0; POINTS],
+            },
+        }
+    }
+
     fn mul_add(&mut self, a: V, b: V, c: V) -> V {
         let vals: Result<Vec<f64>, Bad> = (0..POINTS)
             .map(|p| bounded(a.vals[p].mul_add(b.vals[p], c.vals[p])))
@@ -1226,7 +1258,7 @@ impl Gen<'_> {
         } else {
             0
         };
-        match self.rng.weighted(&[30, 4, 26, 12, 3, 4, calls, 2]) {
+        match self.rng.weighted(&[30, 4, 26, 12, 3, 4, calls, 2, 2]) {
             0 => {
                 let op = *self
                     .rng
@@ -1268,6 +1300,10 @@ impl Gen<'_> {
                 Some(v) => v,
                 None => self.leaf(),
             },
+            8 => {
+                let a = self.scalar(d);
+                self.clamp(a)
+            }
             _ => {
                 let a = self.scalar(d);
                 self.paren(a)
@@ -1764,7 +1800,10 @@ fn prec(e: &E) -> u8 {
         E::Neg(_) => 3,
         E::Lit(x) if *x < 0.0 || (*x == 0.0 && x.is_sign_negative()) => 3,
         E::Un(_, _, Style::Method) | E::Bi(_, _, _, Style::Method) => 4,
-        E::MulAdd(.., Style::Method) | E::Powi(.., Style::Method) | E::Index(..) => 4,
+        E::MulAdd(.., Style::Method)
+        | E::Clamp(.., Style::Method)
+        | E::Powi(.., Style::Method)
+        | E::Index(..) => 4,
         _ => 5,
     }
 }
@@ -1836,6 +1875,20 @@ pub fn src(e: &E) -> String {
             format!("{}.mul_add({}, {})", receiver(a), src(b), src(c))
         }
         E::MulAdd(a, b, c, _) => format!("f64::mul_add({}, {}, {})", src(a), src(b), src(c)),
+        E::Clamp(a, lo, hi, Style::Method) if method_ok(a) => {
+            format!(
+                "{}.clamp({}, {})",
+                receiver(a),
+                float_lit(*lo),
+                float_lit(*hi)
+            )
+        }
+        E::Clamp(a, lo, hi, _) => format!(
+            "f64::clamp({}, {}, {})",
+            src(a),
+            float_lit(*lo),
+            float_lit(*hi)
+        ),
         E::Powi(a, n, Style::Method) if method_ok(a) => format!("{}.powi({n})", receiver(a)),
         E::Powi(a, n, _) => format!("f64::powi({}, {n})", src(a)),
         E::Index(n, ix) => format!("{n}[{}]", ix_src(ix)),
@@ -2041,6 +2094,14 @@ fn dual(e: &E) -> String {
             _ => format!("dl_{name}({}, {})", dual(a), dual(b)),
         },
         E::MulAdd(a, b, c, _) => format!("{}.mul_add({}, {})", dual(a), dual(b), dual(c)),
+        E::Clamp(a, lo, hi, _) => {
+            format!(
+                "dl_clamp({}, {}, {})",
+                dual(a),
+                float_lit(*lo),
+                float_lit(*hi)
+            )
+        }
         E::Powi(a, n, _) => format!("{}.powi({n})", dual(a)),
         E::Index(n, ix) => format!("{n}[{}]", ix_src(ix)),
         E::Call(j, args) => {

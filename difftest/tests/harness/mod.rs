@@ -49,6 +49,17 @@ pub fn dl_min(a: D, b: D) -> D {
     if a.re <= b.re { a } else { b }
 }
 
+/// `x.clamp(lo, hi)` of literal bounds.
+pub fn dl_clamp(x: D, lo: f64, hi: f64) -> D {
+    if x.re < lo {
+        D::from_re(lo)
+    } else if x.re > hi {
+        D::from_re(hi)
+    } else {
+        x
+    }
+}
+
 /// `atan2` from `atan`: num-dual's own divides by `x` and so is NaN where `x` is 0 (a smooth
 /// point); dividing by the larger of the two avoids that. Only the derivative part matters (the
 /// value is set from `f64::atan2`).
