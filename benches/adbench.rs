@@ -396,6 +396,7 @@ fn cases() -> Vec<Case> {
         let mut variants: Vec<(&'static str, Run)> = vec![
             ("objective", |i| (lstm::objective(lstm_of(i)), Vec::new())),
             ("generated", |i| lstm::gradient(lstm_of(i))),
+            ("checkpointed", |i| lstm::gradient_checkpointed(lstm_of(i))),
             ("hand", |i| lstm::hand::gradient(lstm_of(i))),
             ("adbench-manual", |i| lstm::manual::gradient(lstm_of(i))),
         ];

@@ -113,9 +113,8 @@ pub fn sigmoid(x: f64) -> f64 {
 /// The state is copied into a local array, which the time loop overwrites in place as the C++
 /// does. Use [`objective`] and [`gradient`] to call it on an [`LstmInput`].
 ///
-/// `#[checkpoint]` on the time loop does not compile yet: the macro moves the carried `Vec` into
-/// the body before snapshotting it (issue 14's `notes/adbench-macro-issues.md`, 2; the same
-/// with a double-buffered state, `s = next;`). So this is the store-all version only.
+/// [`lstm_objective_checkpointed`] is the same loss with `#[checkpoint(every = 32)]` on the time
+/// loop.
 ///
 /// ```
 /// use autodiff::lstm::{lstm_objective, lstm_objective_grad};
@@ -146,6 +145,81 @@ pub fn lstm_objective(
     let mut ypred = vec![0.0; b];
     let mut total = 0.0;
     let mut count = 0;
+    for t in 0..c - 1 {
+        // lstm_predict: the input through every layer.
+        for i in 0..b {
+            ypred[i] = sequence[t * b + i] * extra_params[i];
+        }
+        for layer in 0..l {
+            let w = 8 * b * layer;
+            let h = 2 * b * layer;
+            for i in 0..b {
+                let input = if layer == 0 {
+                    ypred[i]
+                } else {
+                    s[h - 2 * b + i]
+                };
+                let hidden = s[h + i];
+                let forget = sigmoid(input * main_params[w + i] + main_params[w + 4 * b + i]);
+                let ingate = sigmoid(hidden * main_params[w + b + i] + main_params[w + 5 * b + i]);
+                let outgate =
+                    sigmoid(input * main_params[w + 2 * b + i] + main_params[w + 6 * b + i]);
+                let change =
+                    (hidden * main_params[w + 3 * b + i] + main_params[w + 7 * b + i]).tanh();
+                s[h + b + i] = s[h + b + i] * forget + ingate * change;
+                s[h + i] = outgate * s[h + b + i].tanh();
+            }
+        }
+        let last = 2 * b * (l - 1);
+        for i in 0..b {
+            ypred[i] = s[last + i] * extra_params[b + i] + extra_params[2 * b + i];
+        }
+        // logsumexp with ADBench's + 2, then the log-likelihood of the next character.
+        let mut sum = 0.0;
+        for i in 0..b {
+            sum += ypred[i].exp();
+        }
+        let lse = (sum + 2.0).ln();
+        for i in 0..b {
+            total += sequence[(t + 1) * b + i] * (ypred[i] - lse);
+        }
+        count += b;
+    }
+    -total / count as f64
+}
+
+/// [`lstm_objective`] with `#[checkpoint(every = 32)]` on the time loop: the forward keeps the
+/// state every 32 steps, and the reverse sweep runs each segment of 32 steps again, recording it
+/// into one reused buffer, before reversing it. The gradient is the same to the last bit.
+///
+/// ```
+/// use autodiff::lstm::{lstm_objective_checkpointed_grad, lstm_objective_grad};
+/// let main = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
+/// let extra = [1.0, 1.0, 0.0];
+/// let (state, sequence) = ([0.0, 0.0], [1.0, 1.0, 0.0]);
+/// assert_eq!(
+///     lstm_objective_checkpointed_grad(1, 3, 1, &main, &extra, &state, &sequence),
+///     lstm_objective_grad(1, 3, 1, &main, &extra, &state, &sequence)
+/// );
+/// ```
+#[grad(wrt(main_params, extra_params))]
+pub fn lstm_objective_checkpointed(
+    l: usize,
+    c: usize,
+    b: usize,
+    main_params: &[f64],
+    extra_params: &[f64],
+    state: &[f64],
+    sequence: &[f64],
+) -> f64 {
+    let mut s = vec![0.0; 2 * l * b];
+    for i in 0..2 * l * b {
+        s[i] = state[i];
+    }
+    let mut ypred = vec![0.0; b];
+    let mut total = 0.0;
+    let mut count = 0;
+    #[checkpoint(every = 32)]
     for t in 0..c - 1 {
         // lstm_predict: the input through every layer.
         for i in 0..b {
@@ -220,6 +294,31 @@ pub fn objective(input: &LstmInput) -> f64 {
 /// ```
 pub fn gradient(input: &LstmInput) -> (f64, Vec<f64>) {
     let (loss, mut g, g_extra) = lstm_objective_grad(
+        input.l,
+        input.c,
+        input.b,
+        &input.main_params,
+        &input.extra_params,
+        &input.state,
+        &input.sequence,
+    );
+    g.extend_from_slice(&g_extra);
+    (loss, g)
+}
+
+/// The loss of `input` and its gradient through [`lstm_objective_checkpointed`] (the state kept
+/// every 32 steps), in ADBench's order; the same values as [`gradient`].
+///
+/// ```
+/// let input = autodiff::lstm::read(include_str!("../data/adbench/lstm/lstm_l2_c1024.txt"))
+///     .unwrap();
+/// assert_eq!(
+///     autodiff::lstm::gradient_checkpointed(&input),
+///     autodiff::lstm::gradient(&input)
+/// );
+/// ```
+pub fn gradient_checkpointed(input: &LstmInput) -> (f64, Vec<f64>) {
+    let (loss, mut g, g_extra) = lstm_objective_checkpointed_grad(
         input.l,
         input.c,
         input.b,

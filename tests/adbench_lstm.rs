@@ -166,3 +166,24 @@ fn lstm_l2_c4096() {
 fn lstm_l4_c4096() {
     generated_against_hand(include_str!("../data/adbench/lstm/lstm_l4_c4096.txt"));
 }
+
+/// `#[checkpoint(every = 32)]` on the time loop: the same gradient to the last bit, on l2 c1024
+/// (1023 steps: 31 full segments and a short one).
+#[test]
+fn checkpointed_gradient_is_the_stored_one() {
+    let input = input(L2_C1024);
+    let args = (
+        input.l,
+        input.c,
+        input.b,
+        &input.main_params[..],
+        &input.extra_params[..],
+        &input.state[..],
+        &input.sequence[..],
+    );
+    let stored = lstm::lstm_objective_grad(args.0, args.1, args.2, args.3, args.4, args.5, args.6);
+    let checkpointed = lstm::lstm_objective_checkpointed_grad(
+        args.0, args.1, args.2, args.3, args.4, args.5, args.6,
+    );
+    assert_eq!(checkpointed, stored);
+}
