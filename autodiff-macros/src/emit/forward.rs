@@ -425,8 +425,14 @@ impl Forward<'_> {
             .as_ref()
             .map(|range| crate::reverse::forward_range(range, |o| operand(function, o)));
         let enclosing = self.ranges.borrow().clone();
-        if let Some(range) = &range {
-            self.ranges.borrow_mut().push(range.clone());
+        // What the loops inside see of this one: its range, or for a segment run again, the
+        // segment (their records' buffer is sized for one segment, not the whole loop).
+        let seen = match segment {
+            Some(Segment { len, .. }) => Some(quote!(0..#len)),
+            None => range.clone(),
+        };
+        if let Some(seen) = &seen {
+            self.ranges.borrow_mut().push(seen.clone());
         }
         let recording = self.recording.get();
         // A checkpointed loop keeps its carried values; the reverse half records its body.
@@ -437,7 +443,7 @@ impl Forward<'_> {
         self.recording.set(body_records);
         let body = self.body(&looped.body);
         self.recording.set(recording);
-        if range.is_some() {
+        if seen.is_some() {
             self.ranges.borrow_mut().pop();
         }
         // `every` and `snapshots`: the runtime schedule that keeps the snapshots, in place of
