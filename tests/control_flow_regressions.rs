@@ -367,3 +367,39 @@ fn a_call_made_active_by_its_loop() {
     assert!((value - (1.0 + x) * (1.0 + 2.0 * x)).abs() < 1e-12);
     assert!((dx - (3.0 + 4.0 * x)).abs() < 1e-12, "{dx}");
 }
+
+// Found by the 10,000-program control-flow run (seed 5): a float method on the value of a
+// `match` of float literals (`f64::hypot(match k % 4 { .. => -2.0, _ => -1.47 }, 0.5)`) was
+// ambiguous to rustc once lowered to a `let` (E0689), and a loop over `(0..=N).step_by(2)` with
+// `N` a `const` kept its index as `i32` (E0308). f = x · Σ_k 1/hypot(v_k, 0.5).
+const N3: usize = 3;
+
+#[grad]
+fn float_literal_match_and_const_range(x: f64) -> f64 {
+    let mut s = 0.0;
+    for k in (0..=N3).step_by(2) {
+        s += x / f64::hypot(
+            match k % 4 {
+                2 | 1 => -2.0,
+                _ => -1.47,
+            },
+            0.5,
+        );
+    }
+    s
+}
+
+#[test]
+fn a_method_on_a_match_of_literals_and_a_stepped_const_range() {
+    let x = 0.75;
+    let d: f64 = [0, 2]
+        .iter()
+        .map(|&k| 1.0 / f64::hypot(if k % 4 == 2 { -2.0 } else { -1.47 }, 0.5))
+        .sum();
+    let (value, dx) = float_literal_match_and_const_range_grad(x);
+    assert_eq!(value, float_literal_match_and_const_range(x));
+    assert!(
+        (value - x * d).abs() < 1e-12 && (dx - d).abs() < 1e-12,
+        "{value} {dx} {d}"
+    );
+}

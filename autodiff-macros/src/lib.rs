@@ -149,6 +149,7 @@ fn companions(input: &input::Input, errors: &mut Errors) -> (ssa::Function, Toke
     } = lower::lower(input, &mut names, errors);
     analysis::activity(&mut function);
     lower::type_active_calls(&function, &mut types);
+    lower::type_loop_indices(&function, &mut types);
     let table = analysis::resolve_types(&function, &mut types);
     analysis::validate(&function, &table, errors);
     if !errors.is_empty() {

@@ -396,8 +396,29 @@ impl Forward<'_> {
             bound.push(quote!(#name));
         }
         let span = branch.span;
+        // An `if` or `match` of float literals only (`match k { 0 => -2.0, _ => 1.5 }`): its
+        // value's type is written, or a method called on it would be ambiguous to rustc.
+        let literal_float = match merges.as_slice() {
+            [phi]
+                if record.is_none()
+                    && matches!(
+                        (&phi.then, &phi.else_),
+                        (Operand::Const(_), Operand::Const(_))
+                    ) =>
+            {
+                let ty = self.types.of(phi.var);
+                ty.written
+                    .clone()
+                    .filter(|_| ty.ndarray.is_none() && !ty.array)
+            }
+            _ => None,
+        };
         Some(match bound.as_slice() {
             [] => quote_spanned!(span=> if #cond #then else #else_),
+            [single] if literal_float.is_some() => {
+                let ty = literal_float.expect("matched");
+                quote_spanned!(span=> let #single: #ty = if #cond #then else #else_;)
+            }
             [single] => quote_spanned!(span=> let #single = if #cond #then else #else_;),
             many => quote_spanned!(span=> let (#(#many),*) = if #cond #then else #else_;),
         })
@@ -1009,6 +1030,7 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
             args,
             unwrap,
         } => {
+            let receiver_op = receiver;
             let receiver = match receiver {
                 Operand::Const(tokens) => quote!((#tokens)),
                 var => o(var),
@@ -1031,6 +1053,17 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
                 return quote_spanned!(span=>
                     #receiver.view().#name(#(#args),*) #unwrap .to_owned()
                 );
+            }
+            // A float of a type nothing wrote (the value of an `if` or `match` of literals):
+            // a method call on it is ambiguous to rustc, so the method is named on its type,
+            // `f64` as for the literals themselves.
+            if let (crate::primitives::Syntax::FloatMethod, Operand::Var(v)) =
+                (prim.syntax, receiver_op)
+                && types.of(*v).determined.is_none()
+                && types.of(*v).ndarray.is_none()
+            {
+                let ty = types.of(*v).written.clone().unwrap_or_else(|| quote!(f64));
+                return quote_spanned!(span=> <#ty>::#name(#receiver, #(#args),*));
             }
             quote_spanned!(span=> #receiver.#name(#(#args),*) #unwrap)
         }

@@ -46,6 +46,24 @@ pub fn type_active_calls(function: &Function, types: &mut Types) {
     }
 }
 
+/// A loop index whose type nothing wrote (`for j in (0..=N3).step_by(2)`, `N3` a `const` the
+/// macro cannot see) is a `usize`, not the `i32` an integer literal defaults to: the records that
+/// keep it then agree with the loop rustc infers.
+pub fn type_loop_indices(function: &Function, types: &mut Types) {
+    for stmt in function.body.compounds() {
+        if let Stmt::Loop(looped) = stmt
+            && let Some(index) = looped.index
+        {
+            let slot = function.var(index).ty;
+            if types.determined(slot).is_none() {
+                let usize_ty: Type = syn::parse_quote!(usize);
+                let written = types.written(&usize_ty);
+                types.unify(slot, written);
+            }
+        }
+    }
+}
+
 pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
     let mut cx = Lowerer {
         function: Function {
