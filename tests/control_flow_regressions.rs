@@ -403,3 +403,42 @@ fn a_method_on_a_match_of_literals_and_a_stepped_const_range() {
         "{value} {dx} {d}"
     );
 }
+
+// A differentiated parameter read at a loop-carried counter (`icf[k]`, ADBench's GMM): the
+// reverse sweep reads the element again by the counter its own rule keeps. The gradient is
+// the same as before: f = Σ_{i<j} (w[k_ij]·x_i)², checked against the closed form.
+#[grad]
+fn counter_indexed(w: &[f64], x: &[f64]) -> f64 {
+    let mut k = 0;
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        for _j in i + 1..x.len() {
+            let t = w[k] * x[i];
+            s += t * t;
+            k += 1;
+        }
+    }
+    s
+}
+
+#[test]
+fn a_parameter_read_at_a_carried_counter() {
+    let (w, x) = ([0.5, -1.0, 2.0], [1.5, -0.5, 0.25]);
+    let (value, bar_w, bar_x) = counter_indexed_grad(&w, &x);
+    assert_eq!(value, counter_indexed(&w, &x));
+    // Pairs (i, k): (0, 0), (0, 1), (1, 2).
+    let expect_w = [
+        2.0 * w[0] * x[0] * x[0],
+        2.0 * w[1] * x[0] * x[0],
+        2.0 * w[2] * x[1] * x[1],
+    ];
+    let expect_x = [
+        2.0 * x[0] * (w[0] * w[0] + w[1] * w[1]),
+        2.0 * x[1] * w[2] * w[2],
+        0.0,
+    ];
+    for i in 0..3 {
+        assert!((bar_w[i] - expect_w[i]).abs() < 1e-12, "{bar_w:?}");
+        assert!((bar_x[i] - expect_x[i]).abs() < 1e-12, "{bar_x:?}");
+    }
+}

@@ -318,7 +318,17 @@ impl Cx<'_> {
                 base: base @ Operand::Var(b),
                 index,
             } if self.function.params.iter().any(|p| p.var == *b) => {
-                let index = self.available(index, depth)?;
+                // The index as the sweep has it anyway; or, where the parameter is
+                // differentiated, as the element read's own rule keeps it (`bar_w[k] += ..`
+                // reads `k`): a counter carried by a loop then costs one record, not two
+                // (`icf[lparams] * xc[i]` in ADBench's GMM).
+                let index = match self.available(index, depth) {
+                    Some(index) => index,
+                    None if self.function.var(*b).active && self.function.var(var).active => {
+                        self.primal(index)
+                    }
+                    None => return None,
+                };
                 let base = self.primal(base);
                 if borrowed {
                     quote!((&#base[#index]))
