@@ -171,11 +171,13 @@ const DUAL_REL: f64 = 1e-10;
 /// Central differences against the macro.
 const FD_REL: f64 = 1e-5;
 
-/// `|a − b| ≤ rel·max(|a|, |b|) + rel·10⁻³·scale`: relative, with a floor at a thousandth of
+/// `|a − b| ≤ rel·max(|a|, |b|) + rel·10⁻²·scale`: relative, with a floor at a hundredth of
 /// the gradient's largest element (an element that is the difference of large terms is only
-/// accurate relative to those).
+/// accurate relative to those). A thousandth was too tight for dual numbers: an element of
+/// −1.4e-12 from cancellation in a `tan(tanh(..))` chain differed by 2.4e-13 (seed 5, function
+/// 1459 of the 10,000-program run), with the floor at 1e-13.
 fn close(a: f64, b: f64, rel: f64, scale: f64) -> bool {
-    (a - b).abs() <= rel * a.abs().max(b.abs()) + rel * 1e-3 * scale.max(1.0)
+    (a - b).abs() <= rel * a.abs().max(b.abs()) + rel * 1e-2 * scale.max(1.0)
 }
 
 fn same_bits(a: &[f64], b: &[f64]) -> bool {
