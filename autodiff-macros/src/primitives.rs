@@ -426,6 +426,15 @@ pub fn unknown(name: &str, syntax: Syntax) -> String {
             syntax.module()
         ),
     };
+    // A fold along an axis is how ndarray users take a maximum (for a shifted softmax): the
+    // runtime's stable functions do that.
+    if syntax == ArrayMethod && (name == "fold_axis" || name == "fold") {
+        return format!(
+            "{what}: a closure folded over the elements has no pullback here; for the maximum \
+             of a numerically stable softmax use `nn::softmax`, `nn::log_softmax` or \
+             `nn::logsumexp`, and for a sum or a product write `sum`, `sum_axis` or a loop"
+        );
+    }
     let near = near(name, syntax);
     if !near.is_empty() {
         return format!("{what}; did you mean {near}?");

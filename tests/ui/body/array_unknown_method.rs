@@ -1,5 +1,5 @@
-// ndarray's `fold`, which #[grad] does not differentiate: the error lists the array methods it
-// does.
+// ndarray's `fold`, which #[grad] does not differentiate: the error says what to write for the
+// maximum of a stable softmax (the nn functions) and for sums.
 use autodiff_runtime::grad;
 use autodiff_runtime::ndarray::Array1;
 
