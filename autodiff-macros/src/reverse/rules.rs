@@ -310,9 +310,8 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
     }
 }
 
-/// `y = x.mapv(|v| ..)`: the closure's function's vjp per element, in one pass that writes
-/// each element's cotangent over `bar_y` (reusing its buffer) and sums the cotangents of the
-/// captured floats.
+/// `y = x.mapv(|v| ..)`: the closure's function's vjp per element, in one [`zip_pass`] that
+/// writes each element's cotangent over `bar_y` and sums the captured floats' cotangents.
 fn map_rule(
     cx: &mut Cx,
     stmt: &Let,
@@ -320,55 +319,89 @@ fn map_rule(
     receiver: &Operand,
     captures: &[crate::ssa::Capture],
 ) {
+    let located = Span::mixed_site().located_at(stmt.span);
+    let element = Ident::new("element", located);
+    let vjp = quote::format_ident!("{}_vjp", helper);
+    let args: Vec<TokenStream> = captures.iter().map(|c| cx.primal(&c.value)).collect();
+    let floats: Vec<&Operand> = captures
+        .iter()
+        .filter(|c| c.float)
+        .map(|c| &c.value)
+        .collect();
+    let producers = vec![cx.argument(receiver)];
+    zip_pass(
+        cx,
+        stmt,
+        receiver,
+        (producers, vec![quote!(&#element)]),
+        // The vjp gives the value first.
+        &[quote!(_)],
+        |cotangent| quote!(#vjp(#element, #(#args,)* #cotangent)),
+        &floats,
+    );
+}
+
+/// The one pass over the elements both [`map_rule`] and [`elementwise_rule`] end in:
+/// `call(cotangent)` per element (over `producers`, each bound to its closure parameter in
+/// `params`) gives, after what `prefix` binds, the element's cotangent of `array`, written over
+/// the output cotangent (whose buffer it reuses), and one part per float of `scalars`, summed
+/// over the elements where that float is active. The cotangents then go to `array` and the
+/// active `scalars`.
+fn zip_pass(
+    cx: &mut Cx,
+    stmt: &Let,
+    array: &Operand,
+    (producers, params): (Vec<TokenStream>, Vec<TokenStream>),
+    prefix: &[TokenStream],
+    call: impl FnOnce(TokenStream) -> TokenStream,
+    scalars: &[&Operand],
+) {
     let span = stmt.span;
     let located = Span::mixed_site().located_at(span);
     let bar = cx.bar(stmt.var);
-    let input = cx.argument(receiver);
-    let element = Ident::new("element", located);
     let cotangent = Ident::new("cotangent", located);
     let element_bar = Ident::new("element_bar", located);
-    let vjp = quote::format_ident!("{}_vjp", helper);
-    let mut args = vec![quote!(#element)];
-    let mut pattern = vec![quote!(_), quote!(#element_bar)];
+    let mut pattern: Vec<TokenStream> = prefix.to_vec();
+    pattern.push(quote!(#element_bar));
     let mut declared = Vec::new();
     let mut sums = Vec::new();
     let mut outputs = vec![quote!(#bar)];
-    let mut active = vec![receiver];
-    for (i, capture) in captures.iter().enumerate() {
-        args.push(cx.primal(&capture.value));
-        if !capture.float {
+    let mut active = vec![array];
+    for (i, scalar) in scalars.iter().enumerate() {
+        if !cx.function.is_active(scalar) {
+            pattern.push(quote!(_));
             continue;
         }
-        if cx.function.is_active(&capture.value) {
-            let sum = Ident::new(&format!("sum{i}"), located);
-            let part = Ident::new(&format!("part{i}"), located);
-            let private = crate::naming::private(span);
-            let zero = match &capture.value {
-                Operand::Var(v) => cx.types.of(*v).zero.clone(),
-                Operand::Const(_) => None,
-            }
-            .unwrap_or_else(|| quote!(<_ as #private::Zero>::zero()));
-            declared.push(quote!(let mut #sum = #zero;));
-            sums.push(quote!(#sum += #part;));
-            pattern.push(quote!(#part));
-            outputs.push(quote!(#sum));
-            active.push(&capture.value);
-        } else {
-            pattern.push(quote!(_));
+        let sum = Ident::new(&format!("sum{i}"), located);
+        let part = Ident::new(&format!("part{i}"), located);
+        let private = crate::naming::private(span);
+        let zero = match scalar {
+            Operand::Var(v) => cx.types.of(*v).zero.clone(),
+            Operand::Const(_) => None,
         }
+        .unwrap_or_else(|| quote!(<_ as #private::Zero>::zero()));
+        declared.push(quote!(let mut #sum = #zero;));
+        sums.push(quote!(#sum += #part;));
+        pattern.push(quote!(#part));
+        outputs.push(quote!(#sum));
+        active.push(scalar);
     }
-    let output = if outputs.len() == 1 {
-        quote!(#bar)
-    } else {
-        quote!((#(#outputs),*))
+    let call = call(quote!(*#cotangent));
+    let bind = match pattern.as_slice() {
+        [single] => quote!(let #single = #call;),
+        many => quote!(let (#(#many),*) = #call;),
+    };
+    let output = match outputs.as_slice() {
+        [single] => single.clone(),
+        many => quote!((#(#many),*)),
     };
     let runtime = crate::naming::runtime(span);
     let value = quote_spanned!(span=> {
         let mut #bar = #bar;
         #(#declared)*
-        #runtime::ndarray::Zip::from(&mut #bar).and(#input).for_each(
-            |#cotangent, &#element| {
-                let (#(#pattern),*) = #vjp(#(#args,)* *#cotangent);
+        #runtime::ndarray::Zip::from(&mut #bar)#(.and(#producers))*.for_each(
+            |#cotangent, #(#params),*| {
+                #bind
                 *#cotangent = #element_bar;
                 #(#sums)*
             },
@@ -466,11 +499,8 @@ fn elementwise_rule(cx: &mut Cx, stmt: &Let, prim: &Primitive, inputs: &[(&Opera
     let Pullback::One(reads) = &prim.pullback else {
         unreachable!("a float method's pullback is one function")
     };
-    let span = stmt.span;
-    let located = Span::mixed_site().located_at(span);
-    let bar = cx.bar(stmt.var);
+    let located = Span::mixed_site().located_at(stmt.span);
     let result = Operand::Var(stmt.var);
-    let runtime = crate::naming::runtime(span);
     // What the pullback reads: arrays go through the `Zip` (bound per element), floats and
     // integers are passed as they are.
     let mut producers = Vec::new();
@@ -498,73 +528,20 @@ fn elementwise_rule(cx: &mut Cx, stmt: &Let, prim: &Primitive, inputs: &[(&Opera
     // argument's, summed where it is active.
     let floats: Vec<&Operand> = inputs
         .iter()
+        .skip(1)
         .filter(|(_, kind)| *kind == Arg::Float)
         .map(|(operand, _)| *operand)
         .collect();
-    let cotangent = Ident::new("cotangent", located);
-    let element_bar = Ident::new("element_bar", located);
-    let call = pullback_call(
-        span,
-        "scalar",
-        &format!("{}_pullback", prim.name),
-        args,
-        quote!(*#cotangent),
+    let function = format!("{}_pullback", prim.name);
+    zip_pass(
+        cx,
+        stmt,
+        inputs[0].0,
+        (producers, params),
+        &[],
+        |cotangent| pullback_call(stmt.span, "scalar", &function, args, cotangent),
+        &floats,
     );
-    let mut sums = Vec::new();
-    let mut declared = Vec::new();
-    let mut outputs = vec![quote!(#element_bar)];
-    let mut pattern = vec![quote!(#element_bar)];
-    for (i, operand) in floats.iter().enumerate().skip(1) {
-        let name = Ident::new(&format!("sum{i}"), located);
-        let part = Ident::new(&format!("part{i}"), located);
-        if cx.function.is_active(operand) {
-            let zero = match operand {
-                Operand::Var(v) => cx.types.of(*v).zero.clone(),
-                Operand::Const(_) => None,
-            };
-            let private = crate::naming::private(span);
-            let zero = zero.unwrap_or_else(|| quote!(<_ as #private::Zero>::zero()));
-            declared.push(quote!(let mut #name = #zero;));
-            sums.push(quote!(#name += #part;));
-            pattern.push(quote!(#part));
-            outputs.push(quote!(#name));
-        } else {
-            pattern.push(quote!(_));
-        }
-    }
-    let bind = if pattern.len() == 1 {
-        quote!(let #element_bar = #call;)
-    } else {
-        quote!(let (#(#pattern),*) = #call;)
-    };
-    let output = if outputs.len() == 1 {
-        quote!(#bar)
-    } else {
-        let rest = &outputs[1..];
-        quote!((#bar, #(#rest),*))
-    };
-    let value = quote_spanned!(span=> {
-        let mut #bar = #bar;
-        #(#declared)*
-        #runtime::ndarray::Zip::from(&mut #bar)#(.and(#producers))*.for_each(
-            |#cotangent, #(#params),*| {
-                #bind
-                *#cotangent = #element_bar;
-                #(#sums)*
-            },
-        );
-        #output
-    });
-    let active: Vec<&Operand> = std::iter::once(inputs[0].0)
-        .chain(
-            floats
-                .iter()
-                .skip(1)
-                .copied()
-                .filter(|o| cx.function.is_active(o)),
-        )
-        .collect();
-    distribute(cx, &active, value, span);
 }
 
 /// The rule of an operation from its row's [`Pullback`]: the runtime `module`'s pullback(s) of
