@@ -1030,7 +1030,6 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
             args,
             unwrap,
         } => {
-            let receiver_op = receiver;
             let receiver = match receiver {
                 Operand::Const(tokens) => quote!((#tokens)),
                 var => o(var),
@@ -1053,17 +1052,6 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
                 return quote_spanned!(span=>
                     #receiver.view().#name(#(#args),*) #unwrap .to_owned()
                 );
-            }
-            // A float of a type nothing wrote (the value of an `if` or `match` of literals):
-            // a method call on it is ambiguous to rustc, so the method is named on its type,
-            // `f64` as for the literals themselves.
-            if let (crate::primitives::Syntax::FloatMethod, Operand::Var(v)) =
-                (prim.syntax, receiver_op)
-                && types.of(*v).determined.is_none()
-                && types.of(*v).ndarray.is_none()
-            {
-                let ty = types.of(*v).written.clone().unwrap_or_else(|| quote!(f64));
-                return quote_spanned!(span=> <#ty>::#name(#receiver, #(#args),*));
             }
             quote_spanned!(span=> #receiver.#name(#(#args),*) #unwrap)
         }
