@@ -39,6 +39,7 @@ use std::ops::{Add, Div, Mul, Neg, Sub};
 use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
 use std::time::Instant;
 
+use autodiff::adbench::rho;
 use autodiff::gmm::{self, GmmInput};
 use autodiff::lstm::{self, LstmInput};
 use num_dual::{Dual64, DualNum};
@@ -419,10 +420,6 @@ fn cases() -> Vec<Case> {
 // ---------------------------------------------------------------------------------------------
 // Checks
 // ---------------------------------------------------------------------------------------------
-
-fn rho(x: f64, y: f64) -> f64 {
-    (x - y).abs() / 1f64.max(x.abs() + y.abs())
-}
 
 /// Every variant's value and gradient against the hand-written one.
 fn verify(case: &Case) {

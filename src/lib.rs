@@ -3,6 +3,7 @@
 //! LSTM objectives.
 //! Not published.
 
+pub mod adbench;
 pub mod ba;
 pub mod digits;
 pub mod gmm;

@@ -10,47 +10,15 @@
 //! `BENCHMARKS.md`), so they are `#[ignore]`d:
 //! `cargo test --release --test adbench_gmm -- --include-ignored` runs them all (about 10 s).
 
+use autodiff::adbench::{assert_rho_below, read_reference};
 use autodiff::gmm::{self, GmmInput};
 
 const TEST: &str = include_str!("../data/adbench/gmm/test.txt");
 const EXPECTED: &str = include_str!("../data/adbench/gmm/reference/test.expected.txt");
 
-/// ADBench's closeness measure.
-fn rho(x: f64, y: f64) -> f64 {
-    (x - y).abs() / 1f64.max(x.abs() + y.abs())
-}
-
-/// Asserts `rho < tol` elementwise, naming the worst element.
-fn assert_close(what: &str, actual: &[f64], expected: &[f64], tol: f64) {
-    assert_eq!(actual.len(), expected.len(), "{what}: length");
-    let (worst, r) = actual
-        .iter()
-        .zip(expected)
-        .map(|(a, e)| rho(*a, *e))
-        .enumerate()
-        .fold((0, 0.0), |acc, (i, r)| if r > acc.1 { (i, r) } else { acc });
-    assert!(
-        r < tol,
-        "{what}: element {worst}: {} against {} (rho {r:e})",
-        actual[worst],
-        expected[worst]
-    );
-}
-
-/// The objective and gradient of `reference/test.expected.txt`.
+/// The objective and gradient of the reference file.
 fn expected() -> (f64, Vec<f64>) {
-    let lines: Vec<&str> = EXPECTED
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .collect();
-    assert_eq!(lines[0], "objective");
-    assert_eq!(lines[2], "gradient");
-    let objective = lines[1].trim().parse().unwrap();
-    let gradient = lines[3]
-        .split_whitespace()
-        .map(|t| t.parse().unwrap())
-        .collect();
-    (objective, gradient)
+    read_reference(EXPECTED)
 }
 
 fn input(text: &str) -> GmmInput {
@@ -76,7 +44,7 @@ fn a_truncated_input_is_an_error() {
 #[test]
 fn objective_matches_adbench() {
     let (objective, _) = expected();
-    assert_close(
+    assert_rho_below(
         "objective",
         &[gmm::objective(&input(TEST))],
         &[objective],
@@ -88,24 +56,24 @@ fn objective_matches_adbench() {
 fn generated_gradient_matches_adbench() {
     let (objective, gradient) = expected();
     let (err, g) = gmm::gradient(&input(TEST));
-    assert_close("objective", &[err], &[objective], 1e-8);
-    assert_close("generated gradient", &g, &gradient, 1e-8);
+    assert_rho_below("objective", &[err], &[objective], 1e-8);
+    assert_rho_below("generated gradient", &g, &gradient, 1e-8);
 }
 
 #[test]
 fn checkpointed_gradient_matches_adbench() {
     let (objective, gradient) = expected();
     let (err, g) = gmm::gradient_checkpointed(&input(TEST));
-    assert_close("objective", &[err], &[objective], 1e-8);
-    assert_close("checkpointed gradient", &g, &gradient, 1e-8);
+    assert_rho_below("objective", &[err], &[objective], 1e-8);
+    assert_rho_below("checkpointed gradient", &g, &gradient, 1e-8);
 }
 
 #[test]
 fn hand_written_gradient_matches_adbench() {
     let (objective, gradient) = expected();
     let (err, g) = gmm::hand::gradient(&input(TEST));
-    assert_close("objective", &[err], &[objective], 1e-8);
-    assert_close("hand-written gradient", &g, &gradient, 1e-8);
+    assert_rho_below("objective", &[err], &[objective], 1e-8);
+    assert_rho_below("hand-written gradient", &g, &gradient, 1e-8);
 }
 
 #[test]
@@ -126,9 +94,9 @@ fn generated_against_hand(text: &str) {
     let f = gmm::objective(&input);
     let (err, g) = gmm::gradient(&input);
     let (err_hand, g_hand) = gmm::hand::gradient(&input);
-    assert_close("objective, generated", &[err], &[f], 1e-12);
-    assert_close("objective, hand-written", &[err_hand], &[f], 1e-12);
-    assert_close("generated against hand-written", &g, &g_hand, 1e-8);
+    assert_rho_below("objective, generated", &[err], &[f], 1e-12);
+    assert_rho_below("objective, hand-written", &[err_hand], &[f], 1e-12);
+    assert_rho_below("generated against hand-written", &g, &g_hand, 1e-8);
     assert_eq!(
         gmm::gradient_checkpointed(&input),
         (err, g),

@@ -6,47 +6,15 @@
 //!
 //! The inputs are embedded from `data/adbench/lstm/` (copied from ADBench, see its README).
 
+use autodiff::adbench::{assert_rho_below, read_reference};
 use autodiff::lstm::{self, LstmInput};
 
 const L2_C1024: &str = include_str!("../data/adbench/lstm/lstm_l2_c1024.txt");
 const EXPECTED: &str = include_str!("../data/adbench/lstm/reference/lstm_l2_c1024.expected.txt");
 
-/// ADBench's closeness measure.
-fn rho(x: f64, y: f64) -> f64 {
-    (x - y).abs() / 1f64.max(x.abs() + y.abs())
-}
-
-/// Asserts `rho < tol` elementwise, naming the worst element.
-fn assert_close(what: &str, actual: &[f64], expected: &[f64], tol: f64) {
-    assert_eq!(actual.len(), expected.len(), "{what}: length");
-    let (worst, r) = actual
-        .iter()
-        .zip(expected)
-        .map(|(a, e)| rho(*a, *e))
-        .enumerate()
-        .fold((0, 0.0), |acc, (i, r)| if r > acc.1 { (i, r) } else { acc });
-    assert!(
-        r < tol,
-        "{what}: element {worst}: {} against {} (rho {r:e})",
-        actual[worst],
-        expected[worst]
-    );
-}
-
 /// The objective and gradient of the reference file.
 fn expected() -> (f64, Vec<f64>) {
-    let lines: Vec<&str> = EXPECTED
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .collect();
-    assert_eq!(lines[0], "objective");
-    assert_eq!(lines[2], "gradient");
-    let objective = lines[1].trim().parse().unwrap();
-    let gradient = lines[3]
-        .split_whitespace()
-        .map(|t| t.parse().unwrap())
-        .collect();
-    (objective, gradient)
+    read_reference(EXPECTED)
 }
 
 fn input(text: &str) -> LstmInput {
@@ -73,7 +41,7 @@ fn a_truncated_input_is_an_error() {
 fn objective_matches_adbench() {
     // The reference objective has 8 digits.
     let (objective, _) = expected();
-    assert_close(
+    assert_rho_below(
         "objective",
         &[lstm::objective(&input(L2_C1024))],
         &[objective],
@@ -85,24 +53,24 @@ fn objective_matches_adbench() {
 fn generated_gradient_matches_adbench() {
     let (objective, gradient) = expected();
     let (loss, g) = lstm::gradient(&input(L2_C1024));
-    assert_close("objective", &[loss], &[objective], 1e-8);
-    assert_close("generated gradient", &g, &gradient, 1e-8);
+    assert_rho_below("objective", &[loss], &[objective], 1e-8);
+    assert_rho_below("generated gradient", &g, &gradient, 1e-8);
 }
 
 #[test]
 fn hand_written_gradient_matches_adbench() {
     let (objective, gradient) = expected();
     let (loss, g) = lstm::hand::gradient(&input(L2_C1024));
-    assert_close("objective", &[loss], &[objective], 1e-8);
-    assert_close("hand-written gradient", &g, &gradient, 1e-8);
+    assert_rho_below("objective", &[loss], &[objective], 1e-8);
+    assert_rho_below("hand-written gradient", &g, &gradient, 1e-8);
 }
 
 #[test]
 fn adbench_manual_gradient_matches_adbench() {
     let (objective, gradient) = expected();
     let (loss, g) = lstm::manual::gradient(&input(L2_C1024));
-    assert_close("objective", &[loss], &[objective], 1e-8);
-    assert_close("ADBench's Manual algorithm", &g, &gradient, 1e-8);
+    assert_rho_below("objective", &[loss], &[objective], 1e-8);
+    assert_rho_below("ADBench's Manual algorithm", &g, &gradient, 1e-8);
 }
 
 /// The generated gradient against the hand-written one (1e-12), and a central difference in
@@ -112,9 +80,9 @@ fn generated_against_hand(text: &str) {
     let f = lstm::objective(&input);
     let (loss, g) = lstm::gradient(&input);
     let (loss_hand, g_hand) = lstm::hand::gradient(&input);
-    assert_close("objective, generated", &[loss], &[f], 1e-14);
-    assert_close("objective, hand-written", &[loss_hand], &[f], 1e-14);
-    assert_close("generated against hand-written", &g, &g_hand, 1e-12);
+    assert_rho_below("objective, generated", &[loss], &[f], 1e-14);
+    assert_rho_below("objective, hand-written", &[loss_hand], &[f], 1e-14);
+    assert_rho_below("generated against hand-written", &g, &g_hand, 1e-12);
     let main = input.main_params.len();
     let h = 1e-5;
     for index in [7, 4 * input.b + 1, main + input.b + 3] {
@@ -143,8 +111,8 @@ fn adbench_manual_against_hand_written_with_four_layers() {
     let input = input(include_str!("../data/adbench/lstm/lstm_l4_c1024.txt"));
     let (loss, g) = lstm::manual::gradient(&input);
     let (loss_hand, g_hand) = lstm::hand::gradient(&input);
-    assert_close("objective", &[loss], &[loss_hand], 1e-14);
-    assert_close("ADBench's Manual against hand-written", &g, &g_hand, 1e-12);
+    assert_rho_below("objective", &[loss], &[loss_hand], 1e-14);
+    assert_rho_below("ADBench's Manual against hand-written", &g, &g_hand, 1e-12);
 }
 
 #[test]

@@ -12,6 +12,7 @@
 //! in a `#[grad]` body); the test camera's rotation is nonzero. The data is embedded with
 //! `include_str!` from `tests/data/ba/` (see its README for the provenance).
 
+use autodiff::adbench::rho;
 use autodiff::ba::*;
 use autodiff_runtime::check;
 
@@ -102,11 +103,6 @@ fn expected() -> Expected {
         w_err: take("w_err"),
         j_vals: take("J_vals"),
     }
-}
-
-/// ADBench's comparison: `|x − y| / max(1, |x| + |y|)`.
-fn rho(x: f64, y: f64) -> f64 {
-    (x - y).abs() / (x.abs() + y.abs()).max(1.0)
 }
 
 const ADBENCH_TOL: f64 = 1e-8;
