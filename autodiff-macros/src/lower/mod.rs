@@ -187,8 +187,9 @@ struct Hint {
     span: Span,
 }
 
-const STRAIGHT_LINE: &str = "a #[grad] function body is straight-line code: `let` bindings, \
-                             arithmetic, float methods and indexing";
+const WHAT_A_BODY_HOLDS: &str = "a #[grad] function body is numeric code: `let` bindings, \
+                             arithmetic, float and array methods, indexing, `if`, `match` and \
+                             loops";
 
 impl Lowerer<'_> {
     fn new_var(&mut self, name: proc_macro2::Ident, active: bool, ty: Slot) -> VarId {
@@ -841,7 +842,7 @@ impl Lowerer<'_> {
                     self.errors.spanned(
                         unary.op,
                         format!(
-                            "`{}` is not supported in a #[grad] function; {STRAIGHT_LINE}",
+                            "`{}` is not supported in a #[grad] function; {WHAT_A_BODY_HOLDS}",
                             unary.op.to_token_stream()
                         ),
                     );
@@ -2301,7 +2302,7 @@ fn unsupported(expr: &Expr) -> String {
             "`&mut` is not supported in a #[grad] function: it must not mutate through references"
                 .into()
         }
-        _ => format!("this expression is not supported in a #[grad] function; {STRAIGHT_LINE}"),
+        _ => format!("this expression is not supported in a #[grad] function; {WHAT_A_BODY_HOLDS}"),
     }
 }
 
