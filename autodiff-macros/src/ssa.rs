@@ -630,6 +630,9 @@ pub struct Function {
     /// The closures' bodies made functions ([`Op::Map`]), as items for `#[grad]` to expand
     /// beside the caller.
     pub closures: Vec<proc_macro2::TokenStream>,
+    /// Loop-invariant values carried out of their loop (`lower::invariants`): each value, and
+    /// the variable holding it after the loop, which the reverse sweep reads in its place.
+    pub invariants: std::collections::HashMap<VarId, VarId>,
 }
 
 /// The functions one caller calls, each reached through an alias the caller declares beside

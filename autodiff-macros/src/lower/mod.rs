@@ -20,6 +20,7 @@ use crate::types::{Slot, Types};
 
 mod closures;
 mod control;
+mod invariants;
 mod jumps;
 
 pub struct Lowered {
@@ -49,6 +50,8 @@ pub fn type_active_calls(function: &Function, types: &mut Types) {
 /// A loop index whose type nothing wrote (`for j in (0..=N3).step_by(2)`, `N3` a `const` the
 /// macro cannot see) is a `usize`, not the `i32` an integer literal defaults to: the records that
 /// keep it then agree with the loop rustc infers.
+pub use invariants::carry_invariants;
+
 pub fn type_loop_indices(function: &Function, types: &mut Types) {
     for stmt in function.body.compounds() {
         if let Stmt::Loop(looped) = stmt
@@ -75,6 +78,7 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
             },
             callees: Default::default(),
             closures: Vec::new(),
+            invariants: Default::default(),
         },
         types: Types::default(),
         env: HashMap::new(),

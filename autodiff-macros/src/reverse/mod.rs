@@ -23,11 +23,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::analysis::TypeTable;
+use crate::analysis::{Scope, TypeTable};
 use crate::analysis::{is_borrowed, is_ndarray};
 use crate::input::{Input, Shape};
 use crate::naming::Names;
-use crate::ssa::{BinOp, Function, Op, Operand, VarId};
+use crate::ssa::{BinOp, Carried, Function, Loop, Op, Operand, Stmt, VarId};
 
 /// One statement of the reverse sweep.
 pub enum Adjoint {
@@ -222,6 +222,9 @@ pub(super) struct Cx<'a> {
     pub defs: HashMap<VarId, &'a Op>,
     /// The indices of loops the reverse sweep runs over the reversed range, which it has.
     pub recomputed_indices: std::collections::HashSet<VarId>,
+    /// Integers a loop steps by the same amount in every iteration, which the reverse sweep
+    /// computes from the loop's index (see [`counters`]).
+    pub counters: HashMap<VarId, Counter<'a>>,
     /// How deep in `if`s and loops the rule being written is.
     pub depth: usize,
     /// Where the outermost `if` or loop being reversed goes in the function's sweep: reads
@@ -273,10 +276,15 @@ impl Cx<'_> {
     pub fn primal(&mut self, operand: &Operand) -> TokenStream {
         if let Operand::Var(v) = operand {
             let before = (self.reads.clone(), self.last_read.clone());
-            match self.recompute(*v, 0) {
+            let scope = self.scope(*v);
+            match self.recompute(*v, 0, scope) {
                 Some(tokens) => return tokens,
                 // Undo what a failed attempt read.
                 None => (self.reads, self.last_read) = before,
+            }
+            // The same in every iteration of its loop: kept once, after the loop.
+            if let Some(&after) = self.function.invariants.get(v) {
+                return self.primal(&Operand::Var(after));
             }
         }
         match operand {
@@ -304,13 +312,18 @@ impl Cx<'_> {
     /// sweep has anyway: an element of a parameter (`x[i]`; also an array of a list parameter,
     /// a borrow no record could hold), `+ - *` and `-`, a cast, of constants, recomputed loop
     /// indices, values kept once for the whole call, and other such values, a few levels deep.
-    /// Same operations on the same values: the same bits.
-    fn recompute(&mut self, var: VarId, depth: usize) -> Option<TokenStream> {
+    /// Same operations on the same values: the same bits. Operands defined in a body around
+    /// the one `within`, where the value is read, are read where they are kept, once per run of
+    /// that body; counters ([`counters`]) are computed from their loop's index.
+    fn recompute(&mut self, var: VarId, depth: usize, within: Scope) -> Option<TokenStream> {
         const DEPTH: usize = 3;
         let borrowed = self.function.var(var).borrowed;
-        let in_body = self.scopes.get(&var) != Some(&crate::analysis::Scope::Function);
+        let in_body = self.scopes.get(&var) != Some(&Scope::Function);
         if depth > DEPTH || !(in_body || borrowed) || (self.types.of(var).array && !borrowed) {
             return None;
+        }
+        if let Some(counter) = self.counters.get(&var).copied() {
+            return self.counter(counter, depth, within);
         }
         let op = *self.defs.get(&var)?;
         let tokens = match op {
@@ -322,7 +335,7 @@ impl Cx<'_> {
                 // differentiated, as the element read's own rule keeps it (`bar_w[k] += ..`
                 // reads `k`): a counter carried by a loop then costs one record, not two
                 // (`icf[lparams] * xc[i]` in ADBench's GMM).
-                let index = match self.available(index, depth) {
+                let index = match self.available(index, depth, within) {
                     Some(index) => index,
                     None if self.function.var(*b).active && self.function.var(var).active => {
                         self.primal(index)
@@ -337,7 +350,10 @@ impl Cx<'_> {
                 }
             }
             Op::Binary(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul), a, b) => {
-                let (a, b) = (self.available(a, depth)?, self.available(b, depth)?);
+                let (a, b) = (
+                    self.available(a, depth, within)?,
+                    self.available(b, depth, within)?,
+                );
                 let op = match op {
                     BinOp::Add => quote!(+),
                     BinOp::Sub => quote!(-),
@@ -346,10 +362,10 @@ impl Cx<'_> {
                 quote!((#a #op #b))
             }
             Op::Neg(a) => {
-                let a = self.available(a, depth)?;
+                let a = self.available(a, depth, within)?;
                 quote!((-#a))
             }
-            Op::Use(a) => self.available(a, depth)?,
+            Op::Use(a) => self.available(a, depth, within)?,
             _ => return None,
         };
         Some(tokens)
@@ -357,13 +373,15 @@ impl Cx<'_> {
 
     /// An operand of a value [`Cx::recompute`] computes again, if the reverse sweep has it
     /// without a record: a constant, a parameter or a value kept once for the whole call, a
-    /// recomputed loop index, or a value computed again in turn.
-    fn available(&mut self, operand: &Operand, depth: usize) -> Option<TokenStream> {
+    /// recomputed loop index, a scalar of a body around the one `within` (kept once per run of
+    /// that body), or a value computed again in turn.
+    fn available(&mut self, operand: &Operand, depth: usize, within: Scope) -> Option<TokenStream> {
         let Operand::Var(v) = operand else {
             return Some(self.primal(operand));
         };
-        if self.scopes.get(v) == Some(&crate::analysis::Scope::Function)
+        if self.scopes.get(v) == Some(&Scope::Function)
             || self.recomputed_indices.contains(v)
+            || (!self.types.of(*v).array && self.encloses(self.scope(*v), within))
         {
             return Some(self.primal(operand));
         }
@@ -376,7 +394,82 @@ impl Cx<'_> {
         }) {
             return None;
         }
-        self.recompute(*v, depth + 1)
+        self.recompute(*v, depth + 1, within)
+    }
+
+    /// Where `var` is defined.
+    fn scope(&self, var: VarId) -> Scope {
+        self.scopes.get(&var).copied().unwrap_or(Scope::Function)
+    }
+
+    /// Whether the body `outer` strictly encloses the body `inner`.
+    fn encloses(&self, outer: Scope, inner: Scope) -> bool {
+        let mut scope = inner;
+        while let Scope::Then(r) | Scope::Else(r) | Scope::Loop(r) = scope {
+            scope = self.scope(r);
+            if scope == outer {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// A counter's value in the iteration the reverse sweep is reversing: its value before the
+    /// loop, plus (or minus) the step times the number of iterations before this one, which
+    /// the index gives.
+    fn counter(&mut self, counter: Counter, depth: usize, within: Scope) -> Option<TokenStream> {
+        let Counter {
+            looped,
+            carried,
+            step,
+            add,
+        } = counter;
+        let range = looped.range.as_ref()?;
+        let index = looped.index?;
+        let before = self.available(&carried.before, depth, within)?;
+        let step = self.available(step, depth, within)?;
+        let index = self.primal(&Operand::Var(index));
+        let reversed = range
+            .adaptors
+            .iter()
+            .filter(|a| matches!(a, crate::ssa::Adaptor::Rev))
+            .count()
+            % 2
+            == 1;
+        let done = if reversed {
+            let end = self.available(&range.end, depth, within)?;
+            if range.inclusive {
+                quote!((#end - #index))
+            } else {
+                quote!((#end - 1 - #index))
+            }
+        } else {
+            let start = self.available(&range.start, depth, within)?;
+            quote!((#index - #start))
+        };
+        let types = (
+            self.types
+                .of(looped.index?)
+                .written
+                .as_ref()
+                .map(|t| t.to_string()),
+            self.types.of(carried.inside).written.clone(),
+        );
+        let done = match types {
+            (Some(a), Some(b)) if a == b.to_string() => done,
+            (_, Some(ty)) => quote!((#done as #ty)),
+            (_, None) => return None,
+        };
+        let delta = if step.to_string() == "1" {
+            done
+        } else {
+            quote!(#done * #step)
+        };
+        Some(if add {
+            quote!((#before + #delta))
+        } else {
+            quote!((#before - #delta))
+        })
     }
 
     /// The operand as a primitive's argument: arrays by reference, floats by value.
@@ -433,24 +526,97 @@ impl Cx<'_> {
     }
 }
 
+/// An integer a loop steps by the same amount in every iteration: `lparams += 1;` of
+/// ADBench's GMM, where the loop runs its range to the end. The reverse sweep computes its value
+/// from the index, rather than keeping it in every iteration's record.
+#[derive(Clone, Copy)]
+pub(super) struct Counter<'a> {
+    looped: &'a Loop,
+    carried: &'a Carried,
+    /// What each iteration adds (or subtracts): defined outside the loop.
+    step: &'a Operand,
+    add: bool,
+}
+
+/// The counters of every loop whose range the reverse sweep runs backwards: a carried integer
+/// whose next value is its value plus or minus a step defined outside the loop, computed in
+/// the body itself (not in an `if`, so in every iteration).
+fn counters<'a>(
+    function: &'a Function,
+    types: &TypeTable,
+    scopes: &HashMap<VarId, Scope>,
+    defs: &HashMap<VarId, &'a Op>,
+) -> HashMap<VarId, Counter<'a>> {
+    const INTEGERS: [&str; 12] = [
+        "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128",
+    ];
+    let mut out = HashMap::new();
+    for stmt in function.body.compounds() {
+        let Stmt::Loop(looped) = stmt else { continue };
+        if !looped.recomputes_index() || looped.index.is_none() {
+            continue;
+        }
+        for carried in &looped.carried {
+            let integer = types
+                .of(carried.inside)
+                .written
+                .as_ref()
+                .is_some_and(|t| INTEGERS.contains(&t.to_string().as_str()));
+            let Operand::Var(next) = &carried.next else {
+                continue;
+            };
+            if !integer || scopes.get(next) != Some(&Scope::Loop(looped.records)) {
+                continue;
+            }
+            let inside = |o: &Operand| matches!(o, Operand::Var(v) if *v == carried.inside);
+            let (step, add) = match defs.get(next) {
+                Some(Op::Binary(BinOp::Add, a, b)) if inside(a) => (b, true),
+                Some(Op::Binary(BinOp::Add, a, b)) if inside(b) => (a, true),
+                Some(Op::Binary(BinOp::Sub, a, b)) if inside(a) => (b, false),
+                _ => continue,
+            };
+            let outside = match step {
+                Operand::Var(v) => !crate::analysis::defined_within(scopes, *v, looped.records),
+                Operand::Const(_) => true,
+            };
+            if outside {
+                out.insert(
+                    carried.inside,
+                    Counter {
+                        looped,
+                        carried,
+                        step,
+                        add,
+                    },
+                );
+            }
+        }
+    }
+    out
+}
+
 pub fn reverse(
     input: &Input,
     function: &Function,
     types: &TypeTable,
     names: &mut Names,
 ) -> Reverse {
+    let scopes = crate::analysis::scopes(function);
+    let defs: HashMap<VarId, &Op> = function.body.lets().map(|l| (l.var, &l.op)).collect();
+    let counters = counters(function, types, &scopes, &defs);
     let mut cx = Cx {
         function,
         types,
         names,
+        counters,
         reads: BTreeSet::new(),
         last_read: HashMap::new(),
         dims: BTreeMap::new(),
         bars: HashMap::new(),
         raw: Vec::new(),
         recips: Vec::new(),
-        scopes: crate::analysis::scopes(function),
-        defs: function.body.lets().map(|l| (l.var, &l.op)).collect(),
+        scopes,
+        defs,
         recomputed_indices: function
             .body
             .compounds()

@@ -1,0 +1,111 @@
+//! Values a loop computes alike in every iteration, carried out of it for the reverse sweep.
+//!
+//! In: the lowered function, after activity and types. Out: the same function where each
+//! loop-invariant scalar `let` of a loop body (every operand defined outside the loop: `xc[i]`
+//! inside `for j in ..` of ADBench's GMM) is also carried out of the loop, so that the reverse
+//! sweep, when it needs the value, reads it once per run of the loop (kept with the enclosing
+//! body) instead of once per iteration (kept in the loop's records):
+//!
+//! ```text
+//! for j in a..b { let t = xc[i]; .. }        let mut t_seen = 0.0;
+//!                                      →     for j in a..b { let t = xc[i]; ..; t_seen = t; }
+//!                                            let t_kept = t_seen;
+//! ```
+//!
+//! The statement stays where it is (an index read hoisted out of a loop that runs no iteration
+//! could panic); only its value leaves the loop. [`Function::invariants`] maps `t` to `t_kept`,
+//! which the reverse sweep reads in its place (`reverse::Cx::primal`). Where the reverse sweep
+//! does not read `t`, `t_kept` is dead and the forward sweep does not write the carry.
+
+use std::collections::HashMap;
+
+use crate::analysis::{Scope, defined_within, scopes};
+use crate::naming::Names;
+use crate::ssa::{Carried, Function, Op, Operand, Stmt, Var, VarId};
+use crate::types::Types;
+
+/// Carries each loop-invariant scalar `let` of every loop body out of its loop (see the
+/// module's documentation), recording the pairs in [`Function::invariants`].
+pub fn carry_invariants(function: &mut Function, types: &mut Types, names: &mut Names) {
+    let scopes = scopes(function);
+    let mut body = std::mem::take(&mut function.body.stmts);
+    walk(&mut body, function, types, names, &scopes);
+    function.body.stmts = body;
+}
+
+fn walk(
+    stmts: &mut [Stmt],
+    function: &mut Function,
+    types: &mut Types,
+    names: &mut Names,
+    scopes: &HashMap<VarId, Scope>,
+) {
+    for stmt in stmts {
+        match stmt {
+            Stmt::Let(_) => {}
+            Stmt::If(branch) => {
+                walk(&mut branch.then.stmts, function, types, names, scopes);
+                walk(&mut branch.else_.stmts, function, types, names, scopes);
+            }
+            Stmt::Loop(looped) => {
+                walk(&mut looped.body.stmts, function, types, names, scopes);
+                // A checkpointed loop's carried values are its snapshots: not widened.
+                if looped.checkpoint.is_some() {
+                    continue;
+                }
+                let candidates: Vec<VarId> = looped
+                    .body
+                    .stmts
+                    .iter()
+                    .filter_map(|s| match s {
+                        Stmt::Let(l) if invariant(&l.op, looped.records, scopes) => Some(l.var),
+                        _ => None,
+                    })
+                    .collect();
+                for var in candidates {
+                    let slot = function.var(var).ty;
+                    if types.is_array(slot) {
+                        continue;
+                    }
+                    let Some(zero) = types.zero(slot) else {
+                        continue;
+                    };
+                    let primal = function.var(var).name.clone();
+                    let span = primal.span();
+                    let mut new_var = |suffix: &str| {
+                        let name = names.fresh(&format!("{primal}_{suffix}"), span);
+                        function.vars.push(Var {
+                            name,
+                            active: false,
+                            ty: slot,
+                            borrowed: false,
+                        });
+                        VarId(function.vars.len() - 1)
+                    };
+                    let inside = new_var("seen");
+                    let after = new_var("kept");
+                    looped.carried.push(Carried {
+                        before: Operand::Const(zero),
+                        inside,
+                        next: Operand::Var(var),
+                        after,
+                    });
+                    function.invariants.insert(var, after);
+                }
+            }
+        }
+    }
+}
+
+/// Whether `op` gives the same value in every iteration of the loop whose record is `record`:
+/// a pure operation on operands all defined outside it.
+fn invariant(op: &Op, record: VarId, scopes: &HashMap<VarId, Scope>) -> bool {
+    let pure = matches!(
+        op,
+        Op::Index { .. } | Op::Binary(..) | Op::Neg(_) | Op::Method { .. } | Op::Cast(..)
+    );
+    pure && op.operands().into_iter().all(|operand| match operand {
+        Operand::Var(v) => !defined_within(scopes, *v, record),
+        Operand::Const(_) => true,
+    })
+}
