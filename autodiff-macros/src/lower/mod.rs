@@ -970,6 +970,12 @@ impl Lowerer<'_> {
                     );
                     return None;
                 }
+                if hint.is_none()
+                    && annotation.is_none()
+                    && let Some(known) = self.element_known(&base, &position)
+                {
+                    return Some(known);
+                }
                 let var = self.push(
                     Op::Index {
                         base,
@@ -1792,6 +1798,40 @@ impl Lowerer<'_> {
             self.types.unify(self.function.vars[var.0].ty, written);
             stmt.annotation = Some(Box::new(ty));
         }
+    }
+
+    /// An element the body at hand already has: the value it just stored there (`xc[i] = e;`
+    /// then `xc[i]` is `e`), or the same element read before (`q[i] * q[i]` reads it once).
+    /// A variable names one version of an array, which nothing changes, so the element is the
+    /// same wherever the body reads it. Not for ndarray elements (borrowed, not copied).
+    fn element_known(&mut self, base: &Operand, position: &Operand) -> Option<Operand> {
+        let Operand::Var(b) = base else { return None };
+        let slot = self.function.var(*b).ty;
+        if self.types.as_ndarray(slot).is_some() {
+            return None;
+        }
+        let same = |a: &Operand| match (a, position) {
+            (Operand::Var(a), Operand::Var(p)) => a == p,
+            (Operand::Const(a), Operand::Const(p)) => a.to_string() == p.to_string(),
+            _ => false,
+        };
+        // Only the last statements: the search stays linear in the body's length.
+        for stmt in self.stmts.iter().rev().take(64) {
+            let Stmt::Let(l) = stmt else { continue };
+            match &l.op {
+                Op::Store { index, value, .. } if l.var == *b && same(index) => {
+                    return Some(value.clone());
+                }
+                Op::Index {
+                    base: Operand::Var(other),
+                    index,
+                } if other == b && same(index) && !self.function.var(l.var).borrowed => {
+                    return Some(Operand::Var(l.var));
+                }
+                _ => {}
+            }
+        }
+        None
     }
 
     fn push(

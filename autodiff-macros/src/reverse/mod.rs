@@ -225,6 +225,9 @@ pub(super) struct Cx<'a> {
     /// Integers a loop steps by the same amount in every iteration, which the reverse sweep
     /// computes from the loop's index (see [`counters`]).
     pub counters: HashMap<VarId, Counter<'a>>,
+    /// Local arrays of the function's body that nothing changes or moves once made, only
+    /// indexes: kept whole (moved into the residuals, not copied), an element is read again.
+    pub read_only: std::collections::HashSet<VarId>,
     /// How deep in `if`s and loops the rule being written is.
     pub depth: usize,
     /// Where the outermost `if` or loop being reversed goes in the function's sweep: reads
@@ -330,7 +333,7 @@ impl Cx<'_> {
             Op::Index {
                 base: base @ Operand::Var(b),
                 index,
-            } if self.function.params.iter().any(|p| p.var == *b) => {
+            } if self.function.params.iter().any(|p| p.var == *b) || self.read_only.contains(b) => {
                 // The index as the sweep has it anyway; or, where the parameter is
                 // differentiated, as the element read's own rule keeps it (`bar_w[k] += ..`
                 // reads `k`): a counter carried by a loop then costs one record, not two
@@ -595,6 +598,48 @@ fn counters<'a>(
     out
 }
 
+/// The local arrays (`Vec`s and fixed-size arrays, not ndarray's) made in the function's own
+/// body whose every use is an element read: `qdiags` of ADBench's GMM, filled by one loop and
+/// read by the next (the version the first loop leaves is never changed after).
+fn read_only(
+    function: &Function,
+    types: &TypeTable,
+    scopes: &HashMap<VarId, Scope>,
+    defs: &HashMap<VarId, &Op>,
+) -> std::collections::HashSet<VarId> {
+    let mut candidates: std::collections::HashSet<VarId> = scopes
+        .iter()
+        .filter(|&(v, s)| {
+            *s == Scope::Function
+                && types.of(*v).array
+                && types.of(*v).ndarray.is_none()
+                && !types.of(*v).opaque
+                && !function.var(*v).borrowed
+                && !function.params.iter().any(|p| p.var == *v)
+        })
+        .map(|(v, _)| *v)
+        .collect();
+    if let Operand::Var(v) = &function.body.output {
+        candidates.remove(v);
+    }
+    for (bound, operands) in function.body.uses() {
+        for operand in operands {
+            let Operand::Var(v) = operand else { continue };
+            if !candidates.contains(v) {
+                continue;
+            }
+            let indexed = bound.and_then(|b| defs.get(&b)).is_some_and(|op| {
+                matches!(op, Op::Index { base: Operand::Var(base), index }
+                    if base == v && !matches!(index, Operand::Var(i) if i == v))
+            });
+            if !indexed {
+                candidates.remove(v);
+            }
+        }
+    }
+    candidates
+}
+
 pub fn reverse(
     input: &Input,
     function: &Function,
@@ -604,11 +649,13 @@ pub fn reverse(
     let scopes = crate::analysis::scopes(function);
     let defs: HashMap<VarId, &Op> = function.body.lets().map(|l| (l.var, &l.op)).collect();
     let counters = counters(function, types, &scopes, &defs);
+    let read_only = read_only(function, types, &scopes, &defs);
     let mut cx = Cx {
         function,
         types,
         names,
         counters,
+        read_only,
         reads: BTreeSet::new(),
         last_read: HashMap::new(),
         dims: BTreeMap::new(),
