@@ -14,7 +14,7 @@ pub(super) fn body(cx: &mut Cx, body: &Body, needed: &[bool]) {
     for stmt in body.stmts.iter().rev() {
         match stmt {
             Stmt::Let(stmt) => {
-                if needed[stmt.var.0] {
+                if needed[stmt.var.0] && !cx.fused.contains(&stmt.var) {
                     rules::rule(cx, stmt);
                 }
             }

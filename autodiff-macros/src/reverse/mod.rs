@@ -228,6 +228,11 @@ pub(super) struct Cx<'a> {
     /// Local arrays of the function's body that nothing changes or moves once made, only
     /// indexes: kept whole (moved into the residuals, not copied), an element is read again.
     pub read_only: std::collections::HashSet<VarId>,
+    /// How many operands name each variable in the forward sweep.
+    pub uses: HashMap<VarId, usize>,
+    /// Statements whose adjoint the rule of a later statement wrote (`a[i] += e`: the read and
+    /// the sum, reversed with the store).
+    pub fused: std::collections::HashSet<VarId>,
     /// How deep in `if`s and loops the rule being written is.
     pub depth: usize,
     /// Where the outermost `if` or loop being reversed goes in the function's sweep: reads
@@ -650,12 +655,22 @@ pub fn reverse(
     let defs: HashMap<VarId, &Op> = function.body.lets().map(|l| (l.var, &l.op)).collect();
     let counters = counters(function, types, &scopes, &defs);
     let read_only = read_only(function, types, &scopes, &defs);
+    let mut uses: HashMap<VarId, usize> = HashMap::new();
+    for (_, operands) in function.body.uses() {
+        for operand in operands {
+            if let Operand::Var(v) = operand {
+                *uses.entry(*v).or_default() += 1;
+            }
+        }
+    }
     let mut cx = Cx {
         function,
         types,
         names,
         counters,
         read_only,
+        uses,
+        fused: Default::default(),
         reads: BTreeSet::new(),
         last_read: HashMap::new(),
         dims: BTreeMap::new(),

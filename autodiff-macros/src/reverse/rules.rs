@@ -415,6 +415,21 @@ fn zip_pass(
 /// of the array's cotangent is `y_1`'s, moved.
 fn store_rule(cx: &mut Cx, stmt: &Let, base: &Operand, index: &Operand, value: &Operand) {
     let bar = cx.bar(stmt.var);
+    if let Some((term, negated)) = element_update(cx, base, index, value) {
+        // `a[i] += e` (or `-=`): the element's cotangent stays where it is and goes to `e`
+        // too, where the general rule would take it out, zero it, and add it back.
+        let index = cx.primal(index);
+        if cx.function.is_active(term) {
+            let value = if negated {
+                quote!(-#bar[#index])
+            } else {
+                quote!(#bar[#index])
+            };
+            cx.add(term, value);
+        }
+        cx.add(base, quote!(#bar));
+        return;
+    }
     let index = cx.primal(index);
     if cx.function.is_active(value) {
         cx.add(value, quote!(#bar[#index]));
@@ -424,6 +439,47 @@ fn store_rule(cx: &mut Cx, stmt: &Let, base: &Operand, index: &Operand, value: &
         index,
     });
     cx.add(base, quote!(#bar));
+}
+
+/// The stored `value` of `base[index] := value` as `base[index] ± term`, where the element read
+/// and the sum are used by nothing else: marks both as reversed here (their rules are skipped)
+/// and gives `term`, and whether it is subtracted.
+fn element_update<'f>(
+    cx: &mut Cx<'f>,
+    base: &Operand,
+    index: &Operand,
+    value: &Operand,
+) -> Option<(&'f Operand, bool)> {
+    let (Operand::Var(base), Operand::Var(sum)) = (base, value) else {
+        return None;
+    };
+    let same = |a: &Operand| match (a, index) {
+        (Operand::Var(a), Operand::Var(b)) => a == b,
+        (Operand::Const(a), Operand::Const(b)) => a.to_string() == b.to_string(),
+        _ => false,
+    };
+    let is_element = |operand: &Operand| match operand {
+        Operand::Var(read) if cx.uses.get(read) == Some(&1) => matches!(
+            cx.defs.get(read),
+            Some(Op::Index { base: Operand::Var(b), index }) if b == base && same(index)
+        ),
+        _ => false,
+    };
+    if cx.uses.get(sum) != Some(&1) || cx.types.of(*sum).array {
+        return None;
+    }
+    let (read, term, negated) = match cx.defs.get(sum)? {
+        Op::Binary(BinOp::Add, a, b) if is_element(a) => (a, b, false),
+        Op::Binary(BinOp::Add, a, b) if is_element(b) => (b, a, false),
+        Op::Binary(BinOp::Sub, a, b) if is_element(a) => (a, b, true),
+        _ => return None,
+    };
+    let Operand::Var(read) = read else {
+        return None;
+    };
+    cx.fused.insert(*sum);
+    cx.fused.insert(*read);
+    Some((term, negated))
 }
 
 /// `::autodiff_runtime::__private::<module>::<function>(args.., bar)`.

@@ -1,0 +1,188 @@
+//! What the reverse sweep keeps of a loop's iterations, and that the gradient is still right
+//! when it keeps less: a value the same in every iteration of a loop (`xc[i]` inside `for j`)
+//! kept once per run of the loop, not per iteration; a counter stepped by a constant
+//! (`lparams += 1`) computed from the loop's index, not kept; an element read twice read once;
+//! an element just stored read as the value stored; a local array nothing changes after it is
+//! made read again by the reverse sweep rather than kept element by element (issue 14: ADBench
+//! GMM's `Qtimesx`).
+//!
+//! Gradients against central differences of the original function (`check_f64`, relative
+//! 1e-7), over shapes where inner loops run zero times; the memory test counts the bytes the
+//! gradient holds at its peak with a counting allocator, which per-iteration records of the
+//! triangle would multiply by `d`.
+
+#![allow(
+    clippy::needless_range_loop,
+    reason = "the #[grad] functions spell out the loops under test"
+)]
+
+mod common;
+
+use autodiff_runtime::grad;
+use common::check_f64;
+use testkit::alloc::{CountingAllocator, peak_heap};
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+/// `‖Q x‖²` for the lower-triangular `Q` with diagonal `exp(l[0..d])` and strictly lower part
+/// `l[d..]` column by column: ADBench GMM's `Qtimesx` with its counter.
+#[grad(wrt(l, x))]
+fn triangular(d: usize, l: &[f64], x: &[f64]) -> f64 {
+    let mut xc = vec![0.0; d];
+    let mut qx = vec![0.0; d];
+    for i in 0..d {
+        xc[i] = x[i] * 2.0 - 1.0;
+        qx[i] = l[i].exp() * xc[i];
+    }
+    let mut lparams = d;
+    for i in 0..d {
+        for j in i + 1..d {
+            qx[j] += l[lparams] * xc[i];
+            lparams += 1;
+        }
+    }
+    let mut s = 0.0;
+    for i in 0..d {
+        s += qx[i] * qx[i];
+    }
+    s
+}
+
+fn triangular_point(d: usize) -> (Vec<f64>, Vec<f64>) {
+    let l: Vec<f64> = (0..d * (d + 1) / 2)
+        .map(|k| 0.3 * ((k as f64) * 0.7).sin())
+        .collect();
+    let x: Vec<f64> = (0..d).map(|k| 0.5 + 0.25 * (k as f64).cos()).collect();
+    (l, x)
+}
+
+#[test]
+fn triangular_counter_and_invariant() {
+    for d in [1, 2, 3, 5, 8] {
+        let (l, x) = triangular_point(d);
+        let (_, bar_l, bar_x) = triangular_grad(d, &l, &x);
+        let nl = l.len();
+        let at = [l.clone(), x.clone()].concat();
+        let grad = [bar_l, bar_x].concat();
+        check_f64(
+            &format!("triangular d = {d}"),
+            |p: &[f64]| triangular(d, &p[..nl], &p[nl..]),
+            &at,
+            &grad,
+        );
+    }
+}
+
+/// The triangle's records would be 16 B per entry (`d(d−1)/2` of them); kept once per row and
+/// read again, the gradient holds a few arrays of `d` floats and the returned gradient.
+#[test]
+fn triangular_keeps_nothing_per_entry() {
+    let d = 64;
+    let (l, x) = triangular_point(d);
+    let (bytes, _) = peak_heap(|| drop(std::hint::black_box(triangular_grad(d, &l, &x))));
+    let gradient = 8 * (l.len() + x.len());
+    let per_row = 8 * 16 * d;
+    assert!(
+        (bytes as usize) < gradient + per_row,
+        "peak heap {bytes} B: more than the gradient ({gradient} B) and {per_row} B of rows; \
+         per-entry records would add {} B",
+        16 * d * (d - 1) / 2
+    );
+}
+
+/// Counters over a reversed range, an inclusive range, stepping down, by a step from outside
+/// the loop, and of another integer type than the index.
+#[grad(wrt(w))]
+fn counters(w: &[f64], step: usize) -> f64 {
+    let mut s = 0.0;
+    let mut up = 0;
+    for i in (0..4).rev() {
+        s += w[up] * (i as f64 + 1.0);
+        up += 2;
+    }
+    let mut down = 9;
+    for i in 1..=3 {
+        s += w[down] * w[i];
+        down -= 1;
+    }
+    let mut k = 1;
+    for _j in 0..3 {
+        s += w[k].sin();
+        k += step;
+    }
+    let mut m: i64 = 2;
+    for i in 0..3usize {
+        s += w[m as usize] * w[i + 1];
+        m += 3;
+    }
+    s
+}
+
+#[test]
+fn counters_of_every_shape() {
+    let w: Vec<f64> = (0..12).map(|k| 0.1 * k as f64 - 0.4).collect();
+    let (_, grad) = counters_grad(&w, 3);
+    check_f64("counters", |p: &[f64]| counters(p, 3), &w, &grad);
+}
+
+/// Invariants of a loop that can end early, of a `while` loop, and computed by a method: kept
+/// once per run of the loop, they are right however many iterations ran (none included).
+#[grad(wrt(x))]
+fn invariants(x: &[f64], limit: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        let mut j = i;
+        while j < x.len() {
+            let e = x[i].exp();
+            s += e * x[j];
+            j += 2;
+        }
+        for k in 0..x.len() {
+            let c = x[i] * x[i];
+            s += c * x[k];
+            if s > limit {
+                break;
+            }
+        }
+    }
+    s
+}
+
+#[test]
+fn invariants_of_while_loops_and_early_exits() {
+    let x = [0.3, -0.2, 0.5, 0.1, -0.4];
+    for limit in [f64::INFINITY, 2.0, 0.0] {
+        let (_, grad) = invariants_grad(&x, limit);
+        check_f64(
+            &format!("invariants, limit {limit}"),
+            |p: &[f64]| invariants(p, limit),
+            &x,
+            &grad,
+        );
+    }
+}
+
+/// An element read twice is read once; an element just stored is the value stored; a local
+/// array filled once and read after is read again by the reverse sweep.
+#[grad(wrt(x))]
+fn elements(x: &[f64]) -> f64 {
+    let mut a = vec![0.0; 3];
+    for i in 0..3 {
+        a[i] = x[i].exp();
+    }
+    let mut b = [0.0; 3];
+    let mut s = 0.0;
+    for i in 0..3 {
+        b[i] = a[i] * x[i];
+        s += b[i] * b[i] + a[i] * a[(i + 1) % 3];
+    }
+    s
+}
+
+#[test]
+fn elements_read_again() {
+    let x = [0.3, -0.7, 0.2];
+    let (_, grad) = elements_grad(&x);
+    check_f64("elements", elements, &x, &grad);
+}
