@@ -73,6 +73,14 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         );
     }
     for param in &input.params {
+        if param.shape == Shape::Tuple {
+            errors.spanned(
+                &param.ty,
+                "#[custom_vjp] does not take tuple parameters; pass the tuple's elements as \
+                 parameters of their own",
+            );
+            continue;
+        }
         let copyable = matches!(
             param.shape,
             Shape::Scalar | Shape::FixedArray | Shape::Constant

@@ -24,7 +24,9 @@ pub enum Shape {
     /// An ndarray array of floats (`Array2<f64>`, `&Array1<f32>`, `ArrayView2<f64>`), with its
     /// number of axes where the type says it (`None` for `ArrayD`/`IxDyn`).
     NdArray(Option<usize>),
-    /// A tuple of floats and fixed-size arrays (only as an output).
+    /// A tuple of floats, fixed-size float arrays and tuples of those (`(f64, [f64; 3])`,
+    /// `((T, T), T)`), or a reference to one: the gradient is a tuple of the same shape. As an
+    /// output, one level only (`(f64, [f64; 2])`).
     Tuple,
     /// `&[E]` or `Vec<E>` of float arrays (`&[Array2<f64>]`, `&[[f64; 3]]`): the gradient is
     /// a `Vec` of `E`'s gradients.
@@ -240,13 +242,17 @@ pub fn analyze(item: TokenStream, args: &Args, errors: &mut Errors) -> Option<In
         // (its own type) and no second error says there is nothing to differentiate.
         let rejected = shape == Shape::Constant && args.wrt.is_none() && mentions_float(&typed.ty);
         if rejected {
-            errors.spanned(
-                &typed.ty,
-                "#[grad] cannot differentiate a parameter of this type; differentiable parameters \
-                 are floats, `[f; N]`, `&[f]`, `Vec<f>` and ndarray arrays of `f32` or `f64`. \
-                 Pass the floats separately, or name the parameters to differentiate with \
-                 `#[grad(wrt(..))]` to treat this one as a constant",
-            );
+            match tuple_problem(&typed.ty, &generic_types) {
+                Some((element, message)) => errors.spanned(element, message),
+                None => errors.spanned(
+                    &typed.ty,
+                    "#[grad] cannot differentiate a parameter of this type; differentiable \
+                     parameters are floats, `[f; N]`, `&[f]`, `Vec<f>`, ndarray arrays of `f32` \
+                     or `f64`, and tuples of floats and `[f; N]`. Pass the floats separately, or \
+                     name the parameters to differentiate with `#[grad(wrt(..))]` to treat this \
+                     one as a constant",
+                ),
+            }
         }
         params.push(Param {
             active: shape != Shape::Constant || rejected,
@@ -275,7 +281,8 @@ pub fn analyze(item: TokenStream, args: &Args, errors: &mut Errors) -> Option<In
                         name,
                         format!(
                             "`{name}` has type `{}`, which has no gradient; `wrt` takes \
-                             parameters of float type (`f32`, `f64`) or float arrays",
+                             parameters of float type (`f32`, `f64`), float arrays, or tuples \
+                             of those",
                             type_text(ty)
                         ),
                     )
@@ -296,17 +303,18 @@ pub fn analyze(item: TokenStream, args: &Args, errors: &mut Errors) -> Option<In
         }
         ReturnType::Type(_, ty) => {
             let shape = match &**ty {
+                // One level of floats and fixed-size arrays.
                 Type::Tuple(t)
-                    if !t.elems.is_empty()
-                        && t.elems.iter().all(|e| {
-                            matches!(
-                                classify(e, &generic_types),
-                                Shape::Scalar | Shape::FixedArray
-                            ) && !is_reference(e)
-                        }) =>
+                    if t.elems.iter().all(|e| {
+                        matches!(
+                            classify(e, &generic_types),
+                            Shape::Scalar | Shape::FixedArray
+                        )
+                    }) =>
                 {
-                    Shape::Tuple
+                    classify(ty, &generic_types)
                 }
+                Type::Tuple(_) => Shape::Constant,
                 ty => classify(ty, &generic_types),
             };
             if !matches!(
@@ -384,6 +392,7 @@ pub fn classify(ty: &Type, generic_types: &[Ident]) -> Shape {
         Type::Paren(p) => classify(&p.elem, generic_types),
         Type::Group(g) => classify(&g.elem, generic_types),
         Type::Array(array) if is_float(&array.elem, generic_types) => Shape::FixedArray,
+        Type::Tuple(tuple) if is_float_tuple(tuple, generic_types) => Shape::Tuple,
         _ if is_float(ty, generic_types) => Shape::Scalar,
         _ if vec_element(ty).is_some_and(|e| is_float(e, generic_types)) => Shape::DynArray,
         _ if vec_element(ty).is_some_and(|e| is_float_array(e, generic_types)) => Shape::List,
@@ -392,6 +401,71 @@ pub fn classify(ty: &Type, generic_types: &[Ident]) -> Shape {
             _ => Shape::Constant,
         },
     }
+}
+
+/// A tuple of floats, fixed-size float arrays and tuples of those, held by value (`(f64, [f64;
+/// 3])`, `((T, T), T)`): plain data, whose gradient is a tuple of the same shape.
+fn is_float_tuple(tuple: &syn::TypeTuple, generic_types: &[Ident]) -> bool {
+    !tuple.elems.is_empty()
+        && tuple.elems.iter().all(|e| {
+            !is_reference(e)
+                && matches!(
+                    classify(e, generic_types),
+                    Shape::Scalar | Shape::FixedArray | Shape::Tuple
+                )
+        })
+}
+
+/// For a tuple parameter holding floats that is not a [float tuple](is_float_tuple): the first
+/// element that keeps it from being one, and what to write instead.
+fn tuple_problem<'t>(ty: &'t Type, generic_types: &[Ident]) -> Option<(&'t Type, String)> {
+    let tuple = match ty {
+        Type::Reference(r) => match &*r.elem {
+            Type::Tuple(t) => t,
+            _ => return None,
+        },
+        Type::Tuple(t) => t,
+        _ => return None,
+    };
+    for elem in &tuple.elems {
+        if let Type::Tuple(inner) = elem
+            && !is_float_tuple(inner, generic_types)
+        {
+            return tuple_problem(elem, generic_types).or_else(|| {
+                Some((
+                    elem,
+                    "#[grad] differentiates a tuple parameter that holds floats, fixed-size \
+                     float arrays and tuples of those; pass this element as a parameter of its own"
+                        .to_owned(),
+                ))
+            });
+        }
+        let shape = classify(elem, generic_types);
+        let message = if is_reference(elem) && shape != Shape::Constant {
+            "a reference inside a tuple parameter is not supported; hold the value in the tuple \
+             and take the tuple by reference (`p: &(f64, [f64; 3])`)"
+                .to_owned()
+        } else {
+            match shape {
+                Shape::Scalar | Shape::FixedArray | Shape::Tuple => continue,
+                Shape::DynArray | Shape::List | Shape::NdArray(_) => format!(
+                    "`{}` inside a tuple parameter is not supported: #[grad] differentiates \
+                     tuples of floats and fixed-size float arrays; pass the array as a \
+                     parameter of its own",
+                    type_text(elem)
+                ),
+                Shape::Constant => format!(
+                    "`{}` inside a tuple parameter has no gradient: #[grad] differentiates \
+                     tuples of floats and fixed-size float arrays; pass it as a parameter of \
+                     its own, or name the parameters to differentiate with \
+                     `#[grad(wrt(..))]` to treat this tuple as a constant",
+                    type_text(elem)
+                ),
+            }
+        };
+        return Some((elem, message));
+    }
+    None
 }
 
 /// A fixed-size or ndarray array of floats: an element of a list parameter.

@@ -29,7 +29,10 @@
 //!           | g(operand, ..)           GradCall of a `#[grad]` function: also binds g's residuals
 //!           | operand[operand]         Index, the index an integer constant or inactive variable
 //!           | [operand, ..]            Array literal
-//!           | (operand, ..)            Tuple (the outputs of a function returning several)
+//!           | (operand, ..)            Tuple (the outputs of a function returning several, an
+//!                                      argument to a tuple parameter)
+//!           | operand.k                Field of a tuple: a tuple parameter's elements, read once
+//!                                      at the start; `x.dim().0`
 //!           | operand as type          Cast, of an inactive operand only
 //!           | operand ⋈ operand        Compare, ⋈ ∈ { == != < <= > >= }: a `bool`
 //!           | !operand                 Not, of a `bool`
@@ -175,7 +178,10 @@ pub enum Op {
         /// have none).
         unwrap: Option<proc_macro2::TokenStream>,
     },
-    /// `value.k`: a field of a tuple with no derivative (`let (m, n) = x.dim();`).
+    /// `value.k`: a field of a tuple: a tuple parameter's element (`let p_0 = p.0;`, which
+    /// `p.0` and `let (a, b) = p;` then name), a field of a tuple bound whole (`let q = if c
+    /// { p } else { (..) };`), or of a value with no derivative (`let (m, n) = x.dim();`). Its
+    /// cotangent goes to that field of the tuple's.
     Field(Operand, usize),
     /// `receiver.mapv(..)`: the function `helper` (a closure's body made a `#[grad]` function
     /// of its own, `lower/closures.rs`) applied to each element, with the captured values after

@@ -34,6 +34,8 @@ enum Known {
     Vec(Slot),
     /// An owned ndarray array of `elem` with `rank` axes (`None`: dynamic).
     NdArray(Slot, Option<usize>),
+    /// A tuple of its elements' types (`(a, b)`).
+    Tuple(Vec<Slot>),
 }
 
 #[derive(Default)]
@@ -128,6 +130,28 @@ impl Types {
         self.slot(Known::Vec(elem))
     }
 
+    /// A tuple of the items' types.
+    pub fn tuple(&mut self, items: Vec<Slot>) -> Slot {
+        self.slot(Known::Tuple(items))
+    }
+
+    /// The type of field `i` of a tuple (`p.0` of `p: (f64, [f64; 3])` or `&(..)`); a constant
+    /// of a type the macro cannot see where the slot is no tuple it knows (`x.dim().0`).
+    pub fn field(&mut self, slot: Slot, i: usize) -> Slot {
+        let root = self.root(slot);
+        match self.known[root].clone() {
+            Known::Tuple(items) if i < items.len() => items[i],
+            Known::Written(ty) => match strip_reference(&ty) {
+                Type::Tuple(t) if i < t.elems.len() => {
+                    let elem = t.elems[i].clone();
+                    self.written(&elem)
+                }
+                _ => self.unseen_constant(),
+            },
+            _ => self.unseen_constant(),
+        }
+    }
+
     /// The slot of a constant operand, from its tokens: a literal's suffix or kind, or the `f32`
     /// / `f64` module a path goes through (`std::f64::consts::PI`).
     pub fn constant(&mut self, tokens: &TokenStream) -> Slot {
@@ -202,13 +226,34 @@ impl Types {
                 self.unify(ea, eb);
                 Known::Vec(ea)
             }
+            (Known::Tuple(a), Known::Tuple(b)) if a.len() == b.len() => {
+                for (&ea, &eb) in a.iter().zip(&b) {
+                    self.unify(ea, eb);
+                }
+                Known::Tuple(a)
+            }
             (Known::Unknown, other) | (other, Known::Unknown) => other,
             (Known::Constant, other) | (other, Known::Constant) => other,
             // What the user wrote says more than a callee's opaque output type.
             (Known::Written(a), Known::Written(b)) if is_opaque(&a) => Known::Written(b),
+            (Known::Tuple(items), Known::Written(ty))
+            | (Known::Written(ty), Known::Tuple(items)) => {
+                // A tuple expression where a tuple type is written (the output's): its items
+                // have the element types.
+                if let Type::Tuple(t) = strip_reference(&ty)
+                    && t.elems.len() == items.len()
+                {
+                    for (&item, elem) in items.iter().zip(&t.elems) {
+                        let elem = self.written(elem);
+                        self.unify(item, elem);
+                    }
+                }
+                Known::Written(ty)
+            }
             (Known::Written(t), _) | (_, Known::Written(t)) => Known::Written(t),
             (Known::Array(e, n), _) | (_, Known::Array(e, n)) => Known::Array(e, n),
             (Known::Vec(e), _) | (_, Known::Vec(e)) => Known::Vec(e),
+            (Known::Tuple(items), _) | (_, Known::Tuple(items)) => Known::Tuple(items),
             (Known::FloatLiteral, _) | (_, Known::FloatLiteral) => Known::FloatLiteral,
             (Known::Float, _) | (_, Known::Float) => Known::Float,
             (Known::IntLiteral, Known::IntLiteral) => Known::IntLiteral,
@@ -225,6 +270,10 @@ impl Types {
                 let elem = self.root(elem);
                 elem == root || self.occurs(root, elem)
             }
+            Known::Tuple(items) => items.into_iter().any(|item| {
+                let item = self.root(item);
+                item == root || self.occurs(root, item)
+            }),
             _ => false,
         }
     }
@@ -298,6 +347,7 @@ impl Types {
                 matches!(self.known[root], Known::Unknown) || self.is_plain(elem)
             }
             Known::Written(ty) => is_plain_written(&ty) || is_opaque(&ty),
+            Known::Tuple(items) => items.into_iter().all(|item| self.is_plain(item)),
             Known::Unknown | Known::NdArray(..) | Known::Vec(_) => false,
         }
     }
@@ -321,6 +371,9 @@ impl Types {
                 }
                 _ => None,
             },
+            Known::Tuple(items) => items
+                .into_iter()
+                .find_map(|item| self.float_of(item, floats)),
             Known::Unknown
             | Known::FloatLiteral
             | Known::IntLiteral
@@ -355,6 +408,12 @@ impl Types {
                 let elem = self.resolve(elem)?;
                 Some(quote!(::std::vec::Vec<#elem>))
             }
+            Known::Tuple(items) => {
+                let items: Option<Vec<TokenStream>> =
+                    items.into_iter().map(|item| self.resolve(item)).collect();
+                let items = items?;
+                Some(quote!((#(#items,)*)))
+            }
         }
     }
 
@@ -382,6 +441,12 @@ impl Types {
             Known::Array(elem, len) => {
                 let elem = self.zero(elem)?;
                 Some(quote!([#elem; #len]))
+            }
+            Known::Tuple(items) => {
+                let items: Option<Vec<TokenStream>> =
+                    items.into_iter().map(|item| self.zero(item)).collect();
+                let items = items?;
+                Some(quote!((#(#items,)*)))
             }
             Known::NdArray(..) | Known::Vec(_) => None,
         }
@@ -413,6 +478,7 @@ fn is_plain_written(ty: &Type) -> bool {
         Type::Paren(p) => is_plain_written(&p.elem),
         Type::Group(g) => is_plain_written(&g.elem),
         Type::Array(a) => is_plain_written(&a.elem),
+        Type::Tuple(t) => !t.elems.is_empty() && t.elems.iter().all(is_plain_written),
         // `str` is unsized: `&str` is no plain data to copy.
         Type::Path(p) => {
             p.qself.is_none()
@@ -431,6 +497,7 @@ pub fn is_plain_value(ty: &Type, floats: &[syn::Ident]) -> bool {
         Type::Paren(p) => is_plain_value(&p.elem, floats),
         Type::Group(g) => is_plain_value(&g.elem, floats),
         Type::Array(a) => is_plain_value(&a.elem, floats),
+        Type::Tuple(t) => !t.elems.is_empty() && t.elems.iter().all(|e| is_plain_value(e, floats)),
         Type::Path(p) if p.qself.is_none() && floats.iter().any(|f| p.path.is_ident(f)) => true,
         Type::Reference(_) => false,
         ty => is_plain_written(ty),

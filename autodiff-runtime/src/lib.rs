@@ -66,9 +66,32 @@
 /// # Which parameters get a gradient
 ///
 /// Parameters of type `f32`, `f64`, a generic type parameter, `[f64; N]`, `&[f64; N]`,
-/// `&[f64]` or `Vec<f64>` are differentiated; integers, `bool` and the like are constants. A
-/// gradient has the owned type of its parameter (`&[f64]` gives `Vec<f64>`). `wrt` narrows the
-/// set:
+/// `&[f64]` or `Vec<f64>`, ndarray arrays, and tuples of floats and fixed-size arrays (nested
+/// too, or behind a reference: `(f64, [f64; 3])`, `&((f64, f64), f64)`) are differentiated;
+/// integers, `bool` and the like are constants. A gradient has the owned type of its parameter
+/// (`&[f64]` gives `Vec<f64>`, `&(f64, f64)` gives `(f64, f64)`): a tuple's is a tuple of the
+/// same shape. The body reads a tuple by field (`p.0`, `p.1[2]`) or takes it apart with `let`
+/// (`let (k, v) = p;`), and may pass it on to another `#[grad]` function whole.
+///
+/// ```
+/// use autodiff_runtime::grad;
+///
+/// #[grad]
+/// fn spring(p: (f64, [f64; 2]), x: f64) -> f64 {
+///     let (k, rest) = p;
+///     let stretch = x - rest[0];
+///     0.5 * k * stretch * stretch + p.1[1] * x
+/// }
+///
+/// let (_, bar_p, bar_x) = spring_grad((2.0, [1.0, 0.5]), 3.0);
+/// // ∂k = stretch²/2, ∂rest[0] = −k·stretch, ∂rest[1] = x; ∂x = k·stretch + rest[1].
+/// assert_eq!(bar_p, (2.0, [-4.0, 3.0]));
+/// assert_eq!(bar_x, 4.5);
+/// ```
+///
+/// Inside a tuple, arrays of other kinds (`Vec`, slices, ndarray arrays), references and
+/// integers are compile errors that say to pass them as parameters of their own. `wrt` narrows
+/// the set:
 ///
 /// ```
 /// use autodiff_runtime::grad;
@@ -187,7 +210,8 @@
 /// (also as `f64::sin(x)`), the functions of floats of [`scalar`]
 #[doc = autodiff_macros::__primitive_table!(scalar_function)]
 /// (`scalar::erf(x)`), indexing of arrays and slices by an integer literal or an integer
-/// parameter, array literals, `as` casts of constants, and a tail expression or a final
+/// parameter, array literals, tuples and their fields (`p.0`, `let (a, (b, c)) = p;`), `as`
+/// casts of constants, and a tail expression or a final
 /// `return`. On ndarray arrays: broadcasting arithmetic, the methods
 #[doc = autodiff_macros::__primitive_table!(array_method)]
 /// and the functions of [`nn`]
@@ -536,7 +560,14 @@ pub mod __private {
             }
         )*};
     }
-    accumulate_tuple!((A 0) (A 0, B 1) (A 0, B 1, C 2) (A 0, B 1, C 2, D 3));
+    accumulate_tuple!(
+        (A 0)
+        (A 0, B 1)
+        (A 0, B 1, C 2)
+        (A 0, B 1, C 2, D 3)
+        (A 0, B 1, C 2, D 3, E 4)
+        (A 0, B 1, C 2, D 3, E 4, G 5)
+    );
 
     impl<T: Accumulate> Accumulate for ::std::vec::Vec<T> {
         #[inline]
@@ -572,6 +603,103 @@ pub mod __private {
                 .for_each(|a, &b| *a += b);
         }
     }
+
+    /// [`Accumulate`] for cotangents whose floats are of a type parameter (`[T; 3]`,
+    /// `(T, [T; 2])` in a function generic over `T: Float`), which `Accumulate` cannot serve:
+    /// it is implemented for `f32` and `f64`, and an impl for every `T: Float` could not stand
+    /// beside those for arrays and tuples (rustc cannot rule out that `Float` gets implemented
+    /// for an array some day). `S` is the shape of `Self`, a marker rustc infers that keeps the
+    /// impls apart: [`Leaf`] for a float.
+    ///
+    /// ```
+    /// use autodiff_runtime::{Float, __private::AccumulateFloats};
+    ///
+    /// fn add<T: Float>(bar: &mut (T, [T; 2]), contribution: (T, [T; 2])) {
+    ///     AccumulateFloats::accumulate_floats(bar, contribution);
+    /// }
+    ///
+    /// let mut bar = (1.0, [2.0, 3.0]);
+    /// add(&mut bar, (0.5, [0.25, -3.0]));
+    /// assert_eq!(bar, (1.5, [2.25, 0.0]));
+    /// ```
+    pub trait AccumulateFloats<F, S> {
+        fn accumulate_floats(&mut self, contribution: Self);
+    }
+
+    /// The shape of a float, for [`AccumulateFloats`].
+    pub struct Leaf;
+
+    impl<F: num_traits::Float> AccumulateFloats<F, Leaf> for F {
+        #[inline]
+        fn accumulate_floats(&mut self, contribution: F) {
+            *self = *self + contribution;
+        }
+    }
+
+    impl<F, S, T: AccumulateFloats<F, S>, const N: usize> AccumulateFloats<F, [S; N]> for [T; N] {
+        #[inline]
+        fn accumulate_floats(&mut self, contribution: [T; N]) {
+            for (a, b) in self.iter_mut().zip(contribution) {
+                a.accumulate_floats(b);
+            }
+        }
+    }
+
+    impl<F, S, T: AccumulateFloats<F, S>> AccumulateFloats<F, ::std::vec::Vec<S>>
+        for ::std::vec::Vec<T>
+    {
+        #[inline]
+        fn accumulate_floats(&mut self, contribution: ::std::vec::Vec<T>) {
+            ::std::assert_eq!(
+                self.len(),
+                contribution.len(),
+                "cotangent accumulation: lengths {} and {} differ",
+                self.len(),
+                contribution.len()
+            );
+            for (a, b) in self.iter_mut().zip(contribution) {
+                a.accumulate_floats(b);
+            }
+        }
+    }
+
+    impl<F: num_traits::Float, D: ndarray::Dimension> AccumulateFloats<F, (Leaf, D)>
+        for ndarray::Array<F, D>
+    {
+        #[inline]
+        fn accumulate_floats(&mut self, contribution: ndarray::Array<F, D>) {
+            ::std::assert!(
+                self.shape() == contribution.shape(),
+                "cotangent accumulation: shapes {:?} and {:?} differ",
+                self.shape(),
+                contribution.shape()
+            );
+            ndarray::Zip::from(self)
+                .and(&contribution)
+                .for_each(|a, &b| *a = *a + b);
+        }
+    }
+
+    macro_rules! accumulate_floats_tuple {
+        ($(($($t:ident $s:ident $i:tt),+))*) => {$(
+            impl<F, $($s, $t: AccumulateFloats<F, $s>),+> AccumulateFloats<F, ($($s,)+)>
+                for ($($t,)+)
+            {
+                #[inline]
+                fn accumulate_floats(&mut self, contribution: ($($t,)+)) {
+                    $(self.$i.accumulate_floats(contribution.$i);)+
+                }
+            }
+        )*};
+    }
+    accumulate_floats_tuple!(
+        (A SA 0)
+        (A SA 0, B SB 1)
+        (A SA 0, B SB 1, C SC 2)
+        (A SA 0, B SB 1, C SC 2, D SD 3)
+        (A SA 0, B SB 1, C SC 2, D SD 3, E SE 4)
+        (A SA 0, B SB 1, C SC 2, D SD 3, E SE 4, G SG 5)
+    );
 
     /// The "cotangent" a callee gives for a float parameter its `wrt` leaves out where it could
     /// not write halves differentiating it (the parameter is used without a derivative, as in

@@ -10,7 +10,7 @@ use super::Signature;
 use super::residuals::Layout;
 use crate::input::Input;
 use crate::naming::Names;
-use crate::reverse::{Accumulation, Adjoint, Reverse};
+use crate::reverse::{Accumulation, Adjoint, Part, Reverse};
 use crate::ssa::Function;
 
 /// `f_bwd`.
@@ -128,7 +128,11 @@ fn adjoints(stmts: &[Adjoint], cx: &Backward) -> Vec<TokenStream> {
             } => {
                 let bar = &reverse.bars[target];
                 let place = match index {
-                    Some(index) => quote!(#bar[#index]),
+                    Some(Part::Index(index)) => quote!(#bar[#index]),
+                    Some(Part::Field(i)) => {
+                        let i = syn::Index::from(*i);
+                        quote!(#bar.#i)
+                    }
                     None => quote!(#bar),
                 };
                 match how {
@@ -138,6 +142,10 @@ fn adjoints(stmts: &[Adjoint], cx: &Backward) -> Vec<TokenStream> {
                     Accumulation::Array => {
                         let private = crate::naming::private(Span::call_site());
                         quote!(#private::Accumulate::accumulate(&mut #place, #value);)
+                    }
+                    Accumulation::Floats => {
+                        let private = crate::naming::private(Span::call_site());
+                        quote!(#private::AccumulateFloats::accumulate_floats(&mut #place, #value);)
                     }
                 }
             }

@@ -118,6 +118,17 @@ impl Lowerer<'_> {
                 );
                 return None;
             }
+            if self.is_float_tuple(var) {
+                self.errors.spanned(
+                    f,
+                    format!(
+                        "the closure reads the tuple `{name}`, which a `mapv` closure in a \
+                         #[grad] function cannot capture; read the element you need before \
+                         the closure (`let {name}1 = {name}.1;`) and use that"
+                    ),
+                );
+                return None;
+            }
             let float = self.float.clone();
             // A float of the function's type is differentiated; anything else (an integer, a
             // `bool`) is passed as it is. A literal's type is its default (`3` is `i32`).

@@ -797,7 +797,8 @@ impl Lowerer<'_> {
             Expr::Reference(reference) if reference.mutability.is_none() => {
                 self.iteration(&reference.expr)
             }
-            Expr::Path(_) => {
+            // An array by name, or an array in a tuple (`p.1`).
+            Expr::Path(_) | Expr::Field(_) => {
                 let span = expr.span();
                 let array = self.expr(expr, None)?;
                 let slot = self.slot_of(&array);

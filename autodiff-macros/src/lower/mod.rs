@@ -91,6 +91,8 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
         caller: input.item.sig.ident.clone(),
         generics: input.item.sig.generics.clone(),
         closure_bindings: HashMap::new(),
+        fields: HashMap::new(),
+        unnamed_elements: HashSet::new(),
         stmts: Vec::new(),
         compounds: 0,
         loops: Vec::new(),
@@ -110,6 +112,15 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
             active: param.active,
             by_reference: matches!(*param.ty, Type::Reference(_)),
         });
+    }
+    // A tuple parameter's elements, read once at the start (`let p_0 = p.0;`), which `p.0` and
+    // `let (a, b) = p;` then name: an array element is indexed where it lives, and each
+    // element's cotangent adds up on its own, into the tuple's at the end.
+    for (i, param) in input.params.iter().enumerate() {
+        if param.shape == crate::input::Shape::Tuple {
+            let var = cx.function.params[i].var;
+            cx.split_tuple(var, &param.ident.to_string(), param.ident.span());
+        }
     }
     crate::checkpoint::misplaced(&input.item.block, cx.errors);
     let output = cx.body(&input.item.block.stmts, input.item.block.span());
@@ -172,6 +183,13 @@ struct Lowerer<'a> {
     generics: syn::Generics,
     /// Closures bound by `let` (`let sigmoid = |z| ..;`), which `mapv` may apply by name.
     closure_bindings: HashMap<String, syn::ExprClosure>,
+    /// The elements of tuple-valued variables, where they are variables already: a tuple
+    /// parameter's ([`Lowerer::split_tuple`]), a tuple expression's items, and those of a
+    /// rebinding of either. `p.0` and `let (a, b) = p;` read them instead of the tuple.
+    fields: HashMap<VarId, Vec<Operand>>,
+    /// The elements [`Lowerer::split_tuple`] made that still have the name it gave them
+    /// (`p_0`): the first `let` that binds one to a name of the user's names it so.
+    unnamed_elements: HashSet<VarId>,
     /// The statements of the body being lowered (the function's, or an arm's or a loop's).
     stmts: Vec<Stmt>,
     /// How many `if`s and loops have been lowered, which numbers their records.
@@ -196,6 +214,86 @@ const WHAT_A_BODY_HOLDS: &str = "a #[grad] function body is numeric code: `let` 
                              loops";
 
 impl Lowerer<'_> {
+    /// Binds each element of the tuple `var` (of a tuple type the macro can read) to a
+    /// variable of its own, `<name>_0`, `<name>_1`, …, nested tuples too, and records them as
+    /// its [`fields`](Lowerer::fields).
+    fn split_tuple(&mut self, var: VarId, name: &str, span: Span) {
+        let slot = self.function.var(var).ty;
+        let Some(Type::Tuple(tuple)) = self
+            .types
+            .resolve(slot)
+            .and_then(|ty| syn::parse2::<Type>(ty).ok())
+            .map(|ty| crate::types::strip_reference(&ty).clone())
+        else {
+            return;
+        };
+        let items: Vec<VarId> = (0..tuple.elems.len())
+            .map(|i| {
+                let hint = Hint {
+                    user: format!("{name}_{i}"),
+                    span,
+                };
+                self.push(Op::Field(Operand::Var(var), i), Some(hint), None, span)
+            })
+            .collect();
+        self.fields
+            .insert(var, items.iter().copied().map(Operand::Var).collect());
+        self.unnamed_elements.extend(items.iter().copied());
+        // Nested tuples after: the reverse sweep then gathers each tuple's cotangent from its
+        // fields' in a row (`let bar_p = (bar_p_0, bar_p_1);`).
+        for (i, (item, elem)) in items.into_iter().zip(&tuple.elems).enumerate() {
+            if matches!(elem, Type::Tuple(_)) {
+                self.split_tuple(item, &format!("{name}_{i}"), span);
+            }
+        }
+    }
+
+    /// `base.i`: the element's variable where the tuple's elements are known
+    /// ([`fields`](Lowerer::fields)), bound to the user's name if there is one; a field read
+    /// otherwise.
+    fn field(
+        &mut self,
+        base: Operand,
+        i: usize,
+        hint: Option<Hint>,
+        annotation: Option<Box<Type>>,
+        span: Span,
+    ) -> Option<Operand> {
+        if let Operand::Var(var) = &base
+            && let Some(items) = self.fields.get(var)
+        {
+            let Some(item) = items.get(i).cloned() else {
+                // rustc reports the missing field in the function as written.
+                return None;
+            };
+            return Some(match (hint, &item) {
+                // `let (k, v) = p;`, the first naming `p.0`: the element read at the start
+                // takes the user's name (`let k = p.0;`), with no copy.
+                (Some(hint), Operand::Var(element)) if self.unnamed_elements.remove(element) => {
+                    let first = self.bound.insert(hint.user.clone());
+                    let name = self.names.variable(&hint.user, hint.span, first);
+                    self.function.vars[element.0].name = name;
+                    if let Some(ty) = &annotation {
+                        let written = self.types.written(ty);
+                        let slot = self.function.var(*element).ty;
+                        self.types.unify(slot, written);
+                    }
+                    item
+                }
+                (Some(hint), _) => {
+                    Operand::Var(self.push(Op::Use(item), Some(hint), annotation, span))
+                }
+                (None, _) => item,
+            });
+        }
+        Some(Operand::Var(self.push(
+            Op::Field(base, i),
+            hint,
+            annotation,
+            span,
+        )))
+    }
+
     fn new_var(&mut self, name: proc_macro2::Ident, active: bool, ty: Slot) -> VarId {
         self.function.vars.push(Var {
             name,
@@ -358,30 +456,46 @@ impl Lowerer<'_> {
         self.bind(pat, &init.expr, annotation);
     }
 
-    /// `let (a, b) = expr` where `expr` is not a tuple expression: a value with no derivative
-    /// (`x.dim()`), its fields bound one by one.
+    /// `let (a, b) = expr` where `expr` is not a tuple expression: a tuple (a tuple parameter,
+    /// a variable bound to a tuple) or a value with no derivative (`x.dim()`), its fields bound
+    /// one by one.
     fn bind_fields(&mut self, tuple: &syn::PatTuple, expr: &Expr) {
         let Some(value) = self.expr(expr, None) else {
-            for pat in &tuple.elems {
-                if let Pat::Ident(ident) = pat {
-                    self.poison(&ident.ident);
-                }
-            }
+            self.poison_pattern(tuple);
             return;
         };
-        if self.function.is_active(&value) {
+        self.destructure(tuple, value, expr);
+    }
+
+    /// After an error in the value of `let (a, b) = ..`: every name the pattern binds.
+    fn poison_pattern(&mut self, tuple: &syn::PatTuple) {
+        for pat in &tuple.elems {
+            match pat {
+                Pat::Ident(ident) => self.poison(&ident.ident),
+                Pat::Tuple(inner) => self.poison_pattern(inner),
+                _ => {}
+            }
+        }
+    }
+
+    /// Binds the names of the tuple pattern to the fields of `value` (the value of `expr`).
+    fn destructure(&mut self, tuple: &syn::PatTuple, value: Operand, expr: &Expr) {
+        let known = matches!(&value, Operand::Var(v) if self.fields.contains_key(v));
+        if !known && self.function.is_active(&value) && !self.is_tuple(&value) {
             self.errors.spanned(
                 expr,
                 "a tuple pattern in a #[grad] function must be bound to a tuple expression \
                  where the values are differentiated: `let (a, b) = (x.cos(), x.sin());`",
             );
+            self.poison_pattern(tuple);
             return;
         }
         // ndarray's `dim()` is a tuple of `usize`s.
-        let dim = self.stmts.iter().rev().any(|stmt| {
-            matches!(stmt, Stmt::Let(Let { var, op: Op::Method { prim, .. }, .. })
+        let dim = !known
+            && self.stmts.iter().rev().any(|stmt| {
+                matches!(stmt, Stmt::Let(Let { var, op: Op::Method { prim, .. }, .. })
                 if matches!(value, Operand::Var(v) if v == *var) && prim.name == "dim")
-        });
+            });
         let usize_ty: Type = syn::parse_quote!(usize);
         let annotation = dim.then(|| Box::new(usize_ty));
         for (i, pat) in tuple.elems.iter().enumerate() {
@@ -391,23 +505,54 @@ impl Lowerer<'_> {
                         user: ident.ident.to_string(),
                         span: ident.ident.span(),
                     };
-                    let var = self.push(
-                        Op::Field(value.clone(), i),
+                    match self.field(
+                        value.clone(),
+                        i,
                         Some(hint),
                         annotation.clone(),
                         ident.span(),
-                    );
-                    self.declare(&ident.ident.to_string());
-                    self.env.insert(ident.ident.to_string(), var);
+                    ) {
+                        Some(Operand::Var(var)) => {
+                            self.declare(&ident.ident.to_string());
+                            self.env.insert(ident.ident.to_string(), var);
+                        }
+                        _ => self.poison(&ident.ident),
+                    }
                 }
                 Pat::Wild(_) => {}
+                // A nested tuple: `let ((a, b), c) = p;`.
+                Pat::Tuple(inner) => match self.field(value.clone(), i, None, None, inner.span()) {
+                    Some(item) => self.destructure(inner, item, expr),
+                    None => self.poison_pattern(inner),
+                },
                 other => self.errors.spanned(
                     other,
-                    "only names and `_` are supported inside a tuple pattern of a #[grad] \
-                     function",
+                    "only names, `_` and tuples of those are supported inside a tuple pattern \
+                     of a #[grad] function",
                 ),
             }
         }
+    }
+
+    /// Whether the variable is a tuple of floats and fixed-size float arrays (or a reference to
+    /// one), which has a gradient.
+    fn is_float_tuple(&mut self, var: VarId) -> bool {
+        let slot = self.function.var(var).ty;
+        self.types
+            .resolve(slot)
+            .and_then(|ty| syn::parse2::<Type>(ty).ok())
+            .is_some_and(|ty| {
+                crate::input::classify(&ty, &self.type_params) == crate::input::Shape::Tuple
+            })
+    }
+
+    /// Whether the operand's type is known to be a tuple (or a reference to one).
+    fn is_tuple(&mut self, operand: &Operand) -> bool {
+        let slot = self.slot_of(operand);
+        self.types
+            .resolve(slot)
+            .and_then(|ty| syn::parse2::<Type>(ty).ok())
+            .is_some_and(|ty| matches!(crate::types::strip_reference(&ty), Type::Tuple(_)))
     }
 
     /// `let pat = expr`, with `pat` a name, `_`, or a tuple of those matched by a tuple expression.
@@ -723,6 +868,10 @@ impl Lowerer<'_> {
                 "assigning to an element is not supported in a #[grad] function; \
                                build the array with a literal `[a, b, ..]` instead"
             }
+            Expr::Field(_) => {
+                "assigning to a field is not supported in a #[grad] function; assign the whole \
+                 tuple (`q = (1.0, q.1);`)"
+            }
             _ => "#[grad] supports assigning only to a local `let mut` variable",
         };
         self.errors.spanned(left, message);
@@ -991,6 +1140,13 @@ impl Lowerer<'_> {
                     self.function.vars[var.0].borrowed = true;
                 }
                 Some(Operand::Var(var))
+            }
+            Expr::Field(field) if matches!(field.member, syn::Member::Unnamed(_)) => {
+                let syn::Member::Unnamed(index) = &field.member else {
+                    unreachable!("matched above")
+                };
+                let base = self.expr(&field.base, None)?;
+                self.field(base, index.index as usize, hint, annotation, span)
             }
             Expr::Tuple(tuple) if !tuple.elems.is_empty() => {
                 let items: Vec<Option<Operand>> =
@@ -1863,6 +2019,16 @@ impl Lowerer<'_> {
             self.types.unify(slot, written);
         }
         let var = self.new_var(name, active, slot);
+        // A tuple's elements, known where it is a tuple expression or a rebinding of a tuple
+        // whose elements are known (`let q = p;`, `*p` of `p: &(f64, f64)`).
+        let items = match &op {
+            Op::Tuple(items) => Some(items.clone()),
+            Op::Use(Operand::Var(v)) | Op::Deref(Operand::Var(v)) => self.fields.get(v).cloned(),
+            _ => None,
+        };
+        if let Some(items) = items {
+            self.fields.insert(var, items);
+        }
         self.stmts.push(Stmt::Let(Let {
             var,
             op,
@@ -2075,8 +2241,12 @@ impl Lowerer<'_> {
                     .count();
                 self.types.ndarray(elem, Some(rank))
             }
-            // A field of a constant (`x.dim()`): an integer rustc knows the type of.
-            Op::Field(..) => self.types.unseen_constant(),
+            // A field of a tuple the macro knows the type of (a tuple parameter's), or of a
+            // constant (`x.dim()`): an integer rustc knows the type of.
+            Op::Field(base, i) => {
+                let slot = self.slot_of(base);
+                self.types.field(slot, *i)
+            }
             Op::Concat { items, stack, .. } => {
                 let first = self.slot_of(&items[0]);
                 let (elem, rank) = self
@@ -2172,8 +2342,10 @@ impl Lowerer<'_> {
                 }
                 base
             }
-            // Unified with the declared output type, the only place a tuple goes.
-            Op::Tuple(_) => self.types.unknown(),
+            Op::Tuple(items) => {
+                let items = items.iter().map(|item| self.slot_of(item)).collect();
+                self.types.tuple(items)
+            }
         }
     }
 }
@@ -2332,8 +2504,8 @@ fn unsupported(expr: &Expr) -> String {
         Expr::Block(_) | Expr::Unsafe(_) => "blocks are not supported in a #[grad] function; \
                                              write their statements at the top level of the body"
             .into(),
-        Expr::Field(_) => "field access is not supported in a #[grad] function; pass the field \
-                           as a parameter"
+        Expr::Field(_) => "access to a named field is not supported in a #[grad] function; \
+                           pass the field as a parameter (tuple fields, `p.0`, are supported)"
             .into(),
         Expr::Tuple(_) => "a tuple is only supported on the right of a tuple `let`: \
                            `let (a, b) = (.., ..);`"

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Accumulation, Adjoint, Cx, Raw};
+use super::{Accumulation, Adjoint, Cx, Part, Raw};
 use crate::analysis::TypeTable;
 use crate::analysis::is_borrowed;
 use crate::input::{Input, Shape};
@@ -134,8 +134,13 @@ fn declare_outer(
 fn scope(cx: &mut Cx, input: &Input, raw: Vec<Raw>, state: &mut State) -> Vec<Adjoint> {
     let function = cx.function;
     let mut stmts = Vec::new();
-    for raw in raw {
-        match raw {
+    let mut raw = std::collections::VecDeque::from(raw);
+    while let Some(next) = raw.pop_front() {
+        if let Some(declare) = whole_tuple(cx, input, &next, &mut raw, state) {
+            stmts.push(declare);
+            continue;
+        }
+        match next {
             Raw::Bind { names, value } => stmts.push(Adjoint::Bind { names, value }),
             Raw::Drop(name) => stmts.push(Adjoint::Drop(name)),
             Raw::Let { name, value } => stmts.push(Adjoint::Let { name, value }),
@@ -265,9 +270,19 @@ fn scope(cx: &mut Cx, input: &Input, raw: Vec<Raw>, state: &mut State) -> Vec<Ad
                     stmts.push(Adjoint::Assign { target, value });
                     continue;
                 }
-                let whole = index.is_none() || lists_arrays(input, function, target);
-                let mut how = if is_array(input, function, cx.types, target) && whole {
-                    Accumulation::Array
+                let whole = match &index {
+                    None => true,
+                    Some(Part::Index(_)) => lists_arrays(input, function, target),
+                    Some(Part::Field(_)) => false,
+                };
+                let mut how = if let Some(Part::Field(i)) = &index {
+                    field_accumulation(input, function, cx.types, target, *i)
+                } else if is_array(input, function, cx.types, target) && whole {
+                    if is_generic_float(input, function, cx.types, target) {
+                        Accumulation::Floats
+                    } else {
+                        Accumulation::Array
+                    }
                 } else if is_generic_float(input, function, cx.types, target) {
                     Accumulation::Plus
                 } else {
@@ -291,10 +306,13 @@ fn scope(cx: &mut Cx, input: &Input, raw: Vec<Raw>, state: &mut State) -> Vec<Ad
                     state.written.insert(target, Some(BTreeSet::new()));
                 }
                 if let Some(tracked) = state.written.get_mut(&target) {
-                    let literal = index
-                        .as_ref()
-                        .and_then(|i| syn::parse2::<syn::LitInt>(i.clone()).ok())
-                        .and_then(|i| i.base10_parse::<usize>().ok());
+                    let literal = match &index {
+                        Some(Part::Index(i)) => syn::parse2::<syn::LitInt>(i.clone())
+                            .ok()
+                            .and_then(|i| i.base10_parse::<usize>().ok()),
+                        Some(Part::Field(i)) => Some(*i),
+                        None => None,
+                    };
                     match (tracked.as_mut(), literal) {
                         (Some(indices), Some(i)) => {
                             if indices.insert(i) {
@@ -315,6 +333,85 @@ fn scope(cx: &mut Cx, input: &Input, raw: Vec<Raw>, state: &mut State) -> Vec<Ad
         }
     }
     stmts
+}
+
+/// A tuple's cotangent made of its fields' at once, `let bar_p = (bar_p_0, bar_p_1);`, where
+/// its only contributions are one to each field, in a row, starting with `first` (the fields
+/// of a tuple parameter, read once at the start): the rest are taken from `rest`. A field that
+/// gets nothing is a zero.
+fn whole_tuple(
+    cx: &Cx,
+    input: &Input,
+    first: &Raw,
+    rest: &mut std::collections::VecDeque<Raw>,
+    state: &mut State,
+) -> Option<Adjoint> {
+    let Raw::Add {
+        target,
+        index: Some(Part::Field(_)),
+        ..
+    } = first
+    else {
+        return None;
+    };
+    let target = *target;
+    if state.declared.contains(&target) || state.pending.contains(&target) {
+        return None;
+    }
+    let count = state.remaining.get(&target).copied()?;
+    let fields = |raw: &Raw| match raw {
+        Raw::Add {
+            target: t,
+            index: Some(Part::Field(i)),
+            value,
+        } if *t == target => Some((*i, value.clone())),
+        _ => None,
+    };
+    let mut values = vec![fields(first)?];
+    for raw in rest.iter().take(count - 1) {
+        values.push(fields(raw)?);
+    }
+    if values.len() != count {
+        return None;
+    }
+    let elements = match tuple_type(input, cx.function, cx.types, target)? {
+        syn::Type::Tuple(tuple) => tuple.elems.into_iter().collect::<Vec<_>>(),
+        _ => return None,
+    };
+    let mut items = Vec::new();
+    for (i, element) in elements.iter().enumerate() {
+        let mut given = values.iter().filter(|(field, _)| *field == i);
+        match (given.next(), given.next()) {
+            (Some((_, value)), None) => items.push(value.clone()),
+            (None, None) => items.push(zero_of_written(element)?),
+            _ => return None,
+        }
+    }
+    rest.drain(..count - 1);
+    state.remaining.insert(target, 0);
+    state.declared.insert(target);
+    Some(Adjoint::Declare {
+        target,
+        mutable: false,
+        value: quote!((#(#items,)*)),
+    })
+}
+
+/// The tuple type of `var` (a reference's pointee), where it is written or inferred.
+fn tuple_type(
+    input: &Input,
+    function: &Function,
+    types: &TypeTable,
+    var: VarId,
+) -> Option<syn::Type> {
+    let written = match param_of(input, function, var) {
+        Some(param) => (*param.ty).clone(),
+        None => syn::parse2::<syn::Type>(types.of(var).written.clone()?).ok()?,
+    };
+    match crate::types::strip_reference(&written) {
+        tuple @ syn::Type::Tuple(_) => Some(tuple.clone()),
+        _ => None,
+    }
 }
 
 fn param_of<'a>(
@@ -338,7 +435,7 @@ fn is_array(input: &Input, function: &Function, types: &TypeTable, var: VarId) -
     match param_of(input, function, var) {
         Some(param) => matches!(
             param.shape,
-            Shape::FixedArray | Shape::DynArray | Shape::NdArray(_) | Shape::List
+            Shape::FixedArray | Shape::DynArray | Shape::NdArray(_) | Shape::List | Shape::Tuple
         ),
         // Tuples (a tuple output merged from an early `return`) accumulate element-wise too.
         None => {
@@ -347,6 +444,36 @@ fn is_array(input: &Input, function: &Function, types: &TypeTable, var: VarId) -
                     matches!(syn::parse2::<syn::Type>(w.clone()), Ok(syn::Type::Tuple(_)))
                 })
         }
+    }
+}
+
+/// How a contribution to field `i` of the tuple `var`'s cotangent adds in: by its element's
+/// type (`bar_p.1` of `p: (f64, [f64; 3])` is an array).
+fn field_accumulation(
+    input: &Input,
+    function: &Function,
+    types: &TypeTable,
+    var: VarId,
+    i: usize,
+) -> Accumulation {
+    let element = match tuple_type(input, function, types, var) {
+        Some(syn::Type::Tuple(tuple)) => tuple.elems.into_iter().nth(i),
+        _ => None,
+    };
+    let generics = crate::input::float_type_params(&input.item.sig);
+    let generic = |ty: &syn::Type| {
+        matches!(crate::input::scalar_of(ty), Some(syn::Type::Path(p))
+            if p.path.get_ident().is_some_and(|i| generics.contains(i)))
+    };
+    match element {
+        Some(ty @ (syn::Type::Array(_) | syn::Type::Tuple(_))) if generic(&ty) => {
+            Accumulation::Floats
+        }
+        Some(syn::Type::Array(_) | syn::Type::Tuple(_)) => Accumulation::Array,
+        Some(ty) if generic(&ty) => Accumulation::Plus,
+        Some(_) => Accumulation::AddAssign,
+        // A type only rustc knows: `Accumulate` serves floats and arrays alike.
+        None => Accumulation::Array,
     }
 }
 
@@ -363,7 +490,8 @@ fn is_generic_float(input: &Input, function: &Function, types: &TypeTable, var: 
         return false;
     };
     let ty = crate::types::strip_reference(&ty);
-    let scalar = crate::input::element_type(ty).unwrap_or(ty);
+    // `T` of `T`, `[T; 3]`, `&[T]`, `Vec<T>`, `(T, [T; 2])`.
+    let scalar = crate::input::scalar_of(ty).unwrap_or(ty);
     let generics = crate::input::float_type_params(&input.item.sig);
     matches!(scalar, syn::Type::Path(p) if p.path.get_ident().is_some_and(|i| generics.contains(i)))
 }

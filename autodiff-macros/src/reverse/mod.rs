@@ -39,10 +39,11 @@ pub enum Adjoint {
         mutable: bool,
         value: TokenStream,
     },
-    /// `bar_v += value;`, `bar_v[index] += value;`, or the array form of `+=`.
+    /// `bar_v += value;`, `bar_v[index] += value;`, `bar_v.0 += value;`, or the array form of
+    /// `+=`.
     Add {
         target: VarId,
-        index: Option<TokenStream>,
+        index: Option<Part>,
         value: TokenStream,
         how: Accumulation,
     },
@@ -106,6 +107,15 @@ pub struct Reverse {
     pub scopes: HashMap<VarId, crate::analysis::Scope>,
 }
 
+/// The part of a cotangent a contribution adds into.
+#[derive(Clone, Debug)]
+pub enum Part {
+    /// `bar[index]`: an element of an array (from indexing).
+    Index(TokenStream),
+    /// `bar.0`: a field of a tuple (from `p.0` or `let (a, b) = p;`).
+    Field(usize),
+}
+
 /// How a contribution is added into a declared cotangent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Accumulation {
@@ -116,6 +126,9 @@ pub enum Accumulation {
     Plus,
     /// `Accumulate::accumulate(&mut bar, value)`: arrays, element-wise.
     Array,
+    /// `AccumulateFloats::accumulate_floats(&mut bar, value)`: arrays and tuples of a generic
+    /// float type, element-wise (`Accumulate` is implemented for `f32` and `f64` only).
+    Floats,
     /// `bar[i] = value`: the first contribution to an element of a cotangent that was declared
     /// zero, where `0.0 + value` would cost an addition (IEEE keeps LLVM from removing it, for
     /// `-0.0`) and the zero a store.
@@ -126,7 +139,7 @@ pub enum Accumulation {
 pub(super) enum Raw {
     Add {
         target: VarId,
-        index: Option<TokenStream>,
+        index: Option<Part>,
         value: TokenStream,
     },
     Bind {

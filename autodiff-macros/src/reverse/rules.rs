@@ -10,7 +10,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
 
-use super::{Cx, Raw};
+use super::{Cx, Part, Raw};
 use crate::analysis::{borrows_a_local, keeps_owned};
 use crate::primitives::{self, Arg, Primitive, Pullback, Read, Reads};
 use crate::ssa::{BinOp, Let, Op, Operand, VarId};
@@ -265,7 +265,19 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
                 cx.bar(*target);
                 cx.raw.push(Raw::Add {
                     target: *target,
-                    index: Some(index),
+                    index: Some(Part::Index(index)),
+                    value: quote!(#bar),
+                });
+            }
+        }
+        // A field of a differentiated tuple (a tuple parameter's elements, `p.0`): its
+        // cotangent goes to that field of the tuple's.
+        Op::Field(base, i) => {
+            if let Operand::Var(target) = base {
+                cx.bar(*target);
+                cx.raw.push(Raw::Add {
+                    target: *target,
+                    index: Some(Part::Field(*i)),
                     value: quote!(#bar),
                 });
             }
@@ -284,13 +296,8 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
         }
         Op::NdArray { .. } => unreachable!("`array!` gives an ndarray array"),
         Op::Cast(..) => unreachable!("a cast of an active value is rejected while lowering"),
-        Op::Compare(..)
-        | Op::Not(_)
-        | Op::Or(..)
-        | Op::MinLen(..)
-        | Op::Matches(..)
-        | Op::Field(..) => {
-            unreachable!("a `bool`, a length or a field of a constant is never active")
+        Op::Compare(..) | Op::Not(_) | Op::Or(..) | Op::MinLen(..) | Op::Matches(..) => {
+            unreachable!("a `bool` or a length is never active")
         }
         Op::GradCall { .. }
         | Op::Method { .. }
@@ -725,7 +732,7 @@ fn array_rule(cx: &mut Cx, stmt: &Let) {
             cx.bar(*target);
             cx.raw.push(Raw::Add {
                 target: *target,
-                index: Some(index),
+                index: Some(Part::Index(index)),
                 value: quote!(#bar),
             });
         }

@@ -293,3 +293,15 @@ snapshot!(
         x[0] * x[0] + x[1] * x[1]
     }
 );
+
+// A tuple parameter: its elements read once at the start (`let p_0 = p.0;`), an array element
+// indexed where it lives, and the tuple's cotangent made of its elements' at the end.
+snapshot!(
+    tuple_parameter,
+    "",
+    fn spring(p: (f64, [f64; 2]), x: f64) -> f64 {
+        let (k, rest) = p;
+        let stretch = x - rest[0];
+        0.5 * k * stretch * stretch + p.1[1] * x
+    }
+);

@@ -3,11 +3,11 @@
 use autodiff_runtime::grad;
 
 #[grad(wrt(p))]
-fn f(p: (f64, f64)) -> f64 {
-    p.0 * p.1
+fn f(p: (f64, usize)) -> f64 {
+    p.0 * p.1 as f64
 }
 
 fn main() {
-    let (_value, gradient) = f_grad((1.0, 2.0));
+    let (_value, gradient) = f_grad((1.0, 2));
     let _: f64 = gradient.0;
 }
