@@ -13,7 +13,8 @@
 
 #![allow(
     clippy::needless_range_loop,
-    reason = "the #[grad] functions spell out the loops under test"
+    clippy::useless_vec,
+    reason = "the #[grad] functions spell out the loops and the local arrays under test"
 )]
 
 mod common;
