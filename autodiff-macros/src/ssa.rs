@@ -30,6 +30,8 @@
 //!           | operand[operand]         Index, the index an integer constant or inactive variable
 //!           | [operand, ..]            Array literal
 //!           | (operand, ..)            Tuple (the outputs of a function returning several)
+//!           | operand.mapv(f)          Map of a closure's body made a function: also binds the
+//!                                      arrays of its derivatives that the reverse sweep reads
 //!           | operand as type          Cast, of an inactive operand only
 //!           | operand ⋈ operand        Compare, ⋈ ∈ { == != < <= > >= }: a `bool`
 //!           | !operand                 Not, of a `bool`
@@ -184,6 +186,13 @@ pub enum Op {
         helper: proc_macro2::Ident,
         receiver: Operand,
         captures: Vec<Capture>,
+        /// The function's float type, which the closure's function takes and returns.
+        float: Box<Type>,
+        /// The arrays of the closure's partial derivatives, of the receiver's shape: one for the
+        /// element, then one per float capture. The forward half binds those the reverse sweep
+        /// reads with `var`, in the same pass (`helper`'s vjp with seed 1 per element); the
+        /// reverse sweep multiplies the cotangent by them instead of applying the vjp again.
+        derivatives: Vec<VarId>,
     },
     Cast(Operand, Box<Type>),
     /// `a < b` and the other comparisons: a `bool`, with no derivative.

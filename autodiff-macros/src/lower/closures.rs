@@ -10,6 +10,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Expr, Pat};
 
@@ -164,16 +165,51 @@ impl Lowerer<'_> {
             }
         };
         self.function.closures.push(item);
+        let float_captures: Vec<String> = captures
+            .iter()
+            .filter(|c| c.float)
+            .map(|c| match c.value {
+                Operand::Var(v) => self.function.var(v).name.unraw().to_string(),
+                Operand::Const(_) => "capture".to_owned(),
+            })
+            .collect();
         let var = self.push(
             Op::Map {
                 helper,
                 receiver,
                 captures,
+                float: Box::new(self.float.clone()),
+                derivatives: Vec::new(),
             },
             hint,
             annotation,
             span,
         );
+        // The arrays of the closure's derivatives (by the element, then by each float it
+        // captures), of the result's type, bound by the same statement where the reverse sweep
+        // reads them: `p_derivative`, `p_derivative_scale`.
+        let slot = self.function.var(var).ty;
+        let name = self.function.var(var).name.to_string();
+        let derivatives: Vec<crate::ssa::VarId> = std::iter::once(format!("{name}_derivative"))
+            .chain(
+                float_captures
+                    .iter()
+                    .map(|c| format!("{name}_derivative_{c}")),
+            )
+            .map(|base| {
+                let ident = self.names.fresh(&base, span);
+                self.new_var(ident, false, slot)
+            })
+            .collect();
+        if let Some(crate::ssa::Stmt::Let(crate::ssa::Let {
+            op: Op::Map {
+                derivatives: slot, ..
+            },
+            ..
+        })) = self.stmts.last_mut()
+        {
+            *slot = derivatives;
+        }
         Some(Operand::Var(var))
     }
 }

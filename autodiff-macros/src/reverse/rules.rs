@@ -121,10 +121,11 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
         }
         Op::Store { base, index, value } => return store_rule(cx, stmt, base, index, value),
         Op::Map {
-            helper,
             receiver,
             captures,
-        } => return map_rule(cx, stmt, helper, receiver, captures),
+            derivatives,
+            ..
+        } => return map_rule(cx, stmt, receiver, captures, derivatives),
         Op::Push { base, value } => {
             // The last element's cotangent goes to `value`; the rest is `base`'s.
             let bar = cx.bar(stmt.var);
@@ -310,34 +311,71 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
     }
 }
 
-/// `y = x.mapv(|v| ..)`: the closure's function's vjp per element, in one [`zip_pass`] that
-/// writes each element's cotangent over `bar_y` and sums the captured floats' cotangents.
+/// `y = x.mapv(|v| ..)`: the cotangent times the closure's derivatives, which the forward half
+/// kept (an array per active input: the element, each active float the closure captures), in
+/// one [`zip_pass`] that writes the element's cotangent over `bar_y` and sums the captured
+/// floats' cotangents. The closure's forward does not run again.
 fn map_rule(
     cx: &mut Cx,
     stmt: &Let,
-    helper: &Ident,
     receiver: &Operand,
     captures: &[crate::ssa::Capture],
+    derivatives: &[VarId],
 ) {
     let located = Span::mixed_site().located_at(stmt.span);
-    let element = Ident::new("element", located);
-    let vjp = quote::format_ident!("{}_vjp", helper);
-    let args: Vec<TokenStream> = captures.iter().map(|c| cx.primal(&c.value)).collect();
     let floats: Vec<&Operand> = captures
         .iter()
         .filter(|c| c.float)
         .map(|c| &c.value)
         .collect();
-    let producers = vec![cx.argument(receiver)];
+    let mut producers = Vec::new();
+    let mut params = Vec::new();
+    // The element of each active input's derivative array, by input (the receiver first); the
+    // floats left out are those not differentiated.
+    let mut elements: Vec<Option<Ident>> = Vec::new();
+    let mut active_floats = Vec::new();
+    for (i, (input, &derivative)) in std::iter::once(receiver)
+        .chain(floats.iter().copied())
+        .zip(derivatives)
+        .enumerate()
+    {
+        if !cx.function.is_active(input) {
+            if i == 0 {
+                elements.push(None);
+            }
+            continue;
+        }
+        let element = Ident::new(&format!("derivative{}", producers.len()), located);
+        producers.push(cx.argument(&Operand::Var(derivative)));
+        params.push(quote!(&#element));
+        elements.push(Some(element));
+        if i > 0 {
+            active_floats.push(input);
+        }
+    }
+    // Each input's part of the element's cotangent: `cotangent · derivative`; for a receiver
+    // not differentiated, the cotangent itself, written back unchanged.
+    let call = |cotangent: TokenStream| {
+        let parts: Vec<TokenStream> = elements
+            .iter()
+            .map(|element| match element {
+                Some(element) => quote!(#cotangent * #element),
+                None => cotangent.clone(),
+            })
+            .collect();
+        match parts.as_slice() {
+            [single] => single.clone(),
+            many => quote!((#(#many),*)),
+        }
+    };
     zip_pass(
         cx,
         stmt,
         receiver,
-        (producers, vec![quote!(&#element)]),
-        // The vjp gives the value first.
-        &[quote!(_)],
-        |cotangent| quote!(#vjp(#element, #(#args,)* #cotangent)),
-        &floats,
+        (producers, params),
+        &[],
+        call,
+        &active_floats,
     );
 }
 
@@ -375,13 +413,26 @@ fn zip_pass(
         let sum = Ident::new(&format!("sum{i}"), located);
         let part = Ident::new(&format!("part{i}"), located);
         let private = crate::naming::private(span);
-        let zero = match scalar {
-            Operand::Var(v) => cx.types.of(*v).zero.clone(),
-            Operand::Const(_) => None,
-        }
-        .unwrap_or_else(|| quote!(<_ as #private::Zero>::zero()));
+        let (zero, concrete) = match scalar {
+            Operand::Var(v) => {
+                let ty = cx.types.of(*v);
+                let concrete = ty.written.as_ref().is_some_and(|written| {
+                    let written = written.to_string();
+                    let written = written.trim_start_matches('&').trim();
+                    written == "f64" || written == "f32"
+                });
+                (ty.zero.clone(), concrete)
+            }
+            Operand::Const(_) => (None, false),
+        };
+        let zero = zero.unwrap_or_else(|| quote!(<_ as #private::Zero>::zero()));
         declared.push(quote!(let mut #sum = #zero;));
-        sums.push(quote!(#sum += #part;));
+        // A float type parameter: `num_traits::Float` gives it `+` but not `+=`.
+        sums.push(if concrete {
+            quote!(#sum += #part;)
+        } else {
+            quote!(#sum = #sum + #part;)
+        });
         pattern.push(quote!(#part));
         outputs.push(quote!(#sum));
         active.push(scalar);
