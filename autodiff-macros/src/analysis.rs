@@ -97,8 +97,8 @@ pub fn scopes(function: &Function) -> HashMap<VarId, Scope> {
                         Op::GradCall { residuals, .. } => {
                             out.insert(*residuals, scope);
                         }
-                        Op::Map { derivatives, .. } => {
-                            out.extend(derivatives.iter().map(|&d| (d, scope)));
+                        Op::Map { derivative, .. } => {
+                            out.insert(*derivative, scope);
                         }
                         _ => {}
                     }
@@ -450,8 +450,8 @@ pub fn forward_liveness(
             match stmt {
                 Stmt::Let(stmt) => {
                     // A map's derivatives are made by the statement making its value.
-                    if let Op::Map { derivatives, .. } = &stmt.op
-                        && derivatives.iter().any(|d| live[d.0])
+                    if let Op::Map { derivative, .. } = &stmt.op
+                        && live[derivative.0]
                     {
                         live[stmt.var.0] = true;
                     }

@@ -31,7 +31,7 @@
 //!           | [operand, ..]            Array literal
 //!           | (operand, ..)            Tuple (the outputs of a function returning several)
 //!           | operand.mapv(f)          Map of a closure's body made a function: also binds the
-//!                                      arrays of its derivatives that the reverse sweep reads
+//!                                      array of its derivatives where the reverse sweep reads it
 //!           | operand as type          Cast, of an inactive operand only
 //!           | operand ⋈ operand        Compare, ⋈ ∈ { == != < <= > >= }: a `bool`
 //!           | !operand                 Not, of a `bool`
@@ -188,11 +188,12 @@ pub enum Op {
         captures: Vec<Capture>,
         /// The function's float type, which the closure's function takes and returns.
         float: Box<Type>,
-        /// The arrays of the closure's partial derivatives, of the receiver's shape: one for the
-        /// element, then one per float capture. The forward half binds those the reverse sweep
-        /// reads with `var`, in the same pass (`helper`'s vjp with seed 1 per element); the
-        /// reverse sweep multiplies the cotangent by them instead of applying the vjp again.
-        derivatives: Vec<VarId>,
+        /// The array of the closure's partial derivatives, of the receiver's shape: per element,
+        /// `[F; K]`, by each of its `K` differentiated inputs ([`Function::map_inputs`]). The
+        /// forward half binds it with `var`, in the same pass (`helper`'s vjp with seed one per
+        /// element), where the reverse sweep reads it, which multiplies the cotangent by it
+        /// instead of applying the vjp again.
+        derivative: VarId,
     },
     Cast(Operand, Box<Type>),
     /// `a < b` and the other comparisons: a `bool`, with no derivative.
@@ -706,5 +707,19 @@ impl Function {
             Operand::Var(v) => self.var(*v).active,
             Operand::Const(_) => false,
         }
+    }
+
+    /// The inputs of a map's closure that get derivatives ([`Op::Map`]): the receiver, then
+    /// each float captured, each with whether it is differentiated. The differentiated ones,
+    /// in this order, are the `K` derivatives of each element.
+    pub fn map_inputs<'a>(
+        &self,
+        receiver: &'a Operand,
+        captures: &'a [Capture],
+    ) -> Vec<(&'a Operand, bool)> {
+        std::iter::once(receiver)
+            .chain(captures.iter().filter(|c| c.float).map(|c| &c.value))
+            .map(|input| (input, self.is_active(input)))
+            .collect()
     }
 }

@@ -377,10 +377,10 @@ where
     bar.index_axis(axis, i).to_owned()
 }
 
-/// `x.mapv(f)` where `f` gives each element's value and `K` derivatives (those of the function a
-/// `mapv` closure makes, by the element and by floats it captures): the array of values and one
-/// array per derivative, each of `x`'s shape in standard layout, in one pass over `x` (in
-/// logical order). The forward half of a `#[grad]` function makes `x.mapv(|v| ..)` so where the
+/// `x.mapv(f)` where `f` gives each element's value and `K` partial derivatives (those of the
+/// function a `mapv` closure makes, by the element and by floats it captures): the array of
+/// values and the array of the derivatives, `K` per element, both of `x`'s shape, in one pass
+/// over `x`. The forward half of a `#[grad]` function makes `x.mapv(|v| ..)` so where the
 /// gradient needs it, and its reverse half multiplies the cotangent by the derivatives kept,
 /// instead of applying the closure's vector-Jacobian product to each element again.
 ///
@@ -388,36 +388,32 @@ where
 /// use autodiff_runtime::array::mapv_with_derivatives;
 /// use autodiff_runtime::ndarray::array;
 ///
-/// // v³ and its derivative 3v².
+/// // v³, and its derivatives by v and by a factor 2 it was scaled by.
 /// let x = array![[1.0_f64, 2.0], [-1.0, 0.5]];
-/// let (y, [dy]) = mapv_with_derivatives(&x, |v| (v * v * v, [3.0 * v * v]));
-/// assert_eq!(y, array![[1.0, 8.0], [-1.0, 0.125]]);
-/// assert_eq!(dy, array![[3.0, 12.0], [3.0, 0.75]]);
+/// let (y, d) = mapv_with_derivatives(&x, |v| (2.0 * v * v * v, [6.0 * v * v, v * v * v]));
+/// assert_eq!(y, array![[2.0, 16.0], [-2.0, 0.25]]);
+/// assert_eq!(d[[0, 1]], [24.0, 8.0]);
+/// assert_eq!(d[[1, 1]], [1.5, 0.125]);
 /// ```
-pub fn mapv_with_derivatives<A, B, S, D, F, const K: usize>(
+pub fn mapv_with_derivatives<A, S, D, F, const K: usize>(
     x: &ArrayBase<S, D>,
     mut f: F,
-) -> (Array<B, D>, [Array<B, D>; K])
+) -> (Array<A, D>, Array<[A; K], D>)
 where
-    A: Clone,
+    A: Float,
     S: Data<Elem = A>,
     D: Dimension,
-    F: FnMut(A) -> (B, [B; K]),
+    F: FnMut(A) -> (A, [A; K]),
 {
-    let len = x.len();
-    let mut values = Vec::with_capacity(len);
-    let mut derivatives: [Vec<B>; K] = std::array::from_fn(|_| Vec::with_capacity(len));
-    for element in x.iter() {
-        let (value, parts) = f(element.clone());
-        values.push(value);
-        for (derivative, part) in derivatives.iter_mut().zip(parts) {
-            derivative.push(part);
-        }
-    }
-    let shaped = |elements: Vec<B>| {
-        Array::from_shape_vec(x.raw_dim(), elements).expect("one element per element of `x`")
-    };
-    (shaped(values), derivatives.map(shaped))
+    let mut derivatives = Array::from_elem(x.raw_dim(), [A::zero(); K]);
+    let values = ndarray::Zip::from(&mut derivatives)
+        .and(x)
+        .map_collect(|derivative, &element| {
+            let (value, parts) = f(element);
+            *derivative = parts;
+            value
+        });
+    (values, derivatives)
 }
 
 /// Pullback of `a.pow2()` (each element squared) with respect to `a`: `2·a·bar`.

@@ -318,17 +318,16 @@ impl Forward<'_> {
             receiver,
             captures,
             float,
-            derivatives,
+            derivative,
         } = &stmt.op
-            && derivatives.iter().any(|d| reverse.reads.contains(d))
+            && reverse.reads.contains(derivative)
         {
             return map_with_derivatives(
                 function,
                 types,
-                reverse,
                 stmt,
                 (helper, receiver, captures, float),
-                derivatives,
+                *derivative,
             );
         }
         let mut value = forward_expr(function, types, &stmt.op, stmt.span);
@@ -1003,20 +1002,20 @@ fn argument(function: &Function, types: &TypeTable, x: &Operand) -> TokenStream 
     }
 }
 
-/// `let (y, [y_derivative, ..]) = mapv_with_derivatives(x, |element| ..);`: a map whose
-/// derivatives the reverse sweep reads (`Op::Map`), made with its value in one pass over the
-/// receiver, by the closure's function's vjp with seed one per element.
+/// `let (y, y_derivative) = mapv_with_derivatives(x, |element| ..);`: a map whose derivatives
+/// the reverse sweep reads (`Op::Map`), made with its value in one pass over the receiver, by
+/// the closure's function's vjp with seed one per element.
 fn map_with_derivatives(
     function: &Function,
     types: &TypeTable,
-    reverse: &Reverse,
     stmt: &Let,
     (helper, receiver, captures, float): (&Ident, &Operand, &[crate::ssa::Capture], &syn::Type),
-    derivatives: &[crate::ssa::VarId],
+    derivative: crate::ssa::VarId,
 ) -> TokenStream {
     let span = stmt.span;
     let located = Span::mixed_site().located_at(span);
     let name = &function.var(stmt.var).name;
+    let derivative = &function.var(derivative).name;
     let element = Ident::new("element", located);
     let value = Ident::new("value", located);
     let vjp = format_ident!("{}_vjp", helper);
@@ -1029,17 +1028,14 @@ fn map_with_derivatives(
         }
     };
     // The vjp gives the value, then the derivative by the element and by each float captured:
-    // those the reverse sweep reads are bound, in order.
+    // those by differentiated inputs are kept, in order.
     let mut pattern = vec![quote!(#value)];
     let mut kept = Vec::new();
-    let mut bound = Vec::new();
-    for (i, derivative) in derivatives.iter().enumerate() {
-        if reverse.reads.contains(derivative) {
-            let part = Ident::new(&format!("derivative{i}"), located);
+    for (_, active) in function.map_inputs(receiver, captures) {
+        if active {
+            let part = Ident::new(&format!("derivative{}", kept.len()), located);
             pattern.push(quote!(#part));
             kept.push(part);
-            let name = &function.var(*derivative).name;
-            bound.push(quote!(#name));
         } else {
             pattern.push(quote!(_));
         }
@@ -1048,7 +1044,7 @@ fn map_with_derivatives(
     let private = crate::naming::private(span);
     let ty = stmt.annotation.as_ref().map(|ty| quote!(: (#ty, _)));
     quote_spanned! {span=>
-        let (#name, [#(#bound),*]) #ty = #private::array::mapv_with_derivatives(
+        let (#name, #derivative) #ty = #private::array::mapv_with_derivatives(
             #receiver,
             |#element| {
                 let (#(#pattern),*) = #vjp(#element, #(#args,)* #one);

@@ -10,7 +10,6 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Expr, Pat};
 
@@ -165,52 +164,63 @@ impl Lowerer<'_> {
             }
         };
         self.function.closures.push(item);
-        let float_captures: Vec<String> = captures
-            .iter()
-            .filter(|c| c.float)
-            .map(|c| match c.value {
-                Operand::Var(v) => self.function.var(v).name.unraw().to_string(),
-                Operand::Const(_) => "capture".to_owned(),
-            })
-            .collect();
         let var = self.push(
             Op::Map {
                 helper,
                 receiver,
                 captures,
                 float: Box::new(self.float.clone()),
-                derivatives: Vec::new(),
+                // Set below, named after the map's variable.
+                derivative: crate::ssa::VarId(usize::MAX),
             },
             hint,
             annotation,
             span,
         );
-        // The arrays of the closure's derivatives (by the element, then by each float it
-        // captures), of the result's type, bound by the same statement where the reverse sweep
-        // reads them: `p_derivative`, `p_derivative_scale`.
-        let slot = self.function.var(var).ty;
-        let name = self.function.var(var).name.to_string();
-        let derivatives: Vec<crate::ssa::VarId> = std::iter::once(format!("{name}_derivative"))
-            .chain(
-                float_captures
-                    .iter()
-                    .map(|c| format!("{name}_derivative_{c}")),
-            )
-            .map(|base| {
-                let ident = self.names.fresh(&base, span);
-                self.new_var(ident, false, slot)
-            })
-            .collect();
+        // The array of the closure's derivatives (`p_derivative`), bound by the same statement
+        // where the reverse sweep reads it; its type is set once activity says how many inputs
+        // are differentiated (`type_map_derivatives`).
+        let name = format!("{}_derivative", self.function.var(var).name);
+        let name = self.names.fresh(&name, span);
+        let slot = self.types.unknown();
+        let new = self.new_var(name, false, slot);
         if let Some(crate::ssa::Stmt::Let(crate::ssa::Let {
-            op: Op::Map {
-                derivatives: slot, ..
-            },
+            op: Op::Map { derivative, .. },
             ..
         })) = self.stmts.last_mut()
         {
-            *slot = derivatives;
+            *derivative = new;
         }
         Some(Operand::Var(var))
+    }
+}
+
+/// The type of each map's array of derivatives ([`Op::Map`]): `[F; K]` per element of the
+/// mapped array's shape, `K` the number of the closure's inputs that are differentiated. After
+/// activity analysis, which decides `K`.
+pub fn type_map_derivatives(function: &crate::ssa::Function, types: &mut crate::types::Types) {
+    for stmt in function.body.lets() {
+        if let Op::Map {
+            receiver,
+            captures,
+            float,
+            derivative,
+            ..
+        } = &stmt.op
+        {
+            let k = function
+                .map_inputs(receiver, captures)
+                .iter()
+                .filter(|(_, active)| *active)
+                .count();
+            let Some((_, rank)) = types.as_ndarray(function.var(stmt.var).ty) else {
+                continue;
+            };
+            let float = types.written(float);
+            let element = types.array(float, k);
+            let array = types.ndarray(element, rank);
+            types.unify(function.var(*derivative).ty, array);
+        }
     }
 }
 

@@ -22,6 +22,8 @@ mod closures;
 mod control;
 mod jumps;
 
+pub use closures::type_map_derivatives;
+
 pub struct Lowered {
     pub function: Function,
     pub types: Types,

@@ -123,9 +123,9 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
         Op::Map {
             receiver,
             captures,
-            derivatives,
+            derivative,
             ..
-        } => return map_rule(cx, stmt, receiver, captures, derivatives),
+        } => return map_rule(cx, stmt, receiver, captures, *derivative),
         Op::Push { base, value } => {
             // The last element's cotangent goes to `value`; the rest is `base`'s.
             let bar = cx.bar(stmt.var);
@@ -312,71 +312,45 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
 }
 
 /// `y = x.mapv(|v| ..)`: the cotangent times the closure's derivatives, which the forward half
-/// kept (an array per active input: the element, each active float the closure captures), in
-/// one [`zip_pass`] that writes the element's cotangent over `bar_y` and sums the captured
-/// floats' cotangents. The closure's forward does not run again.
+/// kept (per element, one by each differentiated input: the element, each differentiated float
+/// the closure captures), in one [`zip_pass`] that writes the element's cotangent over `bar_y`
+/// and sums the captured floats' cotangents. The closure's forward does not run again.
 fn map_rule(
     cx: &mut Cx,
     stmt: &Let,
     receiver: &Operand,
     captures: &[crate::ssa::Capture],
-    derivatives: &[VarId],
+    derivative: VarId,
 ) {
     let located = Span::mixed_site().located_at(stmt.span);
-    let floats: Vec<&Operand> = captures
-        .iter()
-        .filter(|c| c.float)
-        .map(|c| &c.value)
+    let inputs = cx.function.map_inputs(receiver, captures);
+    // The element's derivatives, one by each differentiated input, in order.
+    let parts: Vec<Ident> = (0..inputs.iter().filter(|(_, active)| *active).count())
+        .map(|i| Ident::new(&format!("derivative{i}"), located))
         .collect();
-    let mut producers = Vec::new();
-    let mut params = Vec::new();
-    // The element of each active input's derivative array, by input (the receiver first); the
-    // floats left out are those not differentiated.
-    let mut elements: Vec<Option<Ident>> = Vec::new();
-    let mut active_floats = Vec::new();
-    for (i, (input, &derivative)) in std::iter::once(receiver)
-        .chain(floats.iter().copied())
-        .zip(derivatives)
-        .enumerate()
-    {
-        if !cx.function.is_active(input) {
-            if i == 0 {
-                elements.push(None);
-            }
-            continue;
-        }
-        let element = Ident::new(&format!("derivative{}", producers.len()), located);
-        producers.push(cx.argument(&Operand::Var(derivative)));
-        params.push(quote!(&#element));
-        elements.push(Some(element));
-        if i > 0 {
-            active_floats.push(input);
-        }
-    }
-    // Each input's part of the element's cotangent: `cotangent · derivative`; for a receiver
+    let floats: Vec<&Operand> = inputs
+        .iter()
+        .skip(1)
+        .filter(|(_, active)| *active)
+        .map(|(input, _)| *input)
+        .collect();
+    let receiver_active = inputs[0].1;
+    let producers = vec![cx.argument(&Operand::Var(derivative))];
+    let params = vec![quote!(&[#(#parts),*])];
+    // Each input's part of the element's cotangent, `cotangent · derivative`; for a receiver
     // not differentiated, the cotangent itself, written back unchanged.
     let call = |cotangent: TokenStream| {
-        let parts: Vec<TokenStream> = elements
-            .iter()
-            .map(|element| match element {
-                Some(element) => quote!(#cotangent * #element),
-                None => cotangent.clone(),
-            })
-            .collect();
-        match parts.as_slice() {
+        let products = parts.iter().map(|part| quote!(#cotangent * #part));
+        let mut values: Vec<TokenStream> = products.collect();
+        if !receiver_active {
+            values.insert(0, cotangent.clone());
+        }
+        match values.as_slice() {
             [single] => single.clone(),
             many => quote!((#(#many),*)),
         }
     };
-    zip_pass(
-        cx,
-        stmt,
-        receiver,
-        (producers, params),
-        &[],
-        call,
-        &active_floats,
-    );
+    zip_pass(cx, stmt, receiver, (producers, params), &[], call, &floats);
 }
 
 /// The one pass over the elements both [`map_rule`] and [`elementwise_rule`] end in:
