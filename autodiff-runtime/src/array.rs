@@ -405,15 +405,17 @@ where
     D: Dimension,
     F: FnMut(A) -> (A, [A; K]),
 {
-    let mut derivatives = Array::from_elem(x.raw_dim(), [A::zero(); K]);
+    let mut derivatives = Array::uninit(x.raw_dim());
     let values = ndarray::Zip::from(&mut derivatives)
         .and(x)
         .map_collect(|derivative, &element| {
             let (value, parts) = f(element);
-            *derivative = parts;
+            derivative.write(parts);
             value
         });
-    (values, derivatives)
+    // SAFETY: the `Zip` visited every element of `derivatives` (it has `x`'s shape) and wrote
+    // it. Had `f` panicked, the array would have been dropped uninitialised, which is sound.
+    (values, unsafe { derivatives.assume_init() })
 }
 
 /// Pullback of `a.pow2()` (each element squared) with respect to `a`: `2·a·bar`.
