@@ -606,6 +606,12 @@ fn mapv_derivatives_at_the_edges() {
         let (value_scale, only_scale) = mapv_derivative_edges_in_scale_grad(&x, &b, scale);
         assert_eq!((value_scale, only_scale), (value, bar_scale));
     }
+    // No rows: empty maps, empty derivatives, zero cotangents.
+    let (x, b) = (Array2::zeros((0, 3)), array![0.5, -0.5, 1.0]);
+    let (value, bar_x, bar_b, bar_scale) = mapv_derivative_edges_grad(&x, &b, 0.3);
+    assert_eq!(value, 0.0);
+    assert_eq!(bar_x.dim(), (0, 3));
+    assert_eq!((bar_b, bar_scale), (Array1::zeros(3), 0.0));
 }
 
 /// Maps in a loop, one of them `mapv_inplace` on the carried array: each iteration's

@@ -4,9 +4,11 @@
 //! In: the closure (or function path) `mapv` is given. Out: an [`Op::Map`] of the receiver, and
 //! the closure's body as a function of its own, `<f>_closure<k>(v, captured..)`, which the crate
 //! root differentiates by the same pipeline (so a closure body may be anything a `#[grad]` body
-//! may be). The
-//! forward calls it per element; the reverse sweep calls its `_vjp` per element, in one pass
-//! over the array, with no tape and no boxed closure.
+//! may be). Where the gradient needs the map, the forward calls its `_vjp` with seed one per
+//! element, in one pass over the array that makes the values and an array of the derivatives
+//! (by the element and by each differentiated float captured), which the reverse sweep
+//! multiplies the cotangent by; elsewhere the forward calls the function itself. No tape, no
+//! boxed closure.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
