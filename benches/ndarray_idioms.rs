@@ -8,12 +8,17 @@
 //!   (`x.t().dot(&bar_z)`), `bar_b = Σ bar_z`; and the same adjoint with `bar_w` accumulated
 //!   row by row (`hand_rows`), which shows what ndarray's product with a transposed matrix costs;
 //! * `sigmoid`: the gradient of the sum of the logistic function of a 1000 × 100 array, written as
-//!   `x.mapv(|z| 1.0 / (1.0 + (-z).exp()))` (its derivative the closure's, per element) and as
-//!   `nn::sigmoid(x)` (its pullback `bar·y·(1 − y)` from the kept output). Five variants: each
-//!   function alone, each gradient, and (`mapv kept`) the mapv gradient written by hand with the
-//!   closure's per-element residuals kept instead of recomputed; on entries in (−6, 6)
-//!   (`sigmoid_1000x100`) and in (0, 6) (`sigmoid_1000x100_positive`), since `nn::sigmoid`
-//!   branches on the sign.
+//!   `x.mapv(|z| 1.0 / (1.0 + (-z).exp()))` (its derivative the closure's, per element, kept by
+//!   the forward half) and as `nn::sigmoid(x)` (its pullback `bar·y·(1 − y)` from the kept
+//!   output). Five variants: each function alone, each gradient, and (`mapv recomputed`) the
+//!   mapv gradient as `#[grad]` wrote it before it kept the closure's derivatives (the reverse
+//!   sweep applies the closure's vjp to each element, running its forward again), by hand; on
+//!   entries in (−6, 6) (`sigmoid_1000x100`) and in (0, 6) (`sigmoid_1000x100_positive`), since
+//!   `nn::sigmoid` branches on the sign;
+//! * `scaled`: the same with a differentiated scalar captured by the closure,
+//!   `x.mapv(|z| 1.0 / (1.0 + (-(a * z)).exp())).sum()` (two derivative arrays kept, by `z` and
+//!   by `a`), against `nn::sigmoid(&(x * a)).sum()` and the closure's vjp recomputed per element
+//!   (`mapv recomputed`, as before), on entries in (−6, 6).
 //!
 //! At startup both hand-written logistic gradients are checked against the generated one, and the
 //! sigmoid gradients against each other (1e-12 relative per element, or 1e-12 of the largest
@@ -130,26 +135,48 @@ fn sigmoid_nn(x: &Array2<f64>) -> f64 {
     nn::sigmoid(x).sum()
 }
 
-/// What [`sigmoid_mapv`]'s gradient would cost if the forward kept the closure's residuals per
-/// element instead of its reverse sweep running the closure's forward again: the generated code's
-/// passes (the closure mapped, `sum`, `sum`'s pullback filling an array, one `Zip` applying the
-/// closure's backward), written by hand, with the closure's residuals `(exp(−z), output)`
-/// (`LogisticClosure0Residuals`, 16 bytes) kept in an array by the forward and its backward
-/// (`bar_t3 = −(bar·t4·t4)`, `bar_z = −(bar_t3·t2)`) applied to them. Not generated code: a
-/// measurement of the alternative.
+/// [`sigmoid_mapv`]'s gradient as `#[grad]` generated it before the forward half kept the
+/// closure's derivatives: the forward maps the closure's function (`sigmoid_mapv_closure0`,
+/// generated) and keeps only `x`, the reverse fills `sum`'s cotangent and applies the closure's
+/// vjp (`sigmoid_mapv_closure0_vjp`, generated) to each element in one `Zip`, running the
+/// closure's forward again (one more `exp` and division per element). Written by hand from that
+/// expansion: the baseline of the change, measured in the same run.
 #[inline]
-fn sigmoid_mapv_kept(x: &Array2<f64>) -> (f64, Array2<f64>) {
-    let kept = x.mapv(|z| {
-        let t2 = (-z).exp();
-        (t2, 1.0 / (1.0 + t2))
-    });
-    let value = kept.mapv(|(_, t4)| t4).sum();
+fn sigmoid_mapv_recomputed(x: &Array2<f64>) -> (f64, Array2<f64>) {
+    let value = x.mapv(sigmoid_mapv_closure0).sum();
     let mut bar = Array2::from_elem(x.raw_dim(), 1.0);
-    Zip::from(&mut bar).and(&kept).for_each(|bar, &(t2, t4)| {
-        let bar_t3 = -(*bar * t4 * t4);
-        *bar = -(bar_t3 * t2);
+    Zip::from(&mut bar).and(x).for_each(|bar, &z| {
+        let (_, bar_z) = sigmoid_mapv_closure0_vjp(z, *bar);
+        *bar = bar_z;
     });
     (value, bar)
+}
+
+/// The logistic function of `a·z`, `a` a differentiated scalar the closure captures.
+#[grad]
+fn scaled_mapv(x: &Array2<f64>, a: f64) -> f64 {
+    x.mapv(|z| 1.0 / (1.0 + (-(a * z)).exp())).sum()
+}
+
+#[grad]
+fn scaled_nn(x: &Array2<f64>, a: f64) -> f64 {
+    nn::sigmoid(&(x * a)).sum()
+}
+
+/// [`scaled_mapv`]'s gradient as `#[grad]` generated it before the forward half kept the
+/// closure's derivatives (as [`sigmoid_mapv_recomputed`]): the closure's vjp per element in the
+/// reverse sweep, `a`'s cotangent summed over the elements.
+#[inline]
+fn scaled_mapv_recomputed(x: &Array2<f64>, a: f64) -> (f64, Array2<f64>, f64) {
+    let value = x.mapv(|z| scaled_mapv_closure0(z, a)).sum();
+    let mut bar = Array2::from_elem(x.raw_dim(), 1.0);
+    let mut bar_a = 0.0;
+    Zip::from(&mut bar).and(x).for_each(|bar, &z| {
+        let (_, bar_z, part) = scaled_mapv_closure0_vjp(z, a, *bar);
+        *bar = bar_z;
+        bar_a += part;
+    });
+    (value, bar, bar_a)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -192,19 +219,27 @@ fn sigmoid_input(rows: usize, cols: usize, seed: u64, low: f64) -> Array2<f64> {
 enum Input {
     Logistic(Array2<f64>, Array1<f64>, Array1<f64>, f64),
     Sigmoid(Array2<f64>),
+    Scaled(Array2<f64>, f64),
 }
 
 fn logistic_point(input: &Input) -> (&Array2<f64>, &Array1<f64>, &Array1<f64>, f64) {
     match input {
         Input::Logistic(x, y, w, b) => (black_box(x), black_box(y), black_box(w), black_box(*b)),
-        Input::Sigmoid(_) => unreachable!(),
+        _ => unreachable!(),
     }
 }
 
 fn sigmoid_point(input: &Input) -> &Array2<f64> {
     match input {
         Input::Sigmoid(x) => black_box(x),
-        Input::Logistic(..) => unreachable!(),
+        _ => unreachable!(),
+    }
+}
+
+fn scaled_point(input: &Input) -> (&Array2<f64>, f64) {
+    match input {
+        Input::Scaled(x, a) => (black_box(x), black_box(*a)),
+        _ => unreachable!(),
     }
 }
 
@@ -264,9 +299,30 @@ fn verify() {
             "sigmoid sums: {value_mapv:e} against {value_nn:e}"
         );
         assert_all_close("sigmoid gradients", &bar_mapv, &bar_nn);
-        let (value_kept, bar_kept) = sigmoid_mapv_kept(&x);
-        assert!(close(value_mapv, value_kept, 0.0));
-        assert_all_close("sigmoid gradients (kept)", &bar_mapv, &bar_kept);
+        let (value_recomputed, bar_recomputed) = sigmoid_mapv_recomputed(&x);
+        assert!(close(value_mapv, value_recomputed, 0.0));
+        assert_all_close("sigmoid gradients (recomputed)", &bar_mapv, &bar_recomputed);
+        let a = 0.8;
+        let (value, bar_x, bar_a) = scaled_mapv_grad(&x, a);
+        let (value_nn, bar_x_nn, bar_a_nn) = scaled_nn_grad(&x, a);
+        let (value_recomputed, bar_x_recomputed, bar_a_recomputed) = scaled_mapv_recomputed(&x, a);
+        for (what, other, other_x, other_a) in [
+            ("nn", value_nn, &bar_x_nn, bar_a_nn),
+            (
+                "recomputed",
+                value_recomputed,
+                &bar_x_recomputed,
+                bar_a_recomputed,
+            ),
+        ] {
+            assert!(close(value, other, 0.0), "scaled sums ({what})");
+            assert_all_close(&format!("scaled ∂/∂x ({what})"), &bar_x, other_x);
+            // A sum over all elements: the summation order differs.
+            assert!(
+                (bar_a - other_a).abs() <= 1e-10 * bar_a.abs().max(1.0),
+                "scaled ∂/∂a ({what}): {bar_a:e} against {other_a:e}"
+            );
+        }
     }
 }
 
@@ -317,8 +373,31 @@ const SIGMOID: [(&str, Timed); 5] = [
     ("nn grad", |i| {
         black_box(sigmoid_nn_grad(sigmoid_point(i)));
     }),
-    ("mapv kept", |i| {
-        black_box(sigmoid_mapv_kept(sigmoid_point(i)));
+    ("mapv recomputed", |i| {
+        black_box(sigmoid_mapv_recomputed(sigmoid_point(i)));
+    }),
+];
+
+const SCALED: [(&str, Timed); 5] = [
+    ("mapv f", |i| {
+        let (x, a) = scaled_point(i);
+        black_box(scaled_mapv(x, a));
+    }),
+    ("nn f", |i| {
+        let (x, a) = scaled_point(i);
+        black_box(scaled_nn(x, a));
+    }),
+    ("mapv grad", |i| {
+        let (x, a) = scaled_point(i);
+        black_box(scaled_mapv_grad(x, a));
+    }),
+    ("nn grad", |i| {
+        let (x, a) = scaled_point(i);
+        black_box(scaled_nn_grad(x, a));
+    }),
+    ("mapv recomputed", |i| {
+        let (x, a) = scaled_point(i);
+        black_box(scaled_mapv_recomputed(x, a));
     }),
 ];
 
@@ -341,6 +420,12 @@ fn cases() -> Vec<Case> {
             name: "sigmoid_1000x100_positive",
             input: Input::Sigmoid(sigmoid_input(1000, 100, 5, 0.0)),
             variants: &SIGMOID,
+            ratios: &[(2, 3), (0, 1), (2, 0), (3, 1), (4, 3), (2, 4)],
+        },
+        Case {
+            name: "scaled_1000x100",
+            input: Input::Scaled(sigmoid_input(1000, 100, 5, -6.0), 0.8),
+            variants: &SCALED,
             ratios: &[(2, 3), (0, 1), (2, 0), (3, 1), (4, 3), (2, 4)],
         },
     ]

@@ -5,7 +5,7 @@
 
 use autodiff_runtime::check;
 use autodiff_runtime::grad;
-use autodiff_runtime::ndarray::{Array1, Array2, Axis, array, concatenate, s, stack};
+use autodiff_runtime::ndarray::{Array1, Array2, ArrayView2, Axis, array, concatenate, s, stack};
 
 /// A 2-D test point with entries in (0.3, 1.7), away from every method's singular points.
 fn matrix(rows: usize, cols: usize, seed: u64) -> Array2<f64> {
@@ -539,6 +539,190 @@ fn ndarray_tester_findings() {
         |(x, y): &(Array2<f64>, Array1<f64>)| tester_findings(x, y),
         &(x.clone(), y.clone()),
         &(bar_x, bar_y),
+    )
+    .assert_ok();
+}
+
+// ---- `mapv` keeps its closure's derivatives ------------------------------------------------------
+//
+// The forward half makes a mapped array and the arrays of the closure's derivatives (by the
+// element, by each differentiated float it captures) in one pass; the reverse half multiplies
+// the cotangent by them. The edges of that: a map of a broadcast sum, a map of a map, a result
+// read twice, captured floats differentiated or not, a map whose element is not differentiated
+// but whose captured float is, maps in a loop (and a checkpointed one) and in an `if`'s arms, a
+// receiver in column-major layout, a function generic over its float.
+
+/// A map of a broadcast sum, read twice; a map of it capturing a differentiated float; one
+/// capturing a constant float; one capturing both.
+#[grad]
+fn mapv_derivative_edges(x: &Array2<f64>, b: &Array1<f64>, scale: f64) -> f64 {
+    let c = 0.75;
+    let p = (x + b).mapv(|z| 1.0 / (1.0 + (-z).exp()));
+    let q = p.mapv(|v| scale * v * v);
+    let r = x.mapv(|v| (c * v).sin());
+    let s = x.mapv(|v| (c * v + scale).exp());
+    (&p * &q).sum() + p.sum() + (r * s).sum()
+}
+
+/// The same, differentiated only in `x` (`scale` is captured but not differentiated) and only
+/// in `scale` (the mapped arrays are not differentiated, the captured float is).
+#[grad(wrt(x))]
+fn mapv_derivative_edges_in_x(x: &Array2<f64>, b: &Array1<f64>, scale: f64) -> f64 {
+    let c = 0.75;
+    let p = (x + b).mapv(|z| 1.0 / (1.0 + (-z).exp()));
+    let q = p.mapv(|v| scale * v * v);
+    let r = x.mapv(|v| (c * v).sin());
+    let s = x.mapv(|v| (c * v + scale).exp());
+    (&p * &q).sum() + p.sum() + (r * s).sum()
+}
+
+#[grad(wrt(scale))]
+fn mapv_derivative_edges_in_scale(x: &Array2<f64>, b: &Array1<f64>, scale: f64) -> f64 {
+    let c = 0.75;
+    let p = (x + b).mapv(|z| 1.0 / (1.0 + (-z).exp()));
+    let q = p.mapv(|v| scale * v * v);
+    let r = x.mapv(|v| (c * v).sin());
+    let s = x.mapv(|v| (c * v + scale).exp());
+    (&p * &q).sum() + p.sum() + (r * s).sum()
+}
+
+#[test]
+fn mapv_derivatives_at_the_edges() {
+    for (i, &(rows, cols)) in SHAPES.iter().enumerate() {
+        let x = matrix(rows, cols, 200 + i as u64);
+        let b = matrix(1, cols, 210 + i as u64).row(0).to_owned() - 1.0;
+        let scale = -0.6;
+        let (value, bar_x, bar_b, bar_scale) = mapv_derivative_edges_grad(&x, &b, scale);
+        assert_eq!(value, mapv_derivative_edges(&x, &b, scale));
+        check::gradient(
+            |(x, b, s): &(Array2<f64>, Array1<f64>, f64)| mapv_derivative_edges(x, b, *s),
+            &(x.clone(), b.clone(), scale),
+            &(bar_x.clone(), bar_b, bar_scale),
+        )
+        .assert_ok();
+        // The narrowed gradients are the full one's components, to the last bit.
+        let (value_x, only_x) = mapv_derivative_edges_in_x_grad(&x, &b, scale);
+        assert_eq!((value_x, &only_x), (value, &bar_x));
+        let (value_scale, only_scale) = mapv_derivative_edges_in_scale_grad(&x, &b, scale);
+        assert_eq!((value_scale, only_scale), (value, bar_scale));
+    }
+    // No rows: empty maps, empty derivatives, zero cotangents.
+    let (x, b) = (Array2::zeros((0, 3)), array![0.5, -0.5, 1.0]);
+    let (value, bar_x, bar_b, bar_scale) = mapv_derivative_edges_grad(&x, &b, 0.3);
+    assert_eq!(value, 0.0);
+    assert_eq!(bar_x.dim(), (0, 3));
+    assert_eq!((bar_b, bar_scale), (Array1::zeros(3), 0.0));
+}
+
+/// Maps in a loop, one of them `mapv_inplace` on the carried array: each iteration's
+/// derivatives go in its record.
+#[grad]
+fn mapv_in_a_loop(x: &Array1<f64>, a: f64, steps: usize) -> f64 {
+    let mut h = x.to_owned();
+    for _ in 0..steps {
+        h = h.mapv(|v| (a * v).tanh());
+        h.mapv_inplace(|v| v + 0.1 * v * v);
+    }
+    h.sum()
+}
+
+/// The same loop checkpointed: the reverse half runs each iteration again, derivatives and all.
+#[grad]
+fn mapv_in_a_checkpointed_loop(x: &Array1<f64>, a: f64, steps: usize) -> f64 {
+    let mut h = x.to_owned();
+    #[checkpoint]
+    for _ in 0..steps {
+        h = h.mapv(|v| (a * v).tanh());
+        h.mapv_inplace(|v| v + 0.1 * v * v);
+    }
+    h.sum()
+}
+
+#[test]
+fn mapv_derivatives_in_loops() {
+    let x = array![0.5, -1.5, 2.0, 0.25, -0.1];
+    for steps in [0, 1, 4] {
+        let (value, bar_x, bar_a) = mapv_in_a_loop_grad(&x, 1.3, steps);
+        assert_eq!(value, mapv_in_a_loop(&x, 1.3, steps));
+        check::gradient(
+            |(x, a): &(Array1<f64>, f64)| mapv_in_a_loop(x, *a, steps),
+            &(x.clone(), 1.3),
+            &(bar_x.clone(), bar_a),
+        )
+        .assert_ok();
+        let checkpointed = mapv_in_a_checkpointed_loop_grad(&x, 1.3, steps);
+        assert_eq!(checkpointed, (value, bar_x, bar_a), "steps = {steps}");
+    }
+}
+
+/// A different map in each arm of an `if`: the arm that ran keeps its derivatives in its record.
+#[grad]
+fn mapv_in_the_arms(x: &Array2<f64>, s: f64) -> f64 {
+    let y = if s > 0.0 {
+        x.mapv(|v| (s * v).exp())
+    } else {
+        x.mapv(|v| v * v - s)
+    };
+    (&y * &y).sum()
+}
+
+#[test]
+fn mapv_derivatives_in_the_arms_of_an_if() {
+    let x = matrix(3, 4, 220);
+    for s in [0.4, -0.4] {
+        let (value, bar_x, bar_s) = mapv_in_the_arms_grad(&x, s);
+        assert_eq!(value, mapv_in_the_arms(&x, s));
+        check::gradient(
+            |(x, s): &(Array2<f64>, f64)| mapv_in_the_arms(x, *s),
+            &(x.clone(), s),
+            &(bar_x, bar_s),
+        )
+        .assert_ok();
+    }
+}
+
+/// A receiver that is not in standard layout (a transpose, kept column-major by `to_owned`) and
+/// a view parameter, mapped and multiplied by arrays in standard layout: the derivatives are
+/// made in the elements' logical order, as the values are.
+#[grad]
+fn mapv_of_other_layouts(x: &Array2<f64>, v: ArrayView2<f64>, w: &Array2<f64>) -> f64 {
+    let t = x.t().mapv(|e| e.sin() * e);
+    let u = v.mapv(|e| e.ln());
+    (&t * w).sum() + (&u * w).sum()
+}
+
+#[test]
+fn mapv_derivatives_in_other_layouts() {
+    let x = matrix(3, 4, 230);
+    let w = matrix(4, 3, 231) - 1.0;
+    let column_major = matrix(3, 4, 232).reversed_axes();
+    assert!(!column_major.is_standard_layout());
+    let (value, bar_x, bar_v, _) = mapv_of_other_layouts_grad(&x, column_major.view(), &w);
+    assert_eq!(value, mapv_of_other_layouts(&x, column_major.view(), &w));
+    check::gradient(
+        |(x, v): &(Array2<f64>, Array2<f64>)| mapv_of_other_layouts(x, v.view(), &w),
+        &(x.clone(), column_major.to_owned()),
+        &(bar_x, bar_v),
+    )
+    .assert_ok();
+}
+
+/// A map in a function generic over its float type (the derivatives' seed is `F::one()`, the
+/// captured float's cotangent summed with `+`).
+#[grad]
+fn mapv_generic<F: autodiff_runtime::Float>(x: &Array1<F>, a: F) -> F {
+    x.mapv(|v| (a * v).exp() * v.sin()).sum()
+}
+
+#[test]
+fn mapv_derivatives_of_a_generic_function() {
+    let x = array![0.5, -1.5, 2.0, 0.25];
+    let (value, bar_x, bar_a) = mapv_generic_grad(&x, 0.3);
+    assert_eq!(value, mapv_generic(&x, 0.3));
+    check::gradient(
+        |(x, a): &(Array1<f64>, f64)| mapv_generic(x, *a),
+        &(x.clone(), 0.3),
+        &(bar_x, bar_a),
     )
     .assert_ok();
 }

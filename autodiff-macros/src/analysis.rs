@@ -93,8 +93,14 @@ pub fn scopes(function: &Function) -> HashMap<VarId, Scope> {
             match stmt {
                 Stmt::Let(l) => {
                     out.insert(l.var, scope);
-                    if let Op::GradCall { residuals, .. } = &l.op {
-                        out.insert(*residuals, scope);
+                    match &l.op {
+                        Op::GradCall { residuals, .. } => {
+                            out.insert(*residuals, scope);
+                        }
+                        Op::Map { derivative, .. } => {
+                            out.insert(*derivative, scope);
+                        }
+                        _ => {}
                     }
                 }
                 Stmt::If(branch) => {
@@ -443,6 +449,12 @@ pub fn forward_liveness(
         for stmt in body.stmts.iter().rev() {
             match stmt {
                 Stmt::Let(stmt) => {
+                    // A map's derivatives are made by the statement making its value.
+                    if let Op::Map { derivative, .. } = &stmt.op
+                        && live[derivative.0]
+                    {
+                        live[stmt.var.0] = true;
+                    }
                     if live[stmt.var.0] {
                         any = true;
                         for operand in stmt.op.operands() {

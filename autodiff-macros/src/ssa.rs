@@ -33,6 +33,8 @@
 //!                                      argument to a tuple parameter)
 //!           | operand.k                Field of a tuple: a tuple parameter's elements, read once
 //!                                      at the start; `x.dim().0`
+//!           | operand.mapv(f)          Map of a closure's body made a function: also binds the
+//!                                      array of its derivatives where the reverse sweep reads it
 //!           | operand as type          Cast, of an inactive operand only
 //!           | operand ⋈ operand        Compare, ⋈ ∈ { == != < <= > >= }: a `bool`
 //!           | !operand                 Not, of a `bool`
@@ -190,6 +192,14 @@ pub enum Op {
         helper: proc_macro2::Ident,
         receiver: Operand,
         captures: Vec<Capture>,
+        /// The function's float type, which the closure's function takes and returns.
+        float: Box<Type>,
+        /// The array of the closure's partial derivatives, of the receiver's shape: per element,
+        /// `[F; K]`, by each of its `K` differentiated inputs ([`Function::map_inputs`]). The
+        /// forward half binds it with `var`, in the same pass (`helper`'s vjp with seed one per
+        /// element), where the reverse sweep reads it, which multiplies the cotangent by it
+        /// instead of applying the vjp again.
+        derivative: VarId,
     },
     Cast(Operand, Box<Type>),
     /// `a < b` and the other comparisons: a `bool`, with no derivative.
@@ -706,5 +716,19 @@ impl Function {
             Operand::Var(v) => self.var(*v).active,
             Operand::Const(_) => false,
         }
+    }
+
+    /// The inputs of a map's closure that get derivatives ([`Op::Map`]): the receiver, then
+    /// each float captured, each with whether it is differentiated. The differentiated ones,
+    /// in this order, are the `K` derivatives of each element.
+    pub fn map_inputs<'a>(
+        &self,
+        receiver: &'a Operand,
+        captures: &'a [Capture],
+    ) -> Vec<(&'a Operand, bool)> {
+        std::iter::once(receiver)
+            .chain(captures.iter().filter(|c| c.float).map(|c| &c.value))
+            .map(|input| (input, self.is_active(input)))
+            .collect()
     }
 }

@@ -377,6 +377,47 @@ where
     bar.index_axis(axis, i).to_owned()
 }
 
+/// `x.mapv(f)` where `f` gives each element's value and `K` partial derivatives (those of the
+/// function a `mapv` closure makes, by the element and by floats it captures): the array of
+/// values and the array of the derivatives, `K` per element, both of `x`'s shape, in one pass
+/// over `x`. The forward half of a `#[grad]` function makes `x.mapv(|v| ..)` so where the
+/// gradient needs it, and its reverse half multiplies the cotangent by the derivatives kept,
+/// instead of applying the closure's vector-Jacobian product to each element again.
+///
+/// ```
+/// use autodiff_runtime::array::mapv_with_derivatives;
+/// use autodiff_runtime::ndarray::array;
+///
+/// // v³, and its derivatives by v and by a factor 2 it was scaled by.
+/// let x = array![[1.0_f64, 2.0], [-1.0, 0.5]];
+/// let (y, d) = mapv_with_derivatives(&x, |v| (2.0 * v * v * v, [6.0 * v * v, v * v * v]));
+/// assert_eq!(y, array![[2.0, 16.0], [-2.0, 0.25]]);
+/// assert_eq!(d[[0, 1]], [24.0, 8.0]);
+/// assert_eq!(d[[1, 1]], [1.5, 0.125]);
+/// ```
+pub fn mapv_with_derivatives<A, S, D, F, const K: usize>(
+    x: &ArrayBase<S, D>,
+    mut f: F,
+) -> (Array<A, D>, Array<[A; K], D>)
+where
+    A: Float,
+    S: Data<Elem = A>,
+    D: Dimension,
+    F: FnMut(A) -> (A, [A; K]),
+{
+    let mut derivatives = Array::uninit(x.raw_dim());
+    let values = ndarray::Zip::from(&mut derivatives)
+        .and(x)
+        .map_collect(|derivative, &element| {
+            let (value, parts) = f(element);
+            derivative.write(parts);
+            value
+        });
+    // SAFETY: the `Zip` visited every element of `derivatives` (it has `x`'s shape) and wrote
+    // it. Had `f` panicked, the array would have been dropped uninitialised, which is sound.
+    (values, unsafe { derivatives.assume_init() })
+}
+
 /// Pullback of `a.pow2()` (each element squared) with respect to `a`: `2·a·bar`.
 ///
 /// ```

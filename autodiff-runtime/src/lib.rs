@@ -229,7 +229,9 @@
 /// per element), `mapv` (also `map`, `mapv_into`, `mapv_inplace`) with a closure of the
 /// element, a float method's path (`x.mapv(f64::tanh)`), a `#[grad]` function or a closure
 /// bound by `let` (the closure's body is differentiated as a scalar function of its own, with
-/// the floats it captures, and applied per element in one pass: no tape, no boxed closure),
+/// the floats it captures; the forward applies it per element in one pass that also keeps its
+/// derivatives, one array of them, 8 bytes an element per differentiated input, which the
+/// reverse multiplies the cotangent by: no tape, no boxed closure, no second run of the closure),
 /// `mean()`/`mean_axis(..)`/`into_shape_with_order(..)`/`concatenate`/`stack` with the
 /// `.unwrap()` or `.expect(..)` ndarray requires, `slice(s![..])`, `row`, `column`,
 /// `insert_axis`, `reversed_axes`, `view`, `to_owned`, `dim`/`shape`/`len`, element reads

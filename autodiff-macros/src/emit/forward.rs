@@ -313,6 +313,23 @@ impl Forward<'_> {
                 stmt.span,
             );
         }
+        if let Op::Map {
+            helper,
+            receiver,
+            captures,
+            float,
+            derivative,
+        } = &stmt.op
+            && reverse.reads.contains(derivative)
+        {
+            return map_with_derivatives(
+                function,
+                types,
+                stmt,
+                (helper, receiver, captures, float),
+                *derivative,
+            );
+        }
         let mut value = forward_expr(function, types, &stmt.op, stmt.span);
         // `let b = a;` of an owned array moves it: a copy where `a` is still needed.
         if let Op::Use(source @ Operand::Var(a)) = &stmt.op
@@ -985,6 +1002,58 @@ fn argument(function: &Function, types: &TypeTable, x: &Operand) -> TokenStream 
     }
 }
 
+/// `let (y, y_derivative) = mapv_with_derivatives(x, |element| ..);`: a map whose derivatives
+/// the reverse sweep reads (`Op::Map`), made with its value in one pass over the receiver, by
+/// the closure's function's vjp with seed one per element.
+fn map_with_derivatives(
+    function: &Function,
+    types: &TypeTable,
+    stmt: &Let,
+    (helper, receiver, captures, float): (&Ident, &Operand, &[crate::ssa::Capture], &syn::Type),
+    derivative: crate::ssa::VarId,
+) -> TokenStream {
+    let span = stmt.span;
+    let located = Span::mixed_site().located_at(span);
+    let name = &function.var(stmt.var).name;
+    let derivative = &function.var(derivative).name;
+    let element = Ident::new("element", located);
+    let value = Ident::new("value", located);
+    let vjp = format_ident!("{}_vjp", helper);
+    let args = captures.iter().map(|c| operand(function, &c.value));
+    let one = match float {
+        syn::Type::Path(p) if p.path.is_ident("f32") || p.path.is_ident("f64") => quote!(1.0),
+        ty => {
+            let private = crate::naming::private(span);
+            quote!(<#ty as #private::One>::one())
+        }
+    };
+    // The vjp gives the value, then the derivative by the element and by each float captured:
+    // those by differentiated inputs are kept, in order.
+    let mut pattern = vec![quote!(#value)];
+    let mut kept = Vec::new();
+    for (_, active) in function.map_inputs(receiver, captures) {
+        if active {
+            let part = Ident::new(&format!("derivative{}", kept.len()), located);
+            pattern.push(quote!(#part));
+            kept.push(part);
+        } else {
+            pattern.push(quote!(_));
+        }
+    }
+    let receiver = argument(function, types, receiver);
+    let private = crate::naming::private(span);
+    let ty = stmt.annotation.as_ref().map(|ty| quote!(: (#ty, _)));
+    quote_spanned! {span=>
+        let (#name, #derivative) #ty = #private::array::mapv_with_derivatives(
+            #receiver,
+            |#element| {
+                let (#(#pattern),*) = #vjp(#element, #(#args,)* #one);
+                (#value, [#(#kept),*])
+            },
+        );
+    }
+}
+
 /// The forward expression of one operation. Arrays are borrowed, so every SSA value can be used
 /// any number of times.
 fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> TokenStream {
@@ -1110,6 +1179,7 @@ fn forward_expr(function: &Function, types: &TypeTable, op: &Op, span: Span) -> 
             helper,
             receiver,
             captures,
+            ..
         } => {
             let receiver = o(receiver);
             if captures.is_empty() {

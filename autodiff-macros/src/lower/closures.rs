@@ -4,9 +4,11 @@
 //! In: the closure (or function path) `mapv` is given. Out: an [`Op::Map`] of the receiver, and
 //! the closure's body as a function of its own, `<f>_closure<k>(v, captured..)`, which the crate
 //! root differentiates by the same pipeline (so a closure body may be anything a `#[grad]` body
-//! may be). The
-//! forward calls it per element; the reverse sweep calls its `_vjp` per element, in one pass
-//! over the array, with no tape and no boxed closure.
+//! may be). Where the gradient needs the map, the forward calls its `_vjp` with seed one per
+//! element, in one pass over the array that makes the values and an array of the derivatives
+//! (by the element and by each differentiated float captured), which the reverse sweep
+//! multiplies the cotangent by; elsewhere the forward calls the function itself. No tape, no
+//! boxed closure.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -180,12 +182,58 @@ impl Lowerer<'_> {
                 helper,
                 receiver,
                 captures,
+                float: Box::new(self.float.clone()),
+                // Set below, named after the map's variable.
+                derivative: crate::ssa::VarId(usize::MAX),
             },
             hint,
             annotation,
             span,
         );
+        // The array of the closure's derivatives (`p_derivative`), bound by the same statement
+        // where the reverse sweep reads it; its type is set once activity says how many inputs
+        // are differentiated (`type_map_derivatives`).
+        let name = format!("{}_derivative", self.function.var(var).name);
+        let name = self.names.fresh(&name, span);
+        let slot = self.types.unknown();
+        let new = self.new_var(name, false, slot);
+        if let Some(crate::ssa::Stmt::Let(crate::ssa::Let {
+            op: Op::Map { derivative, .. },
+            ..
+        })) = self.stmts.last_mut()
+        {
+            *derivative = new;
+        }
         Some(Operand::Var(var))
+    }
+}
+
+/// The type of each map's array of derivatives ([`Op::Map`]): `[F; K]` per element of the
+/// mapped array's shape, `K` the number of the closure's inputs that are differentiated. After
+/// activity analysis, which decides `K`.
+pub fn type_map_derivatives(function: &crate::ssa::Function, types: &mut crate::types::Types) {
+    for stmt in function.body.lets() {
+        if let Op::Map {
+            receiver,
+            captures,
+            float,
+            derivative,
+            ..
+        } = &stmt.op
+        {
+            let k = function
+                .map_inputs(receiver, captures)
+                .iter()
+                .filter(|(_, active)| *active)
+                .count();
+            let Some((_, rank)) = types.as_ndarray(function.var(stmt.var).ty) else {
+                continue;
+            };
+            let float = types.written(float);
+            let element = types.array(float, k);
+            let array = types.ndarray(element, rank);
+            types.unify(function.var(*derivative).ty, array);
+        }
     }
 }
 

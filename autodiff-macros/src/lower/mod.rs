@@ -23,6 +23,8 @@ mod control;
 mod invariants;
 mod jumps;
 
+pub use closures::type_map_derivatives;
+
 pub struct Lowered {
     pub function: Function,
     pub types: Types,

@@ -121,10 +121,11 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
         }
         Op::Store { base, index, value } => return store_rule(cx, stmt, base, index, value),
         Op::Map {
-            helper,
             receiver,
             captures,
-        } => return map_rule(cx, stmt, helper, receiver, captures),
+            derivative,
+            ..
+        } => return map_rule(cx, stmt, receiver, captures, *derivative),
         Op::Push { base, value } => {
             // The last element's cotangent goes to `value`; the rest is `base`'s.
             let bar = cx.bar(stmt.var);
@@ -317,35 +318,46 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
     }
 }
 
-/// `y = x.mapv(|v| ..)`: the closure's function's vjp per element, in one [`zip_pass`] that
-/// writes each element's cotangent over `bar_y` and sums the captured floats' cotangents.
+/// `y = x.mapv(|v| ..)`: the cotangent times the closure's derivatives, which the forward half
+/// kept (per element, one by each differentiated input: the element, each differentiated float
+/// the closure captures), in one [`zip_pass`] that writes the element's cotangent over `bar_y`
+/// and sums the captured floats' cotangents. The closure's forward does not run again.
 fn map_rule(
     cx: &mut Cx,
     stmt: &Let,
-    helper: &Ident,
     receiver: &Operand,
     captures: &[crate::ssa::Capture],
+    derivative: VarId,
 ) {
     let located = Span::mixed_site().located_at(stmt.span);
-    let element = Ident::new("element", located);
-    let vjp = quote::format_ident!("{}_vjp", helper);
-    let args: Vec<TokenStream> = captures.iter().map(|c| cx.primal(&c.value)).collect();
-    let floats: Vec<&Operand> = captures
-        .iter()
-        .filter(|c| c.float)
-        .map(|c| &c.value)
+    let inputs = cx.function.map_inputs(receiver, captures);
+    // The element's derivatives, one by each differentiated input, in order.
+    let parts: Vec<Ident> = (0..inputs.iter().filter(|(_, active)| *active).count())
+        .map(|i| Ident::new(&format!("derivative{i}"), located))
         .collect();
-    let producers = vec![cx.argument(receiver)];
-    zip_pass(
-        cx,
-        stmt,
-        receiver,
-        (producers, vec![quote!(&#element)]),
-        // The vjp gives the value first.
-        &[quote!(_)],
-        |cotangent| quote!(#vjp(#element, #(#args,)* #cotangent)),
-        &floats,
-    );
+    let floats: Vec<&Operand> = inputs
+        .iter()
+        .skip(1)
+        .filter(|(_, active)| *active)
+        .map(|(input, _)| *input)
+        .collect();
+    let receiver_active = inputs[0].1;
+    let producers = vec![cx.argument(&Operand::Var(derivative))];
+    let params = vec![quote!(&[#(#parts),*])];
+    // Each input's part of the element's cotangent, `cotangent · derivative`; for a receiver
+    // not differentiated, the cotangent itself, written back unchanged.
+    let call = |cotangent: TokenStream| {
+        let products = parts.iter().map(|part| quote!(#cotangent * #part));
+        let mut values: Vec<TokenStream> = products.collect();
+        if !receiver_active {
+            values.insert(0, cotangent.clone());
+        }
+        match values.as_slice() {
+            [single] => single.clone(),
+            many => quote!((#(#many),*)),
+        }
+    };
+    zip_pass(cx, stmt, receiver, (producers, params), &[], call, &floats);
 }
 
 /// The one pass over the elements both [`map_rule`] and [`elementwise_rule`] end in:
@@ -382,13 +394,26 @@ fn zip_pass(
         let sum = Ident::new(&format!("sum{i}"), located);
         let part = Ident::new(&format!("part{i}"), located);
         let private = crate::naming::private(span);
-        let zero = match scalar {
-            Operand::Var(v) => cx.types.of(*v).zero.clone(),
-            Operand::Const(_) => None,
-        }
-        .unwrap_or_else(|| quote!(<_ as #private::Zero>::zero()));
+        let (zero, concrete) = match scalar {
+            Operand::Var(v) => {
+                let ty = cx.types.of(*v);
+                let concrete = ty.written.as_ref().is_some_and(|written| {
+                    let written = written.to_string();
+                    let written = written.trim_start_matches('&').trim();
+                    written == "f64" || written == "f32"
+                });
+                (ty.zero.clone(), concrete)
+            }
+            Operand::Const(_) => (None, false),
+        };
+        let zero = zero.unwrap_or_else(|| quote!(<_ as #private::Zero>::zero()));
         declared.push(quote!(let mut #sum = #zero;));
-        sums.push(quote!(#sum += #part;));
+        // A float type parameter: `num_traits::Float` gives it `+` but not `+=`.
+        sums.push(if concrete {
+            quote!(#sum += #part;)
+        } else {
+            quote!(#sum = #sum + #part;)
+        });
         pattern.push(quote!(#part));
         outputs.push(quote!(#sum));
         active.push(scalar);
