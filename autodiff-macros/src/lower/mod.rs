@@ -18,9 +18,12 @@ use crate::primitives::{self, Arg, Output, Syntax};
 use crate::ssa::{BinOp, Body, Function, Let, Op, Operand, Param, Stmt, Var, VarId};
 use crate::types::{Slot, Types};
 
+mod beside;
 mod closures;
 mod control;
 mod jumps;
+
+pub use beside::add_beside;
 
 pub struct Lowered {
     pub function: Function,
@@ -75,6 +78,7 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
             },
             callees: Default::default(),
             closures: Vec::new(),
+            beside: Default::default(),
         },
         types: Types::default(),
         env: HashMap::new(),
