@@ -151,6 +151,7 @@ fn companions(input: &input::Input, errors: &mut Errors) -> (ssa::Function, Toke
     lower::type_active_calls(&function, &mut types);
     lower::type_loop_indices(&function, &mut types);
     lower::type_map_derivatives(&function, &mut types);
+    lower::add_beside(&mut function, &mut types, &mut names);
     lower::carry_invariants(&mut function, &mut types, &mut names);
     let table = analysis::resolve_types(&function, &mut types);
     analysis::validate(&function, &table, errors);

@@ -29,6 +29,23 @@
 //!
 //! `sin_pullback(x, bar)`, `exp_pullback(y, bar)`, `sum_axis_pullback(&a_dim, Axis(k), bar)`,
 //! `mul_pullback_lhs(&a_dim, b, bar)`, `dot_pullback_rhs(a, b, &bar)`.
+//!
+//! # A value kept beside the result
+//!
+//! A float method whose derivative is another method of the same input, which costs little
+//! more computed together with the result than alone, names it in its row: `beside(cos)` for
+//! `sin` (LLVM makes `x.sin()` and `x.cos()` one `sincos` call, as `f64::sin_cos` is). Where
+//! the input is differentiated and the reverse sweep would have to keep it (it is not a
+//! parameter, nor a value the sweep computes again, such as `x[i]`), the forward sweep also
+//! binds that method of the same input (`let s_1_cos = s_1.cos();`, or the body's own
+//! `s.cos()` where it computes one; [`Function::beside`]), and the reverse sweep keeps it
+//! instead of the input and calls `<name>_pullback_from_<beside>(value beside, bar)`:
+//! `sin_pullback_from_cos(s_1_cos, bar)`, no `cos` in the sweep. Otherwise (an input the sweep
+//! has anyway; an array, whose `x.sin()` is a pass of its own; a constant) the row's pullback
+//! reads what it says. Where another pullback reads the input too, the sweep keeps both (one
+//! float more, one libm call less).
+//!
+//! [`Function::beside`]: crate::ssa::Function::beside
 
 /// What an argument is, for differentiation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -170,6 +187,10 @@ pub struct Primitive {
     /// `x.mean().unwrap()`, `.expect("..")`.
     pub fallible: bool,
     pub pullback: Pullback,
+    /// The float method of the same inputs the forward sweep computes beside the result for
+    /// the reverse sweep, where that spares keeping an input (`cos` beside `sin`; see the
+    /// module's documentation).
+    pub beside: Option<&'static str>,
 }
 
 impl Primitive {
@@ -249,9 +270,19 @@ macro_rules! flag_is {
     };
 }
 
+/// `Primitive::beside` from the row's `beside(method)`, if it has one.
+macro_rules! beside {
+    () => {
+        None
+    };
+    ($beside:ident) => {
+        Some(stringify!($beside))
+    };
+}
+
 macro_rules! table {
     ($($name:ident: $syntax:ident($($arg:ident),*) -> $output:ident $($flag:ident)*
-        => $kind:ident $(($($rule:tt)*))?;)*) => {
+        => $kind:ident $(($($rule:tt)*))? $(beside($beside:ident))?;)*) => {
         /// Every primitive the body of a `#[grad]` function may use.
         pub static PRIMITIVES: &[Primitive] = &[
             $(Primitive {
@@ -263,17 +294,20 @@ macro_rules! table {
                 elementwise: flag!(elementwise $($flag)*),
                 fallible: flag!(fallible $($flag)*),
                 pullback: pullback!($kind $(($($rule)*))?),
+                beside: beside!($($beside)?),
             },)*
         ];
     };
 }
 
 // Each row: `name: how it is written(arguments after a receiver) -> result => pullback`, the
-// pullback's reads one per input (receiver first), then `; output` if it reads the output. A
-// float method marked `elementwise` is one ndarray 0.16 has on float arrays too.
+// pullback's reads one per input (receiver first), then `; output` if it reads the output, and
+// `beside(method)` where the forward computes that method of the same input for the pullback
+// instead of keeping the input. A float method marked `elementwise` is one ndarray 0.16 has on
+// float arrays too.
 table! {
-    sin: FloatMethod() -> SameAsFirst elementwise => pullback(Value);
-    cos: FloatMethod() -> SameAsFirst elementwise => pullback(Value);
+    sin: FloatMethod() -> SameAsFirst elementwise => pullback(Value) beside(cos);
+    cos: FloatMethod() -> SameAsFirst elementwise => pullback(Value) beside(sin);
     tan: FloatMethod() -> SameAsFirst elementwise => pullback(Nothing; output);
     asin: FloatMethod() -> SameAsFirst => pullback(Value);
     acos: FloatMethod() -> SameAsFirst => pullback(Value);
@@ -568,6 +602,24 @@ mod tests {
                 "{name}: a constant has no pullback"
             );
         }
+    }
+
+    /// A value kept beside a result is a float method of the same arguments and result type,
+    /// of a float method whose pullback is one function.
+    #[test]
+    fn a_value_beside_is_a_float_method_of_the_same_inputs() {
+        let mut rows = 0;
+        for p in PRIMITIVES {
+            let Some(beside) = p.beside else { continue };
+            rows += 1;
+            let other = lookup(beside, p.syntax)
+                .unwrap_or_else(|| panic!("{}: `{beside}` is a row", p.name));
+            assert_eq!(p.syntax, FloatMethod, "{}", p.name);
+            assert_eq!(other.args, p.args, "{}: the same arguments", p.name);
+            assert_eq!(other.output, p.output, "{}: the same result type", p.name);
+            assert!(matches!(p.pullback, Pullback::One(_)), "{}", p.name);
+        }
+        assert_eq!(rows, 2, "sin and cos");
     }
 
     #[test]

@@ -649,6 +649,21 @@ pub struct Function {
     /// Loop-invariant values carried out of their loop (`lower::invariants`): each value, and
     /// the variable holding it after the loop, which the reverse sweep reads in its place.
     pub invariants: std::collections::HashMap<VarId, VarId>,
+    /// For a float method whose row names a value kept beside it
+    /// ([`Primitive::beside`]) and whose input is differentiated: that value, which the reverse
+    /// sweep reads instead of the input where it would otherwise keep the input. Unread, it is
+    /// not computed (liveness).
+    pub beside: std::collections::BTreeMap<VarId, Beside>,
+}
+
+/// The value kept beside a result ([`Function::beside`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Beside {
+    pub var: VarId,
+    /// Bound by a `let` added right after the result's (`let s_1_cos = s_1.cos();` after
+    /// `let t2 = s_1.sin();`), which only the reverse sweep reads; not added where the body
+    /// computes that value itself (`s.cos()` written beside `s.sin()`).
+    pub added: bool,
 }
 
 /// The functions one caller calls, each reached through an alias the caller declares beside

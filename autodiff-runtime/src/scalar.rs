@@ -22,6 +22,11 @@
 //! assert_eq!(exp_pullback(x.exp(), bar_y), bar_y * x.exp());
 //! ```
 //!
+//! Where the reverse sweep would have to keep the input of `sin` or `cos` (it is computed in a
+//! loop, not read from a parameter), the forward sweep computes the other one beside it, which
+//! costs little more (one `sincos`), and keeps that instead: the sweep then calls
+//! [`sin_pullback_from_cos`]`(cos_x, bar_y)` or [`cos_pullback_from_sin`]`(sin_x, bar_y)`.
+//!
 //! A derivative with a quotient is written as the cotangent times a quotient that does not
 //! depend on it (`bar_y · (2y)⁻¹` for `sqrt`, not `bar_y / 2y`; `bar · (x / h)` for `hypot`):
 //! the division can then start as soon as the forward values exist and overlap the rest of the
@@ -98,6 +103,25 @@ unary_pullbacks! {
     /// assert_eq!(autodiff_runtime::scalar::cos_pullback(x, 2.0), -2.0);
     /// ```
     cos_pullback(x, bar_y) = -(bar_y * x.sin());
+    /// Pullback of `x.sin()` from `cos x`, which the forward sweep computed beside `sin x` (one
+    /// `sincos`) where it would otherwise keep `x`: `bar_y · cos x`, the same bits as
+    /// [`sin_pullback`].
+    ///
+    /// ```
+    /// use autodiff_runtime::scalar::{sin_pullback, sin_pullback_from_cos};
+    /// let x = 0.7_f64;
+    /// assert_eq!(sin_pullback_from_cos(x.cos(), 3.0), sin_pullback(x, 3.0));
+    /// ```
+    sin_pullback_from_cos(cos_x, bar_y) = bar_y * cos_x;
+    /// Pullback of `x.cos()` from `sin x`, which the forward sweep computed beside `cos x`:
+    /// `−bar_y · sin x`, the same bits as [`cos_pullback`].
+    ///
+    /// ```
+    /// use autodiff_runtime::scalar::{cos_pullback, cos_pullback_from_sin};
+    /// let x = 0.7_f64;
+    /// assert_eq!(cos_pullback_from_sin(x.sin(), 3.0), cos_pullback(x, 3.0));
+    /// ```
+    cos_pullback_from_sin(sin_x, bar_y) = -(bar_y * sin_x);
     /// Pullback of `x.tan()`: `bar_y · (1 + y²)`.
     ///
     /// ```

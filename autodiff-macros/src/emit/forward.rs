@@ -212,7 +212,15 @@ impl Forward<'_> {
         for stmt in &body.stmts {
             match stmt {
                 Stmt::Let(stmt) => {
-                    if self.reverse.live[stmt.var.0] {
+                    // A value beside a result (`cos x` beside `sin x`) is only for the records,
+                    // which a checkpointed loop's body does not build here.
+                    let unrecorded = !self.recording.get()
+                        && self
+                            .function
+                            .beside
+                            .values()
+                            .any(|b| b.added && b.var == stmt.var);
+                    if self.reverse.live[stmt.var.0] && !unrecorded {
                         out.push(self.let_stmt(stmt));
                         out.extend(self.shape(stmt.var));
                     }

@@ -18,12 +18,14 @@ use crate::primitives::{self, Arg, Output, Syntax};
 use crate::ssa::{BinOp, Body, Function, Let, Op, Operand, Param, Stmt, Var, VarId};
 use crate::types::{Slot, Types};
 
+mod beside;
 mod closures;
 mod control;
 mod invariants;
 mod jumps;
 
 pub use closures::type_map_derivatives;
+pub use beside::add_beside;
 
 pub struct Lowered {
     pub function: Function,
@@ -81,6 +83,7 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
             callees: Default::default(),
             closures: Vec::new(),
             invariants: Default::default(),
+            beside: Default::default(),
         },
         types: Types::default(),
         env: HashMap::new(),

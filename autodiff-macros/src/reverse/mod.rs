@@ -331,6 +331,23 @@ impl Cx<'_> {
         }
     }
 
+    /// Whether the reverse sweep has `operand` without keeping it for this read: a constant, a
+    /// parameter, a recomputed loop index, or a value [`Cx::recompute`] computes again (`x[i]`).
+    /// Reads nothing.
+    pub fn at_hand(&mut self, operand: &Operand) -> bool {
+        let Operand::Var(v) = operand else {
+            return true;
+        };
+        if self.function.params.iter().any(|p| p.var == *v) || self.recomputed_indices.contains(v) {
+            return true;
+        }
+        let before = (self.reads.clone(), self.last_read.clone());
+        let scope = self.scope(*v);
+        let found = self.recompute(*v, 0, scope).is_some();
+        (self.reads, self.last_read) = before;
+        found
+    }
+
     /// A value of an `if`'s arm or a loop's iteration computed again where the reverse sweep
     /// reads it, instead of kept in a record, where that is one cheap operation on what the
     /// sweep has anyway: an element of a parameter (`x[i]`; also an array of a list parameter,

@@ -575,8 +575,50 @@ fn primitive(cx: &mut Cx, stmt: &Let, prim: &Primitive, operands: &[&Operand]) {
     if prim.syntax == primitives::Syntax::FloatMethod && cx.is_array(operands[0]) {
         return elementwise_rule(cx, stmt, prim, &inputs);
     }
+    if beside_rule(cx, stmt, prim, &inputs) {
+        return;
+    }
     let module = prim.syntax.module();
     pullback_rule(cx, stmt, module, prim.name, &prim.pullback, &inputs);
+}
+
+/// The rule of a row with a value the forward computed beside the result (`s_1_cos` beside
+/// `t2 = s_1.sin()`, [`Function::beside`](crate::ssa::Function::beside)), where the sweep would
+/// otherwise keep an input the pullback reads: `<name>_pullback_from_<beside>(value, bar)`,
+/// which reads that value alone. False, writing nothing, where there is no such value or the
+/// sweep has the inputs anyway (a parameter, `x[i]`): the row's own pullback then keeps nothing.
+fn beside_rule(cx: &mut Cx, stmt: &Let, prim: &Primitive, inputs: &[(&Operand, Arg)]) -> bool {
+    let (Some(beside), Some(value), Pullback::One(reads)) = (
+        prim.beside,
+        cx.function.beside.get(&stmt.var),
+        &prim.pullback,
+    ) else {
+        return false;
+    };
+    let kept = inputs
+        .iter()
+        .zip(reads.inputs)
+        .any(|((operand, _), read)| *read == Read::Value && !cx.at_hand(operand));
+    if !kept {
+        return false;
+    }
+    let bar = cx.bar(stmt.var);
+    let value = cx.primal(&Operand::Var(value.var));
+    let function = format!("{}_pullback_from_{beside}", prim.name);
+    let call = pullback_call(
+        stmt.span,
+        prim.syntax.module(),
+        &function,
+        vec![value],
+        quote!(#bar),
+    );
+    let floats: Vec<&Operand> = inputs
+        .iter()
+        .filter(|(_, kind)| *kind == Arg::Float)
+        .map(|(operand, _)| *operand)
+        .collect();
+    distribute(cx, &floats, call, stmt.span);
+    true
 }
 
 /// The rule of a float method applied to each element of an array (`x.exp()`, `x.powf(p)`):

@@ -305,3 +305,35 @@ snapshot!(
         0.5 * k * stretch * stretch + p.1[1] * x
     }
 );
+
+// `sin` and `cos` of a value the reverse sweep would have to keep: the forward computes the
+// other one beside it (one `sincos`) and the record keeps that instead of the input
+// (`RecurrenceLoop0 { t2, s_1_cos }`); `x[i].cos()` reads its input again from `x`, keeping
+// nothing.
+snapshot!(
+    sin_keeps_cos_in_a_loop,
+    "",
+    fn recurrence(x: &[f64], s0: f64) -> f64 {
+        let mut s = s0;
+        for i in 0..x.len() {
+            s = s.sin() * x[i] + x[i].cos();
+        }
+        s
+    }
+);
+
+// Where the body computes both `t.cos()` and `t.sin()`, each is the other's value beside: no
+// statement is added. `k.sin()` of a constant (`wrt(x)`) stays a plain `sin`.
+snapshot!(
+    sin_and_cos_written_together,
+    "wrt(x)",
+    fn rotate(x: &[f64], k: f64) -> f64 {
+        let mut y = 0.0;
+        for i in 0..x.len() {
+            let t = x[i] * y + k.sin();
+            let (c, s) = (t.cos(), t.sin());
+            y = c * x[i] - s;
+        }
+        y
+    }
+);
