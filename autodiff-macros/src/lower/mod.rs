@@ -24,8 +24,8 @@ mod control;
 mod invariants;
 mod jumps;
 
-pub use closures::type_map_derivatives;
 pub use beside::add_beside;
+pub use closures::type_map_derivatives;
 
 pub struct Lowered {
     pub function: Function,
