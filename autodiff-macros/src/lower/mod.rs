@@ -1976,6 +1976,12 @@ impl Lowerer<'_> {
             (Operand::Const(a), Operand::Const(p)) => a.to_string() == p.to_string(),
             _ => false,
         };
+        // A parameter's element the reverse sweep reads again from the parameter, keeping
+        // nothing, and each read's cotangent goes straight into the parameter's: read once, the
+        // contributions would add up in a temporary first, which costs more where the sweep
+        // updates neighbouring elements (Rosenbrock's `bar_x[i]`, `bar_x[i + 1]`: LLVM pairs
+        // the two stores, and the next iteration's load overlaps them half).
+        let param = self.function.params.iter().any(|p| p.var == *b);
         // Only the last statements: the search stays linear in the body's length.
         for stmt in self.stmts.iter().rev().take(64) {
             let Stmt::Let(l) = stmt else { continue };
@@ -1986,7 +1992,7 @@ impl Lowerer<'_> {
                 Op::Index {
                     base: Operand::Var(other),
                     index,
-                } if other == b && same(index) && !self.function.var(l.var).borrowed => {
+                } if other == b && same(index) && !self.function.var(l.var).borrowed && !param => {
                     return Some(Operand::Var(l.var));
                 }
                 _ => {}
