@@ -14,7 +14,8 @@
 #![allow(
     clippy::needless_range_loop,
     clippy::useless_vec,
-    reason = "the #[grad] functions spell out the loops and the local arrays under test"
+    clippy::explicit_counter_loop,
+    reason = "the #[grad] functions spell out the loops, counters and local arrays under test"
 )]
 
 mod common;
@@ -117,6 +118,12 @@ fn counters(w: &[f64], step: usize) -> f64 {
         s += w[m as usize] * w[i + 1];
         m += 3;
     }
+    // A counter of another type than its loop's index: computed as `(i as usize) * 1 + 4`.
+    let mut u: usize = 4;
+    for i in 0..3i32 {
+        s += w[u] * (i as f64 + 0.5);
+        u += 1;
+    }
     s
 }
 
@@ -162,6 +169,22 @@ fn invariants_of_while_loops_and_early_exits() {
             &grad,
         );
     }
+}
+
+/// A stored literal read back is not forwarded (`(0.5).exp()` would be ambiguous); the gradient
+/// with respect to `x` only goes through `x`.
+#[grad]
+fn stored_literal(x: f64) -> f64 {
+    let mut w = [x, 0.0];
+    w[1] = 0.5;
+    x * w[1].exp() + w[0].sqrt()
+}
+
+#[test]
+fn a_stored_literal_read_back() {
+    let (_, bar_x) = stored_literal_grad(0.7);
+    let exact = 0.5_f64.exp() + 0.5 / 0.7_f64.sqrt();
+    assert!((bar_x - exact).abs() < 1e-15, "{bar_x} against {exact}");
 }
 
 /// An element read twice is read once; an element just stored is the value stored; a local

@@ -26,6 +26,7 @@ mod jumps;
 
 pub use beside::add_beside;
 pub use closures::type_map_derivatives;
+pub use invariants::carry_invariants;
 
 pub struct Lowered {
     pub function: Function,
@@ -54,8 +55,6 @@ pub fn type_active_calls(function: &Function, types: &mut Types) {
 /// A loop index whose type nothing wrote (`for j in (0..=N3).step_by(2)`, `N3` a `const` the
 /// macro cannot see) is a `usize`, not the `i32` an integer literal defaults to: the records that
 /// keep it then agree with the loop rustc infers.
-pub use invariants::carry_invariants;
-
 pub fn type_loop_indices(function: &Function, types: &mut Types) {
     for stmt in function.body.compounds() {
         if let Stmt::Loop(looped) = stmt
@@ -1983,22 +1982,29 @@ impl Lowerer<'_> {
         // the two stores, and the next iteration's load overlaps them half).
         let param = self.function.params.iter().any(|p| p.var == *b);
         // Only the last statements: the search stays linear in the body's length.
-        for stmt in self.stmts.iter().rev().take(64) {
-            let Stmt::Let(l) = stmt else { continue };
+        let found = self.stmts.iter().rev().take(64).find_map(|stmt| {
+            let Stmt::Let(l) = stmt else { return None };
             match &l.op {
-                Op::Store { index, value, .. } if l.var == *b && same(index) => {
-                    return Some(value.clone());
-                }
+                Op::Store { index, value, .. } if l.var == *b && same(index) => Some(value.clone()),
                 Op::Index {
                     base: Operand::Var(other),
                     index,
-                } if other == b && same(index) && !self.function.var(l.var).borrowed && !param => {
-                    return Some(Operand::Var(l.var));
-                }
-                _ => {}
+                } if other == b && same(index) && !param => Some(Operand::Var(l.var)),
+                _ => None,
             }
+        });
+        // A variable only: a literal stored (`w[1] = 0.5`) has no type of its own to call a
+        // method on (`(0.5).exp()` is ambiguous), and an array (stored or read) moves.
+        match found {
+            Some(Operand::Var(v)) if self.is_copied_scalar(v) => Some(Operand::Var(v)),
+            _ => None,
         }
-        None
+    }
+
+    /// Whether `var` is a value a read copies: not an array of any kind, not a borrow.
+    fn is_copied_scalar(&mut self, var: VarId) -> bool {
+        let slot = self.function.var(var).ty;
+        !self.function.var(var).borrowed && !self.types.is_array(slot)
     }
 
     fn push(

@@ -348,8 +348,9 @@ impl Cx<'_> {
     /// A value of an `if`'s arm or a loop's iteration computed again where the reverse sweep
     /// reads it, instead of kept in a record, where that is one cheap operation on what the
     /// sweep has anyway: an element of a parameter (`x[i]`; also an array of a list parameter,
-    /// a borrow no record could hold), `+ - *` and `-`, a cast, of constants, recomputed loop
-    /// indices, values kept once for the whole call, and other such values, a few levels deep.
+    /// a borrow no record could hold; an element of a local array nothing changes after it is
+    /// made), `+ - *` and `-`, of constants, recomputed loop indices, values kept once for the
+    /// whole call, and other such values, a few levels deep.
     /// Same operations on the same values: the same bits. Operands defined in a body around
     /// the one `within`, where the value is read, are read where they are kept, once per run of
     /// that body; counters ([`counters`]) are computed from their loop's index.
@@ -483,7 +484,11 @@ impl Cx<'_> {
             }
         } else {
             let start = self.available(&range.start, depth, within)?;
-            quote!((#index - #start))
+            if start.to_string() == "0" {
+                quote!(#index)
+            } else {
+                quote!((#index - #start))
+            }
         };
         let types = (
             self.types
