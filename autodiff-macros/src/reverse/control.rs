@@ -6,7 +6,7 @@ use quote::quote;
 
 use super::{Cx, Raw, rules};
 use crate::analysis::Scope;
-use crate::ssa::{Adaptor, Body, If, Loop, Operand, Range, Stmt};
+use crate::ssa::{Adaptor, BinOp, Body, If, Let, Loop, Op, Operand, Range, Stmt};
 
 /// Appends the contributions of every statement of `body` whose cotangent is needed, last
 /// statement first.
@@ -66,6 +66,44 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
         .collect();
     if carried.is_empty() {
         return;
+    }
+    // Values the same in every iteration, whose rules read only what is defined outside the
+    // loop (an element read, `+ - *`, `-`: `xc[i]` inside `for j` of ADBench's GMM): their
+    // cotangents add up over the iterations, declared before the loop, and their rules run
+    // once, after it. The same for a checkpointed loop, so that its gradient is the plain
+    // loop's to the bit.
+    let invariants: Vec<&Let> = looped
+        .body
+        .stmts
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::Let(l)
+                if needed[l.var.0]
+                    && cx.function.var(l.var).active
+                    && !cx.types.of(l.var).array
+                    && !cx.fused.contains(&l.var)
+                    && matches!(
+                        l.op,
+                        Op::Index { .. }
+                            | Op::Binary(BinOp::Add | BinOp::Sub | BinOp::Mul, ..)
+                            | Op::Neg(_)
+                    )
+                    && l.op.operands().into_iter().all(|o| match o {
+                        Operand::Var(v) => {
+                            !crate::analysis::defined_within(&cx.scopes, *v, looped.records)
+                        }
+                        Operand::Const(_) => true,
+                    }) =>
+            {
+                Some(l)
+            }
+            _ => None,
+        })
+        .collect();
+    for l in &invariants {
+        cx.bar(l.var);
+        cx.fused.insert(l.var);
+        cx.summed.insert(l.var);
     }
     let saved = cx.enter();
     for c in &carried {
@@ -165,9 +203,17 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
         record: looped.records,
         keeps: keeps_records,
         index,
-        ensure: carried.iter().map(|c| c.after).collect(),
+        ensure: carried
+            .iter()
+            .map(|c| c.after)
+            .chain(invariants.iter().map(|l| l.var))
+            .collect(),
         body: body_raw,
     });
+    for l in invariants.iter().rev() {
+        cx.fused.remove(&l.var);
+        super::rules::rule(cx, l);
+    }
     for c in &carried {
         let bar = cx.bar(c.after);
         cx.add(&c.before, quote!(#bar));

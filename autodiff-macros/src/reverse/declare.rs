@@ -113,7 +113,11 @@ fn declare_outer(
     let mut targets = Vec::new();
     nested.targets(&mut targets);
     for target in targets {
-        if defined_within(cx, target, record) {
+        // A value the same in every iteration of this loop has its cotangent summed over them,
+        // declared before the loop (`control::loop_rule`).
+        let invariant = cx.summed.contains(&target)
+            && cx.scopes.get(&target) == Some(&crate::analysis::Scope::Loop(record));
+        if defined_within(cx, target, record) && !invariant {
             continue;
         }
         if let Some(tracked) = state.written.get_mut(&target) {

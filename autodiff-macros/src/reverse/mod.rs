@@ -246,6 +246,9 @@ pub(super) struct Cx<'a> {
     /// Statements whose adjoint the rule of a later statement wrote (`a[i] += e`: the read and
     /// the sum, reversed with the store).
     pub fused: std::collections::HashSet<VarId>,
+    /// Values the same in every iteration of their loop whose cotangents add up over the
+    /// iterations, declared before the loop (`control::loop_rule`).
+    pub summed: std::collections::HashSet<VarId>,
     /// How deep in `if`s and loops the rule being written is.
     pub depth: usize,
     /// Where the outermost `if` or loop being reversed goes in the function's sweep: reads
@@ -706,6 +709,7 @@ pub fn reverse(
         read_only,
         uses,
         fused: Default::default(),
+        summed: Default::default(),
         reads: BTreeSet::new(),
         last_read: HashMap::new(),
         dims: BTreeMap::new(),
