@@ -210,3 +210,44 @@ fn elements_read_again() {
     let (_, grad) = elements_grad(&x);
     check_f64("elements", elements, &x, &grad);
 }
+
+/// `x[0]`, the same in every iteration, has its cotangent summed over them and added once after
+/// the loop, if the loop ran: with no iteration, `x[0]` is never read (here it does not exist).
+#[grad(wrt(x))]
+fn around_first(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for j in 1..x.len() {
+        s += x[j] * x[0];
+    }
+    s
+}
+
+#[test]
+fn a_summed_invariant_of_a_loop_that_ran_no_iteration() {
+    let (value, grad) = around_first_grad(&[]);
+    assert_eq!((value, grad), (0.0, vec![]));
+    let (_, grad) = around_first_grad(&[2.0]);
+    assert_eq!(grad, vec![0.0]);
+    let x = [0.5, -1.5, 2.0, 0.25];
+    let (_, grad) = around_first_grad(&x);
+    check_f64("around_first", around_first, &x, &grad);
+}
+
+/// A loop that runs no iteration adds nothing, not `0 · ∞`: the factor `1 / c` is infinite.
+#[grad(wrt(x))]
+fn scaled_steps(x: f64, c: f64, n: usize) -> f64 {
+    let inv = 1.0 / c;
+    let mut s = x;
+    for _ in 0..n {
+        s += x * inv;
+    }
+    s
+}
+
+#[test]
+fn no_nan_from_a_loop_that_ran_no_iteration() {
+    let (value, grad) = scaled_steps_grad(1.0, 0.0, 0);
+    assert_eq!((value, grad), (1.0, 1.0));
+    let (_, grad) = scaled_steps_grad(1.0, 4.0, 3);
+    assert_eq!(grad, 1.75);
+}

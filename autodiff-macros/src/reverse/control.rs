@@ -76,6 +76,7 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
         .body
         .stmts
         .iter()
+        .filter(|_| looped.range.is_some())
         .filter_map(|s| match s {
             Stmt::Let(l)
                 if needed[l.var.0]
@@ -210,9 +211,27 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
             .collect(),
         body: body_raw,
     });
-    for l in invariants.iter().rev() {
-        cx.fused.remove(&l.var);
-        super::rules::rule(cx, l);
+    // The rules run once after the loop, if it ran an iteration (`for _ in (a..b).take(1)`):
+    // a loop that ran none read nothing (`x[k]` may be out of bounds) and its `0 · ∞` must not
+    // make a NaN.
+    if !invariants.is_empty()
+        && let Some(range) = &looped.range
+    {
+        let range = forward_range(range, |o| cx.primal(o));
+        let saved = cx.enter();
+        for l in invariants.iter().rev() {
+            cx.fused.remove(&l.var);
+            super::rules::rule(cx, l);
+        }
+        let body = cx.leave(saved);
+        cx.raw.push(Raw::Loop {
+            // No record: the guard keeps nothing (no loop has this variable for its record).
+            record: invariants[0].var,
+            keeps: false,
+            index: Some((None, quote!((#range).take(1)))),
+            ensure: Vec::new(),
+            body,
+        });
     }
     for c in &carried {
         let bar = cx.bar(c.after);
