@@ -21,7 +21,7 @@ pub fn stubs(input: &Input, names: &mut Names) -> TokenStream {
         gradients,
         ..
     } = &sig;
-    let rg = ResidualGenerics::new(input, &[], &[], false, names);
+    let rg = ResidualGenerics::new(input, &[], &[], &[], false, names);
     let (impl_generics, ty_generics, where_clause) = rg.generics.split_for_impl();
     let marker = rg.marker.as_ref().map(|(name, ty)| quote!(#name: #ty,));
     let param_names: Vec<Ident> = input.params.iter().map(|p| p.ident.clone()).collect();

@@ -155,10 +155,16 @@ impl Layout {
             .copied()
             .filter(|&i| !reverse.reads.contains(&param_var(i)))
             .collect();
+        let lent: Vec<usize> = stored
+            .iter()
+            .copied()
+            .filter(|&i| passed(param_var(i)))
+            .collect();
         let rg = ResidualGenerics::new(
             input,
             &stored,
             &unread,
+            &lent,
             calls.iter().any(|c| c.borrows),
             names,
         );
@@ -580,11 +586,13 @@ pub(super) struct ResidualGenerics {
 impl ResidualGenerics {
     /// `stored`: the parameters the residuals keep, or pass to callees whose residuals they
     /// keep; `unread`: those of them the residuals do not keep as fields (their lifetimes are
-    /// used by a marker).
+    /// used by a marker); `lent`: those passed to callees whose residuals borrow them, which
+    /// need the residuals' lifetime even where the residuals keep a copy (`&[f64; 3]`).
     pub fn new(
         input: &Input,
         stored: &[usize],
         unread: &[usize],
+        lent: &[usize],
         force_shared: bool,
         names: &mut Names,
     ) -> Self {
@@ -600,7 +608,7 @@ impl ResidualGenerics {
         let mut written: Vec<Lifetime> = Vec::new();
         for &i in stored {
             let ty = &input.params[i].ty;
-            if copied_reference(ty).is_some() {
+            if copied_reference(ty).is_some() && !lent.contains(&i) {
                 continue;
             }
             for lifetime in crate::generics::written_lifetimes(ty) {
