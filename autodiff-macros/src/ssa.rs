@@ -100,6 +100,17 @@ pub enum Operand {
     Const(TokenStream),
 }
 
+impl Operand {
+    /// The same variable, or the same constant as written (`i` and `i`, `0` and `0`).
+    pub fn same_as(&self, other: &Operand) -> bool {
+        match (self, other) {
+            (Operand::Var(a), Operand::Var(b)) => a == b,
+            (Operand::Const(a), Operand::Const(b)) => a.to_string() == b.to_string(),
+            _ => false,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinOp {
     Add,

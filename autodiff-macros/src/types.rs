@@ -465,11 +465,17 @@ impl Types {
     }
 }
 
-/// The names of Rust's primitive types.
+/// The names of Rust's primitive types; the integers are `[2..14]` ([`INTEGER_TYPES`]).
 pub const PRIMITIVE_TYPES: [&str; 17] = [
     "f32", "f64", "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128",
     "usize", "bool", "char", "str",
 ];
+
+/// The names of Rust's integer types.
+pub const INTEGER_TYPES: &[&str] = {
+    let (_, rest) = PRIMITIVE_TYPES.split_at(2);
+    rest.split_at(12).0
+};
 
 /// Floats, integers, `bool`, `char`, fixed-size arrays of them and references to those.
 fn is_plain_written(ty: &Type) -> bool {

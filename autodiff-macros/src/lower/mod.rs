@@ -1970,11 +1970,7 @@ impl Lowerer<'_> {
         if self.types.as_ndarray(slot).is_some() {
             return None;
         }
-        let same = |a: &Operand| match (a, position) {
-            (Operand::Var(a), Operand::Var(p)) => a == p,
-            (Operand::Const(a), Operand::Const(p)) => a.to_string() == p.to_string(),
-            _ => false,
-        };
+        let same = |a: &Operand| a.same_as(position);
         // A parameter's element the reverse sweep reads again from the parameter, keeping
         // nothing, and each read's cotangent goes straight into the parameter's: read once, the
         // contributions would add up in a temporary first, which costs more where the sweep
@@ -1982,7 +1978,8 @@ impl Lowerer<'_> {
         // the two stores, and the next iteration's load overlaps them half).
         let param = self.function.params.iter().any(|p| p.var == *b);
         // Only the last statements: the search stays linear in the body's length.
-        let found = self.stmts.iter().rev().take(64).find_map(|stmt| {
+        const RECENT: usize = 64;
+        let found = self.stmts.iter().rev().take(RECENT).find_map(|stmt| {
             let Stmt::Let(l) = stmt else { return None };
             match &l.op {
                 Op::Store { index, value, .. } if l.var == *b && same(index) => Some(value.clone()),

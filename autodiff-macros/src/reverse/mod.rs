@@ -593,9 +593,6 @@ fn counters<'a>(
     scopes: &HashMap<VarId, Scope>,
     defs: &HashMap<VarId, &'a Op>,
 ) -> HashMap<VarId, Counter<'a>> {
-    const INTEGERS: [&str; 12] = [
-        "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128",
-    ];
     let mut out = HashMap::new();
     for stmt in function.body.compounds() {
         let Stmt::Loop(looped) = stmt else { continue };
@@ -607,7 +604,7 @@ fn counters<'a>(
                 .of(carried.inside)
                 .written
                 .as_ref()
-                .is_some_and(|t| INTEGERS.contains(&t.to_string().as_str()));
+                .is_some_and(|t| crate::types::INTEGER_TYPES.contains(&t.to_string().as_str()));
             let Operand::Var(next) = &carried.next else {
                 continue;
             };

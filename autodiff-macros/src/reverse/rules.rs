@@ -485,11 +485,7 @@ fn element_update<'f>(
     let (Operand::Var(base), Operand::Var(sum)) = (base, value) else {
         return None;
     };
-    let same = |a: &Operand| match (a, index) {
-        (Operand::Var(a), Operand::Var(b)) => a == b,
-        (Operand::Const(a), Operand::Const(b)) => a.to_string() == b.to_string(),
-        _ => false,
-    };
+    let same = |a: &Operand| a.same_as(index);
     let is_element = |operand: &Operand| match operand {
         Operand::Var(read) if cx.uses.get(read) == Some(&1) => matches!(
             cx.defs.get(read),
