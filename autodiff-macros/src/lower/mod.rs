@@ -57,13 +57,26 @@ pub fn type_active_calls(function: &Function, types: &mut Types) {
 /// keep it then agree with the loop rustc infers.
 pub fn type_loop_indices(function: &Function, types: &mut Types) {
     for stmt in function.body.compounds() {
-        if let Stmt::Loop(looped) = stmt
-            && let Some(index) = looped.index
-        {
-            let slot = function.var(index).ty;
-            if types.determined(slot).is_none() {
-                let usize_ty: Type = syn::parse_quote!(usize);
-                let written = types.written(&usize_ty);
+        let Stmt::Loop(looped) = stmt else { continue };
+        // The index and the range's bounds have one type: where nothing wrote it (`let mut k =
+        // 0; while k < N4 { k += 1; for _ in 0..k { .. } }`), a `usize` for all of them, as
+        // rustc infers from `N4: usize`, where the records would otherwise say `i32`.
+        let mut slots: Vec<Slot> = looped
+            .index
+            .map(|i| function.var(i).ty)
+            .into_iter()
+            .collect();
+        if let Some(range) = &looped.range {
+            for bound in [&range.start, &range.end] {
+                if let Operand::Var(v) = bound {
+                    slots.push(function.var(*v).ty);
+                }
+            }
+        }
+        if !slots.is_empty() && slots.iter().all(|&slot| types.determined(slot).is_none()) {
+            let usize_ty: Type = syn::parse_quote!(usize);
+            let written = types.written(&usize_ty);
+            for slot in slots {
                 types.unify(slot, written);
             }
         }
