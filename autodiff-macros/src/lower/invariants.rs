@@ -53,15 +53,16 @@ fn walk(
                 if looped.checkpoint.is_some() {
                     continue;
                 }
-                let candidates: Vec<VarId> = looped
-                    .body
-                    .stmts
-                    .iter()
-                    .filter_map(|s| match s {
-                        Stmt::Let(l) if invariant(&l.op, looped.records, scopes) => Some(l.var),
-                        _ => None,
-                    })
-                    .collect();
+                // In order, so that a value of invariants is one too (`x[i].exp()`: `x[i]`, then
+                // its `exp`).
+                let mut candidates: Vec<VarId> = Vec::new();
+                for s in &looped.body.stmts {
+                    if let Stmt::Let(l) = s
+                        && invariant(&l.op, looped.records, scopes, &candidates)
+                    {
+                        candidates.push(l.var);
+                    }
+                }
                 for var in candidates {
                     let slot = function.var(var).ty;
                     if types.is_array(slot) {
@@ -98,14 +99,15 @@ fn walk(
 }
 
 /// Whether `op` gives the same value in every iteration of the loop whose record is `record`:
-/// a pure operation on operands all defined outside it.
-fn invariant(op: &Op, record: VarId, scopes: &HashMap<VarId, Scope>) -> bool {
+/// a pure operation on operands defined outside it or found the same in every iteration
+/// (`invariants`, defined before it in the loop's body).
+fn invariant(op: &Op, record: VarId, scopes: &HashMap<VarId, Scope>, invariants: &[VarId]) -> bool {
     let pure = matches!(
         op,
         Op::Index { .. } | Op::Binary(..) | Op::Neg(_) | Op::Method { .. } | Op::Cast(..)
     );
     pure && op.operands().into_iter().all(|operand| match operand {
-        Operand::Var(v) => !defined_within(scopes, *v, record),
+        Operand::Var(v) => !defined_within(scopes, *v, record) || invariants.contains(v),
         Operand::Const(_) => true,
     })
 }
