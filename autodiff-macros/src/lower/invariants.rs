@@ -101,7 +101,12 @@ fn walk(
 /// Whether `op` gives the same value in every iteration of the loop whose record is `record`:
 /// a pure operation on operands defined outside it or found the same in every iteration
 /// (`invariants`, defined before it in the loop's body).
-fn invariant(op: &Op, record: VarId, scopes: &HashMap<VarId, Scope>, invariants: &[VarId]) -> bool {
+pub fn invariant(
+    op: &Op,
+    record: VarId,
+    scopes: &HashMap<VarId, Scope>,
+    invariants: &[VarId],
+) -> bool {
     let pure = matches!(
         op,
         Op::Index { .. } | Op::Binary(..) | Op::Neg(_) | Op::Method { .. } | Op::Cast(..)

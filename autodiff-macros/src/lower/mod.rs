@@ -26,7 +26,7 @@ mod jumps;
 
 pub use beside::add_beside;
 pub use closures::type_map_derivatives;
-pub use invariants::carry_invariants;
+pub use invariants::{carry_invariants, invariant};
 
 pub struct Lowered {
     pub function: Function,

@@ -85,12 +85,7 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
                     && !cx.types.of(l.var).array
                     && !cx.fused.contains(&l.var)
                     && matches!(l.op, Op::Index { .. })
-                    && l.op.operands().into_iter().all(|o| match o {
-                        Operand::Var(v) => {
-                            !crate::analysis::defined_within(&cx.scopes, *v, looped.records)
-                        }
-                        Operand::Const(_) => true,
-                    }) =>
+                    && crate::lower::invariant(&l.op, looped.records, &cx.scopes, &[]) =>
             {
                 Some(l)
             }
