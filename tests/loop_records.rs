@@ -251,3 +251,42 @@ fn no_nan_from_a_loop_that_ran_no_iteration() {
     let (_, grad) = scaled_steps_grad(1.0, 4.0, 3);
     assert_eq!(grad, 1.75);
 }
+
+/// `a[k]`, an element of a local array the same in every iteration of `for j` while the loop
+/// stores into another (`c[j] = ..`), is read once before the loop, if it runs: with the loop
+/// empty and `k` out of bounds, nothing panics. `b[0]`, which the loop stores, is read in every
+/// iteration.
+#[grad(wrt(x))]
+fn local_reads(x: &[f64], k: usize, m: usize) -> f64 {
+    let mut a = vec![0.0; x.len()];
+    for i in 0..x.len() {
+        a[i] = x[i].sin();
+    }
+    let mut b = vec![1.0; 1];
+    let mut c = vec![0.0; m];
+    for j in 0..m {
+        c[j] = a[k] * x[j] + b[0];
+        b[0] *= x[j];
+    }
+    let mut s = 0.0;
+    for j in 0..m {
+        s += c[j] * c[j];
+    }
+    s
+}
+
+#[test]
+fn a_local_element_read_once_before_its_loop() {
+    let x = [0.5, -1.5, 2.0, 0.25];
+    let (value, grad) = local_reads_grad(&x, 7, 0);
+    assert_eq!((value, grad), (0.0, vec![0.0; 4]));
+    for (k, m) in [(0, 4), (2, 3), (3, 1)] {
+        let (_, grad) = local_reads_grad(&x, k, m);
+        check_f64(
+            &format!("local_reads k = {k}, m = {m}"),
+            |p: &[f64]| local_reads(p, k, m),
+            &x,
+            &grad,
+        );
+    }
+}

@@ -660,6 +660,10 @@ pub struct Function {
     /// Loop-invariant values carried out of their loop (`lower::invariants`): each value, and
     /// the variable holding it after the loop, which the reverse sweep reads in its place.
     pub invariants: std::collections::HashMap<VarId, VarId>,
+    /// Of those, the element reads the forward sweep takes once before their loop, if it runs
+    /// an iteration (`lower::invariants`): in the loop, the element would be read again in
+    /// every iteration, as a store to another array may change it for all rustc knows.
+    pub hoisted: std::collections::HashSet<VarId>,
     /// For a float method whose row names a value kept beside it
     /// ([`Primitive::beside`]) and whose input is differentiated: that value, which the reverse
     /// sweep reads instead of the input where it would otherwise keep the input. Unread, it is

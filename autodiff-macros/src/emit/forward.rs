@@ -16,7 +16,7 @@ use crate::input::Input;
 use crate::naming::Names;
 use crate::primitives::Arg;
 use crate::reverse::Reverse;
-use crate::ssa::{BinOp, Body, CmpOp, Function, If, Let, Loop, Op, Operand, Phi, Stmt};
+use crate::ssa::{BinOp, Body, Carried, CmpOp, Function, If, Let, Loop, Op, Operand, Phi, Stmt};
 
 /// `f_fwd`.
 pub(super) fn item(
@@ -54,6 +54,7 @@ pub(super) fn item(
         views: &views,
         ranges: Default::default(),
         recording: std::cell::Cell::new(true),
+        hoisted: Default::default(),
     };
     let mut forward = cx.flat_records();
     forward.extend(cx.body(&function.body));
@@ -149,6 +150,7 @@ pub(super) fn rerun(
         views: &views,
         ranges: Default::default(),
         recording: std::cell::Cell::new(true),
+        hoisted: Default::default(),
     };
     cx.rerun(looped)
 }
@@ -187,6 +189,7 @@ pub(super) fn checkpointed_reverse(
         views: &views,
         ranges: Default::default(),
         recording: std::cell::Cell::new(true),
+        hoisted: Default::default(),
     };
     cx.checkpointed_reverse(looped, body)
 }
@@ -203,6 +206,9 @@ struct Forward<'a> {
     /// Whether `if`s and loops build their records: not inside a checkpointed loop's body in
     /// the forward half (the reverse half runs it again, recording).
     recording: std::cell::Cell<bool>,
+    /// Element reads taken before their loop ([`Function::hoisted`]), each with the carried
+    /// variable that holds it in the loop.
+    hoisted: std::cell::RefCell<std::collections::HashMap<crate::ssa::VarId, crate::ssa::VarId>>,
 }
 
 impl Forward<'_> {
@@ -220,7 +226,11 @@ impl Forward<'_> {
                             .beside
                             .values()
                             .any(|b| b.added && b.var == stmt.var);
-                    if self.reverse.live[stmt.var.0] && !unrecorded {
+                    if let Some(seen) = self.hoisted.borrow().get(&stmt.var) {
+                        let name = &self.function.var(stmt.var).name;
+                        let seen = &self.function.var(*seen).name;
+                        out.push(quote_spanned!(stmt.span=> let #name = #seen;));
+                    } else if self.reverse.live[stmt.var.0] && !unrecorded {
                         out.push(self.let_stmt(stmt));
                         out.extend(self.shape(stmt.var));
                     }
@@ -480,6 +490,26 @@ impl Forward<'_> {
         if let Some(seen) = &seen {
             self.ranges.borrow_mut().push(seen.clone());
         }
+        // Element reads the same in every iteration, taken once before the loop.
+        let hoisted: Vec<(&Carried, &Let)> = match (segment, &range) {
+            (None, Some(_)) => looped
+                .carried
+                .iter()
+                .filter_map(|c| match c.next {
+                    Operand::Var(v) if function.hoisted.contains(&v) && live[v.0] => {
+                        looped.body.stmts.iter().find_map(|s| match s {
+                            Stmt::Let(l) if l.var == v => Some((c, l)),
+                            _ => None,
+                        })
+                    }
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (c, l) in &hoisted {
+            self.hoisted.borrow_mut().insert(l.var, c.inside);
+        }
         let recording = self.recording.get();
         // A checkpointed loop keeps its carried values; the reverse half records its body.
         let body_records = match segment {
@@ -489,6 +519,9 @@ impl Forward<'_> {
         self.recording.set(body_records);
         let body = self.body(&looped.body);
         self.recording.set(recording);
+        for (_, l) in &hoisted {
+            self.hoisted.borrow_mut().remove(&l.var);
+        }
         if seen.is_some() {
             self.ranges.borrow_mut().pop();
         }
@@ -520,6 +553,24 @@ impl Forward<'_> {
                 let before = self.moved(&c.before, c.after);
                 out.push(quote_spanned!(span=> let mut #inside = #before;));
             }
+        }
+        if let (false, Some(range)) = (hoisted.is_empty(), &range) {
+            // If the loop runs an iteration: a loop that runs none reads nothing (`xc[i]` may be
+            // out of bounds). The variable is the carry's, declared here where the reverse sweep
+            // does not read the value after the loop.
+            for (c, _) in &hoisted {
+                if !carried.iter().any(|d| std::ptr::eq(*d, *c)) {
+                    let inside = &function.var(c.inside).name;
+                    let before = operand(function, &c.before);
+                    out.push(quote_spanned!(span=> let mut #inside = #before;));
+                }
+            }
+            let reads = hoisted.iter().map(|(c, l)| {
+                let inside = &function.var(c.inside).name;
+                let value = forward_expr(function, self.types, &l.op, l.span);
+                quote_spanned!(l.span=> #inside = #value;)
+            });
+            out.push(quote_spanned!(span=> for _ in (#range).take(1) { #(#reads)* }));
         }
         let index = match looped.index {
             Some(index) if self.used(index) => {
@@ -616,7 +667,10 @@ impl Forward<'_> {
         }
         let updates: Vec<_> = carried
             .iter()
-            .filter(|c| !matches!(c.next, Operand::Var(v) if v == c.inside))
+            .filter(|c| {
+                !matches!(c.next, Operand::Var(v) if v == c.inside)
+                    && !hoisted.iter().any(|(h, _)| std::ptr::eq(*h, **c))
+            })
             .collect();
         let update = match updates.as_slice() {
             [] => quote!(),

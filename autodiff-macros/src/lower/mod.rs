@@ -95,6 +95,7 @@ pub fn lower(input: &Input, names: &mut Names, errors: &mut Errors) -> Lowered {
             callees: Default::default(),
             closures: Vec::new(),
             invariants: Default::default(),
+            hoisted: Default::default(),
             beside: Default::default(),
         },
         types: Types::default(),

@@ -217,6 +217,34 @@ snapshot!(
     }
 );
 
+// ADBench GMM's triangle: `xc[i]`, the same in every iteration of `for j` while the loop stores
+// into `qx`, read once before the loop (if it runs) and kept once per row; the counter computed
+// from the index; the cotangent of `xc[i]` summed over the row.
+snapshot!(
+    triangle,
+    "wrt(l, x)",
+    fn triangle(d: usize, l: &[f64], x: &[f64]) -> f64 {
+        let mut xc = vec![0.0; d];
+        let mut qx = vec![0.0; d];
+        for i in 0..d {
+            xc[i] = x[i] - 1.0;
+            qx[i] = xc[i];
+        }
+        let mut lparams = 0;
+        for i in 0..d {
+            for j in i + 1..d {
+                qx[j] += l[lparams] * xc[i];
+                lparams += 1;
+            }
+        }
+        let mut s = 0.0;
+        for i in 0..d {
+            s += qx[i] * qx[i];
+        }
+        s
+    }
+);
+
 // `#[checkpoint]`: the forward keeps the carried state per iteration; the reverse runs each
 // iteration again before reversing it.
 snapshot!(
