@@ -294,8 +294,8 @@ impl Cx<'_> {
         self.depth -= 1;
         let raw = std::mem::replace(&mut self.raw, saved.raw);
         let recips = std::mem::replace(&mut self.recips, saved.recips);
-        let mut reads = std::mem::replace(&mut self.reads_first, saved.reads_first)
-            .unwrap_or_default();
+        let mut reads =
+            std::mem::replace(&mut self.reads_first, saved.reads_first).unwrap_or_default();
         // Variables are numbered in the order the forward defines them.
         reads.sort_by_key(|(v, _)| *v);
         let mut body: Vec<Raw> = reads
