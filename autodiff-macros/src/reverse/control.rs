@@ -97,7 +97,7 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
         cx.fused.insert(l.var);
         cx.summed.insert(l.var);
     }
-    let saved = cx.enter();
+    let saved = cx.enter_loop();
     for c in &carried {
         let bar = cx.bar(c.after);
         cx.add(&c.next, quote!(#bar));

@@ -214,6 +214,7 @@ impl Raw {
 pub(super) struct Saved {
     raw: Vec<Raw>,
     recips: Vec<(VarId, Ident, TokenStream)>,
+    reads_first: Option<Vec<(VarId, TokenStream)>>,
 }
 
 pub(super) struct Cx<'a> {
@@ -229,6 +230,10 @@ pub(super) struct Cx<'a> {
     /// `let b_recip = b.recip();` for each divisor, written before the sweep (of the body being
     /// reversed).
     pub recips: Vec<(VarId, Ident, TokenStream)>,
+    /// In the reverse of a loop's iteration, the elements [`Cx::recompute`] reads again
+    /// (`let t3 = x[i];`), bound before the sweep of the iteration in the order the forward
+    /// read them (`None` outside a loop's body): see [`Cx::enter_loop`].
+    pub reads_first: Option<Vec<(VarId, TokenStream)>>,
     /// Where each variable is defined.
     pub scopes: HashMap<VarId, crate::analysis::Scope>,
     /// The operation binding each `let` variable.
@@ -266,7 +271,22 @@ impl Cx<'_> {
         Saved {
             raw: std::mem::take(&mut self.raw),
             recips: std::mem::take(&mut self.recips),
+            reads_first: self.reads_first.take(),
         }
+    }
+
+    /// Starts the reverse of a loop's body, whose element reads are bound first, in the
+    /// forward's order. Where they were written at each use, in the sweep's order, Rosenbrock's
+    /// reverse loop checked `x[i + 1]` before `x[i]`: LLVM's IndVarSimplify turns a bounds
+    /// check of `i` in `(0..n).rev()` into one test before the loop, but not one of `i + 1`
+    /// (the range's own counter), and with that check first, `x[i]`'s is implied and gone, so
+    /// one stayed in every iteration (1.12-1.14 x the hand-written loop, 1.06-1.08 without;
+    /// `BENCHMARKS.md`). Reading as the forward did gives LLVM the checks in the order it
+    /// already proved for the forward loop.
+    pub fn enter_loop(&mut self) -> Saved {
+        let saved = self.enter();
+        self.reads_first = Some(Vec::new());
+        saved
     }
 
     /// Ends the reverse of a nested body: its contributions, with its shared reciprocals first.
@@ -274,10 +294,22 @@ impl Cx<'_> {
         self.depth -= 1;
         let raw = std::mem::replace(&mut self.raw, saved.raw);
         let recips = std::mem::replace(&mut self.recips, saved.recips);
-        let mut body: Vec<Raw> = recips
+        let mut reads =
+            std::mem::replace(&mut self.reads_first, saved.reads_first).unwrap_or_default();
+        // Variables are numbered in the order the forward defines them.
+        reads.sort_by_key(|(v, _)| *v);
+        let mut body: Vec<Raw> = reads
             .into_iter()
-            .map(|(_, name, value)| Raw::Let { name, value })
+            .map(|(v, value)| Raw::Let {
+                name: self.function.var(v).name.clone(),
+                value,
+            })
             .collect();
+        body.extend(
+            recips
+                .into_iter()
+                .map(|(_, name, value)| Raw::Let { name, value }),
+        );
         body.extend(raw);
         body
     }
@@ -300,11 +332,15 @@ impl Cx<'_> {
     pub fn primal(&mut self, operand: &Operand) -> TokenStream {
         if let Operand::Var(v) = operand {
             let before = (self.reads.clone(), self.last_read.clone());
+            let bound = self.reads_first.as_ref().map(Vec::len);
             let scope = self.scope(*v);
             match self.recompute(*v, 0, scope) {
                 Some(tokens) => return tokens,
                 // Undo what a failed attempt read.
-                None => (self.reads, self.last_read) = before,
+                None => {
+                    (self.reads, self.last_read) = before;
+                    self.unbind_reads(bound);
+                }
             }
             // The same in every iteration of its loop: kept once, after the loop.
             if let Some(&after) = self.function.invariants.get(v) {
@@ -342,10 +378,19 @@ impl Cx<'_> {
             return true;
         }
         let before = (self.reads.clone(), self.last_read.clone());
+        let bound = self.reads_first.as_ref().map(Vec::len);
         let scope = self.scope(*v);
         let found = self.recompute(*v, 0, scope).is_some();
         (self.reads, self.last_read) = before;
+        self.unbind_reads(bound);
         found
+    }
+
+    /// Forgets the element reads bound since `bound` (the length of [`Cx::reads_first`] then).
+    fn unbind_reads(&mut self, bound: Option<usize>) {
+        if let (Some(reads), Some(len)) = (self.reads_first.as_mut(), bound) {
+            reads.truncate(len);
+        }
     }
 
     /// A value of an `if`'s arm or a loop's iteration computed again where the reverse sweep
@@ -387,6 +432,13 @@ impl Cx<'_> {
                 let base = self.primal(base);
                 if borrowed {
                     quote!((&#base[#index]))
+                } else if let Some(reads) = self.reads_first.as_mut() {
+                    // Read once where the iteration's reverse starts (see `enter_loop`).
+                    if !reads.iter().any(|(v, _)| *v == var) {
+                        reads.push((var, quote!(#base[#index])));
+                    }
+                    let name = &self.function.var(var).name;
+                    quote!(#name)
                 } else {
                     quote!(#base[#index])
                 }
@@ -713,6 +765,7 @@ pub fn reverse(
         bars: HashMap::new(),
         raw: Vec::new(),
         recips: Vec::new(),
+        reads_first: None,
         scopes,
         defs,
         recomputed_indices: function
