@@ -94,7 +94,7 @@ fn triangular_keeps_nothing_per_entry() {
 }
 
 /// Counters over a reversed range, an inclusive range, stepping down, by a step from outside
-/// the loop, and of another integer type than the index.
+/// the loop, of another integer type than the index, and stepped by 1 (read through windows).
 #[grad(wrt(w))]
 fn counters(w: &[f64], step: usize) -> f64 {
     let mut s = 0.0;
@@ -123,6 +123,18 @@ fn counters(w: &[f64], step: usize) -> f64 {
     for i in 0..3i32 {
         s += w[u] * (i as f64 + 0.5);
         u += 1;
+    }
+    // Counters stepped by 1 over a reversed inclusive range and a range not from 0: the
+    // elements at them are read through the window of the counter's values.
+    let mut r = 2;
+    for i in (1..=3).rev() {
+        s += w[r] * w[i];
+        r += 1;
+    }
+    let mut q = 5;
+    for i in 2..5 {
+        s += w[q] * w[q] * w[i];
+        q += 1;
     }
     s
 }

@@ -129,6 +129,7 @@ fn adjoints(stmts: &[Adjoint], cx: &Backward) -> Vec<TokenStream> {
                 let bar = &reverse.bars[target];
                 let place = match index {
                     Some(Part::Index(index)) => quote!(#bar[#index]),
+                    Some(Part::Window(window)) => window.of(&quote!(#bar)),
                     Some(Part::Field(i)) => {
                         let i = syn::Index::from(*i);
                         quote!(#bar.#i)

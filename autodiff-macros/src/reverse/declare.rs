@@ -276,7 +276,7 @@ fn scope(cx: &mut Cx, input: &Input, raw: Vec<Raw>, state: &mut State) -> Vec<Ad
                 }
                 let whole = match &index {
                     None => true,
-                    Some(Part::Index(_)) => lists_arrays(input, function, target),
+                    Some(Part::Index(_) | Part::Window(_)) => lists_arrays(input, function, target),
                     Some(Part::Field(_)) => false,
                 };
                 let mut how = if let Some(Part::Field(i)) = &index {
@@ -315,7 +315,7 @@ fn scope(cx: &mut Cx, input: &Input, raw: Vec<Raw>, state: &mut State) -> Vec<Ad
                             .ok()
                             .and_then(|i| i.base10_parse::<usize>().ok()),
                         Some(Part::Field(i)) => Some(*i),
-                        None => None,
+                        Some(Part::Window(_)) | None => None,
                     };
                     match (tracked.as_mut(), literal) {
                         (Some(indices), Some(i)) => {

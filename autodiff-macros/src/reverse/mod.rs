@@ -114,6 +114,29 @@ pub enum Part {
     Index(TokenStream),
     /// `bar.0`: a field of a tuple (from `p.0` or `let (a, b) = p;`).
     Field(usize),
+    /// `bar[start..][..len][at]`: an element at a counter's value ([`Cx::window`]).
+    Window(Window),
+}
+
+/// The values a counter takes over one run of its loop, `start..start + len`, and how many
+/// iterations came before the one being reversed, `at`: an element read at the counter in every
+/// iteration (`icf[lparams]` of ADBench GMM's triangle) is `icf[start..][..len][at]`. The
+/// window's bounds are the same in every iteration and `at < len` follows from the loop's range,
+/// so the optimiser checks the bounds once per run of the loop instead of once per iteration;
+/// the forward sweep read each of those elements, so the window is in bounds.
+#[derive(Clone, Debug)]
+pub struct Window {
+    pub start: TokenStream,
+    pub len: TokenStream,
+    pub at: TokenStream,
+}
+
+impl Window {
+    /// The element of `base`.
+    pub fn of(&self, base: &TokenStream) -> TokenStream {
+        let Window { start, len, at } = self;
+        quote!(#base[#start..][..#len][#at])
+    }
 }
 
 /// How a contribution is added into a declared cotangent.
@@ -422,25 +445,38 @@ impl Cx<'_> {
                 // differentiated, as the element read's own rule keeps it (`bar_w[k] += ..`
                 // reads `k`): a counter carried by a loop then costs one record, not two
                 // (`icf[lparams] * xc[i]` in ADBench's GMM).
-                let index = match self.available(index, depth, within) {
-                    Some(index) => index,
-                    None if self.function.var(*b).active && self.function.var(var).active => {
-                        self.primal(index)
-                    }
-                    None => return None,
+                let window = if borrowed {
+                    None
+                } else {
+                    self.window(var, base, index)
                 };
-                let base = self.primal(base);
+                let element = match window {
+                    Some(window) => window.of(&self.primal(base)),
+                    None => {
+                        let index = match self.available(index, depth, within) {
+                            Some(index) => index,
+                            None if self.function.var(*b).active
+                                && self.function.var(var).active =>
+                            {
+                                self.primal(index)
+                            }
+                            None => return None,
+                        };
+                        let base = self.primal(base);
+                        quote!(#base[#index])
+                    }
+                };
                 if borrowed {
-                    quote!((&#base[#index]))
+                    quote!((&#element))
                 } else if let Some(reads) = self.reads_first.as_mut() {
                     // Read once where the iteration's reverse starts (see `enter_loop`).
                     if !reads.iter().any(|(v, _)| *v == var) {
-                        reads.push((var, quote!(#base[#index])));
+                        reads.push((var, element));
                     }
                     let name = &self.function.var(var).name;
                     quote!(#name)
                 } else {
-                    quote!(#base[#index])
+                    element
                 }
             }
             Op::Binary(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul), a, b) => {
@@ -512,16 +548,78 @@ impl Cx<'_> {
     /// loop, plus (or minus) the step times the number of iterations before this one, which
     /// the index gives.
     fn counter(&mut self, counter: Counter, depth: usize, within: Scope) -> Option<TokenStream> {
+        let step = self.available(counter.step, depth, within)?;
+        let (before, done) = self.counter_parts(counter, depth, within)?;
+        let delta = if step.to_string() == "1" {
+            done
+        } else {
+            quote!(#done * #step)
+        };
+        Some(if counter.add {
+            quote!((#before + #delta))
+        } else {
+            quote!((#before - #delta))
+        })
+    }
+
+    /// Where the element `element` reads (or adds into, or stores) the array `base` at `index`,
+    /// the window of the values `index` takes ([`Window`]): where `index` is a counter stepped
+    /// up by 1 and `element` is read in every iteration of the counter's loop (in its body, not
+    /// an `if`), so that the forward sweep read every element of the window. Reads nothing
+    /// otherwise. (A loop's own index needs no window: the reverse reads elements in the
+    /// forward's order, `Cx::enter_loop`, and LLVM checks those bounds once per loop.)
+    pub fn window(&mut self, element: VarId, base: &Operand, index: &Operand) -> Option<Window> {
+        // ndarray's arrays are not indexed by ranges.
+        let (Operand::Var(base), Operand::Var(i)) = (base, index) else {
+            return None;
+        };
+        if self.types.of(*base).ndarray.is_some() {
+            return None;
+        }
+        let counter = self.counters.get(i).copied()?;
+        let within = Scope::Loop(counter.looped.records);
+        let unit = matches!(counter.step, Operand::Const(c) if c.to_string() == "1");
+        if !counter.add || !unit || self.scope(element) != within {
+            return None;
+        }
+        let range = counter.looped.range.as_ref()?;
+        let before = (self.reads.clone(), self.last_read.clone());
+        let window = (|| {
+            let (start, at) = self.counter_parts(counter, 0, within)?;
+            let (first, last) = (
+                self.available(&range.start, 0, within)?,
+                self.available(&range.end, 0, within)?,
+            );
+            let len = if range.inclusive {
+                quote!((#last - #first + 1))
+            } else if first.to_string() == "0" {
+                last
+            } else {
+                quote!((#last - #first))
+            };
+            let len = self.in_counter_type(counter, len)?;
+            Some(Window { start, len, at })
+        })();
+        if window.is_none() {
+            (self.reads, self.last_read) = before;
+        }
+        window
+    }
+
+    /// A counter's value before its loop, and the number of iterations before the one the
+    /// reverse sweep is reversing (in the counter's type).
+    fn counter_parts(
+        &mut self,
+        counter: Counter,
+        depth: usize,
+        within: Scope,
+    ) -> Option<(TokenStream, TokenStream)> {
         let Counter {
-            looped,
-            carried,
-            step,
-            add,
+            looped, carried, ..
         } = counter;
         let range = looped.range.as_ref()?;
         let index = looped.index?;
         let before = self.available(&carried.before, depth, within)?;
-        let step = self.available(step, depth, within)?;
         let index = self.primal(&Operand::Var(index));
         let reversed = range
             .adaptors
@@ -545,29 +643,25 @@ impl Cx<'_> {
                 quote!((#index - #start))
             }
         };
+        Some((before, self.in_counter_type(counter, done)?))
+    }
+
+    /// `value`, of the type of the counter's loop index, in the counter's type (a cast where
+    /// they differ).
+    fn in_counter_type(&self, counter: Counter, value: TokenStream) -> Option<TokenStream> {
         let types = (
             self.types
-                .of(looped.index?)
+                .of(counter.looped.index?)
                 .written
                 .as_ref()
                 .map(|t| t.to_string()),
-            self.types.of(carried.inside).written.clone(),
+            self.types.of(counter.carried.inside).written.clone(),
         );
-        let done = match types {
-            (Some(a), Some(b)) if a == b.to_string() => done,
-            (_, Some(ty)) => quote!((#done as #ty)),
-            (_, None) => return None,
-        };
-        let delta = if step.to_string() == "1" {
-            done
-        } else {
-            quote!(#done * #step)
-        };
-        Some(if add {
-            quote!((#before + #delta))
-        } else {
-            quote!((#before - #delta))
-        })
+        match types {
+            (Some(a), Some(b)) if a == b.to_string() => Some(value),
+            (_, Some(ty)) => Some(quote!((#value as #ty))),
+            (_, None) => None,
+        }
     }
 
     /// The operand as a primitive's argument: arrays by reference, floats by value.

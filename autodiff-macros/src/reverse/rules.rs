@@ -262,11 +262,14 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
         }
         Op::Index { base, index } => {
             if let Operand::Var(target) = base {
-                let index = cx.primal(index);
+                let part = match cx.window(stmt.var, base, index) {
+                    Some(window) => Part::Window(window),
+                    None => Part::Index(cx.primal(index)),
+                };
                 cx.bar(*target);
                 cx.raw.push(Raw::Add {
                     target: *target,
-                    index: Some(Part::Index(index)),
+                    index: Some(part),
                     value: quote!(#bar),
                 });
             }
@@ -450,14 +453,15 @@ fn store_rule(cx: &mut Cx, stmt: &Let, base: &Operand, index: &Operand, value: &
     if let Some((term, negated)) = element_update(cx, base, index, value) {
         // `a[i] += e` (or `-=`): the element's cotangent stays where it is and goes to `e`
         // too, where the general rule would take it out, zero it, and add it back.
-        let index = cx.primal(index);
         if cx.function.is_active(term) {
-            let value = if negated {
-                quote!(-#bar[#index])
-            } else {
-                quote!(#bar[#index])
+            let element = match cx.window(stmt.var, &Operand::Var(stmt.var), index) {
+                Some(window) => window.of(&quote!(#bar)),
+                None => {
+                    let index = cx.primal(index);
+                    quote!(#bar[#index])
+                }
             };
-            cx.add(term, value);
+            cx.add(term, if negated { quote!(-#element) } else { element });
         }
         cx.add(base, quote!(#bar));
         return;

@@ -219,7 +219,8 @@ snapshot!(
 
 // ADBench GMM's triangle: `xc[i]`, the same in every iteration of `for j` while the loop stores
 // into `qx`, read once before the loop (if it runs) and kept once per row; the counter computed
-// from the index; the cotangent of `xc[i]` summed over the row.
+// from the index, and the elements at it read through the window of its values over the row
+// (`l[lparams_1..][..len][at]`); the cotangent of `xc[i]` summed over the row.
 snapshot!(
     triangle,
     "wrt(l, x)",
