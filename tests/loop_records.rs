@@ -302,3 +302,48 @@ fn a_local_element_read_once_before_its_loop() {
         );
     }
 }
+
+/// The reverse runs a loop's iterations in the forward's order where their reverses touch
+/// nothing another's does but sums (`s += ..`; `c[j]`, stored and read at the index only), and
+/// backwards otherwise: a sum whose new value the body reads again (`s2 += t` after `t += w[j]`),
+/// an array read at another element (`p[j - 1]`), a sum read before it is added to.
+#[grad(wrt(w))]
+fn orders(w: &[f64]) -> f64 {
+    let n = w.len();
+    // In any order: a sum, and `c[j]` stored and read at `j` only.
+    let mut c = vec![0.0; n];
+    let mut s = 0.0;
+    for j in 0..n {
+        c[j] = w[j] * w[j];
+        c[j] += w[j].sin();
+        s += c[j] * 0.5;
+    }
+    // Backwards: `t`'s new value feeds `s2`, so its cotangent grows from one iteration to the
+    // next.
+    let mut t = 0.0;
+    let mut s2 = 0.0;
+    for j in 0..n {
+        t += w[j];
+        s2 += t * 2.0;
+    }
+    // Backwards: a prefix sum reads the element before.
+    let mut p = vec![0.0; n];
+    for j in 1..n {
+        p[j] = p[j - 1] + w[j] * c[j];
+    }
+    // Backwards: `u` is read before it is added to.
+    let mut u = 1.0;
+    for j in 0..n {
+        u = u + u * w[j];
+    }
+    s + s2 + p[n - 1] + u
+}
+
+#[test]
+fn iterations_reversed_in_either_order() {
+    for n in [1, 2, 5] {
+        let w: Vec<f64> = (0..n).map(|k| 0.3 * k as f64 - 0.2).collect();
+        let (_, grad) = orders_grad(&w);
+        check_f64(&format!("orders n = {n}"), orders, &w, &grad);
+    }
+}

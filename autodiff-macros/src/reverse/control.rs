@@ -6,7 +6,7 @@ use quote::quote;
 
 use super::{Cx, Raw, rules};
 use crate::analysis::Scope;
-use crate::ssa::{Adaptor, Body, If, Let, Loop, Op, Operand, Range, Stmt};
+use crate::ssa::{Adaptor, BinOp, Body, If, Let, Loop, Op, Operand, Range, Stmt};
 
 /// Appends the contributions of every statement of `body` whose cotangent is needed, last
 /// statement first.
@@ -186,7 +186,14 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
             if looped.recomputes_index()
                 && (index_read || !keeps_records || looped.flat_records()) =>
         {
-            let range = reversed(cx, range);
+            // Iterations whose reverses touch nothing another's does (but sums) run in the
+            // forward's order: the rows of a triangle then stream forward through memory.
+            let range = if !keeps_records && looped.checkpoint.is_none() && independent(cx, looped)
+            {
+                forward_range(range, |o| cx.primal(o))
+            } else {
+                reversed(cx, range)
+            };
             Some((recomputed.filter(|_| index_read), range))
         }
         _ => None,
@@ -228,6 +235,83 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
         let bar = cx.bar(c.after);
         cx.add(&c.before, quote!(#bar));
     }
+}
+
+/// Whether the reverses of the loop's iterations can run in any order (Tapenade's II-LOOP): each
+/// touches the cotangents of the values carried from one iteration to the next only where no
+/// other iteration does, and adds into every other cotangent (`bar_icf[k] += ..`; additions
+/// commute, up to rounding). The loop keeps no records (so its reverse reads no value of an
+/// iteration but those computed again from the index or kept outside the loop), its body is
+/// straight-line, and each differentiated carried value is
+///
+/// * a sum, `s = s + e` (or `e + s`, `s - e`), `s` read by nothing else and the new `s` by no
+///   statement of the body: its cotangent is the same in every iteration; or
+/// * an array read and stored at the loop's index only (`qxc[j] += ..`): iteration `j` touches
+///   element `j` of its cotangent, which no other iteration does.
+///
+/// The reverse of ADBench GMM's triangle, `for j in i + 1..d { qxc[j] += icf[lparams] * xc[i];
+/// lparams += 1; }`, runs `j` upwards: each row of `icf` and its cotangent is read forward, as
+/// the hardware prefetches best (1.15 -> 1.03 x the hand-written gradient at d = 64).
+fn independent(cx: &Cx, looped: &Loop) -> bool {
+    let Some(index) = looped.index else {
+        return false;
+    };
+    let mut lets = Vec::new();
+    for stmt in &looped.body.stmts {
+        match stmt {
+            Stmt::Let(l) => lets.push(l),
+            _ => return false,
+        }
+    }
+    let is = |o: &Operand, v: crate::ssa::VarId| matches!(o, Operand::Var(w) if *w == v);
+    looped.carried.iter().all(|c| {
+        if !cx.function.var(c.inside).active {
+            return true;
+        }
+        let Operand::Var(next) = c.next else {
+            return false;
+        };
+        if cx.types.of(c.inside).array {
+            // The versions of the array in the body: each stored into once, at the index, and
+            // otherwise only read at the index.
+            let mut versions = vec![c.inside];
+            for l in &lets {
+                let in_versions = |o: &Operand| versions.iter().any(|v| is(o, *v));
+                match &l.op {
+                    Op::Store {
+                        base,
+                        index: at,
+                        value,
+                    } if in_versions(base) && is(at, index) && !in_versions(value) => {
+                        if !is(base, *versions.last().expect("the inside version")) {
+                            return false;
+                        }
+                        versions.push(l.var);
+                    }
+                    Op::Index { base, index: at } if in_versions(base) && is(at, index) => {}
+                    op if op.operands().into_iter().any(in_versions) => return false,
+                    _ => {}
+                }
+            }
+            versions.last() == Some(&next)
+        } else {
+            let uses = |v: crate::ssa::VarId| {
+                lets.iter()
+                    .flat_map(|l| l.op.operands())
+                    .filter(|o| is(o, v))
+                    .count()
+            };
+            let sum = lets.iter().any(|l| {
+                l.var == next
+                    && match &l.op {
+                        Op::Binary(BinOp::Add, a, b) => is(a, c.inside) || is(b, c.inside),
+                        Op::Binary(BinOp::Sub, a, _) => is(a, c.inside),
+                        _ => false,
+                    }
+            });
+            sum && uses(c.inside) == 1 && uses(next) == 0
+        }
+    })
 }
 
 /// Whether `var` is the records of a nested loop kept in one `Vec` for the whole call (with the

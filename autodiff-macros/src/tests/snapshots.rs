@@ -162,7 +162,8 @@ fn custom_vjp_softplus() {
 }
 
 // Control flow: the forward loop pushes one record per iteration, the reverse loop walks them
-// backwards; a branch's record is an enum.
+// backwards; a branch's record is an enum. Rosenbrock's iterations keep nothing and touch only
+// a sum and `bar_x`'s elements, so its reverse runs them in the forward's order.
 snapshot!(
     loop_over_a_slice,
     "",
@@ -220,7 +221,8 @@ snapshot!(
 // ADBench GMM's triangle: `xc[i]`, the same in every iteration of `for j` while the loop stores
 // into `qx`, read once before the loop (if it runs) and kept once per row; the counter computed
 // from the index, and the elements at it read through the window of its values over the row
-// (`l[lparams_1..][..len][at]`); the cotangent of `xc[i]` summed over the row.
+// (`l[lparams_1..][..len][at]`); the cotangent of `xc[i]` summed over the row; the reverses of
+// the row's iterations, which touch `bar_qx[j]` and sums only, in the forward's order.
 snapshot!(
     triangle,
     "wrt(l, x)",
