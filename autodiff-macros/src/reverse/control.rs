@@ -237,12 +237,14 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
     }
 }
 
-/// Whether the reverses of the loop's iterations can run in any order (Tapenade's II-LOOP): each
-/// touches the cotangents of the values carried from one iteration to the next only where no
-/// other iteration does, and adds into every other cotangent (`bar_icf[k] += ..`; additions
-/// commute, up to rounding). The loop keeps no records (so its reverse reads no value of an
-/// iteration but those computed again from the index or kept outside the loop), its body is
-/// straight-line, and each differentiated carried value is
+/// Whether the reverses of the loop's iterations can run in any order (Tapenade's II-LOOP), and
+/// gain by running forwards: each touches the cotangents of the values carried from one
+/// iteration to the next only where no other iteration does, and adds into every other
+/// cotangent (`bar_icf[k] += ..`; additions commute, up to rounding) at an element of its own.
+/// The loop keeps no records (so its reverse reads no value of an iteration but those computed
+/// again from the index or kept outside the loop), its body is straight-line, each other
+/// differentiated array is read at one element per iteration, and each differentiated carried
+/// value is
 ///
 /// * a sum, `s = s + e` (or `e + s`, `s - e`), `s` read by nothing else and the new `s` by no
 ///   statement of the body: its cotangent is the same in every iteration; or
@@ -264,6 +266,38 @@ fn independent(cx: &Cx, looped: &Loop) -> bool {
         }
     }
     let is = |o: &Operand, v: crate::ssa::VarId| matches!(o, Operand::Var(w) if *w == v);
+    // The elements of the other differentiated arrays the body reads: one per iteration and
+    // array (at the index, or at a counter of this loop), or the same in every iteration. Where
+    // two iterations add into one element (`bar_x[i + 1]`, then `bar_x[i]` of the next), running
+    // them forwards makes each wait for the other's store (Rosenbrock: 1.07 -> 1.31 x hand).
+    let mut read_at: Vec<(crate::ssa::VarId, &Operand)> = Vec::new();
+    for l in &lets {
+        let Op::Index {
+            base: Operand::Var(base),
+            index: at,
+        } = &l.op
+        else {
+            continue;
+        };
+        if !cx.function.var(*base).active
+            || looped.carried.iter().any(|c| c.inside == *base)
+            || match at {
+                Operand::Const(_) => true,
+                Operand::Var(v) => !crate::analysis::defined_within(&cx.scopes, *v, looped.records),
+            }
+        {
+            continue;
+        }
+        let per_iteration = is(at, index)
+            || matches!(at, Operand::Var(v)
+                if cx.counters.get(v).is_some_and(|c| std::ptr::eq(c.looped, looped)));
+        match read_at.iter().find(|(b, _)| b == base) {
+            _ if !per_iteration => return false,
+            Some((_, other)) if !other.same_as(at) => return false,
+            Some(_) => {}
+            None => read_at.push((*base, at)),
+        }
+    }
     looped.carried.iter().all(|c| {
         if !cx.function.var(c.inside).active {
             return true;

@@ -162,8 +162,9 @@ fn custom_vjp_softplus() {
 }
 
 // Control flow: the forward loop pushes one record per iteration, the reverse loop walks them
-// backwards; a branch's record is an enum. Rosenbrock's iterations keep nothing and touch only
-// a sum and `bar_x`'s elements, so its reverse runs them in the forward's order.
+// backwards; a branch's record is an enum. Rosenbrock's iterations keep nothing, but two of
+// them add into each element of `bar_x`, so its reverse runs them backwards, reading the
+// elements first in the forward's order.
 snapshot!(
     loop_over_a_slice,
     "",
