@@ -253,10 +253,18 @@ pub fn validate(function: &Function, table: &TypeTable, errors: &mut Errors) {
             && table.of(*base).zero.is_none()
             && !table.of(*base).array
         {
-            let name = &function.var(*base).name;
+            // The name as written (`w`), not its version's (`w_1`).
+            let ident = &function.var(*base).name;
+            let name = ident
+                .span()
+                .source_text()
+                .unwrap_or_else(|| ident.to_string());
             errors.spanned(
-                name,
-                format!("cannot infer the type of `{name}`; add a type annotation"),
+                ident,
+                format!(
+                    "cannot infer the type of `{name}`, whose elements get cotangents; add a type \
+                     annotation to its `let` (`let mut {name}: [f64; N] = ..`)"
+                ),
             );
         }
     }
