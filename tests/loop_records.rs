@@ -347,3 +347,59 @@ fn iterations_reversed_in_either_order() {
         check_f64(&format!("orders n = {n}"), orders, &w, &grad);
     }
 }
+
+/// A `bool` element read alike in every iteration stays in the loop (only differentiated
+/// elements are read before it: `t_seen` starts as a zero); the review's case.
+#[grad(wrt(x))]
+fn masked(x: &[f64]) -> f64 {
+    let mut mask = vec![false; x.len()];
+    for i in 0..x.len() {
+        mask[i] = x[i] > 0.4;
+    }
+    let mut s = 0.0;
+    for j in 0..x.len() {
+        if mask[0] {
+            s += x[j] * x[j];
+        }
+    }
+    s
+}
+
+/// Windows over counters whose loop index has another type: an inclusive `u8` range over all
+/// of `u8` (256 iterations: the length is computed in the counter's `usize`, not `u8`), and an
+/// `i64` range from below zero.
+#[grad(wrt(x))]
+fn counted_in_other_types(x: &[f64], n: u8, lo: i64) -> f64 {
+    let mut k: usize = 0;
+    let mut s = 0.0;
+    for j in 0..=n {
+        s += x[k] * x[k] * (j as f64 + 1.0);
+        k += 1;
+    }
+    let mut m: usize = 0;
+    for j in lo..lo + 4 {
+        s += x[m].sin() * (j as f64);
+        m += 1;
+    }
+    s
+}
+
+#[test]
+fn a_bool_element_and_counters_of_other_index_types() {
+    let x = [0.5, -1.5, 2.0, 0.25];
+    let (_, grad) = masked_grad(&x);
+    check_f64("masked", masked, &x, &grad);
+    let (_, grad) = masked_grad(&[0.1, 2.0]);
+    assert_eq!(grad, vec![0.0, 0.0]);
+
+    let x: Vec<f64> = (0..256).map(|k| 0.01 * k as f64 - 0.505).collect();
+    for (n, lo) in [(255u8, -100i64), (3, -2), (0, 5)] {
+        let (_, grad) = counted_in_other_types_grad(&x, n, lo);
+        check_f64(
+            &format!("counted_in_other_types n = {n}, lo = {lo}"),
+            |p: &[f64]| counted_in_other_types(p, n, lo),
+            &x,
+            &grad,
+        );
+    }
+}

@@ -16,7 +16,9 @@ use crate::input::Input;
 use crate::naming::Names;
 use crate::primitives::Arg;
 use crate::reverse::Reverse;
-use crate::ssa::{BinOp, Body, Carried, CmpOp, Function, If, Let, Loop, Op, Operand, Phi, Stmt};
+use crate::ssa::{
+    BinOp, Body, Carried, CmpOp, Function, If, Let, Loop, Op, Operand, Phi, Stmt, VarId,
+};
 
 /// `f_fwd`.
 pub(super) fn item(
@@ -42,7 +44,7 @@ pub(super) fn item(
     let param_names: Vec<Ident> = (0..input.params.len())
         .map(|i| function.var(param_var(i)).name.clone())
         .collect();
-    let views: Vec<crate::ssa::VarId> = (0..input.params.len())
+    let views: Vec<VarId> = (0..input.params.len())
         .filter(|&i| is_view(&input.params[i].ty))
         .map(param_var)
         .collect();
@@ -138,7 +140,7 @@ pub(super) fn rerun(
     layout: &Layout,
     looped: &Loop,
 ) -> Vec<TokenStream> {
-    let views: Vec<crate::ssa::VarId> = (0..input.params.len())
+    let views: Vec<VarId> = (0..input.params.len())
         .filter(|&i| is_view(&input.params[i].ty))
         .map(|i| function.params[i].var)
         .collect();
@@ -177,7 +179,7 @@ pub(super) fn checkpointed_reverse(
     looped: &Loop,
     body: &[TokenStream],
 ) -> TokenStream {
-    let views: Vec<crate::ssa::VarId> = (0..input.params.len())
+    let views: Vec<VarId> = (0..input.params.len())
         .filter(|&i| is_view(&input.params[i].ty))
         .map(|i| function.params[i].var)
         .collect();
@@ -200,7 +202,7 @@ struct Forward<'a> {
     types: &'a TypeTable,
     reverse: &'a Reverse,
     layout: &'a Layout,
-    views: &'a [crate::ssa::VarId],
+    views: &'a [VarId],
     /// The ranges of the loops around the statement being written, outermost first.
     ranges: std::cell::RefCell<Vec<TokenStream>>,
     /// Whether `if`s and loops build their records: not inside a checkpointed loop's body in
@@ -208,7 +210,7 @@ struct Forward<'a> {
     recording: std::cell::Cell<bool>,
     /// Element reads taken before their loop ([`Function::hoisted`]), each with the carried
     /// variable that holds it in the loop.
-    hoisted: std::cell::RefCell<std::collections::HashMap<crate::ssa::VarId, crate::ssa::VarId>>,
+    hoisted: std::cell::RefCell<std::collections::HashMap<VarId, VarId>>,
 }
 
 impl Forward<'_> {
@@ -869,7 +871,7 @@ impl Forward<'_> {
 
     /// `let y_dim = y.raw_dim();` right where `var` is made, if the reverse sweep reads its
     /// shape: the array itself may move on (into a new version, a merge or a record).
-    fn shape(&self, var: crate::ssa::VarId) -> Option<TokenStream> {
+    fn shape(&self, var: VarId) -> Option<TokenStream> {
         let dim = self.reverse.dims.get(&var)?;
         let (_, shape) = super::residuals::shape_of(self.function, self.types, var);
         Some(quote!(let #dim = #shape;))
@@ -886,7 +888,7 @@ impl Forward<'_> {
     }
 
     /// Whether the forward sweep reads `var`.
-    fn used(&self, var: crate::ssa::VarId) -> bool {
+    fn used(&self, var: VarId) -> bool {
         let reverse = self.reverse;
         read_in_forward(
             self.function,
@@ -902,7 +904,7 @@ impl Forward<'_> {
     /// where they are used again.
     /// `anchor` is what the value moves into (a merge or a loop's `after`): a copy where the
     /// value is read after that.
-    fn moved(&self, value: &Operand, anchor: crate::ssa::VarId) -> TokenStream {
+    fn moved(&self, value: &Operand, anchor: VarId) -> TokenStream {
         let tokens = operand(self.function, value);
         let reverse = self.reverse;
         match value {
@@ -1010,9 +1012,9 @@ fn grad_call(
     args: &[Operand],
     borrowed: &[bool],
     name: &Ident,
-    residuals: crate::ssa::VarId,
+    residuals: VarId,
     reverse: &Reverse,
-    views: &[crate::ssa::VarId],
+    views: &[VarId],
     owned: bool,
     span: Span,
 ) -> TokenStream {
@@ -1072,7 +1074,7 @@ fn map_with_derivatives(
     types: &TypeTable,
     stmt: &Let,
     (helper, receiver, captures, float): (&Ident, &Operand, &[crate::ssa::Capture], &syn::Type),
-    derivative: crate::ssa::VarId,
+    derivative: VarId,
 ) -> TokenStream {
     let span = stmt.span;
     let located = Span::mixed_site().located_at(span);

@@ -17,8 +17,9 @@
 //! which the reverse sweep reads in its place (`reverse::Cx::primal`). Where the reverse sweep
 //! does not read `t`, `t_kept` is dead and the forward sweep does not write the carry.
 //!
-//! An element of a local array read at the top of a `for` loop's body that runs every iteration
-//! to its end, with an index from outside the loop, is also taken once before the loop, if it runs an iteration
+//! A differentiated element of a local array read in the body itself (not in a branch or an
+//! inner loop) of a `for` loop that runs every iteration to its end, with an index from outside
+//! the loop, is also taken once before the loop, if it runs an iteration
 //! ([`Function::hoisted`]; the forward sweep writes `for _ in (a..b).take(1) { t_seen = xc[i]; }`
 //! and `let t = t_seen;` in the body): rustc cannot tell that a store in the loop (`qxc[j] = ..`)
 //! leaves `xc[i]` alone, and reads it again in every iteration, which kept the loop from being
@@ -63,9 +64,10 @@ fn walk(
                 // In order, so that a value of invariants is one too (`x[i].exp()`: `x[i]`, then
                 // its `exp`).
                 let mut candidates: Vec<VarId> = Vec::new();
-                // Element reads that can be taken before the loop: at the top of the body of a
-                // `for` loop that runs each iteration to its end, of a local array (a parameter
-                // is a borrow rustc knows no store changes), indexed by values from outside.
+                // Element reads that can be taken before the loop: in the body itself of a `for`
+                // loop that runs each iteration to its end, of a local array (a borrowed
+                // parameter is one rustc knows no store changes), differentiated (a float, of
+                // which `t_seen` starts as a zero), indexed by values from outside.
                 let mut hoistable: Vec<VarId> = Vec::new();
                 let runs_through = looped.range.is_some() && looped.exits.is_empty();
                 for s in &looped.body.stmts {
@@ -74,6 +76,7 @@ fn walk(
                     {
                         candidates.push(l.var);
                         if runs_through
+                            && function.var(l.var).active
                             && matches!(&l.op, Op::Index { base: Operand::Var(b), .. }
                                 if !function.params.iter().any(|p| p.var == *b))
                             && invariant(&l.op, looped.records, scopes, &[])

@@ -255,7 +255,8 @@ pub(super) struct Cx<'a> {
     pub recips: Vec<(VarId, Ident, TokenStream)>,
     /// In the reverse of a loop's iteration, the elements [`Cx::recompute`] reads again
     /// (`let t3 = x[i];`), bound before the sweep of the iteration in the order the forward
-    /// read them (`None` outside a loop's body): see [`Cx::enter_loop`].
+    /// read them (`None` outside a loop's body, and in an `if` within one, whose reads stay
+    /// where they are): see [`Cx::enter_loop`].
     pub reads_first: Option<Vec<(VarId, TokenStream)>>,
     /// Where each variable is defined.
     pub scopes: HashMap<VarId, crate::analysis::Scope>,
@@ -319,7 +320,8 @@ impl Cx<'_> {
         let recips = std::mem::replace(&mut self.recips, saved.recips);
         let mut reads =
             std::mem::replace(&mut self.reads_first, saved.reads_first).unwrap_or_default();
-        // Variables are numbered in the order the forward defines them.
+        // Variables are numbered in the order the forward defines them (`lower` pushes each
+        // `let`'s variable as it lowers it).
         reads.sort_by_key(|(v, _)| *v);
         let mut body: Vec<Raw> = reads
             .into_iter()
@@ -584,24 +586,24 @@ impl Cx<'_> {
         }
         let range = counter.looped.range.as_ref()?;
         let before = (self.reads.clone(), self.last_read.clone());
+        let bound = self.reads_first.as_ref().map(Vec::len);
         let window = (|| {
             let (start, at) = self.counter_parts(counter, 0, within)?;
             let (first, last) = (
                 self.available(&range.start, 0, within)?,
                 self.available(&range.end, 0, within)?,
             );
+            let len = self.difference(counter, &last, &first)?;
             let len = if range.inclusive {
-                quote!((#last - #first + 1))
-            } else if first.to_string() == "0" {
-                last
+                quote!((#len + 1))
             } else {
-                quote!((#last - #first))
+                len
             };
-            let len = self.in_counter_type(counter, len)?;
             Some(Window { start, len, at })
         })();
         if window.is_none() {
             (self.reads, self.last_read) = before;
+            self.unbind_reads(bound);
         }
         window
     }
@@ -630,25 +632,30 @@ impl Cx<'_> {
             == 1;
         let done = if reversed {
             let end = self.available(&range.end, depth, within)?;
+            let after = self.difference(counter, &end, &index)?;
             if range.inclusive {
-                quote!((#end - #index))
+                after
             } else {
-                quote!((#end - 1 - #index))
+                quote!((#after - 1))
             }
         } else {
             let start = self.available(&range.start, depth, within)?;
-            if start.to_string() == "0" {
-                quote!(#index)
-            } else {
-                quote!((#index - #start))
-            }
+            self.difference(counter, &index, &start)?
         };
-        Some((before, self.in_counter_type(counter, done)?))
+        Some((before, done))
     }
 
-    /// `value`, of the type of the counter's loop index, in the counter's type (a cast where
-    /// they differ).
-    fn in_counter_type(&self, counter: Counter, value: TokenStream) -> Option<TokenStream> {
+    /// `a - b` (`a` where `b` is `0`), of values of the type of the counter's loop index, in the
+    /// counter's type: where the two differ, each cast first and subtracted wrapping, so that
+    /// the difference is right wherever it fits the counter's type (`255u8 - 0 + 1` as `usize`,
+    /// `3i64 - -5`).
+    fn difference(
+        &self,
+        counter: Counter,
+        a: &TokenStream,
+        b: &TokenStream,
+    ) -> Option<TokenStream> {
+        let zero = b.to_string() == "0";
         let types = (
             self.types
                 .of(counter.looped.index?)
@@ -658,8 +665,11 @@ impl Cx<'_> {
             self.types.of(counter.carried.inside).written.clone(),
         );
         match types {
-            (Some(a), Some(b)) if a == b.to_string() => Some(value),
-            (_, Some(ty)) => Some(quote!((#value as #ty))),
+            (Some(a_ty), Some(ty)) if a_ty == ty.to_string() => {
+                Some(if zero { a.clone() } else { quote!((#a - #b)) })
+            }
+            (_, Some(ty)) if zero => Some(quote!((#a as #ty))),
+            (_, Some(ty)) => Some(quote!((#a as #ty).wrapping_sub(#b as #ty))),
             (_, None) => None,
         }
     }
