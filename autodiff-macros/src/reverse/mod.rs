@@ -270,6 +270,10 @@ pub(super) struct Cx<'a> {
     /// Local arrays of the function's body that nothing changes or moves once made, only
     /// indexes: kept whole (moved into the residuals, not copied), an element is read again.
     pub read_only: std::collections::HashSet<VarId>,
+    /// Each element read, and the first read of the same element (the same array and index
+    /// variables) in the same body: `let t3 = x[i]; .. let t9 = x[i];` give `t9 → t3`, and the
+    /// reverse binds that element once, as `t3` (see [`Cx::enter_loop`]).
+    pub first_read: HashMap<VarId, VarId>,
     /// How many operands name each variable in the forward sweep.
     pub uses: HashMap<VarId, usize>,
     /// Statements whose adjoint the rule of a later statement wrote (`a[i] += e`: the read and
@@ -471,11 +475,13 @@ impl Cx<'_> {
                 if borrowed {
                     quote!((&#element))
                 } else if let Some(reads) = self.reads_first.as_mut() {
-                    // Read once where the iteration's reverse starts (see `enter_loop`).
-                    if !reads.iter().any(|(v, _)| *v == var) {
-                        reads.push((var, element));
+                    // Read once where the iteration's reverse starts (see `enter_loop`), under
+                    // the name of the body's first read of the element.
+                    let first = self.first_read.get(&var).copied().unwrap_or(var);
+                    if !reads.iter().any(|(v, _)| *v == first) {
+                        reads.push((first, element));
                     }
-                    let name = &self.function.var(var).name;
+                    let name = &self.function.var(first).name;
                     quote!(#name)
                 } else {
                     element
@@ -794,6 +800,40 @@ fn counters<'a>(
     out
 }
 
+/// [`Cx::first_read`]: in each body, each element read and the body's first read of the same
+/// element.
+fn first_reads(function: &Function) -> HashMap<VarId, VarId> {
+    fn walk(body: &crate::ssa::Body, out: &mut HashMap<VarId, VarId>) {
+        let mut seen: Vec<(&Operand, &Operand, VarId)> = Vec::new();
+        for stmt in &body.stmts {
+            match stmt {
+                Stmt::Let(l) => {
+                    if let Op::Index { base, index } = &l.op {
+                        let first = seen
+                            .iter()
+                            .find(|(b, i, _)| b.same_as(base) && i.same_as(index))
+                            .map(|(.., v)| *v);
+                        match first {
+                            Some(first) => {
+                                out.insert(l.var, first);
+                            }
+                            None => seen.push((base, index, l.var)),
+                        }
+                    }
+                }
+                Stmt::If(branch) => {
+                    walk(&branch.then, out);
+                    walk(&branch.else_, out);
+                }
+                Stmt::Loop(looped) => walk(&looped.body, out),
+            }
+        }
+    }
+    let mut out = HashMap::new();
+    walk(&function.body, &mut out);
+    out
+}
+
 /// The local arrays (`Vec`s and fixed-size arrays, not ndarray's) made in the function's own
 /// body whose every use is an element read: `qdiags` of ADBench's GMM, filled by one loop and
 /// read by the next (the version the first loop leaves is never changed after).
@@ -860,6 +900,7 @@ pub fn reverse(
         names,
         counters,
         read_only,
+        first_read: first_reads(function),
         uses,
         fused: Default::default(),
         summed: Default::default(),
