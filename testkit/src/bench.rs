@@ -63,31 +63,26 @@ pub fn time_calls<F: Fn()>(variant: &F, calls: usize) -> f64 {
     start.elapsed().as_secs_f64()
 }
 
-/// How many calls of `variant` take about `round_seconds`, at least one. The first call warms
-/// up; when it alone takes `round_seconds` or more, the answer is 1 without further calls.
-/// Otherwise the number of calls doubles until a batch takes a quarter of `round_seconds`, and
-/// the time per call is the fastest of three batches of that many calls: a batch slowed by
-/// another process would otherwise shrink the rounds, and a batch (rather than a single call)
-/// keeps the clock's own cost out of the estimate for calls of a few nanoseconds.
+/// How many calls of `variant` take about `round_seconds`, at least one. The number of calls
+/// doubles from one until a batch takes a quarter of `round_seconds` (the first call warms up),
+/// then the time per call is the fastest of three batches of that many calls: one batch slowed
+/// by another process, or a cold first call, would otherwise shrink the rounds, and a batch
+/// (rather than a single call) keeps the clock's own cost out of the estimate for calls of a few
+/// nanoseconds. A variant that takes a round or more is thus called four times.
 ///
 /// ```
 /// use std::hint::black_box;
 ///
-/// let calls = testkit::bench::calls_per_round(&|| drop(black_box(black_box(2.0_f64).sqrt())), 1e-4);
-/// assert!(calls > 1);
+/// let sqrt = || drop(black_box(black_box(2.0_f64).sqrt()));
+/// assert!(testkit::bench::calls_per_round(&sqrt, 1e-4) > 1);
 /// let slow = || std::thread::sleep(std::time::Duration::from_millis(2));
 /// assert_eq!(testkit::bench::calls_per_round(&slow, 1e-3), 1);
 /// ```
 pub fn calls_per_round<F: Fn()>(variant: &F, round_seconds: f64) -> usize {
     let mut calls = 1;
-    let mut t = time_calls(variant, calls);
-    if t >= round_seconds {
-        return 1;
-    }
     // Bounded, in case the optimiser removed the variant's work.
-    while t < round_seconds / 4.0 && calls < 1 << 40 {
+    while time_calls(variant, calls) < round_seconds / 4.0 && calls < 1 << 40 {
         calls *= 2;
-        t = time_calls(variant, calls);
     }
     let fastest = (0..3)
         .map(|_| time_calls(variant, calls))
@@ -258,16 +253,16 @@ mod tests {
         assert_eq!(t.times.iter().map(Vec::len).collect::<Vec<_>>(), [3, 3, 1]);
     }
 
-    /// A variant whose first call already takes the round gets one call per round, with no
-    /// further calls to size it.
+    /// A variant whose call takes more than a round gets one call per round, sized from three
+    /// calls after the one that warms up.
     #[test]
-    fn a_slow_variant_is_called_once_to_size_it() {
+    fn a_slow_variant_is_called_four_times_to_size_it() {
         let count = RefCell::new(0);
         let slow = || {
             *count.borrow_mut() += 1;
             std::thread::sleep(std::time::Duration::from_millis(2));
         };
         assert_eq!(calls_per_round(&slow, 1e-3), 1);
-        assert_eq!(*count.borrow(), 1);
+        assert_eq!(*count.borrow(), 4);
     }
 }
