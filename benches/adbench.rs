@@ -34,8 +34,8 @@
 
 use std::hint::black_box;
 use std::ops::{Add, Div, Mul, Neg, Sub};
-use std::time::Instant;
 use testkit::alloc::{CountingAllocator, peak_heap};
+use testkit::bench;
 
 use autodiff::adbench::rho;
 use autodiff::gmm::{self, GmmInput};
@@ -476,26 +476,6 @@ fn bytes(b: isize) -> String {
 // Timing, interleaved
 // ---------------------------------------------------------------------------------------------
 
-#[inline(never)]
-fn time_calls(run: Run, input: &Input, calls: usize) -> f64 {
-    let start = Instant::now();
-    for _ in 0..calls {
-        drop(black_box(run(black_box(input))));
-    }
-    start.elapsed().as_secs_f64() / calls as f64
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
-fn quartiles(mut values: Vec<f64>) -> [f64; 3] {
-    values.sort_by(f64::total_cmp);
-    let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
-    [at(0.25), at(0.5), at(0.75)]
-}
-
 fn seconds(t: f64) -> String {
     if t >= 1.0 {
         format!("{t:.2} s")
@@ -517,14 +497,17 @@ fn run_case(case: &Case, budget: f64) -> Summary {
         let (peak, n) = peak_heap(|| drop(black_box(run(black_box(&case.input)))));
         memory.push((name, peak, n));
     }
-    // Calls per round: about 2 ms, or one call.
-    let calls: Vec<usize> = case
+    // Each variant as a closure of one type, timed by `testkit::bench`.
+    let input = &case.input;
+    let variants: Vec<_> = case
         .variants
         .iter()
-        .map(|&(_, run)| {
-            let once = time_calls(run, &case.input, 1);
-            ((2e-3 / once) as usize).max(1)
-        })
+        .map(|&(_, run)| move || drop(black_box(run(black_box(input)))))
+        .collect();
+    // Calls per round: about 2 ms, or one call.
+    let calls: Vec<usize> = variants
+        .iter()
+        .map(|variant| bench::calls_per_round(variant, 2e-3))
         .collect();
     // The alternatives (num-dual, reverse) are 10–1000× slower: they run in the first
     // `ALTERNATIVE_ROUNDS` rounds only, and the number of rounds is set by the others.
@@ -533,51 +516,37 @@ fn run_case(case: &Case, budget: f64) -> Summary {
     let round: f64 = case
         .variants
         .iter()
+        .zip(&variants)
         .zip(&calls)
-        .filter(|((name, _), _)| !alternative(name))
-        .map(|(&(_, run), &c)| time_calls(run, &case.input, c) * c as f64)
+        .filter(|(((name, _), _), _)| !alternative(name))
+        .map(|((_, variant), &c)| bench::time_calls(variant, c))
         .sum();
     let rounds = ((budget / round) as usize).clamp(ALTERNATIVE_ROUNDS, 301);
-    let v = case.variants.len();
-    let mut times: Vec<Vec<f64>> = vec![Vec::new(); v];
-    let mut over_f: Vec<Vec<f64>> = vec![Vec::new(); v];
-    let mut over_hand: Vec<Vec<f64>> = vec![Vec::new(); v];
+    let rounds_of: Vec<usize> = case
+        .variants
+        .iter()
+        .map(|&(name, _)| {
+            if alternative(name) {
+                ALTERNATIVE_ROUNDS
+            } else {
+                rounds
+            }
+        })
+        .collect();
     let hand = case
         .variants
         .iter()
         .position(|(n, _)| *n == "hand")
         .unwrap();
-    for r in 0..rounds {
-        let mut t = vec![f64::NAN; v];
-        for j in 0..v {
-            let j = if r % 2 == 0 { j } else { v - 1 - j };
-            if r < ALTERNATIVE_ROUNDS || !alternative(case.variants[j].0) {
-                t[j] = time_calls(case.variants[j].1, &case.input, calls[j]);
-            }
-        }
-        for j in 0..v {
-            if t[j].is_nan() {
-                continue;
-            }
-            times[j].push(t[j]);
-            over_f[j].push(t[j] / t[0]);
-            over_hand[j].push(t[j] / t[hand]);
-        }
-    }
+    let timed = bench::interleaved_calls(&variants, &calls, &rounds_of);
     println!("{} ({rounds} rounds)", case.name);
     let mut summary = Vec::new();
     for (j, &(name, _)) in case.variants.iter().enumerate() {
-        let t = median(times[j].clone());
-        summary.push((
-            name,
-            t,
-            median(over_f[j].clone()),
-            median(over_hand[j].clone()),
-            memory[j].1,
-        ));
+        let t = timed.median(j);
+        let [f1, fm, f3] = timed.ratio(j, 0);
+        let [h1, hm, h3] = timed.ratio(j, hand);
+        summary.push((name, t, fm, hm, memory[j].1));
         let (_, peak, n) = memory[j];
-        let [f1, fm, f3] = quartiles(over_f[j].clone());
-        let [h1, hm, h3] = quartiles(over_hand[j].clone());
         if j == 0 {
             println!(
                 "  {name:<14} {:>10}   peak heap {:>9} in {n} allocations",

@@ -29,7 +29,8 @@
 //! Run with `cargo bench --bench ba`; see `BENCHMARKS.md` for results.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use testkit::bench;
 
 use autodiff::ba::{
     objective, objective_grad, objective_single, objective_single_grad, reproj_err,
@@ -373,47 +374,19 @@ fn bench_group(c: &mut Criterion, name: &str, variants: &[(&str, Timed)], at: &P
 // Ratios measured interleaved
 // ---------------------------------------------------------------------------------------------
 
-/// The time of `calls` calls of `timed`.
-#[inline(never)]
-fn time_calls(timed: Timed, at: &Point, calls: usize) -> Duration {
-    let start = Instant::now();
-    for _ in 0..calls {
-        timed(at);
-    }
-    start.elapsed()
-}
-
-/// The first quartile, the median and the third quartile of `values`.
-fn quartiles(mut values: Vec<f64>) -> [f64; 3] {
-    values.sort_by(f64::total_cmp);
-    let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
-    [at(0.25), at(0.5), at(0.75)]
-}
-
 /// Times `split`, `single` and `hand` in turn, `ROUNDS` times, and prints the median over rounds
 /// of each generated variant's time over the hand-written one's in the same round. Criterion
 /// times one variant for seconds, then the next: on a shared host whose speed drifts by 10-20%
 /// over a minute, the ratio of two such figures drifts with it. Rounds of a few milliseconds put
-/// the variants side by side in time, so that the drift cancels in each round's ratio.
+/// the variants side by side in time, so that the drift cancels in each round's ratio
+/// (`testkit::bench::interleaved_calls`, the order alternating, `CALLS` calls per round).
 fn interleaved(name: &str, variants: &[(&str, Timed); 4], at: &Point) {
     const ROUNDS: usize = 400;
     const CALLS: usize = 20_000;
-    let [_, (_, split), (_, single), (_, hand)] = *variants;
-    let (mut split_ratios, mut single_ratios) = (Vec::new(), Vec::new());
-    for round in 0..ROUNDS {
-        // Alternate the order, so that no variant always runs first.
-        let order: [Timed; 3] = if round % 2 == 0 {
-            [split, single, hand]
-        } else {
-            [hand, single, split]
-        };
-        let [a, b, c] = order.map(|timed| time_calls(timed, at, CALLS).as_secs_f64());
-        let (t_split, t_single, t_hand) = if round % 2 == 0 { (a, b, c) } else { (c, b, a) };
-        split_ratios.push(t_split / t_hand);
-        single_ratios.push(t_single / t_hand);
-    }
-    for (variant, ratios) in [("split", split_ratios), ("single", single_ratios)] {
-        let [q1, median, q3] = quartiles(ratios);
+    let [_, split, single, hand] = variants.map(|(_, timed)| move || timed(at));
+    let timed = bench::interleaved_calls(&[split, single, hand], &[CALLS; 3], &[ROUNDS; 3]);
+    for (variant, v) in [("split", 0), ("single", 1)] {
+        let [q1, median, q3] = timed.ratio(v, 2);
         println!(
             "{name}/{variant} over hand, interleaved: median {median:.3} (quartiles {q1:.3} to \
              {q3:.3}; {ROUNDS} rounds of {CALLS} calls each)"

@@ -23,7 +23,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
+use testkit::bench;
 
 use autodiff_runtime::checkpoint::Revolve;
 use autodiff_runtime::grad;
@@ -159,32 +159,15 @@ const NAMES: [&str; 5] = [
 ];
 
 /// Median of the per-variant times (seconds) over rounds, each round running every variant
-/// once in turn (order alternating), plus the function alone as `primal`.
+/// once in turn (order alternating), plus the function alone as `primal`, run last in even
+/// rounds (`testkit::bench::interleaved_calls`, one call per round).
 fn interleaved(primal: &dyn Fn(), variants: &[&dyn Fn()], rounds: usize) -> (f64, Vec<f64>) {
-    let mut times = vec![Vec::new(); variants.len() + 1];
-    for round in 0..rounds {
-        let mut order: Vec<usize> = (0..=variants.len()).collect();
-        if round % 2 == 1 {
-            order.reverse();
-        }
-        for i in order {
-            let start = Instant::now();
-            if i == variants.len() {
-                primal();
-            } else {
-                variants[i]();
-            }
-            times[i].push(start.elapsed().as_secs_f64());
-        }
-    }
-    let median = |t: &mut Vec<f64>| {
-        t.sort_by(f64::total_cmp);
-        t[t.len() / 2]
-    };
-    let primal = median(&mut times[variants.len()]);
+    let all: Vec<&dyn Fn()> = variants.iter().copied().chain([primal]).collect();
+    let n = all.len();
+    let timed = bench::interleaved_calls(&all, &vec![1; n], &vec![rounds; n]);
     (
-        primal,
-        times[..variants.len()].iter_mut().map(median).collect(),
+        timed.median(n - 1),
+        (0..n - 1).map(|v| timed.median(v)).collect(),
     )
 }
 

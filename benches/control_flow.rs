@@ -43,8 +43,9 @@
 )]
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use testkit::alloc::{CountingAllocator, peak_heap};
+use testkit::bench;
 
 use autodiff_runtime::grad;
 use criterion::Criterion;
@@ -584,58 +585,20 @@ fn bench_case(c: &mut Criterion, case: &Case) {
 // Ratios measured interleaved
 // ---------------------------------------------------------------------------------------------
 
-/// The time of `calls` calls of `timed`.
-#[inline(never)]
-fn time_calls(timed: Timed, input: &Input, calls: usize) -> f64 {
-    let start = Instant::now();
-    for _ in 0..calls {
-        timed(input);
-    }
-    start.elapsed().as_secs_f64()
-}
-
-/// The first quartile, the median and the third quartile of `values`.
-fn quartiles(mut values: Vec<f64>) -> [f64; 3] {
-    values.sort_by(f64::total_cmp);
-    let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
-    [at(0.25), at(0.5), at(0.75)]
-}
-
 /// Times `f`, `f_grad` and `hand` in turn, `ROUNDS` times, each for about `ROUND` seconds (the
-/// number of calls fixed beforehand from `f_grad`'s time), alternating the order, and prints the
-/// median over rounds of t_grad / t_hand and t_grad / t_f, and each variant's median time per
-/// call.
+/// number of calls fixed beforehand from the slowest variant's time), alternating the order
+/// (`testkit::bench::interleaved`), and prints the median over rounds of t_grad / t_hand and
+/// t_grad / t_f, and each variant's median time per call.
 fn interleaved(case: &Case) {
     const ROUNDS: usize = 300;
     const ROUND: f64 = 2e-3;
-    let [(_, f), (_, grad), (_, hand)] = case.variants;
     let input = &case.input;
-    // Warm up, then size the rounds.
-    let mut calls = 1;
-    while time_calls(grad, input, calls) < ROUND / 4.0 {
-        calls *= 2;
-    }
-    let per_call = time_calls(grad, input, calls) / calls as f64;
-    let calls = ((ROUND / per_call).round() as usize).max(1);
-    let (mut over_hand, mut over_f) = (Vec::new(), Vec::new());
-    let mut times: [Vec<f64>; 3] = Default::default();
-    for round in 0..ROUNDS {
-        let order = if round % 2 == 0 {
-            [f, grad, hand]
-        } else {
-            [hand, grad, f]
-        };
-        let [a, b, c] = order.map(|timed| time_calls(timed, input, calls) / calls as f64);
-        let (t_f, t_grad, t_hand) = if round % 2 == 0 { (a, b, c) } else { (c, b, a) };
-        over_hand.push(t_grad / t_hand);
-        over_f.push(t_grad / t_f);
-        for (list, t) in times.iter_mut().zip([t_f, t_grad, t_hand]) {
-            list.push(t);
-        }
-    }
-    let [h1, hm, h3] = quartiles(over_hand);
-    let [f1, fm, f3] = quartiles(over_f);
-    let [t_f, t_grad, t_hand] = times.map(|t| quartiles(t)[1] * 1e9);
+    let variants = case.variants.map(|(_, timed)| move || timed(input));
+    let timed = bench::interleaved(&variants, ROUNDS, ROUND);
+    let calls = timed.calls[0];
+    let [h1, hm, h3] = timed.ratio(1, 2);
+    let [f1, fm, f3] = timed.ratio(1, 0);
+    let [t_f, t_grad, t_hand] = [0, 1, 2].map(|v| timed.median(v) * 1e9);
     println!(
         "{}, interleaved ({ROUNDS} rounds of {calls} calls): t_grad / t_hand median {hm:.3} \
          (quartiles {h1:.3} to {h3:.3}), t_grad / t_f median {fm:.3} (quartiles {f1:.3} to \

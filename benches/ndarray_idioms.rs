@@ -41,8 +41,9 @@
 //! Run with `cargo bench --bench ndarray_idioms`; see `BENCHMARKS.md` for results.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use testkit::alloc::{CountingAllocator, peak_heap};
+use testkit::bench;
 
 use autodiff_runtime::ndarray::{Array1, Array2, Zip};
 use autodiff_runtime::{grad, nn};
@@ -477,67 +478,34 @@ fn bench_case(c: &mut Criterion, case: &Case) {
 // Ratios measured interleaved
 // ---------------------------------------------------------------------------------------------
 
-/// The time of `calls` calls of `timed`.
-#[inline(never)]
-fn time_calls(timed: Timed, input: &Input, calls: usize) -> f64 {
-    let start = Instant::now();
-    for _ in 0..calls {
-        timed(input);
-    }
-    start.elapsed().as_secs_f64()
-}
-
-/// The first quartile, the median and the third quartile of `values`.
-fn quartiles(mut values: Vec<f64>) -> [f64; 3] {
-    values.sort_by(f64::total_cmp);
-    let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
-    [at(0.25), at(0.5), at(0.75)]
-}
-
 /// Times the variants in turn, `ROUNDS` times, each for about `ROUND` seconds (the number of
-/// calls fixed beforehand from the slowest variant's time), alternating the order, and prints
-/// the median over rounds of each ratio of interest, and each variant's median time per call.
+/// calls fixed beforehand from the slowest variant's time), alternating the order
+/// (`testkit::bench::interleaved`), and prints the median over rounds of each ratio of interest,
+/// and each variant's median time per call.
 fn interleaved(case: &Case) {
     const ROUNDS: usize = 200;
     const ROUND: f64 = 5e-3;
     let input = &case.input;
-    // Warm up, then size the rounds.
-    let slowest = case
+    let variants: Vec<_> = case
         .variants
         .iter()
-        .map(|&(_, timed)| {
-            timed(input);
-            // The fastest of three calls: one slowed by another process would shrink the rounds.
-            (0..3)
-                .map(|_| time_calls(timed, input, 1))
-                .fold(f64::INFINITY, f64::min)
-        })
-        .fold(0.0, f64::max);
-    let calls = ((ROUND / slowest).round() as usize).max(1);
-    let k = case.variants.len();
-    let mut times: Vec<Vec<f64>> = vec![Vec::new(); k];
-    for round in 0..ROUNDS {
-        for step in 0..k {
-            let v = if round % 2 == 0 { step } else { k - 1 - step };
-            let t = time_calls(case.variants[v].1, input, calls) / calls as f64;
-            times[v].push(t);
-        }
-    }
+        .map(|&(_, timed)| move || timed(input))
+        .collect();
+    let timed = bench::interleaved(&variants, ROUNDS, ROUND);
     let mut line = format!(
-        "{}, interleaved ({ROUNDS} rounds of {calls} calls):",
-        case.name
+        "{}, interleaved ({ROUNDS} rounds of {} calls):",
+        case.name, timed.calls[0]
     );
     for &(a, b) in case.ratios {
-        let ratios = times[a].iter().zip(&times[b]).map(|(x, y)| x / y).collect();
-        let [q1, median, q3] = quartiles(ratios);
+        let [q1, median, q3] = timed.ratio(a, b);
         line += &format!(
             " {} / {} median {median:.3} (quartiles {q1:.3} to {q3:.3});",
             case.variants[a].0, case.variants[b].0
         );
     }
     line += " per call";
-    for (v, t) in times.into_iter().enumerate() {
-        line += &format!(" {} {:.1} µs", case.variants[v].0, quartiles(t)[1] * 1e6);
+    for (v, &(name, _)) in case.variants.iter().enumerate() {
+        line += &format!(" {name} {:.1} µs", timed.median(v) * 1e6);
     }
     println!("{line}");
 }

@@ -3,7 +3,10 @@
 //!
 //! Only `std` is used. Gradient checks are `autodiff_runtime::check`'s (with its fourth-order
 //! stencil where a sharp reference is needed) and closeness is the `approx` crate's; this crate
-//! holds what neither has: the one seeded generator.
+//! holds what neither has: the one seeded generator, the benchmarks' counting allocator
+//! ([`alloc`]) and their interleaved timing ([`bench`]).
+
+pub mod bench;
 
 /// SplitMix64 (Steele, Lea, Flood 2014): a small, fast, seeded generator, good enough for test
 /// points, shuffles and random programs. The same seed gives the same sequence on every
