@@ -276,12 +276,43 @@ mod tests {
             "element write",
             "element update",
             "integer tally",
+            "loop forwards",
+            "loop with a sum read again",
+            "loop reading at j - 1",
+            "loop reading the stored array alike",
+            "for counter",
         ] {
             assert!(
                 counts.contains_key(construct),
                 "{construct:?} is never generated: {counts:?}"
             );
         }
+        // A fair share of the `for` loops have the shapes whose reverse may run forwards.
+        let fors: usize = [
+            "for range",
+            "for ..=",
+            "for rev",
+            "for step_by",
+            "for elements",
+            "for enumerate",
+            "for zip",
+        ]
+        .iter()
+        .map(|k| counts.get(k).copied().unwrap_or(0))
+        .sum();
+        let shaped: usize = [
+            "loop forwards",
+            "loop with a sum read again",
+            "loop reading at j - 1",
+            "loop reading the stored array alike",
+        ]
+        .iter()
+        .map(|k| counts[k])
+        .sum();
+        assert!(
+            (fors / 10..=fors / 4).contains(&shaped),
+            "{shaped} of {fors} `for` loops are shaped"
+        );
         let all: String = funcs.iter().map(|f| f.source()).collect();
         for text in [
             "#[grad(wrt(",
