@@ -2622,6 +2622,7 @@ impl Gen<'_> {
             let ix = self.plain_index(&name, n);
             invariant.push(FE::Index(name, ix));
         }
+        let mut alike = None;
         if negative == 3 {
             let c = stored.clone().expect("a stored array");
             let n = self
@@ -2631,7 +2632,8 @@ impl Gen<'_> {
                 .expect("bound")
                 .1;
             let ix = self.index(&c, n);
-            invariant.push(FE::Index(c, ix));
+            invariant.push(FE::Index(c.clone(), ix.clone()));
+            alike = Some(FE::Index(c, ix));
         }
         // The counter: `let mut k = k0;` before the loop, `k += 1` first or last in the body.
         let mut counter = None;
@@ -2786,10 +2788,14 @@ impl Gen<'_> {
                 e,
             });
         }
-        if stored.is_none() || counter.is_some() || self.rng.chance(0.8) {
+        if stored.is_none() || counter.is_some() || negative != 0 || self.rng.chance(0.8) {
             let mut e = self.shaped_expr(&leaves);
             if let Some(c) = linear {
                 e = FE::Bin(Bin::Add, Box::new(c), Box::new(e));
+            }
+            // The near miss reads the stored array's invariant element for sure.
+            if let Some(a) = alike.take() {
+                e = FE::Bin(Bin::Add, Box::new(e), Box::new(a));
             }
             // A loop whose body does not read its index is not one the reverse may run forwards.
             let at_index: Vec<&FE> = leaves
