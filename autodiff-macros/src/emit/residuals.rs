@@ -173,7 +173,9 @@ impl Layout {
         let mut copied = Vec::new();
         // The records of a nested loop over a run-time range are one `Vec` for the whole call,
         // kept with the function's residuals.
-        let flat: std::collections::HashSet<VarId> = function
+        // In the body's order (a `BTreeSet` of variables), so that the forward half declares them
+        // in the same order on every expansion.
+        let flat: std::collections::BTreeSet<VarId> = function
             .body
             .compounds()
             .into_iter()
