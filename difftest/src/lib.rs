@@ -223,6 +223,25 @@ mod tests {
         }
     }
 
+    /// The kinds of `for` loop the control-flow generator writes.
+    const FORS: [&str; 7] = [
+        "for range",
+        "for ..=",
+        "for rev",
+        "for step_by",
+        "for elements",
+        "for enumerate",
+        "for zip",
+    ];
+
+    /// The loops of the shapes whose reverse may run in the forward's order, and the near misses.
+    const SHAPED: [&str; 4] = [
+        "loop forwards",
+        "loop with a sum read again",
+        "loop reading at j - 1",
+        "loop reading the stored array alike",
+    ];
+
     /// Every construct of the control-flow generator shows up in its default run, most of the
     /// functions' test points take more than one path between them, and each function's
     /// test points reproduce the outputs the generator recorded.
@@ -244,13 +263,6 @@ mod tests {
             "match bool",
             "match",
             "match expression",
-            "for range",
-            "for ..=",
-            "for rev",
-            "for step_by",
-            "for elements",
-            "for enumerate",
-            "for zip",
             "nested loop",
             "label",
             "while",
@@ -276,39 +288,20 @@ mod tests {
             "element write",
             "element update",
             "integer tally",
-            "loop forwards",
-            "loop with a sum read again",
-            "loop reading at j - 1",
-            "loop reading the stored array alike",
             "for counter",
-        ] {
+        ]
+        .into_iter()
+        .chain(FORS)
+        .chain(SHAPED)
+        {
             assert!(
                 counts.contains_key(construct),
                 "{construct:?} is never generated: {counts:?}"
             );
         }
         // A fair share of the `for` loops have the shapes whose reverse may run forwards.
-        let fors: usize = [
-            "for range",
-            "for ..=",
-            "for rev",
-            "for step_by",
-            "for elements",
-            "for enumerate",
-            "for zip",
-        ]
-        .iter()
-        .map(|k| counts.get(k).copied().unwrap_or(0))
-        .sum();
-        let shaped: usize = [
-            "loop forwards",
-            "loop with a sum read again",
-            "loop reading at j - 1",
-            "loop reading the stored array alike",
-        ]
-        .iter()
-        .map(|k| counts[k])
-        .sum();
+        let fors: usize = FORS.iter().map(|k| counts[k]).sum();
+        let shaped: usize = SHAPED.iter().map(|k| counts[k]).sum();
         assert!(
             (fors / 10..=fors / 4).contains(&shaped),
             "{shaped} of {fors} `for` loops are shaped"
