@@ -240,10 +240,11 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
 /// Whether the reverses of the loop's iterations can run in any order (Tapenade's II-LOOP), and
 /// gain by running forwards: each touches the cotangents of the values carried from one
 /// iteration to the next only where no other iteration does, and adds into every other
-/// cotangent (`bar_icf[k] += ..`; additions commute, up to rounding) at an element of its own.
+/// cotangent (`bar_icf[k] += ..`; additions commute, up to rounding).
 /// The loop keeps no records (so its reverse reads no value of an iteration but those computed
 /// again from the index or kept outside the loop), its body is straight-line, each other
-/// differentiated array is read at one element per iteration, and each differentiated carried
+/// differentiated array is read at one element of its own per iteration (at the index or at a
+/// counter of the loop) or at one element the same in all, and each differentiated carried
 /// value is
 ///
 /// * a sum, `s = s + e` (or `e + s`, `s - e`), `s` read by nothing else and the new `s` by no
