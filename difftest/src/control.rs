@@ -2662,21 +2662,7 @@ impl Gen<'_> {
         let sum = if !sums.is_empty() && self.rng.chance(0.3) {
             self.rng.pick(&sums).clone()
         } else {
-            let init = if self.rng.chance(0.6) {
-                FE::Lit(*self.rng.pick(&[0.0, 1.0, 0.5]))
-            } else {
-                let d = self.depth();
-                self.scalar(d, false)
-            };
-            let name = self.fresh("s");
-            pre.push(S::Let {
-                name: name.clone(),
-                mutable: true,
-                typed: !anchored(&init),
-                e: init,
-            });
-            self.bind(&name, BK::F, true);
-            name
+            self.new_accumulator("s", 0.6, &mut pre)
         };
         // A second sum, reading the first.
         let again = (negative == 1).then(|| {
@@ -2905,21 +2891,28 @@ impl Gen<'_> {
     /// Before a loop: a fresh accumulator, sometimes.
     fn maybe_accumulator(&mut self, out: &mut Vec<S>) {
         if self.assignable().is_empty() || self.rng.chance(0.5) {
-            let e = if self.rng.chance(0.5) {
-                FE::Lit(*self.rng.pick(&[0.0, 1.0, 0.5]))
-            } else {
-                let d = self.depth();
-                self.scalar(d, false)
-            };
-            let name = self.fresh("acc");
-            out.push(S::Let {
-                name: name.clone(),
-                mutable: true,
-                typed: !anchored(&e),
-                e,
-            });
-            self.bind(&name, BK::F, true);
+            self.new_accumulator("acc", 0.5, out);
         }
+    }
+
+    /// `let mut <prefix>N = e;`, a float accumulator in scope from here: `e` a literal (0, 1 or
+    /// 0.5) with probability `literal`, otherwise an expression of what is in scope.
+    fn new_accumulator(&mut self, prefix: &str, literal: f64, out: &mut Vec<S>) -> String {
+        let e = if self.rng.chance(literal) {
+            FE::Lit(*self.rng.pick(&[0.0, 1.0, 0.5]))
+        } else {
+            let d = self.depth();
+            self.scalar(d, false)
+        };
+        let name = self.fresh(prefix);
+        out.push(S::Let {
+            name: name.clone(),
+            mutable: true,
+            typed: !anchored(&e),
+            e,
+        });
+        self.bind(&name, BK::F, true);
+        name
     }
 }
 
