@@ -10,7 +10,7 @@ use super::Signature;
 use super::residuals::Layout;
 use crate::input::Input;
 use crate::naming::Names;
-use crate::reverse::{Accumulation, Adjoint, Part, Reverse};
+use crate::reverse::{Accumulation, Adjoint, Reverse};
 use crate::ssa::Function;
 
 /// `f_bwd`.
@@ -128,12 +128,7 @@ fn adjoints(stmts: &[Adjoint], cx: &Backward) -> Vec<TokenStream> {
             } => {
                 let bar = &reverse.bars[target];
                 let place = match index {
-                    Some(Part::Index(index)) => quote!(#bar[#index]),
-                    Some(Part::Window(window)) => window.of(&quote!(#bar)),
-                    Some(Part::Field(i)) => {
-                        let i = syn::Index::from(*i);
-                        quote!(#bar.#i)
-                    }
+                    Some(part) => part.of(&quote!(#bar)),
                     None => quote!(#bar),
                 };
                 match how {

@@ -118,6 +118,20 @@ pub enum Part {
     Window(Window),
 }
 
+impl Part {
+    /// The part of `bar`: `bar[index]`, `bar[start..][..len][at]`, `bar.0`.
+    pub fn of(&self, bar: &TokenStream) -> TokenStream {
+        match self {
+            Part::Index(index) => quote!(#bar[#index]),
+            Part::Window(window) => window.of(bar),
+            Part::Field(i) => {
+                let i = syn::Index::from(*i);
+                quote!(#bar.#i)
+            }
+        }
+    }
+}
+
 /// The values a counter takes over one run of its loop, `start..start + len`, and how many
 /// iterations came before the one being reversed, `at`: an element read at the counter in every
 /// iteration (`icf[lparams]` of ADBench GMM's triangle) is `icf[start..][..len][at]`. The
@@ -612,6 +626,16 @@ impl Cx<'_> {
             self.unbind_reads(bound);
         }
         window
+    }
+
+    /// The element of an array `base[index]` that the element read (or store) `element`
+    /// names, as the reverse sweep writes it in a cotangent: through the window of `index`'s
+    /// values where [`Cx::window`] finds one, at `index` itself otherwise.
+    pub fn element(&mut self, element: VarId, base: &Operand, index: &Operand) -> Part {
+        match self.window(element, base, index) {
+            Some(window) => Part::Window(window),
+            None => Part::Index(self.primal(index)),
+        }
     }
 
     /// A counter's value before its loop, and the number of iterations before the one the

@@ -262,10 +262,7 @@ pub(super) fn rule(cx: &mut Cx, stmt: &Let) {
         }
         Op::Index { base, index } => {
             if let Operand::Var(target) = base {
-                let part = match cx.window(stmt.var, base, index) {
-                    Some(window) => Part::Window(window),
-                    None => Part::Index(cx.primal(index)),
-                };
+                let part = cx.element(stmt.var, base, index);
                 cx.bar(*target);
                 cx.raw.push(Raw::Add {
                     target: *target,
@@ -454,13 +451,9 @@ fn store_rule(cx: &mut Cx, stmt: &Let, base: &Operand, index: &Operand, value: &
         // `a[i] += e` (or `-=`): the element's cotangent stays where it is and goes to `e`
         // too, where the general rule would take it out, zero it, and add it back.
         if cx.function.is_active(term) {
-            let element = match cx.window(stmt.var, &Operand::Var(stmt.var), index) {
-                Some(window) => window.of(&quote!(#bar)),
-                None => {
-                    let index = cx.primal(index);
-                    quote!(#bar[#index])
-                }
-            };
+            let element = cx
+                .element(stmt.var, &Operand::Var(stmt.var), index)
+                .of(&quote!(#bar));
             cx.add(term, if negated { quote!(-#element) } else { element });
         }
         cx.add(base, quote!(#bar));
