@@ -403,3 +403,121 @@ fn a_bool_element_and_counters_of_other_index_types() {
         );
     }
 }
+
+/// Counters stepped by an inner loop's counter, which the reverse carries backwards from the
+/// loop's end instead of keeping per row (`lparams` of ADBench GMM's triangle): by the row's
+/// length and read where the row starts too; by 2 over an inclusive, reversed inner range in a
+/// reversed outer loop; stepping down, with a first row that runs no iteration; and
+/// one the reverse must keep, stepped again after its inner loop (`c4 += 1` after the row).
+#[grad(wrt(w))]
+fn running(w: &[f64], n: usize) -> f64 {
+    let mut s = 0.0;
+    let mut c = 0;
+    for i in 0..n {
+        s += w[c] * 0.5;
+        for j in i..n {
+            s += w[c] * w[j];
+            c += 1;
+        }
+    }
+    let mut c2 = 1;
+    for i in (0..n).rev() {
+        for k in (i..=n).rev() {
+            s += w[c2].sin() * (k as f64);
+            c2 += 2;
+        }
+    }
+    let mut c3 = 40;
+    for i in 0..n {
+        for k in 0..i {
+            s += w[c3] * w[i + k];
+            c3 -= 1;
+        }
+    }
+    let mut c4 = 0;
+    for i in 0..n {
+        for k in i..n {
+            s += w[c4].cos() * w[k];
+            c4 += 1;
+        }
+        c4 += 1;
+    }
+    s
+}
+
+#[test]
+fn counters_stepped_by_inner_loops() {
+    let w: Vec<f64> = (0..48).map(|k| 0.4 * ((k as f64) * 0.9).sin()).collect();
+    for n in [0, 1, 2, 5] {
+        let (_, grad) = running_grad(&w, n);
+        check_f64(
+            &format!("running n = {n}"),
+            |p: &[f64]| running(p, n),
+            &w,
+            &grad,
+        );
+    }
+}
+
+/// Elements of an array a loop filled with an expression of its index, which the reverse
+/// computes again at the read's index where the row's reverse starts, instead of keeping them
+/// per row: filled backwards in an enclosing loop, from a scalar of that loop (`scale`), read
+/// alike in every iteration of an inner loop over the fill's range, in rows that run no
+/// iteration (the last). And reads it must keep: a fill that reads the array itself (a prefix
+/// sum), an array stored into after its fill, a read over another range than the fill's.
+#[grad(wrt(x, w))]
+fn filled(x: &[f64], w: &[f64], n: usize, m: usize) -> f64 {
+    let mut a = vec![0.0; n];
+    let mut p = vec![0.0; n];
+    let mut s = 0.0;
+    for r in 0..2 {
+        let scale = w[r] * 2.0;
+        for k in (0..n).rev() {
+            a[k] = x[k] * scale - w[k + 2];
+        }
+        for i in 0..n {
+            for j in i + 1..n {
+                s += a[i] * w[j];
+            }
+        }
+        for k in 0..n {
+            p[k] = p[k] * 0.5 + x[k];
+        }
+        for i in 0..n {
+            for j in i..n {
+                s += p[i] * w[j] * 0.25;
+            }
+        }
+        let mut b = a.clone();
+        b[0] = w[r] * 3.0;
+        for i in 0..n {
+            for j in 0..2 {
+                s += b[i] * w[j] * 0.125;
+            }
+        }
+        for i in 0..m {
+            for j in 0..2 {
+                s += a[i] * x[j].sin();
+            }
+        }
+    }
+    s
+}
+
+#[test]
+fn filled_elements_computed_again() {
+    let x: Vec<f64> = (0..6).map(|k| 0.3 + 0.2 * (k as f64).cos()).collect();
+    let w: Vec<f64> = (0..8)
+        .map(|k| 0.5 * ((k as f64) * 1.3).sin() + 0.1)
+        .collect();
+    for (n, m) in [(2, 1), (3, 2), (6, 6)] {
+        let (_, bar_x, bar_w) = filled_grad(&x, &w, n, m);
+        let at = [x.clone(), w.clone()].concat();
+        check_f64(
+            &format!("filled n = {n}, m = {m}"),
+            |p: &[f64]| filled(&p[..6], &p[6..], n, m),
+            &at,
+            &[bar_x, bar_w].concat(),
+        );
+    }
+}

@@ -153,7 +153,17 @@ fn adjoints(stmts: &[Adjoint], cx: &Backward) -> Vec<TokenStream> {
                 });
                 quote!(let (#(#names,)*) = #value;)
             }
-            Adjoint::Let { name, value } => quote!(let #name = #value;),
+            Adjoint::Let {
+                name,
+                value,
+                mutable: false,
+            } => quote!(let #name = #value;),
+            Adjoint::Let {
+                name,
+                value,
+                mutable: true,
+            } => quote!(let mut #name = #value;),
+            Adjoint::Set { name, value } => quote!(#name = #value;),
             Adjoint::Zero {
                 target,
                 index,

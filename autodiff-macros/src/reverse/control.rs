@@ -118,7 +118,33 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
             value,
         });
     }
-    let body_raw = cx.leave(saved);
+    let mut body_raw = cx.leave(saved);
+    // Where each iteration's reverse starts: the running counters' values, from their values at
+    // the iteration's end, and the kept values computed again.
+    let scope = Scope::Loop(looped.records);
+    let mut first = Vec::new();
+    let mut ends = Vec::new();
+    for run in cx.runs.iter().filter(|r| r.records == looped.records) {
+        let name = cx.function.var(run.inside).name.clone();
+        first.push(Raw::Let {
+            name: name.clone(),
+            value: run.start.clone(),
+            mutable: false,
+        });
+        first.push(Raw::Set {
+            name: run.end.clone(),
+            value: quote!(#name),
+        });
+        ends.push((run.end.clone(), run.after));
+    }
+    for again in cx.again.iter().filter(|a| a.scope == scope) {
+        first.push(Raw::Let {
+            name: cx.function.var(again.kept).name.clone(),
+            value: again.value.clone(),
+            mutable: false,
+        });
+    }
+    body_raw.splice(0..0, first);
     if let Some(checkpoint) = &looped.checkpoint {
         // The reverse runs each iteration's body again from its carried values: what the body
         // reads from outside the loop is kept, the body's own values are not. With `every` and
@@ -198,6 +224,14 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
         }
         _ => None,
     };
+    for (end, after) in ends {
+        let value = cx.primal(&Operand::Var(after));
+        cx.raw.push(Raw::Let {
+            name: end,
+            value,
+            mutable: true,
+        });
+    }
     cx.raw.push(Raw::Loop {
         record: looped.records,
         keeps: keeps_records,
@@ -259,6 +293,11 @@ fn independent(cx: &Cx, looped: &Loop) -> bool {
     let Some(index) = looped.index else {
         return false;
     };
+    // A running counter is carried backwards (a body with an inner loop is not straight-line
+    // anyway).
+    if cx.runs.iter().any(|r| r.records == looped.records) {
+        return false;
+    }
     let mut lets = Vec::new();
     for stmt in &looped.body.stmts {
         match stmt {

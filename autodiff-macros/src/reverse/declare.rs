@@ -28,7 +28,11 @@ pub(super) fn declare(cx: &mut Cx, input: &Input, seeded: Option<VarId>) -> (Vec
     let seed_mutable = seeded.is_some_and(|v| state.remaining.contains_key(&v));
     let mut stmts: Vec<Adjoint> = std::mem::take(&mut cx.recips)
         .into_iter()
-        .map(|(_, name, value)| Adjoint::Let { name, value })
+        .map(|(_, name, value)| Adjoint::Let {
+            name,
+            value,
+            mutable: false,
+        })
         .collect();
     stmts.extend(scope(cx, input, raw, &mut state));
     // Active parameters that received nothing have a zero gradient.
@@ -86,7 +90,7 @@ fn count(raw: &[Raw]) -> HashMap<VarId, usize> {
                     walk(else_, counts);
                 }
                 Raw::Loop { body, .. } => walk(body, counts),
-                Raw::Bind { .. } | Raw::Drop(_) | Raw::Let { .. } => {}
+                Raw::Bind { .. } | Raw::Drop(_) | Raw::Let { .. } | Raw::Set { .. } => {}
             }
         }
     }
@@ -147,7 +151,16 @@ fn scope(cx: &mut Cx, input: &Input, raw: Vec<Raw>, state: &mut State) -> Vec<Ad
         match next {
             Raw::Bind { names, value } => stmts.push(Adjoint::Bind { names, value }),
             Raw::Drop(name) => stmts.push(Adjoint::Drop(name)),
-            Raw::Let { name, value } => stmts.push(Adjoint::Let { name, value }),
+            Raw::Let {
+                name,
+                value,
+                mutable,
+            } => stmts.push(Adjoint::Let {
+                name,
+                value,
+                mutable,
+            }),
+            Raw::Set { name, value } => stmts.push(Adjoint::Set { name, value }),
             Raw::Zero { target, index } => {
                 if let Some(left) = state.remaining.get_mut(&target) {
                     *left -= 1;

@@ -52,8 +52,15 @@ pub enum Adjoint {
         names: Vec<Option<Ident>>,
         value: TokenStream,
     },
-    /// `let b_recip = b.recip();`: a value contributions share, computed before the sweep.
-    Let { name: Ident, value: TokenStream },
+    /// `let b_recip = b.recip();`: a value contributions share, computed before the sweep;
+    /// `let mut lparams_end = ..;`: a running counter ([`Running`]).
+    Let {
+        name: Ident,
+        value: TokenStream,
+        mutable: bool,
+    },
+    /// `lparams_end = lparams;`: a running counter handed to the iteration before.
+    Set { name: Ident, value: TokenStream },
     /// `bar_v = value;`: a loop's carried cotangent, handed to the iteration before, or the
     /// first contribution in an arm to a cotangent declared before the `if`.
     Assign { target: VarId, value: TokenStream },
@@ -184,8 +191,14 @@ pub(super) enum Raw {
         value: TokenStream,
     },
     Drop(Ident),
-    /// `let name = value;`
+    /// `let [mut] name = value;`
     Let {
+        name: Ident,
+        value: TokenStream,
+        mutable: bool,
+    },
+    /// `name = value;`
+    Set {
         name: Ident,
         value: TokenStream,
     },
@@ -225,7 +238,7 @@ impl Raw {
             Raw::Add { target, .. } | Raw::Assign { target, .. } | Raw::Zero { target, .. } => {
                 out.push(*target)
             }
-            Raw::Bind { .. } | Raw::Drop(_) | Raw::Let { .. } => {}
+            Raw::Bind { .. } | Raw::Drop(_) | Raw::Let { .. } | Raw::Set { .. } => {}
             Raw::If {
                 ensure,
                 then,
@@ -245,6 +258,15 @@ impl Raw {
             }
         }
     }
+}
+
+/// What [`Cx::mark`] saves.
+pub(super) struct Mark {
+    reads: BTreeSet<VarId>,
+    last_read: HashMap<VarId, usize>,
+    bound: Option<usize>,
+    runs: usize,
+    again: usize,
 }
 
 /// What [`Cx::enter`] saves of the enclosing body.
@@ -281,6 +303,26 @@ pub(super) struct Cx<'a> {
     /// Integers a loop steps by the same amount in every iteration, which the reverse sweep
     /// computes from the loop's index (see [`counters`]).
     pub counters: HashMap<VarId, Counter<'a>>,
+    /// Integers a loop steps by an inner loop's counter, which the reverse sweep carries
+    /// backwards from the loop's end (see [`Running`]).
+    pub running: HashMap<VarId, Running<'a>>,
+    /// The running counters the reverse sweep reads, each once.
+    pub runs: Vec<Run>,
+    /// The name of each running counter's value at the end of an iteration.
+    pub ends: HashMap<VarId, Ident>,
+    /// Local arrays a loop fills, one element per iteration, with an expression of its index
+    /// (see [`Fill`]).
+    pub fills: HashMap<VarId, Fill<'a>>,
+    /// Each value carried out of its loop as an invariant (`t_kept`), and the value it keeps
+    /// ([`Function::invariants`] the other way).
+    pub kept: HashMap<VarId, VarId>,
+    /// Each loop by its index.
+    pub indexed: HashMap<VarId, &'a Loop>,
+    /// Kept values computed again where the reverse of their body starts (see [`Cx::again`]).
+    pub again: Vec<Again>,
+    /// While [`Cx::again`] computes a filled element: the filling loop's index, and the index
+    /// the element is read at, which stands for it.
+    pub substitute: Option<(VarId, TokenStream)>,
     /// Local arrays of the function's body that nothing changes or moves once made, only
     /// indexes: kept whole (moved into the residuals, not copied), an element is read again.
     pub read_only: std::collections::HashSet<VarId>,
@@ -346,13 +388,14 @@ impl Cx<'_> {
             .map(|(v, value)| Raw::Let {
                 name: self.function.var(v).name.clone(),
                 value,
+                mutable: false,
             })
             .collect();
-        body.extend(
-            recips
-                .into_iter()
-                .map(|(_, name, value)| Raw::Let { name, value }),
-        );
+        body.extend(recips.into_iter().map(|(_, name, value)| Raw::Let {
+            name,
+            value,
+            mutable: false,
+        }));
         body.extend(raw);
         body
     }
@@ -374,16 +417,12 @@ impl Cx<'_> {
     /// The primal value of an operand in the reverse sweep, recording the read.
     pub fn primal(&mut self, operand: &Operand) -> TokenStream {
         if let Operand::Var(v) = operand {
-            let before = (self.reads.clone(), self.last_read.clone());
-            let bound = self.reads_first.as_ref().map(Vec::len);
+            let mark = self.mark();
             let scope = self.scope(*v);
             match self.recompute(*v, 0, scope) {
                 Some(tokens) => return tokens,
                 // Undo what a failed attempt read.
-                None => {
-                    (self.reads, self.last_read) = before;
-                    self.unbind_reads(bound);
-                }
+                None => self.undo(mark),
             }
             // The same in every iteration of its loop: kept once, after the loop.
             if let Some(&after) = self.function.invariants.get(v) {
@@ -420,20 +459,34 @@ impl Cx<'_> {
         if self.function.params.iter().any(|p| p.var == *v) || self.recomputed_indices.contains(v) {
             return true;
         }
-        let before = (self.reads.clone(), self.last_read.clone());
-        let bound = self.reads_first.as_ref().map(Vec::len);
+        let mark = self.mark();
         let scope = self.scope(*v);
         let found = self.recompute(*v, 0, scope).is_some();
-        (self.reads, self.last_read) = before;
-        self.unbind_reads(bound);
+        self.undo(mark);
         found
     }
 
-    /// Forgets the element reads bound since `bound` (the length of [`Cx::reads_first`] then).
-    fn unbind_reads(&mut self, bound: Option<usize>) {
-        if let (Some(reads), Some(len)) = (self.reads_first.as_mut(), bound) {
+    /// What an attempt to compute a value again may add to: undone with [`Cx::undo`] where the
+    /// attempt fails.
+    fn mark(&self) -> Mark {
+        Mark {
+            reads: self.reads.clone(),
+            last_read: self.last_read.clone(),
+            bound: self.reads_first.as_ref().map(Vec::len),
+            runs: self.runs.len(),
+            again: self.again.len(),
+        }
+    }
+
+    /// Forgets what was read, bound, carried ([`Cx::runs`]) and computed again
+    /// ([`Cx::again`]) since `mark`.
+    fn undo(&mut self, mark: Mark) {
+        (self.reads, self.last_read) = (mark.reads, mark.last_read);
+        if let (Some(reads), Some(len)) = (self.reads_first.as_mut(), mark.bound) {
             reads.truncate(len);
         }
+        self.runs.truncate(mark.runs);
+        self.again.truncate(mark.again);
     }
 
     /// A value of an `if`'s arm or a loop's iteration computed again where the reverse sweep
@@ -453,7 +506,17 @@ impl Cx<'_> {
             return None;
         }
         if let Some(counter) = self.counters.get(&var).copied() {
+            // A counter of the filling loop is computed from that loop's index, not the read's.
+            if self.substitute.is_some() {
+                return None;
+            }
             return self.counter(counter, depth, within);
+        }
+        if let Some(running) = self.running.get(&var).copied() {
+            return self.run(running);
+        }
+        if let Some(&value) = self.kept.get(&var) {
+            return self.again(value, var);
         }
         let op = *self.defs.get(&var)?;
         let tokens = match op {
@@ -465,7 +528,7 @@ impl Cx<'_> {
                 // differentiated, as the element read's own rule keeps it (`bar_w[k] += ..`
                 // reads `k`): a counter carried by a loop then costs one record, not two
                 // (`icf[lparams] * xc[i]` in ADBench's GMM).
-                let window = if borrowed {
+                let window = if borrowed || self.substitute.is_some() {
                     None
                 } else {
                     self.window(var, base, index)
@@ -476,7 +539,8 @@ impl Cx<'_> {
                         let index = match self.available(index, depth, within) {
                             Some(index) => index,
                             None if self.function.var(*b).active
-                                && self.function.var(var).active =>
+                                && self.function.var(var).active
+                                && self.substitute.is_none() =>
                             {
                                 self.primal(index)
                             }
@@ -531,6 +595,11 @@ impl Cx<'_> {
         let Operand::Var(v) = operand else {
             return Some(self.primal(operand));
         };
+        if let Some((index, at)) = &self.substitute
+            && index == v
+        {
+            return Some(at.clone());
+        }
         if self.scopes.get(v) == Some(&Scope::Function)
             || self.recomputed_indices.contains(v)
             || (!self.types.of(*v).array && self.encloses(self.scope(*v), within))
@@ -547,6 +616,150 @@ impl Cx<'_> {
             return None;
         }
         self.recompute(*v, depth + 1, within)
+    }
+
+    /// A running counter's value in the iteration being reversed, by the name the forward gave
+    /// it: [`control::loop_rule`] binds it at the start of each iteration's reverse from the
+    /// value at the iteration's end (`let lparams_1 = lparams_1_end - ..;`). `None` where the
+    /// inner loop's steps are not at hand where the iteration's reverse starts.
+    fn run(&mut self, running: Running) -> Option<TokenStream> {
+        let name = self.function.var(running.carried.inside).name.clone();
+        if self.runs.iter().any(|r| r.inside == running.carried.inside) {
+            return Some(quote!(#name));
+        }
+        if self.substitute.is_some() {
+            return None;
+        }
+        let Counter {
+            looped: inner,
+            step,
+            add,
+            ..
+        } = running.inner;
+        let range = inner.range.as_ref()?;
+        let within = Scope::Loop(running.looped.records);
+        // Named once: an attempt that fails is undone, and this may be asked again.
+        let end = match self.ends.get(&running.carried.inside) {
+            Some(end) => end.clone(),
+            None => {
+                let end = self.names.fresh(&format!("{name}_end"), name.span());
+                self.ends.insert(running.carried.inside, end.clone());
+                end
+            }
+        };
+        // Computed where the iteration's reverse starts: no element read is bound in the
+        // reverse of the inner body being written.
+        let mark = self.mark();
+        let reads_first = self.reads_first.take();
+        let start = (|| {
+            let step = self.available(step, 0, within)?;
+            let (first, last) = (
+                self.available(&range.start, 0, within)?,
+                self.available(&range.end, 0, within)?,
+            );
+            let range = if range.inclusive {
+                quote!(#first..=#last)
+            } else {
+                quote!(#first..#last)
+            };
+            let mut trips = quote!(::core::iter::Iterator::size_hint(&(#range)).0);
+            let ty = self.types.of(running.carried.inside).written.clone()?;
+            if ty.to_string() != "usize" {
+                trips = quote!((#trips as #ty));
+            }
+            let steps = if step.to_string() == "1" {
+                trips
+            } else {
+                quote!(#trips * #step)
+            };
+            Some(if add {
+                quote!(#end - #steps)
+            } else {
+                quote!(#end + #steps)
+            })
+        })();
+        self.reads_first = reads_first;
+        let Some(start) = start else {
+            self.undo(mark);
+            return None;
+        };
+        self.runs.push(Run {
+            records: running.looped.records,
+            inside: running.carried.inside,
+            after: running.carried.after,
+            end,
+            start,
+        });
+        Some(quote!(#name))
+    }
+
+    /// A value carried out of its loop as an invariant (`t25_kept` of `xc[i]` in ADBench GMM's
+    /// triangle), computed again where the reverse of the body around the loop starts, in
+    /// each iteration of that body, instead of kept in its record: where the value is an
+    /// element of an array a loop filled ([`Fill`]), read at the index of a loop over the same
+    /// range, and the filling loop's expression, at that index, is one [`Cx::recompute`]
+    /// computes there (`x[ix * d + i] - means[ik * d + i]`). The forward sweep computed that
+    /// expression at that index, so it is in bounds, and gives the same bits again.
+    fn again(&mut self, value: VarId, kept: VarId) -> Option<TokenStream> {
+        let name = self.function.var(kept).name.clone();
+        if self.again.iter().any(|a| a.kept == kept) {
+            return Some(quote!(#name));
+        }
+        let within @ Scope::Loop(_) = self.scope(kept) else {
+            return None;
+        };
+        if self.substitute.is_some() {
+            return None;
+        }
+        let Some(Op::Index {
+            base: Operand::Var(array),
+            index: Operand::Var(at),
+        }) = self.defs.get(&value).copied()
+        else {
+            return None;
+        };
+        let fill = self.fills.get(array).copied()?;
+        let over = self.indexed.get(at).copied()?;
+        let same_range = match (&over.range, &fill.looped.range) {
+            (Some(a), Some(b)) => {
+                a.start.same_as(&b.start)
+                    && a.end.same_as(&b.end)
+                    && a.inclusive == b.inclusive
+                    && [a, b].iter().all(|r| {
+                        r.adaptors
+                            .iter()
+                            .all(|adaptor| matches!(adaptor, crate::ssa::Adaptor::Rev))
+                    })
+            }
+            _ => false,
+        };
+        let filled_at = fill.looped.index?;
+        if !same_range {
+            return None;
+        }
+        let mark = self.mark();
+        let reads_first = self.reads_first.take();
+        let again = (|| {
+            let at = self.available(&Operand::Var(*at), 0, within)?;
+            self.substitute = Some((filled_at, at));
+            let again = match fill.value {
+                Operand::Var(v) => self.recompute(*v, 0, within),
+                constant => Some(self.primal(constant)),
+            };
+            self.substitute = None;
+            again
+        })();
+        self.reads_first = reads_first;
+        let Some(again) = again else {
+            self.undo(mark);
+            return None;
+        };
+        self.again.push(Again {
+            scope: within,
+            kept,
+            value: again,
+        });
+        Some(quote!(#name))
     }
 
     /// Where `var` is defined.
@@ -605,8 +818,7 @@ impl Cx<'_> {
             return None;
         }
         let range = counter.looped.range.as_ref()?;
-        let before = (self.reads.clone(), self.last_read.clone());
-        let bound = self.reads_first.as_ref().map(Vec::len);
+        let mark = self.mark();
         let window = (|| {
             let (start, at) = self.counter_parts(counter, 0, within)?;
             let (first, last) = (
@@ -622,8 +834,7 @@ impl Cx<'_> {
             Some(Window { start, len, at })
         })();
         if window.is_none() {
-            (self.reads, self.last_read) = before;
-            self.unbind_reads(bound);
+            self.undo(mark);
         }
         window
     }
@@ -770,6 +981,51 @@ pub(super) struct Counter<'a> {
     add: bool,
 }
 
+/// An integer a loop steps, in each iteration, by a counter ([`Counter`]) of an inner loop run
+/// to its end: `lparams` of ADBench GMM's triangle, which `for j in i + 1..d { ..; lparams +=
+/// 1; }` steps by the row's length. Its value where an iteration starts is its value where the
+/// iteration ends less the inner loop's steps (its trip count times the step), so the reverse
+/// sweep, which runs the iterations backwards, carries it from the loop's end (`after`, kept
+/// once per run of the loop) instead of keeping it in every iteration's record.
+#[derive(Clone, Copy)]
+pub(super) struct Running<'a> {
+    looped: &'a Loop,
+    carried: &'a Carried,
+    /// The inner loop's counter, whose value after the inner loop is the next value.
+    inner: Counter<'a>,
+}
+
+/// A running counter the reverse sweep reads: [`control::loop_rule`] declares `end` before
+/// the loop from `after` and binds `inside` to `start` where each iteration's reverse starts.
+pub(super) struct Run {
+    /// The loop's record variable, naming it.
+    pub records: VarId,
+    pub inside: VarId,
+    pub after: VarId,
+    /// The counter's value at the end of the iteration being reversed.
+    pub end: Ident,
+    /// Its value at the start of it, from `end`.
+    pub start: TokenStream,
+}
+
+/// A local array a loop fills with one store per iteration, at its index, of a value computed
+/// in the body (`for id in 0..d { xc[id] = x[ix * d + id] - means[ik * d + id]; }`), running its
+/// range to the end: once it has run, element `i` of the array, for `i` in the range, is that
+/// value computed at `id = i`.
+#[derive(Clone, Copy)]
+pub(super) struct Fill<'a> {
+    looped: &'a Loop,
+    value: &'a Operand,
+}
+
+/// A kept value [`Cx::again`] computes again: bound to `kept`'s name where the reverse of each
+/// iteration of the loop whose body is `scope` starts.
+pub(super) struct Again {
+    pub scope: Scope,
+    pub kept: VarId,
+    pub value: TokenStream,
+}
+
 /// The counters of every loop whose range the reverse sweep runs backwards: a carried integer
 /// whose next value is its value plus or minus a step defined outside the loop, computed in
 /// the body itself (not in an `if`, so in every iteration).
@@ -818,6 +1074,88 @@ fn counters<'a>(
                         add,
                     },
                 );
+            }
+        }
+    }
+    out
+}
+
+/// The running counters ([`Running`]): a carried integer of a loop that runs its range to the
+/// end (not checkpointed) whose next value is the value after an inner loop, in the body itself,
+/// of that loop's counter started from it.
+fn running<'a>(
+    function: &'a Function,
+    counters: &HashMap<VarId, Counter<'a>>,
+    scopes: &HashMap<VarId, Scope>,
+) -> HashMap<VarId, Running<'a>> {
+    let mut out = HashMap::new();
+    for stmt in function.body.compounds() {
+        let Stmt::Loop(looped) = stmt else { continue };
+        if !looped.recomputes_index() || looped.checkpoint.is_some() {
+            continue;
+        }
+        for carried in &looped.carried {
+            let Operand::Var(next) = &carried.next else {
+                continue;
+            };
+            let inner = counters.values().find(|c| {
+                c.carried.after == *next
+                    && matches!(c.carried.before, Operand::Var(v) if v == carried.inside)
+                    && c.looped.checkpoint.is_none()
+                    && scopes.get(&c.looped.records) == Some(&Scope::Loop(looped.records))
+            });
+            if let Some(&inner) = inner {
+                out.insert(
+                    carried.inside,
+                    Running {
+                        looped,
+                        carried,
+                        inner,
+                    },
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The filled arrays ([`Fill`]), by the version the filling loop leaves: a carried array
+/// (`Vec` or fixed-size, not ndarray's) of a loop that runs its range to the end, not
+/// checkpointed, whose next version is the inside version with one element set, at the index,
+/// in the body itself.
+fn fills<'a>(
+    function: &'a Function,
+    types: &TypeTable,
+    scopes: &HashMap<VarId, Scope>,
+    defs: &HashMap<VarId, &'a Op>,
+) -> HashMap<VarId, Fill<'a>> {
+    let mut out = HashMap::new();
+    for stmt in function.body.compounds() {
+        let Stmt::Loop(looped) = stmt else { continue };
+        let Some(index) = looped.index else { continue };
+        if !looped.recomputes_index() || looped.checkpoint.is_some() {
+            continue;
+        }
+        for carried in &looped.carried {
+            let ty = types.of(carried.inside);
+            let Operand::Var(next) = &carried.next else {
+                continue;
+            };
+            if !ty.array || ty.ndarray.is_some() || ty.opaque {
+                continue;
+            }
+            if scopes.get(next) != Some(&Scope::Loop(looped.records)) {
+                continue;
+            }
+            if let Some(Op::Store {
+                base: Operand::Var(base),
+                index: Operand::Var(at),
+                value,
+            }) = defs.get(next).copied()
+                && *base == carried.inside
+                && *at == index
+            {
+                out.insert(carried.after, Fill { looped, value });
             }
         }
     }
@@ -909,6 +1247,17 @@ pub fn reverse(
     let scopes = crate::analysis::scopes(function);
     let defs: HashMap<VarId, &Op> = function.body.lets().map(|l| (l.var, &l.op)).collect();
     let counters = counters(function, types, &scopes, &defs);
+    let running = running(function, &counters, &scopes);
+    let fills = fills(function, types, &scopes, &defs);
+    let indexed = function
+        .body
+        .compounds()
+        .into_iter()
+        .filter_map(|s| match s {
+            Stmt::Loop(l) => l.index.map(|i| (i, l)),
+            _ => None,
+        })
+        .collect();
     let read_only = read_only(function, types, &scopes, &defs);
     let mut uses: HashMap<VarId, usize> = HashMap::new();
     for (_, operands) in function.body.uses() {
@@ -923,6 +1272,18 @@ pub fn reverse(
         types,
         names,
         counters,
+        running,
+        runs: Vec::new(),
+        ends: HashMap::new(),
+        fills,
+        kept: function
+            .invariants
+            .iter()
+            .map(|(value, kept)| (*kept, *value))
+            .collect(),
+        indexed,
+        again: Vec::new(),
+        substitute: None,
         read_only,
         first_read: first_reads(function),
         uses,

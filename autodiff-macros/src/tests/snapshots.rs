@@ -220,10 +220,12 @@ snapshot!(
 );
 
 // ADBench GMM's triangle: `xc[i]`, the same in every iteration of `for j` while the loop stores
-// into `qx`, read once before the loop (if it runs) and kept once per row; the counter computed
-// from the index, and the elements at it read through the window of its values over the row
-// (`l[lparams_1..][..len][at]`); the cotangent of `xc[i]` summed over the row; the reverses of
-// the row's iterations, which touch `bar_qx[j]` and sums only, in the forward's order.
+// into `qx`, read once before the loop (if it runs); the counter computed from the index, and the
+// elements at it read through the window of its values over the row (`l[lparams_1..][..len]
+// [at]`); its value at the start of each row carried backwards from the triangle's end
+// (`lparams_1_end`), not kept per row; the cotangent of `xc[i]` summed over the row; the
+// reverses of the row's iterations, which touch `bar_qx[j]` and sums only, in the forward's
+// order.
 snapshot!(
     triangle,
     "wrt(l, x)",
@@ -244,6 +246,30 @@ snapshot!(
         let mut s = 0.0;
         for i in 0..d {
             s += qx[i] * qx[i];
+        }
+        s
+    }
+);
+
+// An array a loop fills with an expression of its index (`xc[k] = x[p * d + k] - 1.0`), read
+// alike in every iteration of an inner loop over points: the reverse of each row computes
+// `xc[i]` again from `x` where it starts, keeping nothing per row (the loop over `k` ran that
+// expression at `k = i`, so the read is in bounds and gives the same bits).
+snapshot!(
+    filled_again,
+    "wrt(x)",
+    fn filled(x: &[f64], n: usize, d: usize) -> f64 {
+        let mut xc = vec![0.0; d];
+        let mut s = 0.0;
+        for p in 0..n {
+            for k in 0..d {
+                xc[k] = x[p * d + k] - 1.0;
+            }
+            for i in 0..d {
+                for j in i..d {
+                    s += xc[i] * x[j];
+                }
+            }
         }
         s
     }
