@@ -3,8 +3,10 @@
 //! kept once per run of the loop, not per iteration; a counter stepped by a constant
 //! (`lparams += 1`) computed from the loop's index, not kept; an element read twice read once;
 //! an element just stored read as the value stored; a local array nothing changes after it is
-//! made read again by the reverse sweep rather than kept element by element (issue 14: ADBench
-//! GMM's `Qtimesx`).
+//! made read again by the reverse sweep rather than kept element by element; a counter stepped by
+//! an inner loop's counter carried backwards from the loop's end, and an element of an array a
+//! loop filled computed again from the filling expression, rather than kept per row (issue 14:
+//! ADBench GMM's `Qtimesx`).
 //!
 //! Gradients against central differences of the original function (`check_f64`, relative
 //! 1e-7), over shapes where inner loops run zero times; the memory test counts the bytes the
@@ -516,6 +518,46 @@ fn filled_elements_computed_again() {
         check_f64(
             &format!("filled n = {n}, m = {m}"),
             |p: &[f64]| filled(&p[..6], &p[6..], n, m),
+            &at,
+            &[bar_x, bar_w].concat(),
+        );
+    }
+}
+
+/// Both inside a checkpointed loop, whose reverse runs each iteration's forward again before
+/// reversing it: the row's counter carried backwards and `a[i]` computed again there too.
+#[grad(wrt(x, w))]
+fn checkpointed_rows(x: &[f64], w: &[f64], n: usize) -> f64 {
+    let mut a = vec![0.0; n];
+    let mut s: f64 = 0.0;
+    #[checkpoint]
+    for r in 0..3 {
+        for k in 0..n {
+            a[k] = x[k] * w[r];
+        }
+        let mut c = 0;
+        for i in 0..n {
+            for j in i + 1..n {
+                s += a[i] * w[c + 3] * x[j] + (s * 0.1).sin();
+                c += 1;
+            }
+        }
+    }
+    s
+}
+
+#[test]
+fn rows_of_a_checkpointed_loop() {
+    let x: Vec<f64> = (0..5).map(|k| 0.3 + 0.2 * (k as f64).cos()).collect();
+    let w: Vec<f64> = (0..14)
+        .map(|k| 0.5 * ((k as f64) * 1.3).sin() + 0.1)
+        .collect();
+    for n in [0, 1, 2, 5] {
+        let (_, bar_x, bar_w) = checkpointed_rows_grad(&x, &w, n);
+        let at = [x.clone(), w.clone()].concat();
+        check_f64(
+            &format!("checkpointed_rows n = {n}"),
+            |p: &[f64]| checkpointed_rows(&p[..5], &p[5..], n),
             &at,
             &[bar_x, bar_w].concat(),
         );
