@@ -3143,7 +3143,8 @@ impl Gen<'_> {
     /// }
     /// ```
     ///
-    /// stepped by 1, 2, the outer index or an integer in scope, up or down (`c -= 1` from a start
+    /// stepped by 1, 2, the outer index, an integer in scope or an outer counter, different in
+    /// each row (`c += m;` in the row, `m += 1;` after it), up or down (`c -= 1` from a start
     /// high enough); rows from or to the outer index (`i..n`, `i + 1..n` whose last row runs no
     /// iteration, `0..i`) or fixed, inclusive or reversed, in an outer loop reversed or not; `q`
     /// an array of the parameters made long enough for the counter ([`Gen::prepared`]), one in
@@ -3188,10 +3189,18 @@ impl Gen<'_> {
         let row_step = (variant == 3).then_some(2);
         let row_rev = variant != 3 && self.rng.chance(0.3);
         // The step, defined outside the row.
-        let step = match self.rng.weighted(&[55, 20, 12, 13]) {
+        // A step an outer counter gives, different in each row (`let mut m = 1;` before the
+        // loops, `m += 1;` after the row): its name and first value.
+        let mut per_row = None;
+        let step = match self.rng.weighted(&[50, 18, 11, 11, 10]) {
             0 => IE::Lit(1),
             1 => IE::Lit(2),
             2 => iv(),
+            4 => {
+                let m = self.fresh("m");
+                per_row = Some((m.clone(), self.rng.below(3)));
+                IE::Var(m)
+            }
             _ => {
                 let ints: Vec<String> = self
                     .ints()
@@ -3210,11 +3219,19 @@ impl Gen<'_> {
         // At the largest bounds: the steps of all the rows, and the row's largest index.
         let mut total = 0;
         let mut jmax = 0;
-        for v in span(lo, top, true, None) {
+        let mut rows = span(lo, top, true, None);
+        if rev {
+            rows.reverse();
+        }
+        for (at, v) in rows.into_iter().enumerate() {
             let (a, b) = (self.at_most(&row_lo, &i, v), self.at_most(&row_hi, &i, v));
             let row = span(a, b, row_inclusive, row_step);
             jmax = jmax.max(row.iter().copied().max().unwrap_or(0));
-            total += row.len() * self.at_most(&step, &i, v) + usize::from(variant == 1);
+            let by = match &per_row {
+                Some((_, m0)) => m0 + at,
+                None => self.at_most(&step, &i, v),
+            };
+            total += row.len() * by + usize::from(variant == 1);
         }
         let c0 = if down {
             total + self.rng.below(3)
@@ -3253,6 +3270,13 @@ impl Gen<'_> {
             typed: self.rng.chance(0.3),
             init: c0,
         });
+        if let Some((m, m0)) = &per_row {
+            pre.push(S::LetInt {
+                name: m.clone(),
+                typed: self.rng.chance(0.3),
+                init: *m0,
+            });
+        }
         let sum = self.nested_sum(&mut pre);
         let mark = self.env.len();
         self.bind(&i, BK::Int { lo, hi: top }, false);
@@ -3354,6 +3378,13 @@ impl Gen<'_> {
             body: row,
             shape: None,
         });
+        if let Some((m, _)) = per_row {
+            body.push(S::Step {
+                name: m,
+                down: false,
+                by: IE::Lit(1),
+            });
+        }
         if variant == 1 {
             body.push(S::Step {
                 name: c.clone(),
@@ -3426,7 +3457,8 @@ impl Gen<'_> {
     /// ```
     ///
     /// in a loop of its own mostly (at the top level, where nothing changes the array after
-    /// its fill, the reverse reads it again instead), with a scalar of that loop; filled
+    /// its fill, the reverse reads it again instead), with a scalar of that loop (which changes
+    /// between the fill and the read sometimes: `t += e;`, read in the row too); filled
     /// forwards or backwards, from the parameters (elements at the index, scalars); read
     /// forwards or backwards, by rows from the index (`i + 1..n`, whose last row runs no
     /// iteration), to it, or fixed. And, about 45% of the time, one the reverse must keep per
@@ -3496,6 +3528,8 @@ impl Gen<'_> {
         let mut inner = Vec::new();
         let rcount = 2 + self.rng.below(2);
         let r = enclose.then(|| self.fresh("r"));
+        // The scalar of the enclosing loop, and whether it changes between the fill and the read.
+        let mut scalar = None;
         if let Some(r) = &r {
             self.bind(
                 r,
@@ -3513,13 +3547,15 @@ impl Gen<'_> {
                 }
                 let e = self.plain_expr(&l);
                 let t = self.fresh("t");
+                let changes = variant == 0 && self.rng.chance(0.25);
                 inner.push(S::Let {
                     name: t.clone(),
-                    mutable: false,
+                    mutable: changes,
                     typed: !anchored(&e),
                     e,
                 });
-                self.bind(&t, BK::F, false);
+                self.bind(&t, BK::F, changes);
+                scalar = Some((t, changes));
             }
         }
         if declared_inside {
@@ -3570,6 +3606,18 @@ impl Gen<'_> {
             }],
             shape: None,
         });
+        if let Some((t, true)) = &scalar {
+            // The fill's scalar changes before the read (which reads it too): the reverse
+            // computes the element again from the scalar as the fill saw it.
+            let l = self.fixed_floats();
+            let e = self.plain_expr(&l);
+            let op = *self.rng.pick(&[None, Some(Bin::Add), Some(Bin::Mul)]);
+            inner.push(S::Assign {
+                name: t.clone(),
+                op,
+                e,
+            });
+        }
         if variant == 2 {
             // An element the read loop reads, mostly.
             let ix = if rlo <= rtop && self.rng.chance(0.6) {
@@ -3620,6 +3668,9 @@ impl Gen<'_> {
         self.bind(&j, BK::Int { lo: 0, hi: jmax }, false);
         let elem = FE::Index(a.clone(), iv());
         let mut leaves = self.fixed_floats();
+        if let Some((t, true)) = &scalar {
+            leaves.push(FE::Var(t.clone()));
+        }
         for _ in 0..1 + self.rng.below(2) {
             if let Some(x) = self.elem_at(&j, jmax, &[&a], true) {
                 leaves.push(x);
