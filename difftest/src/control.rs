@@ -26,7 +26,14 @@
 //!   (`c[j] = e(w[j], x0); s += c[j] * e2;`), elements at a counter (`let mut k = 2; for j in
 //!   a..b { s += x[k] * e; k += 1; }`), an element of a local array read alike in every
 //!   iteration (`d[j] = c[1] * w[j]`), and near misses that must keep the reverse order (the
-//!   sum read again, a read at `j - 1`, an invariant element of the array stored into).
+//!   sum read again, a read at `j - 1`, an invariant element of the array stored into);
+//! - triangles whose rows the reverse keeps less of (`Gen::nested`, about one top-level statement
+//!   in ten): a counter an inner loop steps, carried backwards from the outer loop's end
+//!   (`let mut c = 0; for i in 0..n { for j in i + 1..n { s += q[c] * x[j]; c += 2; } }`), an
+//!   array a loop fills at its index, read at the index of a loop over the same range alike in
+//!   every iteration of an inner loop and computed again where each row's reverse starts
+//!   (`for k in 0..n { a[k] = x[k] * t; } for i in 0..n { for j in i + 1..n { s += a[i] * x[j];
+//!   } }`), and their near misses that must keep per row.
 //!
 //! Unlike the straight-line generator ([`super::generator`]), this one does not know values while
 //! it builds: a loop body runs many times with different values. Every domain-restricted
@@ -89,6 +96,28 @@ impl Default for Config {
         }
     }
 }
+
+/// The chance that a statement at most one loop deep is a nested shape of
+/// [`Gen::running_loop`] or [`Gen::filled_loop`].
+const NESTED: f64 = 0.1;
+
+/// What [`Func::constructs`] calls the loops of [`Gen::running_loop`] and [`Gen::filled_loop`]
+/// (the outer one, the enclosing one, and an array made for a counter): the loops in them are
+/// "for of a nested shape", apart from the generator's other `for` loops.
+pub const NESTED_SHAPES: [&str; 12] = [
+    "running counter",
+    "running counter stepped after its row",
+    "running counter of a `_` row",
+    "running counter of a row with step_by",
+    "running counter of a row with continue before its step",
+    "running counter with a continue after its step",
+    "filled array read again",
+    "filled array reading itself",
+    "filled array stored after its fill",
+    "filled array read over another range",
+    "filled array refilled in a loop",
+    "array made for a counter",
+];
 
 /// The seed used when `DIFFTEST_CF_SEED` is not set.
 pub const DEFAULT_SEED: u64 = 0x5eed_2026_0c0f;
@@ -336,6 +365,13 @@ pub enum S {
     },
     /// `k += 1;`
     Incr(String),
+    /// `c += by;` or (`down`) `c -= by;` of a `usize`: a counter stepped by an inner loop
+    /// (`Gen::running_loop`).
+    Step {
+        name: String,
+        down: bool,
+        by: IE,
+    },
     /// `c = e;` of a `usize` (`c = (c + 1) % 3;`).
     SetInt {
         name: String,
@@ -757,6 +793,15 @@ impl Machine<'_> {
                 let k = self.int(e)?;
                 self.set(name, Value::I(k));
             }
+            S::Step { name, down, by } => {
+                let (k, by) = (self.int(&IE::Var(name.clone()))?, self.int(by)?);
+                let k = if *down {
+                    k.checked_sub(by).ok_or(Bad)?
+                } else {
+                    k + by
+                };
+                self.set(name, Value::I(k));
+            }
             S::If { cond, then, els } => {
                 let taken = self.cond(cond)?;
                 self.note(taken as u64 + 6);
@@ -1057,6 +1102,9 @@ struct Gen<'a> {
     /// Draws for `shaped_loop` (and whether to write one), apart from `rng`: a function with
     /// no such loop is the one the generator wrote before it had them.
     shape_rng: Rng,
+    /// Draws for `nested` (and whether to write one), apart from `rng` and `shape_rng`, for the
+    /// same reason.
+    nest_rng: Rng,
 }
 
 impl Gen<'_> {
@@ -2243,6 +2291,17 @@ impl Gen<'_> {
         self.budget = self.budget.saturating_sub(1);
         let deep = nest >= 3 || self.budget == 0;
         let loops_ok = !deep && self.trips < 40;
+        if loops_ok
+            && nest <= 1
+            && self.trips <= 8
+            && self
+                .nest_rng
+                .chance(if nest == 0 { NESTED } else { NESTED / 3.0 })
+            && self.nested(out, nest)
+        {
+            self.control += 1;
+            return;
+        }
         let assignable = self.assignable();
         let arrays = self.assignable_arrays();
         let tallies = self.tallies();
@@ -2888,6 +2947,825 @@ impl Gen<'_> {
         true
     }
 
+    // ---- triangles: counters stepped by an inner loop, arrays filled and read again -----------
+
+    /// `running_loop` or `filled_loop`, drawing from `nest_rng`.
+    fn nested(&mut self, out: &mut Vec<S>, nest: usize) -> bool {
+        std::mem::swap(&mut self.rng, &mut self.nest_rng);
+        let written = if self.rng.chance(0.55) {
+            self.running_loop(out, nest)
+        } else {
+            self.filled_loop(out, nest)
+        };
+        std::mem::swap(&mut self.rng, &mut self.nest_rng);
+        written
+    }
+
+    /// The largest value `e` takes with the integer `var` at `v` and every other integer at its
+    /// largest: `e` is `var`, a sum with it, or an integer [`Gen::range`] knows.
+    fn at_most(&self, e: &IE, var: &str, v: usize) -> usize {
+        match e {
+            IE::Var(n) if n == var => v,
+            IE::Add(a, b) => self.at_most(a, var, v) + self.at_most(b, var, v),
+            _ => self.range(e).1,
+        }
+    }
+
+    /// A bound of [`Gen::bound`], mostly one that is the same operand wherever it is written: a
+    /// literal, a `const` or an integer in scope (`n + 1` and `x.len()` are values of their own
+    /// at each use, so two ranges `0..x.len()` are not the same range to the macro).
+    fn plain_bound(&mut self) -> (IE, usize) {
+        for _ in 0..3 {
+            let b = self.bound();
+            if matches!(b.0, IE::Lit(_) | IE::Const(..) | IE::Var(_)) || self.rng.chance(0.15) {
+                return b;
+            }
+        }
+        let k = 1 + self.rng.below(5);
+        (IE::Lit(k), k)
+    }
+
+    /// The immutable floats in scope.
+    fn fixed_floats(&self) -> Vec<FE> {
+        self.visible()
+            .into_iter()
+            .filter(|(_, b)| b.kind == BK::F && !b.mutable)
+            .map(|(_, b)| FE::Var(b.name.clone()))
+            .collect()
+    }
+
+    /// An element of an array in scope (not one of `not`) at the integer `var`, whose largest
+    /// value is `max`: `x[var]` (`x[var + 1]`) where `x` is long enough, else (with `wrap`)
+    /// `x[var % len]`, which the reverse does not compute again at another index.
+    fn elem_at(&mut self, var: &str, max: usize, not: &[&str], wrap: bool) -> Option<FE> {
+        let arrays: Vec<(String, usize)> = self
+            .arrays()
+            .into_iter()
+            .filter(|(a, _, _)| !not.contains(&a.as_str()))
+            .map(|(a, n, _)| (a, n))
+            .collect();
+        let long: Vec<&(String, usize)> = arrays.iter().filter(|(_, n)| *n > max).collect();
+        if arrays.is_empty() || (long.is_empty() && !wrap) {
+            return None;
+        }
+        let v = IE::Var(var.to_string());
+        Some(if !long.is_empty() && (!wrap || self.rng.chance(0.85)) {
+            let (x, n) = (*self.rng.pick(&long)).clone();
+            if n > max + 1 && self.rng.chance(0.2) {
+                FE::Index(x, IE::Add(Box::new(v), Box::new(IE::Lit(1))))
+            } else {
+                FE::Index(x, v)
+            }
+        } else {
+            let (x, n) = self.rng.pick(&arrays).clone();
+            FE::Index(x, IE::Rem(Box::new(v), n))
+        })
+    }
+
+    /// Sums, products and differences of `leaves` and literals, rarely under a squashing
+    /// function: mostly what the reverse can compute again at another index.
+    fn plain_expr(&mut self, leaves: &[FE]) -> FE {
+        if leaves.is_empty() {
+            return self.lit();
+        }
+        let mut e = self.rng.pick(leaves).clone();
+        for _ in 0..1 + self.rng.below(2) {
+            let b = if self.rng.chance(0.75) {
+                self.rng.pick(leaves).clone()
+            } else {
+                self.lit()
+            };
+            let op = *self.rng.pick(&[Bin::Mul, Bin::Mul, Bin::Add, Bin::Sub]);
+            e = FE::Bin(op, Box::new(e), Box::new(b));
+        }
+        if self.rng.chance(0.1) {
+            self.squash(e)
+        } else {
+            e
+        }
+    }
+
+    /// `let mut q = [0.0; len]; for k in 0..len { q[k] = e + (k as f64) * 0.1; }` into `pre`,
+    /// `e` an expression of the parameters: an array of different elements for a counter to
+    /// index, longer than any parameter.
+    fn prepared(&mut self, len: usize, pre: &mut Vec<S>) -> String {
+        let q = self.fresh("q");
+        let k = self.fresh("k");
+        let mut leaves = self.fixed_floats();
+        if let Some(x) = self.elem_at(&k, len - 1, &[], true) {
+            leaves.push(x);
+        }
+        let e = self.plain_expr(&leaves);
+        let e = FE::Bin(Bin::Add, Box::new(e), Box::new(ramp(IE::Var(k.clone()))));
+        pre.push(S::LetArr {
+            name: q.clone(),
+            mutable: true,
+            n: len,
+            a: AE::Repeat(Box::new(FE::Lit(0.0)), len),
+        });
+        pre.push(S::For {
+            label: None,
+            head: Head::Range {
+                var: Some(k.clone()),
+                lo: IE::Lit(0),
+                hi: IE::Lit(len),
+                inclusive: false,
+                rev: false,
+                step: None,
+            },
+            body: vec![S::SetElem {
+                name: q.clone(),
+                ix: IE::Var(k),
+                op: None,
+                e,
+            }],
+            shape: Some("array made for a counter"),
+        });
+        let kind = BK::Arr {
+            n: len,
+            owned: true,
+            slice: false,
+        };
+        self.bind(&q, kind, true);
+        q
+    }
+
+    /// The sum a nested shape adds to: an accumulator in scope sometimes, else a fresh one
+    /// declared in `pre`.
+    fn nested_sum(&mut self, pre: &mut Vec<S>) -> String {
+        let sums = self.assignable();
+        if !sums.is_empty() && self.rng.chance(0.3) {
+            self.rng.pick(&sums).clone()
+        } else {
+            self.new_accumulator("s", 0.6, pre)
+        }
+    }
+
+    /// What a nested shape added to `sum`: into the output at the top level, else (sometimes)
+    /// into an accumulator from before the shape (bound below `start`).
+    fn sink(&mut self, sum: String, start: usize, nest: usize, out: &mut Vec<S>) {
+        if nest == 0 {
+            if !self.sinks.contains(&sum) {
+                self.sinks.push(sum);
+            }
+            return;
+        }
+        let outer: Vec<String> = self
+            .visible()
+            .into_iter()
+            .filter(|(i, b)| *i < start && b.kind == BK::F && b.mutable && *i >= self.assign_floor)
+            .map(|(_, b)| b.name.clone())
+            .collect();
+        if !outer.is_empty() {
+            let name = self.rng.pick(&outer).clone();
+            if name != sum {
+                out.push(S::Assign {
+                    name,
+                    op: Some(Bin::Add),
+                    e: FE::Var(sum),
+                });
+            }
+        }
+    }
+
+    /// A counter an inner loop steps, whose value the reverse carries backwards from the outer
+    /// loop's end instead of keeping it per row (`Running` in the macro's `reverse/mod.rs`,
+    /// `lparams` of ADBench GMM's triangle):
+    ///
+    /// ```text
+    /// let mut c = 0;
+    /// for i in 0..n {
+    ///     s += q[c] * x0;          // sometimes: read where the row starts
+    ///     for j in i + 1..n {
+    ///         s += q[c] * x[j];
+    ///         c += 2;
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// stepped by 1, 2, the outer index, an integer in scope or an outer counter, different in
+    /// each row (`c += m;` in the row, `m += 1;` after it), up or down (`c -= 1` from a start
+    /// high enough); rows from or to the outer index (`i..n`, `i + 1..n` whose last row runs no
+    /// iteration, `0..i`) or fixed, inclusive or reversed, in an outer loop reversed or not; `q`
+    /// an array of the parameters made long enough for the counter ([`Gen::prepared`]), one in
+    /// scope long enough, or `x[c % len]`. And, about 65% of the time, a near miss: stepped
+    /// again after the row, a row with index `_` or with `step_by` (which the reverse must
+    /// keep per row), a `continue` in the row before the step (must keep), after it, or in the
+    /// outer loop after the row (both of which it may still carry). Indices are in bounds at
+    /// the largest values of the bounds and steps, counted here.
+    fn running_loop(&mut self, out: &mut Vec<S>, nest: usize) -> bool {
+        let start = self.env.len();
+        // 0: carried, 1: stepped after the row, 2: a row with `_`, 3: a row with `step_by`,
+        // 4: a `continue` in the row before the step, 5: one after the step or in the outer
+        // loop after the row.
+        let variant = self.rng.weighted(&[36, 14, 14, 14, 11, 11]);
+        let (hi, hmax) = self.bound();
+        let inclusive = self.rng.chance(0.2);
+        if !inclusive && hmax == 0 {
+            return false;
+        }
+        let top = if inclusive { hmax } else { hmax - 1 };
+        let lo = if top >= 2 && self.rng.chance(0.2) {
+            1
+        } else {
+            0
+        };
+        let rev = self.rng.chance(0.3);
+        let i = self.fresh("i");
+        let iv = || IE::Var(i.clone());
+        // The row's range.
+        let end = if self.rng.chance(0.7) {
+            hi.clone()
+        } else {
+            self.bound().0
+        };
+        let (row_lo, row_hi) = match self.rng.below(7) {
+            0 | 1 => (iv(), end),
+            2 | 3 => (IE::Add(Box::new(iv()), Box::new(IE::Lit(1))), end),
+            4 | 5 => (IE::Lit(0), iv()),
+            _ => (IE::Lit(self.rng.below(2)), end),
+        };
+        let row_inclusive = self.rng.chance(0.2);
+        let row_step = (variant == 3).then_some(2);
+        let row_rev = variant != 3 && self.rng.chance(0.3);
+        // The step, defined outside the row.
+        // A step an outer counter gives, different in each row (`let mut m = 1;` before the
+        // loops, `m += 1;` after the row): its name and first value.
+        let mut per_row = None;
+        let step = match self.rng.weighted(&[50, 18, 11, 11, 10]) {
+            0 => IE::Lit(1),
+            1 => IE::Lit(2),
+            2 => iv(),
+            4 => {
+                let m = self.fresh("m");
+                per_row = Some((m.clone(), self.rng.below(3)));
+                IE::Var(m)
+            }
+            _ => {
+                let ints: Vec<String> = self
+                    .ints()
+                    .into_iter()
+                    .filter(|(_, _, h)| *h <= 3)
+                    .map(|(n, _, _)| n)
+                    .collect();
+                if ints.is_empty() {
+                    IE::Lit(1)
+                } else {
+                    IE::Var(self.rng.pick(&ints).clone())
+                }
+            }
+        };
+        let down = self.rng.chance(0.25);
+        // At the largest bounds: the steps of all the rows, and the row's largest index.
+        let mut total = 0;
+        let mut jmax = 0;
+        let mut rows = span(lo, top, true, None);
+        if rev {
+            rows.reverse();
+        }
+        for (at, v) in rows.into_iter().enumerate() {
+            let (a, b) = (self.at_most(&row_lo, &i, v), self.at_most(&row_hi, &i, v));
+            let row = span(a, b, row_inclusive, row_step);
+            jmax = jmax.max(row.iter().copied().max().unwrap_or(0));
+            let by = match &per_row {
+                Some((_, m0)) => m0 + at,
+                None => self.at_most(&step, &i, v),
+            };
+            total += row.len() * by + usize::from(variant == 1);
+        }
+        let c0 = if down {
+            total + self.rng.below(3)
+        } else {
+            self.rng.below(3)
+        };
+        let cmax = if down { c0 } else { c0 + total };
+        let mut pre = Vec::new();
+        let c = self.fresh("c");
+        let cv = || IE::Var(c.clone());
+        // What the counter indexes.
+        let arrays = self.arrays();
+        let long: Vec<String> = arrays
+            .iter()
+            .filter(|(_, n, _)| *n > cmax)
+            .map(|(a, _, _)| a.clone())
+            .collect();
+        let at_c = match self.rng.below(10) {
+            0..=2 if !long.is_empty() => FE::Index(self.rng.pick(&long).clone(), cv()),
+            3 if !arrays.is_empty() && self.rng.chance(0.5) => {
+                let (x, n, _) = self.rng.pick(&arrays).clone();
+                FE::Index(x, IE::Rem(Box::new(cv()), n))
+            }
+            _ => {
+                let len = cmax.max(jmax).max(top) + 1 + self.rng.below(2);
+                let q = self.prepared(len, &mut pre);
+                FE::Index(q, cv())
+            }
+        };
+        let FE::Index(at_c_array, _) = &at_c else {
+            unreachable!()
+        };
+        let at_c_array = at_c_array.clone();
+        pre.push(S::LetInt {
+            name: c.clone(),
+            typed: self.rng.chance(0.3),
+            init: c0,
+        });
+        if let Some((m, m0)) = &per_row {
+            pre.push(S::LetInt {
+                name: m.clone(),
+                typed: self.rng.chance(0.3),
+                init: *m0,
+            });
+        }
+        let sum = self.nested_sum(&mut pre);
+        let mark = self.env.len();
+        self.bind(&i, BK::Int { lo, hi: top }, false);
+        let j = (variant != 2).then(|| self.fresh("j"));
+        if let Some(j) = &j {
+            self.bind(j, BK::Int { lo: 0, hi: jmax }, false);
+        }
+        // The row's sum: of the element at the counter, elements at the row's index, `(c as
+        // f64)`.
+        let mut leaves = vec![at_c.clone()];
+        match &j {
+            Some(j) => {
+                for _ in 0..1 + self.rng.below(2) {
+                    if let Some(x) = self.elem_at(j, jmax, &[], true) {
+                        leaves.push(x);
+                    }
+                }
+                if self.rng.chance(0.2) {
+                    leaves.push(ramp(IE::Var(j.clone())));
+                }
+            }
+            None => {
+                if let Some(x) = self.elem_at(&i, top, &[], true) {
+                    leaves.push(x);
+                }
+            }
+        }
+        if self.rng.chance(0.15) {
+            leaves.push(ramp(cv()));
+        }
+        let mut e = self.shaped_expr(&leaves);
+        if !reads_elem(&e, &at_c_array, &c) {
+            e = FE::Bin(Bin::Mul, Box::new(at_c.clone()), Box::new(e));
+        }
+        let op = if self.rng.chance(0.8) {
+            Bin::Add
+        } else {
+            Bin::Sub
+        };
+        let add = S::Assign {
+            name: sum.clone(),
+            op: Some(op),
+            e,
+        };
+        let stepped = S::Step {
+            name: c.clone(),
+            down,
+            by: step,
+        };
+        let skip = |var: &str, g: &mut Self| S::If {
+            cond: Cond::I(
+                IE::Rem(Box::new(IE::Var(var.to_string())), 2),
+                Cmp::Eq,
+                IE::Lit(g.rng.below(2)),
+            ),
+            then: vec![S::Continue(None)],
+            els: Else::None,
+        };
+        // 0: a `continue` in the row before the step, 1: after it, 2: in the outer loop.
+        let jump = match variant {
+            4 => 0,
+            5 => 1 + self.rng.below(2),
+            _ => 3,
+        };
+        let mut row = Vec::new();
+        match (jump, &j) {
+            (0, Some(j)) => row.extend([skip(j, self), stepped, add]),
+            (1, Some(j)) => row.extend([stepped, skip(j, self), add]),
+            _ if self.rng.chance(0.3) => row.extend([stepped, add]),
+            _ => row.extend([add, stepped]),
+        }
+        let mut body = Vec::new();
+        if self.rng.chance(0.3) {
+            // Read where the row starts.
+            let mut l = vec![at_c.clone()];
+            if let Some(x) = self.elem_at(&i, top, &[], true) {
+                l.push(x);
+            }
+            let mut e = self.shaped_expr(&l);
+            if !reads_elem(&e, &at_c_array, &c) {
+                e = FE::Bin(Bin::Mul, Box::new(at_c.clone()), Box::new(e));
+            }
+            body.push(S::Assign {
+                name: sum.clone(),
+                op: Some(Bin::Add),
+                e,
+            });
+        }
+        body.push(S::For {
+            label: None,
+            head: Head::Range {
+                var: j,
+                lo: row_lo,
+                hi: row_hi,
+                inclusive: row_inclusive,
+                rev: row_rev,
+                step: row_step,
+            },
+            body: row,
+            shape: None,
+        });
+        if let Some((m, _)) = per_row {
+            body.push(S::Step {
+                name: m,
+                down: false,
+                by: IE::Lit(1),
+            });
+        }
+        if variant == 1 {
+            body.push(S::Step {
+                name: c.clone(),
+                down,
+                by: IE::Lit(1),
+            });
+        }
+        if jump == 2 {
+            body.push(skip(&i, self));
+        }
+        if jump == 2 || self.rng.chance(0.2) {
+            // Read after the row.
+            let x = self.lit();
+            body.push(S::Assign {
+                name: sum.clone(),
+                op: Some(Bin::Add),
+                e: FE::Bin(Bin::Mul, Box::new(at_c.clone()), Box::new(x)),
+            });
+        }
+        self.env.truncate(mark);
+        let shape = [
+            "running counter",
+            "running counter stepped after its row",
+            "running counter of a `_` row",
+            "running counter of a row with step_by",
+            "running counter of a row with continue before its step",
+            "running counter with a continue after its step",
+        ][variant];
+        let outer = S::For {
+            label: None,
+            head: Head::Range {
+                var: Some(i),
+                lo: IE::Lit(lo),
+                hi,
+                inclusive,
+                rev,
+                step: None,
+            },
+            body,
+            shape: Some(shape),
+        };
+        out.extend(pre);
+        self.budget = self
+            .budget
+            .saturating_sub(count_stmts(std::slice::from_ref(&outer)));
+        out.push(outer);
+        self.sink(sum, start, nest, out);
+        true
+    }
+
+    /// An array a loop fills with one store per iteration at its index, read at the index of
+    /// another loop over the same range alike in every iteration of an inner loop, which the
+    /// reverse computes again from the fill's expression where each row's reverse starts,
+    /// instead of keeping it per row (`Fill` and `Cx::again` in the macro's `reverse/mod.rs`,
+    /// `xc[i]` of ADBench GMM's triangle):
+    ///
+    /// ```text
+    /// let mut a = [0.0; 4];
+    /// for r in 0..2 {
+    ///     let t = x0 * w[r];
+    ///     for k in (0..n).rev() {
+    ///         a[k] = x[k] * t - x0;
+    ///     }
+    ///     for i in 0..n {
+    ///         for j in i + 1..n {
+    ///             s += a[i] * x[j];
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// in a loop of its own mostly (at the top level, where nothing changes the array after
+    /// its fill, the reverse reads it again instead), with a scalar of that loop (which changes
+    /// between the fill and the read sometimes: `t += e;`, read in the row too); filled
+    /// forwards or backwards, from the parameters (elements at the index, scalars); read
+    /// forwards or backwards, by rows from the index (`i + 1..n`, whose last row runs no
+    /// iteration), to it, or fixed. And, about 45% of the time, one the reverse must keep per
+    /// row: a fill reading the array itself (`a[k] = a[k] * 0.5 + e`, `a[k - 1]`), the array
+    /// stored into after its fill, a read loop over another range than the fill's.
+    fn filled_loop(&mut self, out: &mut Vec<S>, nest: usize) -> bool {
+        let start = self.env.len();
+        // 0: computed again, 1: a fill reading the array, 2: stored after the fill, 3: read
+        // over another range.
+        let variant = self.rng.weighted(&[46, 18, 18, 18]);
+        let (hi, hmax) = self.plain_bound();
+        let inclusive = self.rng.chance(0.2);
+        if !inclusive && hmax == 0 {
+            return false;
+        }
+        let top = if inclusive { hmax } else { hmax - 1 };
+        let lo = if top >= 2 && self.rng.chance(0.2) {
+            1
+        } else {
+            0
+        };
+        // The read loop's range: the fill's, or another.
+        let (mut rlo, mut rhi, mut rinclusive, mut rtop) = (lo, hi.clone(), inclusive, top);
+        if variant == 3 {
+            match self.rng.below(3) {
+                0 if top >= 1 => rlo = 1 - lo,
+                1 => {
+                    let (h, m) = self.bound();
+                    if ie_src(&h) == ie_src(&hi) {
+                        rinclusive = !inclusive;
+                    }
+                    rhi = h;
+                    rtop = if rinclusive { m } else { m.saturating_sub(1) };
+                }
+                _ => {
+                    rinclusive = !inclusive;
+                    rtop = if rinclusive {
+                        hmax
+                    } else {
+                        hmax.saturating_sub(1)
+                    };
+                }
+            }
+        }
+        let enclose = self.rng.chance(if nest == 0 { 0.8 } else { 0.25 });
+        let declared_inside = enclose && self.rng.chance(0.4);
+        let mut pre = Vec::new();
+        let sum = self.nested_sum(&mut pre);
+        let a = self.fresh("a");
+        let len = top.max(rtop) + 1 + self.rng.below(2);
+        let declare = S::LetArr {
+            name: a.clone(),
+            mutable: true,
+            n: len,
+            a: AE::Repeat(Box::new(FE::Lit(0.0)), len),
+        };
+        let kind = BK::Arr {
+            n: len,
+            owned: true,
+            slice: false,
+        };
+        if !declared_inside {
+            pre.push(declare.clone());
+            self.bind(&a, kind.clone(), true);
+        }
+        let mark = self.env.len();
+        let mut inner = Vec::new();
+        let rcount = 2 + self.rng.below(2);
+        let r = enclose.then(|| self.fresh("r"));
+        // The scalar of the enclosing loop, and whether it changes between the fill and the read.
+        let mut scalar = None;
+        if let Some(r) = &r {
+            self.bind(
+                r,
+                BK::Int {
+                    lo: 0,
+                    hi: rcount - 1,
+                },
+                false,
+            );
+            if self.rng.chance(0.75) {
+                // A scalar of the enclosing loop.
+                let mut l = self.fixed_floats();
+                if let Some(x) = self.elem_at(r, rcount - 1, &[&a], variant != 0) {
+                    l.extend([x.clone(), x]);
+                }
+                let e = self.plain_expr(&l);
+                let t = self.fresh("t");
+                let changes = variant == 0 && self.rng.chance(0.25);
+                inner.push(S::Let {
+                    name: t.clone(),
+                    mutable: changes,
+                    typed: !anchored(&e),
+                    e,
+                });
+                self.bind(&t, BK::F, changes);
+                scalar = Some((t, changes));
+            }
+        }
+        if declared_inside {
+            inner.push(declare);
+            self.bind(&a, kind, true);
+        }
+        // The fill.
+        let k = self.fresh("k");
+        let mut leaves = self.fixed_floats();
+        for _ in 0..1 + self.rng.below(2) {
+            let wrap = variant != 0 || self.rng.chance(0.1);
+            if let Some(x) = self.elem_at(&k, top, &[&a], wrap) {
+                leaves.push(x);
+            }
+        }
+        if self.rng.chance(0.1) {
+            leaves.push(ramp(IE::Var(k.clone())));
+        }
+        let mut e = self.plain_expr(&leaves);
+        if variant == 1 {
+            let own = if lo == 1 && self.rng.chance(0.5) {
+                IE::Sub(Box::new(IE::Var(k.clone())), Box::new(IE::Lit(1)))
+            } else {
+                IE::Var(k.clone())
+            };
+            let own = FE::Bin(
+                Bin::Mul,
+                Box::new(FE::Index(a.clone(), own)),
+                Box::new(FE::Lit(0.5)),
+            );
+            e = FE::Bin(Bin::Add, Box::new(own), Box::new(e));
+        }
+        inner.push(S::For {
+            label: None,
+            head: Head::Range {
+                var: Some(k.clone()),
+                lo: IE::Lit(lo),
+                hi: hi.clone(),
+                inclusive,
+                rev: self.rng.chance(0.35),
+                step: None,
+            },
+            body: vec![S::SetElem {
+                name: a.clone(),
+                ix: IE::Var(k),
+                op: None,
+                e,
+            }],
+            shape: None,
+        });
+        if let Some((t, true)) = &scalar {
+            // The fill's scalar changes before the read (which reads it too): the reverse
+            // computes the element again from the scalar as the fill saw it.
+            let l = self.fixed_floats();
+            let e = self.plain_expr(&l);
+            let op = *self.rng.pick(&[None, Some(Bin::Add), Some(Bin::Mul)]);
+            inner.push(S::Assign {
+                name: t.clone(),
+                op,
+                e,
+            });
+        }
+        if variant == 2 {
+            // An element the read loop reads, mostly.
+            let ix = if rlo <= rtop && self.rng.chance(0.6) {
+                rlo
+            } else {
+                self.rng.below(len)
+            };
+            let l = self.fixed_floats();
+            let e = self.plain_expr(&l);
+            let op = *self.rng.pick(&[None, Some(Bin::Add)]);
+            inner.push(S::SetElem {
+                name: a.clone(),
+                ix: IE::Lit(ix),
+                op,
+                e,
+            });
+        }
+        // The read: rows over the fill's range, reading `a[i]` in every iteration.
+        let i = self.fresh("i");
+        self.bind(
+            &i,
+            BK::Int {
+                lo: rlo.min(rtop),
+                hi: rtop,
+            },
+            false,
+        );
+        let iv = || IE::Var(i.clone());
+        let end = if self.rng.chance(0.6) {
+            rhi.clone()
+        } else {
+            self.bound().0
+        };
+        let (row_lo, row_hi) = match self.rng.below(7) {
+            0..=2 => (IE::Add(Box::new(iv()), Box::new(IE::Lit(1))), end),
+            3 | 4 => (iv(), end),
+            5 => (IE::Lit(0), iv()),
+            _ => (IE::Lit(0), IE::Lit(1 + self.rng.below(3))),
+        };
+        let row_inclusive = self.rng.chance(0.15);
+        let mut jmax = 0;
+        for v in span(rlo, rtop, true, None) {
+            let (x, y) = (self.at_most(&row_lo, &i, v), self.at_most(&row_hi, &i, v));
+            let row = span(x, y, row_inclusive, None);
+            jmax = jmax.max(row.iter().copied().max().unwrap_or(0));
+        }
+        let j = self.fresh("j");
+        self.bind(&j, BK::Int { lo: 0, hi: jmax }, false);
+        let elem = FE::Index(a.clone(), iv());
+        let mut leaves = self.fixed_floats();
+        if let Some((t, true)) = &scalar {
+            leaves.push(FE::Var(t.clone()));
+        }
+        for _ in 0..1 + self.rng.below(2) {
+            if let Some(x) = self.elem_at(&j, jmax, &[&a], true) {
+                leaves.push(x);
+            }
+        }
+        if self.rng.chance(0.2) {
+            leaves.push(ramp(IE::Var(j.clone())));
+        }
+        let e = if self.rng.chance(0.65) {
+            let e = self.plain_expr(&leaves);
+            FE::Bin(Bin::Mul, Box::new(elem.clone()), Box::new(e))
+        } else {
+            leaves.push(elem.clone());
+            let e = self.shaped_expr(&leaves);
+            if reads_elem(&e, &a, &i) {
+                e
+            } else {
+                FE::Bin(Bin::Mul, Box::new(elem.clone()), Box::new(e))
+            }
+        };
+        let op = if self.rng.chance(0.8) {
+            Bin::Add
+        } else {
+            Bin::Sub
+        };
+        let mut body = Vec::new();
+        if self.rng.chance(0.2) {
+            // Read where the row starts too.
+            let x = self.lit();
+            body.push(S::Assign {
+                name: sum.clone(),
+                op: Some(Bin::Add),
+                e: FE::Bin(Bin::Mul, Box::new(elem), Box::new(x)),
+            });
+        }
+        body.push(S::For {
+            label: None,
+            head: Head::Range {
+                var: Some(j),
+                lo: row_lo,
+                hi: row_hi,
+                inclusive: row_inclusive,
+                rev: self.rng.chance(0.2),
+                step: None,
+            },
+            body: vec![S::Assign {
+                name: sum.clone(),
+                op: Some(op),
+                e,
+            }],
+            shape: None,
+        });
+        let shape = [
+            "filled array read again",
+            "filled array reading itself",
+            "filled array stored after its fill",
+            "filled array read over another range",
+        ][variant];
+        inner.push(S::For {
+            label: None,
+            head: Head::Range {
+                var: Some(i),
+                lo: IE::Lit(rlo),
+                hi: rhi,
+                inclusive: rinclusive,
+                rev: self.rng.chance(0.3),
+                step: None,
+            },
+            body,
+            shape: Some(shape),
+        });
+        self.env.truncate(mark);
+        let written = match r {
+            Some(r) => vec![S::For {
+                label: None,
+                head: Head::Range {
+                    var: Some(r),
+                    lo: IE::Lit(0),
+                    hi: IE::Lit(rcount),
+                    inclusive: false,
+                    rev: self.rng.chance(0.2),
+                    step: None,
+                },
+                body: inner,
+                shape: Some("filled array refilled in a loop"),
+            }],
+            None => inner,
+        };
+        self.budget = self.budget.saturating_sub(count_stmts(&written));
+        out.extend(pre);
+        out.extend(written);
+        self.sink(sum, start, nest, out);
+        true
+    }
+
     /// Before a loop: a fresh accumulator, sometimes.
     fn maybe_accumulator(&mut self, out: &mut Vec<S>) {
         if self.assignable().is_empty() || self.rng.chance(0.5) {
@@ -2988,6 +3866,7 @@ fn draft(cfg: &Config, prior: &[Func], index: usize, rng: &mut Rng, attempt: usi
         shape_rng: Rng::new(
             function_seed(cfg.seed ^ 0x5a9e_d100_f0e0_0001, index) ^ attempt as u64,
         ),
+        nest_rng: Rng::new(function_seed(cfg.seed ^ 0x7e57_ed00_c0de_0002, index) ^ attempt as u64),
     };
     for (p, r) in params.iter().zip(&ranges) {
         let kind = match p.kind {
@@ -3735,6 +4614,10 @@ impl Printer<'_> {
             S::SetInt { name, e } => {
                 let _ = writeln!(s, "{p}{name} = {};", ie_src(e));
             }
+            S::Step { name, down, by } => {
+                let sym = if *down { "-" } else { "+" };
+                let _ = writeln!(s, "{p}{name} {sym}= {};", ie_src(by));
+            }
             S::If { .. } => self.if_chain(s, st, ind, true),
             S::Match { scrut, arms } => {
                 let _ = writeln!(s, "{p}match {} {{", ie_src(scrut));
@@ -3995,7 +4878,7 @@ impl Func {
             }
         }
         fn walk_block(b: &Block, out: &mut Vec<&'static str>) {
-            walk(&b.stmts, out);
+            walk(&b.stmts, out, false);
             walk_fe(&b.tail, out);
         }
         fn walk_cond(c: &Cond, out: &mut Vec<&'static str>) {
@@ -4023,7 +4906,7 @@ impl Func {
                 }
             }
         }
-        fn walk(ss: &[S], out: &mut Vec<&'static str>) {
+        fn walk(ss: &[S], out: &mut Vec<&'static str>, nested: bool) {
             for s in ss {
                 match s {
                     S::Let { e, .. } | S::Assign { e, .. } => walk_fe(e, out),
@@ -4039,23 +4922,23 @@ impl Func {
                     S::If { cond, then, els } => {
                         out.push("if");
                         walk_cond(cond, out);
-                        walk(then, out);
+                        walk(then, out, nested);
                         match els {
                             Else::None => {}
                             Else::Block(b) => {
                                 out.push("else");
-                                walk(b, out);
+                                walk(b, out, nested);
                             }
                             Else::If(s) => {
                                 out.push("else if");
-                                walk(std::slice::from_ref(&**s), out);
+                                walk(std::slice::from_ref(&**s), out, nested);
                             }
                         }
                     }
                     S::Match { arms, .. } => {
                         out.push("match");
                         for (_, b) in arms {
-                            walk(b, out);
+                            walk(b, out, nested);
                         }
                     }
                     S::For {
@@ -4070,7 +4953,10 @@ impl Func {
                         if body.iter().any(|s| matches!(s, S::Incr(_))) {
                             out.push("for counter");
                         }
+                        // The loops of the nested shapes apart from the generator's others.
+                        let nested = nested || shape.is_some_and(|s| NESTED_SHAPES.contains(&s));
                         out.push(match head {
+                            _ if nested => "for of a nested shape",
                             Head::Range { rev: true, .. } => "for rev",
                             Head::Range { step: Some(_), .. } => "for step_by",
                             Head::Range {
@@ -4090,20 +4976,20 @@ impl Func {
                         {
                             out.push("nested loop");
                         }
-                        walk(body, out);
+                        walk(body, out, nested);
                     }
                     S::While { cond, body, .. } => {
                         out.push("while");
                         walk_cond(cond, out);
-                        walk(body, out);
+                        walk(body, out, nested);
                     }
                     S::Loop { body, .. } => {
                         out.push("loop");
-                        walk(body, out);
+                        walk(body, out, nested);
                     }
                     S::LetLoop { body, .. } => {
                         out.push("let loop");
-                        walk(body, out);
+                        walk(body, out, nested);
                     }
                     S::Break { label, value } => out.push(match (label, value) {
                         (Some(_), Some(_)) => "break label value",
@@ -4124,12 +5010,12 @@ impl Func {
                     S::LetArr {
                         a: AE::Repeat(..), ..
                     } => out.push("array repeat"),
-                    S::LetArr { .. } | S::LetInt { .. } | S::Incr(_) => {}
+                    S::LetArr { .. } | S::LetInt { .. } | S::Incr(_) | S::Step { .. } => {}
                 }
             }
         }
         let mut out = Vec::new();
-        walk(&self.body, &mut out);
+        walk(&self.body, &mut out, false);
         match &self.out {
             Out::Scalar(e) | Out::Tuple(e, _) => walk_fe(e, &mut out),
             Out::Array(_) => {}
@@ -4177,6 +5063,14 @@ pub fn render(cfg: &Config, funcs: &[Func], only: Option<usize>) -> String {
         }
         source.push_str(&f.source());
         let _ = writeln!(s, "\n// ---- {} ----", f.name);
+        let nested: Vec<&str> = f
+            .constructs()
+            .into_iter()
+            .filter(|c| NESTED_SHAPES.contains(c))
+            .collect();
+        if !nested.is_empty() {
+            let _ = writeln!(s, "// nested shapes: {}", nested.join("; "));
+        }
         let _ = writeln!(s, "const SOURCE_{i}: &str = {source:?};");
         s.push_str(&f.source());
         s.push_str(&f.dual_source());
@@ -4213,6 +5107,40 @@ fn subst(e: FE, names: &[(String, FE)]) -> FE {
         FE::Bin(op, a, b) => FE::Bin(op, go(a), go(b)),
         FE::Bi(f, a, b, st) => FE::Bi(f, go(a), go(b), st),
         other => other,
+    }
+}
+
+/// The values `lo..hi` (`lo..=hi`) runs through, with `step_by(step)`, in the forward order
+/// (`rev` changes neither their number nor their largest).
+fn span(lo: usize, hi: usize, inclusive: bool, step: Option<usize>) -> Vec<usize> {
+    let v: Vec<usize> = if inclusive {
+        (lo..=hi).collect()
+    } else {
+        (lo..hi).collect()
+    };
+    v.into_iter().step_by(step.unwrap_or(1)).collect()
+}
+
+/// `(v as f64) * 0.1`: an integer as a float, small.
+fn ramp(v: IE) -> FE {
+    FE::Bin(Bin::Mul, Box::new(FE::Cast(v)), Box::new(FE::Lit(0.1)))
+}
+
+/// Whether `e` reads an element of `arr` at an index naming the integer `var`.
+fn reads_elem(e: &FE, arr: &str, var: &str) -> bool {
+    fn names(e: &IE, var: &str) -> bool {
+        match e {
+            IE::Var(v) => v == var,
+            IE::Add(a, b) | IE::Sub(a, b) | IE::Mul(a, b) => names(a, var) || names(b, var),
+            IE::Rem(a, _) => names(a, var),
+            _ => false,
+        }
+    }
+    match e {
+        FE::Index(a, ix) => a == arr && names(ix, var),
+        FE::Neg(a) | FE::Un(_, a, _) | FE::Powi(a, _, _) | FE::Paren(a) => reads_elem(a, arr, var),
+        FE::Bin(_, a, b) | FE::Bi(_, a, b, _) => reads_elem(a, arr, var) || reads_elem(b, arr, var),
+        _ => false,
     }
 }
 

@@ -293,6 +293,7 @@ mod tests {
         .into_iter()
         .chain(FORS)
         .chain(SHAPED)
+        .chain(crate::control::NESTED_SHAPES)
         {
             assert!(
                 counts.contains_key(construct),
