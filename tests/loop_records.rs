@@ -465,7 +465,8 @@ fn counters_stepped_by_inner_loops() {
 /// computes again at the read's index where the row's reverse starts, instead of keeping them
 /// per row: filled backwards in an enclosing loop, from a scalar of that loop (`scale`), read
 /// alike in every iteration of an inner loop over the fill's range, in rows that run no
-/// iteration (the last). And reads it must keep: a fill that reads the array itself (a prefix
+/// iteration (the last); filled with a value from outside the filling loop (`e[k] = scale`).
+/// And reads it must keep: a fill that reads the array itself (a prefix
 /// sum), an array stored into after its fill, a read over another range than the fill's.
 #[grad(wrt(x, w))]
 fn filled(x: &[f64], w: &[f64], n: usize, m: usize) -> f64 {
@@ -500,6 +501,15 @@ fn filled(x: &[f64], w: &[f64], n: usize, m: usize) -> f64 {
         for i in 0..m {
             for j in 0..2 {
                 s += a[i] * x[j].sin();
+            }
+        }
+        let mut e = vec![0.0; n];
+        for k in 0..n {
+            e[k] = scale;
+        }
+        for i in 0..n {
+            for j in i..n {
+                s += e[i] * x[j] * 0.5;
             }
         }
     }

@@ -742,9 +742,15 @@ impl Cx<'_> {
         let again = (|| {
             let at = self.available(&Operand::Var(*at), 0, within)?;
             self.substitute = Some((filled_at, at));
+            // A value of the filling loop's body is computed again; one from outside it (a
+            // parameter, `a[k] = x0`) is at hand as it is.
             let again = match fill.value {
-                Operand::Var(v) => self.recompute(*v, 0, within),
-                constant => Some(self.primal(constant)),
+                Operand::Var(v)
+                    if crate::analysis::defined_within(&self.scopes, *v, fill.looped.records) =>
+                {
+                    self.recompute(*v, 0, within)
+                }
+                outside => self.available(outside, 0, within),
             };
             self.substitute = None;
             again
