@@ -409,8 +409,10 @@ fn a_bool_element_and_counters_of_other_index_types() {
 /// Counters stepped by an inner loop's counter, which the reverse carries backwards from the
 /// loop's end instead of keeping per row (`lparams` of ADBench GMM's triangle): by the row's
 /// length and read where the row starts too; by 2 over an inclusive, reversed inner range in a
-/// reversed outer loop; stepping down, with a first row that runs no iteration; and
-/// one the reverse must keep, stepped again after its inner loop (`c4 += 1` after the row).
+/// reversed outer loop; stepping down, with a first row that runs no iteration; one the reverse
+/// must keep, stepped again after its inner loop (`c4 += 1` after the row); and in a loop, where
+/// the end is summed up from the start, or kept where the start or the rows' lengths are not
+/// computed again.
 #[grad(wrt(w))]
 fn running(w: &[f64], n: usize) -> f64 {
     let mut s = 0.0;
@@ -443,6 +445,33 @@ fn running(w: &[f64], n: usize) -> f64 {
             c4 += 1;
         }
         c4 += 1;
+    }
+    for r in 0..2 {
+        // In a loop: its end summed up from its start, `r * 3`.
+        let mut c5 = r * 3;
+        for i in 0..n {
+            for j in i + 1..n {
+                s += w[c5] * w[j] * 0.5;
+                c5 += 1;
+            }
+        }
+        // A start the reverse does not compute again (`%`): the end is kept.
+        let mut c6 = (r + n) % 3;
+        for i in 0..n {
+            for j in i..n {
+                s += w[c6 + 20].sin() * w[j];
+                c6 += 1;
+            }
+        }
+        // Rows whose length the body computes with `%`: the end is kept.
+        let mut c7 = 0;
+        for i in 0..n {
+            let m = (i + r) % 3;
+            for j in 0..m {
+                s += w[c7 + 30] * w[j];
+                c7 += 1;
+            }
+        }
     }
     s
 }

@@ -163,7 +163,7 @@ fn adjoints(stmts: &[Adjoint], cx: &Backward) -> Vec<TokenStream> {
                 value,
                 mutable: true,
             } => quote!(let mut #name = #value;),
-            Adjoint::Set { name, value } => quote!(#name = #value;),
+            Adjoint::Set { name, op, value } => quote!(#name #op #value;),
             Adjoint::Zero {
                 target,
                 index,

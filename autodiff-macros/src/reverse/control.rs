@@ -123,19 +123,22 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
     // the iteration's end, and the kept values computed again.
     let scope = Scope::Loop(looped.records);
     let mut first = Vec::new();
-    let mut ends = Vec::new();
-    for run in cx.runs.iter().filter(|r| r.records == looped.records) {
-        let name = cx.function.var(run.inside).name.clone();
+    let runs: Vec<usize> = (0..cx.runs.len())
+        .filter(|&r| cx.runs[r].records() == looped.records)
+        .collect();
+    for &r in &runs {
+        let run = &cx.runs[r];
+        let name = cx.function.var(run.inside()).name.clone();
         first.push(Raw::Let {
             name: name.clone(),
-            value: run.start.clone(),
+            value: run.start(),
             mutable: false,
         });
         first.push(Raw::Set {
             name: run.end.clone(),
+            op: quote!(=),
             value: quote!(#name),
         });
-        ends.push((run.end.clone(), run.after));
     }
     for again in cx.again.iter().filter(|a| a.scope == scope) {
         first.push(Raw::Let {
@@ -224,13 +227,10 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
         }
         _ => None,
     };
-    for (end, after) in ends {
-        let value = cx.primal(&Operand::Var(after));
-        cx.raw.push(Raw::Let {
-            name: end,
-            value,
-            mutable: true,
-        });
+    for r in runs {
+        let run = cx.runs[r].clone();
+        let end = cx.end_of(&run);
+        cx.raw.extend(end);
     }
     cx.raw.push(Raw::Loop {
         record: looped.records,
@@ -295,7 +295,7 @@ fn independent(cx: &Cx, looped: &Loop) -> bool {
     };
     // A running counter is carried backwards (a body with an inner loop is not straight-line
     // anyway).
-    if cx.runs.iter().any(|r| r.records == looped.records) {
+    if cx.runs.iter().any(|r| r.records() == looped.records) {
         return false;
     }
     let mut lets = Vec::new();

@@ -160,7 +160,7 @@ fn scope(cx: &mut Cx, input: &Input, raw: Vec<Raw>, state: &mut State) -> Vec<Ad
                 value,
                 mutable,
             }),
-            Raw::Set { name, value } => stmts.push(Adjoint::Set { name, value }),
+            Raw::Set { name, op, value } => stmts.push(Adjoint::Set { name, op, value }),
             Raw::Zero { target, index } => {
                 if let Some(left) = state.remaining.get_mut(&target) {
                     *left -= 1;

@@ -59,8 +59,13 @@ pub enum Adjoint {
         value: TokenStream,
         mutable: bool,
     },
-    /// `lparams_end = lparams;`: a running counter handed to the iteration before.
-    Set { name: Ident, value: TokenStream },
+    /// `lparams_end = lparams;` (`op` `=`), `lparams_end += ..;`: a running counter handed to
+    /// the iteration before, or summed up.
+    Set {
+        name: Ident,
+        op: TokenStream,
+        value: TokenStream,
+    },
     /// `bar_v = value;`: a loop's carried cotangent, handed to the iteration before, or the
     /// first contribution in an arm to a cotangent declared before the `if`.
     Assign { target: VarId, value: TokenStream },
@@ -197,9 +202,10 @@ pub(super) enum Raw {
         value: TokenStream,
         mutable: bool,
     },
-    /// `name = value;`
+    /// `name op value;`: `=`, `+=`, `-=`
     Set {
         name: Ident,
+        op: TokenStream,
         value: TokenStream,
     },
     /// `bar_v[index] = 0`: an element overwritten in the forward sweep, whose cotangent went to
@@ -307,7 +313,7 @@ pub(super) struct Cx<'a> {
     /// backwards from the loop's end (see [`Running`]).
     pub running: HashMap<VarId, Running<'a>>,
     /// The running counters the reverse sweep reads, each once.
-    pub runs: Vec<Run>,
+    pub runs: Vec<Run<'a>>,
     /// The name of each running counter's value at the end of an iteration.
     pub ends: HashMap<VarId, Ident>,
     /// Local arrays a loop fills, one element per iteration, with an expression of its index
@@ -345,7 +351,7 @@ pub(super) struct Cx<'a> {
     pub compound_at: usize,
 }
 
-impl Cx<'_> {
+impl<'a> Cx<'a> {
     /// Starts the reverse of a nested body: contributions go to a list of their own.
     pub fn enter(&mut self) -> Saved {
         if self.depth == 0 {
@@ -622,9 +628,13 @@ impl Cx<'_> {
     /// it: [`control::loop_rule`] binds it at the start of each iteration's reverse from the
     /// value at the iteration's end (`let lparams_1 = lparams_1_end - ..;`). `None` where the
     /// inner loop's steps are not at hand where the iteration's reverse starts.
-    fn run(&mut self, running: Running) -> Option<TokenStream> {
+    fn run(&mut self, running: Running<'a>) -> Option<TokenStream> {
         let name = self.function.var(running.carried.inside).name.clone();
-        if self.runs.iter().any(|r| r.inside == running.carried.inside) {
+        if self
+            .runs
+            .iter()
+            .any(|r| r.inside() == running.carried.inside)
+        {
             return Some(quote!(#name));
         }
         if self.substitute.is_some() {
@@ -633,7 +643,6 @@ impl Cx<'_> {
         let Counter {
             looped: inner,
             step,
-            add,
             ..
         } = running.inner;
         let range = inner.range.as_ref()?;
@@ -651,7 +660,7 @@ impl Cx<'_> {
         // reverse of the inner body being written.
         let mark = self.mark();
         let reads_first = self.reads_first.take();
-        let start = (|| {
+        let steps = (|| {
             let step = self.available(step, 0, within)?;
             let (first, last) = (
                 self.available(&range.start, 0, within)?,
@@ -667,30 +676,96 @@ impl Cx<'_> {
             if ty.to_string() != "usize" {
                 trips = quote!((#trips as #ty));
             }
-            let steps = if step.to_string() == "1" {
+            Some(if step.to_string() == "1" {
                 trips
             } else {
                 quote!(#trips * #step)
-            };
-            Some(if add {
-                quote!(#end - #steps)
-            } else {
-                quote!(#end + #steps)
             })
         })();
         self.reads_first = reads_first;
-        let Some(start) = start else {
+        let Some(steps) = steps else {
             self.undo(mark);
             return None;
         };
+        // The steps read nothing the loop's body defines but its index: the end can be summed
+        // up from the start where the loop's reverse starts.
+        let summable = self.reads.difference(&mark.reads).all(|v| {
+            Some(*v) == running.looped.index
+                || !crate::analysis::defined_within(&self.scopes, *v, running.looped.records)
+        });
         self.runs.push(Run {
-            records: running.looped.records,
-            inside: running.carried.inside,
-            after: running.carried.after,
+            running,
             end,
-            start,
+            steps,
+            summable,
         });
         Some(quote!(#name))
+    }
+
+    /// The statements that declare a running counter's value at the end of its loop, before the
+    /// loop's reverse: summed up from its value before the loop where the loop is in another
+    /// loop's body, whose records would otherwise keep it once per run (`let mut lparams_1_end
+    /// = ((ik * icf_sz) + d); for i in 0..d { lparams_1_end += ..; }`, integer
+    /// additions the optimiser may fold, where a record costs a store and a load); the value
+    /// the forward left (`after`) otherwise.
+    pub fn end_of(&mut self, run: &Run) -> Vec<Raw> {
+        let Running {
+            looped, carried, ..
+        } = run.running;
+        let end = &run.end;
+        let around = self.scope(looped.records);
+        if run.summable
+            && matches!(around, Scope::Loop(_))
+            && let Some(range) = &looped.range
+        {
+            let mark = self.mark();
+            let before = self.available(&carried.before, 0, around);
+            // Only what the reverse has anyway: no new record.
+            let kept = self
+                .reads
+                .difference(&mark.reads)
+                .any(|v| !self.recomputed_indices.contains(v) && self.scope(*v) != Scope::Function);
+            match before {
+                Some(before) if !kept => {
+                    let range = control::forward_range(range, |o| self.primal(o));
+                    let steps = &run.steps;
+                    let op = if run.running.inner.add {
+                        quote!(+=)
+                    } else {
+                        quote!(-=)
+                    };
+                    let index = looped
+                        .index
+                        .filter(|i| mentions(steps, &self.function.var(*i).name));
+                    return vec![
+                        Raw::Let {
+                            name: end.clone(),
+                            value: before,
+                            mutable: true,
+                        },
+                        Raw::Loop {
+                            // No record: no loop has this variable for its record.
+                            record: carried.inside,
+                            keeps: false,
+                            index: Some((index, range)),
+                            ensure: Vec::new(),
+                            body: vec![Raw::Set {
+                                name: end.clone(),
+                                op,
+                                value: steps.clone(),
+                            }],
+                        },
+                    ];
+                }
+                _ => self.undo(mark),
+            }
+        }
+        let value = self.primal(&Operand::Var(carried.after));
+        vec![Raw::Let {
+            name: end.clone(),
+            value,
+            mutable: true,
+        }]
     }
 
     /// A value carried out of its loop as an invariant (`t25_kept` of `xc[i]` in ADBench GMM's
@@ -1003,15 +1078,46 @@ pub(super) struct Running<'a> {
 
 /// A running counter the reverse sweep reads: [`control::loop_rule`] declares `end` before
 /// the loop from `after` and binds `inside` to `start` where each iteration's reverse starts.
-pub(super) struct Run {
-    /// The loop's record variable, naming it.
-    pub records: VarId,
-    pub inside: VarId,
-    pub after: VarId,
+#[derive(Clone)]
+pub(super) struct Run<'a> {
+    pub running: Running<'a>,
     /// The counter's value at the end of the iteration being reversed.
     pub end: Ident,
-    /// Its value at the start of it, from `end`.
-    pub start: TokenStream,
+    /// The inner loop's steps in the iteration: its trip count times the step.
+    pub steps: TokenStream,
+    /// Whether `steps` reads nothing the loop's body defines but the index ([`Cx::end_of`]).
+    pub summable: bool,
+}
+
+impl Run<'_> {
+    /// The loop's record variable, naming it.
+    pub fn records(&self) -> VarId {
+        self.running.looped.records
+    }
+
+    /// The counter where the iteration starts.
+    pub fn inside(&self) -> VarId {
+        self.running.carried.inside
+    }
+
+    /// Its value at the start of the iteration being reversed, from `end`.
+    pub fn start(&self) -> TokenStream {
+        let (end, steps) = (&self.end, &self.steps);
+        if self.running.inner.add {
+            quote!(#end - #steps)
+        } else {
+            quote!(#end + #steps)
+        }
+    }
+}
+
+/// Whether `tokens` name `ident` anywhere.
+fn mentions(tokens: &TokenStream, ident: &Ident) -> bool {
+    tokens.clone().into_iter().any(|tree| match tree {
+        proc_macro2::TokenTree::Ident(i) => i == *ident,
+        proc_macro2::TokenTree::Group(g) => mentions(&g.stream(), ident),
+        _ => false,
+    })
 }
 
 /// A local array a loop fills with one store per iteration, at its index, of a value computed
