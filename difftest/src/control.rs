@@ -3128,6 +3128,23 @@ impl Gen<'_> {
         }
     }
 
+    /// The outer range of a nested shape, `lo..hi` or `lo..=hi` where `hi` is at most `hmax`:
+    /// whether it is inclusive, its largest value and its start (1 at times, where it has three
+    /// values or more); `None` where it would be empty.
+    fn row_range(&mut self, hmax: usize) -> Option<(bool, usize, usize)> {
+        let inclusive = self.rng.chance(0.2);
+        if !inclusive && hmax == 0 {
+            return None;
+        }
+        let top = if inclusive { hmax } else { hmax - 1 };
+        let lo = if top >= 2 && self.rng.chance(0.2) {
+            1
+        } else {
+            0
+        };
+        Some((inclusive, top, lo))
+    }
+
     /// A counter an inner loop steps, whose value the reverse carries backwards from the outer
     /// loop's end instead of keeping it per row (`Running` in the macro's `reverse/mod.rs`,
     /// `lparams` of ADBench GMM's triangle):
@@ -3160,15 +3177,8 @@ impl Gen<'_> {
         // loop after the row.
         let variant = self.rng.weighted(&[36, 14, 14, 14, 11, 11]);
         let (hi, hmax) = self.bound();
-        let inclusive = self.rng.chance(0.2);
-        if !inclusive && hmax == 0 {
+        let Some((inclusive, top, lo)) = self.row_range(hmax) else {
             return false;
-        }
-        let top = if inclusive { hmax } else { hmax - 1 };
-        let lo = if top >= 2 && self.rng.chance(0.2) {
-            1
-        } else {
-            0
         };
         let rev = self.rng.chance(0.3);
         let i = self.fresh("i");
@@ -3470,15 +3480,8 @@ impl Gen<'_> {
         // over another range.
         let variant = self.rng.weighted(&[46, 18, 18, 18]);
         let (hi, hmax) = self.plain_bound();
-        let inclusive = self.rng.chance(0.2);
-        if !inclusive && hmax == 0 {
+        let Some((inclusive, top, lo)) = self.row_range(hmax) else {
             return false;
-        }
-        let top = if inclusive { hmax } else { hmax - 1 };
-        let lo = if top >= 2 && self.rng.chance(0.2) {
-            1
-        } else {
-            0
         };
         // The read loop's range: the fill's, or another.
         let (mut rlo, mut rhi, mut rinclusive, mut rtop) = (lo, hi.clone(), inclusive, top);
