@@ -625,7 +625,7 @@ impl<'a> Cx<'a> {
     }
 
     /// A running counter's value in the iteration being reversed, by the name the forward gave
-    /// it: [`control::loop_rule`] binds it at the start of each iteration's reverse from the
+    /// it: `control::loop_rule` binds it at the start of each iteration's reverse from the
     /// value at the iteration's end (`let lparams_1 = lparams_1_end - ..;`). `None` where the
     /// inner loop's steps are not at hand where the iteration's reverse starts.
     fn run(&mut self, running: Running<'a>) -> Option<TokenStream> {
@@ -1066,8 +1066,9 @@ pub(super) struct Counter<'a> {
 /// to its end: `lparams` of ADBench GMM's triangle, which `for j in i + 1..d { ..; lparams +=
 /// 1; }` steps by the row's length. Its value where an iteration starts is its value where the
 /// iteration ends less the inner loop's steps (its trip count times the step), so the reverse
-/// sweep, which runs the iterations backwards, carries it from the loop's end (`after`, kept
-/// once per run of the loop) instead of keeping it in every iteration's record.
+/// sweep, which runs the iterations backwards, carries it from the loop's end (summed up from
+/// its start, or the `after` the forward left: [`Cx::end_of`]) instead of keeping it in every
+/// iteration's record.
 #[derive(Clone, Copy)]
 pub(super) struct Running<'a> {
     looped: &'a Loop,
@@ -1076,8 +1077,9 @@ pub(super) struct Running<'a> {
     inner: Counter<'a>,
 }
 
-/// A running counter the reverse sweep reads: [`control::loop_rule`] declares `end` before
-/// the loop from `after` and binds `inside` to `start` where each iteration's reverse starts.
+/// A running counter the reverse sweep reads: `control::loop_rule` declares `end` before
+/// the loop ([`Cx::end_of`]) and binds `inside` to [`Run::start`] where each iteration's
+/// reverse starts.
 #[derive(Clone)]
 pub(super) struct Run<'a> {
     pub running: Running<'a>,
