@@ -17,6 +17,7 @@
     clippy::needless_range_loop,
     clippy::useless_vec,
     clippy::explicit_counter_loop,
+    clippy::mut_range_bound,
     reason = "the #[grad] functions spell out the loops, counters and local arrays under test"
 )]
 
@@ -599,6 +600,61 @@ fn rows_of_a_checkpointed_loop() {
             |p: &[f64]| checkpointed_rows(&p[..5], &p[5..], n),
             &at,
             &[bar_x, bar_w].concat(),
+        );
+    }
+}
+
+/// Rows whose range or step reads the counter itself (`for j in 0..c`, `c..c + 2`, `let st = c +
+/// 1`): the counter is kept per row, not carried backwards (the macro recursed without end on
+/// these, found by review).
+#[grad(wrt(x))]
+fn self_counted_rows(x: &[f64], n: usize) -> f64 {
+    let mut s: f64 = 0.0;
+    let mut c = 0;
+    for i in 0..n {
+        for j in 0..c {
+            s += x[j] * (i as f64 + 1.0);
+            c += 1;
+        }
+        c += 1;
+    }
+    let mut c2 = 0;
+    for _ in 0..n {
+        for j in c2..c2 + 2 {
+            s += x[j].sin();
+            c2 += 1;
+        }
+    }
+    let mut c3 = 0;
+    for _ in 0..n {
+        let m = c3;
+        for j in 0..m {
+            s += x[j] * x[c3 % 4];
+            c3 += 1;
+        }
+        c3 += 1;
+    }
+    let mut c4 = 0;
+    for _ in 0..n {
+        let st = c4 + 1;
+        for _ in 0..2 {
+            s += x[c4 % 8] * s * 0.1;
+            c4 += st;
+        }
+    }
+    s
+}
+
+#[test]
+fn rows_that_read_their_own_counter() {
+    let x: Vec<f64> = (0..16).map(|k| 0.2 + 0.1 * (k as f64).sin()).collect();
+    for n in [0, 1, 2, 3] {
+        let (_, grad) = self_counted_rows_grad(&x, n);
+        check_f64(
+            &format!("self_counted_rows n = {n}"),
+            |p: &[f64]| self_counted_rows(p, n),
+            &x,
+            &grad,
         );
     }
 }

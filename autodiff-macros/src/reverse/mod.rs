@@ -316,6 +316,8 @@ pub(super) struct Cx<'a> {
     pub runs: Vec<Run<'a>>,
     /// The name of each running counter's value at the end of an iteration.
     pub ends: HashMap<VarId, Ident>,
+    /// The running counters whose steps [`Cx::run`] is computing.
+    pub in_run: Vec<VarId>,
     /// Local arrays a loop fills, one element per iteration, with an expression of its index
     /// (see [`Fill`]).
     pub fills: HashMap<VarId, Fill<'a>>,
@@ -637,7 +639,9 @@ impl<'a> Cx<'a> {
         {
             return Some(quote!(#name));
         }
-        if self.substitute.is_some() {
+        // Not while its own steps are being computed: a row whose range or step reads the
+        // counter (`for j in 0..c { ..; c += 1; }`) is kept.
+        if self.substitute.is_some() || self.in_run.contains(&running.carried.inside) {
             return None;
         }
         let Counter {
@@ -660,6 +664,7 @@ impl<'a> Cx<'a> {
         // reverse of the inner body being written.
         let mark = self.mark();
         let reads_first = self.reads_first.take();
+        self.in_run.push(running.carried.inside);
         let steps = (|| {
             let step = self.available(step, 0, within)?;
             let (first, last) = (
@@ -682,6 +687,7 @@ impl<'a> Cx<'a> {
                 quote!(#trips * #step)
             })
         })();
+        self.in_run.pop();
         self.reads_first = reads_first;
         let Some(steps) = steps else {
             self.undo(mark);
@@ -1389,6 +1395,7 @@ pub fn reverse(
         running,
         runs: Vec::new(),
         ends: HashMap::new(),
+        in_run: Vec::new(),
         fills,
         kept: function
             .invariants
