@@ -156,13 +156,11 @@ fn adjoints(stmts: &[Adjoint], cx: &Backward) -> Vec<TokenStream> {
             Adjoint::Let {
                 name,
                 value,
-                mutable: false,
-            } => quote!(let #name = #value;),
-            Adjoint::Let {
-                name,
-                value,
-                mutable: true,
-            } => quote!(let mut #name = #value;),
+                mutable,
+            } => {
+                let mutable = mutable.then(|| quote!(mut));
+                quote!(let #mutable #name = #value;)
+            }
             Adjoint::Set { name, op, value } => quote!(#name #op #value;),
             Adjoint::Zero {
                 target,

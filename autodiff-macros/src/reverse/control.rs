@@ -123,11 +123,13 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
     // the iteration's end, and the kept values computed again.
     let scope = Scope::Loop(looped.records);
     let mut first = Vec::new();
-    let runs: Vec<usize> = (0..cx.runs.len())
-        .filter(|&r| cx.runs[r].records() == looped.records)
+    let runs: Vec<_> = cx
+        .runs
+        .iter()
+        .filter(|r| r.records() == looped.records)
+        .cloned()
         .collect();
-    for &r in &runs {
-        let run = &cx.runs[r];
+    for run in &runs {
         let name = cx.function.var(run.inside()).name.clone();
         first.push(Raw::Let {
             name: name.clone(),
@@ -227,9 +229,8 @@ fn loop_rule(cx: &mut Cx, looped: &Loop, needed: &[bool]) {
         }
         _ => None,
     };
-    for r in runs {
-        let run = cx.runs[r].clone();
-        let end = cx.end_of(&run);
+    for run in &runs {
+        let end = cx.end_of(run);
         cx.raw.extend(end);
     }
     cx.raw.push(Raw::Loop {

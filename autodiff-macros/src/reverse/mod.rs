@@ -660,16 +660,13 @@ impl<'a> Cx<'a> {
                 end
             }
         };
-        // Computed where the iteration's reverse starts: no element read is bound in the
-        // reverse of the inner body being written.
-        let mark = self.mark();
-        let reads_first = self.reads_first.take();
         self.in_run.push(running.carried.inside);
-        let steps = (|| {
-            let step = self.available(step, 0, within)?;
+        let steps = self.at_start(|cx| {
+            let reads = cx.reads.clone();
+            let step = cx.available(step, 0, within)?;
             let (first, last) = (
-                self.available(&range.start, 0, within)?,
-                self.available(&range.end, 0, within)?,
+                cx.available(&range.start, 0, within)?,
+                cx.available(&range.end, 0, within)?,
             );
             let range = if range.inclusive {
                 quote!(#first..=#last)
@@ -677,28 +674,25 @@ impl<'a> Cx<'a> {
                 quote!(#first..#last)
             };
             let mut trips = quote!(::core::iter::Iterator::size_hint(&(#range)).0);
-            let ty = self.types.of(running.carried.inside).written.clone()?;
+            let ty = cx.types.of(running.carried.inside).written.clone()?;
             if ty.to_string() != "usize" {
                 trips = quote!((#trips as #ty));
             }
-            Some(if step.to_string() == "1" {
+            let steps = if step.to_string() == "1" {
                 trips
             } else {
                 quote!(#trips * #step)
-            })
-        })();
-        self.in_run.pop();
-        self.reads_first = reads_first;
-        let Some(steps) = steps else {
-            self.undo(mark);
-            return None;
-        };
-        // The steps read nothing the loop's body defines but its index: the end can be summed
-        // up from the start where the loop's reverse starts.
-        let summable = self.reads.difference(&mark.reads).all(|v| {
-            Some(*v) == running.looped.index
-                || !crate::analysis::defined_within(&self.scopes, *v, running.looped.records)
+            };
+            // The steps read nothing the loop's body defines but its index: the end can be
+            // summed up from the start where the loop's reverse starts.
+            let summable = cx.reads.difference(&reads).all(|v| {
+                Some(*v) == running.looped.index
+                    || !crate::analysis::defined_within(&cx.scopes, *v, running.looped.records)
+            });
+            Some((steps, summable))
         });
+        self.in_run.pop();
+        let (steps, summable) = steps?;
         self.runs.push(Run {
             running,
             end,
@@ -814,39 +808,46 @@ impl<'a> Cx<'a> {
             }
             _ => false,
         };
-        let filled_at = fill.looped.index?;
         if !same_range {
             return None;
         }
-        let mark = self.mark();
-        let reads_first = self.reads_first.take();
-        let again = (|| {
-            let at = self.available(&Operand::Var(*at), 0, within)?;
-            self.substitute = Some((filled_at, at));
+        let filled_at = fill.looped.index?;
+        let again = self.at_start(|cx| {
+            let at = cx.available(&Operand::Var(*at), 0, within)?;
+            cx.substitute = Some((filled_at, at));
             // A value of the filling loop's body is computed again; one from outside it (a
             // parameter, `a[k] = x0`) is at hand as it is.
             let again = match fill.value {
                 Operand::Var(v)
-                    if crate::analysis::defined_within(&self.scopes, *v, fill.looped.records) =>
+                    if crate::analysis::defined_within(&cx.scopes, *v, fill.looped.records) =>
                 {
-                    self.recompute(*v, 0, within)
+                    cx.recompute(*v, 0, within)
                 }
-                outside => self.available(outside, 0, within),
+                outside => cx.available(outside, 0, within),
             };
-            self.substitute = None;
+            cx.substitute = None;
             again
-        })();
-        self.reads_first = reads_first;
-        let Some(again) = again else {
-            self.undo(mark);
-            return None;
-        };
+        })?;
         self.again.push(Again {
             scope: within,
             kept,
             value: again,
         });
         Some(quote!(#name))
+    }
+
+    /// `compute`, for a value bound where an iteration's reverse starts ([`Cx::run`],
+    /// [`Cx::again`]): no element read is bound in the reverse of the inner body being written
+    /// ([`Cx::reads_first`] is set aside), and what it read is forgotten where it fails.
+    fn at_start<T>(&mut self, compute: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
+        let mark = self.mark();
+        let reads_first = self.reads_first.take();
+        let value = compute(self);
+        self.reads_first = reads_first;
+        if value.is_none() {
+            self.undo(mark);
+        }
+        value
     }
 
     /// Where `var` is defined.
